@@ -1,0 +1,217 @@
+//! Layered configuration: built-in defaults (the repo's `config.toml`, embedded) < config file <
+//! `ODDSWATCH_*` environment < command-line flags. Every value is validated once, at start, with
+//! a message naming the key, the value and what is allowed.
+
+mod layers;
+mod secret;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use layers::{ConfigError, ConfigSources, DEFAULT_CONFIG_TOML};
+pub use secret::{Secret, redact_url};
+
+/// The whole effective configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Name recorded on acknowledgements; empty means `$USER`.
+    pub user: String,
+    /// Where alerts live.
+    pub database: DatabaseConfig,
+    /// Log file and level.
+    pub log: LogConfig,
+    /// Cycle scheduling.
+    pub scrape: ScrapeConfig,
+    /// Risk rules.
+    pub detection: DetectionConfig,
+    /// How long things are kept.
+    pub retention: RetentionConfig,
+    /// The simulated bookmakers.
+    pub sim: SimConfig,
+    /// Feeds, by book slug.
+    pub books: BTreeMap<String, BookConfig>,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`; empty means the SQLite file in the data dir.
+    pub url: Secret,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// Level or tracing filter directive.
+    pub level: String,
+    /// Folder of the log file; empty means `<data dir>/logs`.
+    pub dir: String,
+}
+
+/// `[scrape]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeConfig {
+    /// Seconds between cycle starts.
+    pub interval_secs: u64,
+    /// Run the simulator in-process and point every book at it.
+    pub simulator: bool,
+}
+
+/// `[detection]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectionConfig {
+    /// Raise alerts at all.
+    pub enabled: bool,
+    /// Warning threshold on |change %|.
+    pub warning_pct: f64,
+    /// Elevated threshold on |change %|.
+    pub elevated_pct: f64,
+    /// Critical threshold on |change %|.
+    pub critical_pct: f64,
+    /// Smallest move in decimal odds that counts for direction disagreement.
+    pub direction_min_move: f64,
+    /// Canonical market ids that raise alerts.
+    pub primary_markets: Vec<String>,
+    /// Only alert on home markets a competitor priced this cycle.
+    pub require_competitor: bool,
+}
+
+/// `[retention]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days past alerts are kept after kickoff.
+    pub past_alert_days: u32,
+    /// Days of price history kept.
+    pub history_days: u32,
+}
+
+/// `[sim]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// Port of `oddswatch sim`.
+    pub port: u16,
+    /// Seed of the market model.
+    pub seed: u64,
+    /// Number of simulated events.
+    pub events: u32,
+    /// Fraction of faulty responses.
+    pub fault_rate: f64,
+}
+
+/// `[books.<slug>]`: one feed and its HTTP policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookConfig {
+    /// Scrape this book.
+    pub enabled: bool,
+    /// This is the home book.
+    pub home: bool,
+    /// Scheme, host and optional port of the feed.
+    pub base_url: String,
+    /// Per-request timeout.
+    pub timeout_secs: u64,
+    /// Requests in flight at once.
+    pub concurrency: u32,
+    /// Pause between two requests.
+    pub delay_ms: u64,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Largest response body accepted.
+    pub max_body_bytes: u64,
+    /// API key (The Odds API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    /// Sport keys (The Odds API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sports: Option<Vec<String>>,
+    /// Which bookmaker of a multi-book feed is the home book (The Odds API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_bookmaker: Option<String>,
+    /// Stop polling below this many remaining requests (The Odds API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_quota_remaining: Option<u32>,
+}
+
+impl Config {
+    /// Loads and validates the configuration from all layers.
+    pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
+        let config = layers::merge(sources)?;
+        validate::validate(&config)?;
+        Ok(config)
+    }
+
+    /// The built-in defaults alone (what `config.toml` says).
+    pub fn defaults() -> Config {
+        Config::load(&ConfigSources::defaults_only()).expect("the embedded config.toml is valid")
+    }
+
+    /// The acting user for acknowledgements: `user`, else `$USER`, else `"unknown"`.
+    pub fn acting_user(&self) -> String {
+        let configured = self.user.trim();
+        if !configured.is_empty() {
+            return configured.to_string();
+        }
+        std::env::var("USER")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+
+    /// The effective database URL: the configured one, or SQLite in the platform data dir.
+    pub fn database_url(&self) -> String {
+        let configured = self.database.url.expose().trim();
+        if configured.is_empty() {
+            format!("sqlite://{}", data_dir().join("oddswatch.db").display())
+        } else {
+            configured.to_string()
+        }
+    }
+
+    /// The folder of the log file.
+    pub fn log_dir(&self) -> PathBuf {
+        if self.log.dir.trim().is_empty() {
+            data_dir().join("logs")
+        } else {
+            PathBuf::from(self.log.dir.trim())
+        }
+    }
+
+    /// The effective configuration as TOML with every secret redacted. The database URL keeps
+    /// everything but its password, so an operator can still see where it points.
+    pub fn to_redacted_toml(&self) -> String {
+        // `Secret` serialises as "<redacted>"; only the URL is shown, minus its password.
+        let mut value = toml::Value::try_from(self).expect("the config serialises to TOML");
+        if let Some(url) = value.get_mut("database").and_then(|d| d.get_mut("url")) {
+            *url = toml::Value::String(redact_url(self.database.url.expose()));
+        }
+        toml::to_string_pretty(&value).expect("a TOML value prints")
+    }
+}
+
+/// The platform data dir (`~/.local/share/oddswatch` on Linux), or `./.oddswatch` if the
+/// platform has none.
+pub fn data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "oddswatch")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".oddswatch"))
+}
+
+/// The platform config file (`~/.config/oddswatch/config.toml` on Linux), if the platform has one.
+pub fn default_config_file() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "oddswatch").map(|d| d.config_dir().join("config.toml"))
+}
+
+#[cfg(test)]
+mod tests;

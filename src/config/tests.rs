@@ -1,0 +1,194 @@
+use std::io::Write;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> ConfigSources {
+    ConfigSources {
+        env: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..ConfigSources::default()
+    }
+}
+
+fn with_file(contents: &str) -> (tempfile::NamedTempFile, ConfigSources) {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(contents.as_bytes()).unwrap();
+    let sources = ConfigSources {
+        file: Some(file.path().to_path_buf()),
+        ..ConfigSources::default()
+    };
+    (file, sources)
+}
+
+fn error_of(sources: &ConfigSources) -> String {
+    Config::load(sources).unwrap_err().to_string()
+}
+
+#[test]
+fn embedded_defaults_are_the_documented_ones() {
+    let c = Config::defaults();
+    assert_eq!(c.detection.warning_pct, 7.0);
+    assert_eq!(c.detection.elevated_pct, 10.0);
+    assert_eq!(c.detection.critical_pct, 15.0);
+    assert_eq!(c.retention.past_alert_days, 7);
+    assert_eq!(c.scrape.interval_secs, 10);
+    assert!(c.scrape.simulator);
+    assert!(c.books["betpawa"].home);
+    assert_eq!(
+        c.detection.primary_markets,
+        ["3743", "4693", "3795", "5000", "3774"]
+    );
+}
+
+#[test]
+fn file_overrides_defaults_and_env_overrides_file_and_flags_override_env() {
+    let (_f, mut sources) = with_file("[detection]\nwarning_pct = 5\nelevated_pct = 9.5\n");
+    let c = Config::load(&sources).unwrap();
+    assert_eq!(c.detection.warning_pct, 5.0);
+    assert_eq!(c.detection.elevated_pct, 9.5);
+
+    sources.env = vec![("ODDSWATCH_DETECTION_WARNING_PCT".into(), "6".into())];
+    assert_eq!(Config::load(&sources).unwrap().detection.warning_pct, 6.0);
+
+    sources.overrides = vec![("detection.warning_pct".into(), toml::Value::Float(4.0))];
+    assert_eq!(Config::load(&sources).unwrap().detection.warning_pct, 4.0);
+}
+
+#[test]
+fn database_url_comes_from_the_environment() {
+    let c = Config::load(&env(&[(
+        "ODDSWATCH_DATABASE_URL",
+        "postgres://u:pw@localhost/odds",
+    )]))
+    .unwrap();
+    assert_eq!(c.database_url(), "postgres://u:pw@localhost/odds");
+}
+
+#[test]
+fn empty_database_url_means_sqlite_in_the_data_dir() {
+    let url = Config::defaults().database_url();
+    assert!(
+        url.starts_with("sqlite://") && url.ends_with("oddswatch.db"),
+        "{url}"
+    );
+}
+
+#[test]
+fn thresholds_out_of_order_are_rejected_naming_the_rule() {
+    let err = error_of(&env(&[("ODDSWATCH_DETECTION_ELEVATED_PCT", "20")]));
+    assert!(
+        err.contains("0 < warning < elevated < critical <= 100"),
+        "{err}"
+    );
+    assert!(err.contains("7/20/15"), "{err}");
+}
+
+#[test]
+fn unknown_file_key_is_an_error_naming_it_and_the_valid_keys() {
+    let (_f, sources) = with_file("[detection]\nwarnng_pct = 5\n");
+    let err = error_of(&sources);
+    assert!(err.contains("detection.warnng_pct"), "{err}");
+    assert!(err.contains("warning_pct"), "{err}");
+}
+
+#[test]
+fn unknown_section_is_an_error() {
+    let (_f, sources) = with_file("[detektion]\nenabled = true\n");
+    assert!(error_of(&sources).contains("unknown config key `detektion`"));
+}
+
+#[test]
+fn unknown_environment_variable_is_an_error() {
+    let err = error_of(&env(&[("ODDSWATCH_DATABSE_URL", "sqlite://x.db")]));
+    assert!(err.contains("ODDSWATCH_DATABSE_URL"), "{err}");
+    assert!(err.contains("ODDSWATCH_DATABASE_URL"), "{err}");
+}
+
+#[test]
+fn wrong_type_names_key_value_and_expected_type() {
+    let (_f, sources) = with_file("[retention]\npast_alert_days = \"a week\"\n");
+    let err = error_of(&sources);
+    assert!(err.contains("retention.past_alert_days"), "{err}");
+    assert!(err.contains("a week"), "{err}");
+    assert!(err.contains("expected integer"), "{err}");
+}
+
+#[test]
+fn out_of_range_values_say_what_is_allowed() {
+    let err = error_of(&env(&[("ODDSWATCH_RETENTION_PAST_ALERT_DAYS", "0")]));
+    assert!(err.contains("retention.past_alert_days = 0"), "{err}");
+    assert!(err.contains("between 1 and 3650"), "{err}");
+    let err = error_of(&env(&[("ODDSWATCH_DATABASE_URL", "mysql://localhost/x")]));
+    assert!(
+        err.contains("database.url") && err.contains("sqlite://"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_toml_syntax_reports_the_file() {
+    let (f, sources) = with_file("[detection\nwarning_pct = 5\n");
+    let err = error_of(&sources);
+    assert!(err.contains(&f.path().display().to_string()), "{err}");
+}
+
+#[test]
+fn missing_explicit_config_file_is_an_error() {
+    let sources = ConfigSources {
+        file: Some("/nonexistent/oddswatch.toml".into()),
+        ..Default::default()
+    };
+    assert!(error_of(&sources).contains("cannot read config file /nonexistent/oddswatch.toml"));
+}
+
+#[test]
+fn secrets_never_show_in_debug_or_print() {
+    let sources = env(&[
+        (
+            "ODDSWATCH_DATABASE_URL",
+            "postgres://trader:hunter2@db:5432/odds",
+        ),
+        ("ODDSWATCH_BOOKS_THEODDSAPI_API_KEY", "abcdef123456"),
+    ]);
+    let c = Config::load(&sources).unwrap();
+    let debug = format!("{c:?}");
+    let printed = c.to_redacted_toml();
+    for shown in [&debug, &printed] {
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("abcdef123456"), "{shown}");
+    }
+    assert!(
+        printed.contains("postgres://trader:<redacted>@db:5432/odds"),
+        "{printed}"
+    );
+    assert_eq!(
+        c.database.url.expose(),
+        "postgres://trader:hunter2@db:5432/odds"
+    );
+}
+
+#[test]
+fn printed_config_parses_back_to_the_same_values() {
+    let c = Config::defaults();
+    let printed = c.to_redacted_toml();
+    let (_f, sources) = with_file(&printed);
+    assert_eq!(Config::load(&sources).unwrap(), c);
+}
+
+#[test]
+fn redact_url_handles_users_without_password_and_query_passwords() {
+    assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    assert_eq!(
+        redact_url("postgres://h/db?user=u&password=p"),
+        "postgres://h/db?user=u&password=<redacted>"
+    );
+}
+
+#[test]
+fn exactly_one_enabled_home_book_is_required() {
+    let err = error_of(&env(&[("ODDSWATCH_BOOKS_SPORTYBET_HOME", "true")]));
+    assert!(err.contains("exactly one enabled book"), "{err}");
+}

@@ -1,0 +1,13 @@
+//! Plain types of the trading domain: odds, events, alerts and the filters over them.
+//!
+//! Nothing here does I/O; everything is cheap to construct in tests.
+
+mod alert;
+mod filter;
+mod odds;
+mod snapshot;
+
+pub use alert::{Alert, AlertType, AvailabilityChange, Direction, NewAlert, Severity, Status};
+pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor};
+pub use odds::{Line, ParseOddsError, Price};
+pub use snapshot::{EventOdds, MarketOdds, OutcomeOdds};

@@ -1,0 +1,13 @@
+//! oddswatch: a terminal risk monitor for sportsbook traders.
+//!
+//! Data flows one way: feeds (`sources`, `sim`) → `pipeline` (normalise, match, `detect`) →
+//! `store` → the faces (`cli`, `tui`, `api`), which read and acknowledge alerts through
+//! [`service::AlertService`]. `domain` and `detect` are pure.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod service;
+pub mod store;
+pub mod telemetry;

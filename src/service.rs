@@ -1,0 +1,333 @@
+//! The alert service: the one place every interface (CLI, UI, API) reads and acts on alerts.
+//! It validates requests, supplies the acting user and the clock, and turns store results into
+//! the answers a trader needs (totals, per-status counts, a cursor for the next page, and why an
+//! action was refused).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde::Serialize;
+
+use crate::domain::{
+    Alert, AlertFilter, AlertSort, AlertType, MAX_PAGE_LIMIT, Page, PageCursor, Severity, Status,
+};
+use crate::store::{AckOutcome, AuditEntry, StatusCounts, Store, StoreError};
+
+/// Longest free-text filter accepted.
+pub const MAX_TEXT_FILTER_CHARS: usize = 200;
+
+/// The time source; tests inject a fixed one.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The current time truncated to milliseconds, so both backends store identical values.
+pub fn now_millis() -> DateTime<Utc> {
+    let now = Utc::now();
+    now.duration_trunc(Duration::milliseconds(1)).unwrap_or(now)
+}
+
+/// Why a request was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A request parameter is out of its allowed range.
+    #[error("invalid {name} {value}: {allowed}")]
+    InvalidArgument {
+        /// Parameter.
+        name: &'static str,
+        /// Value given.
+        value: String,
+        /// What is allowed.
+        allowed: String,
+    },
+    /// No alert has this id.
+    #[error("alert {0} not found")]
+    NotFound(i64),
+    /// The alert is past: its event has started.
+    #[error("alert {0} cannot be changed: the event has started (past alerts are frozen)")]
+    EventStarted(i64),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One page of the alert list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertPage {
+    /// The alerts of this page.
+    pub alerts: Vec<Alert>,
+    /// How many alerts match the filter in all.
+    pub total: u64,
+    /// Alerts per status matching the filter's other criteria (for tab counts).
+    pub counts: StatusCounts,
+    /// Where the next page starts (keyset), if this page was full.
+    #[serde(skip)]
+    pub next_cursor: Option<PageCursor>,
+}
+
+/// Zero-filled counts over all alerts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertStats {
+    /// All alerts.
+    pub total: u64,
+    /// Per status; every status present.
+    pub by_status: BTreeMap<&'static str, u64>,
+    /// Per severity; every severity present.
+    pub by_severity: BTreeMap<&'static str, u64>,
+    /// Per alert type; every type present.
+    pub by_type: BTreeMap<&'static str, u64>,
+}
+
+/// The alert service. Cheap to clone.
+#[derive(Clone)]
+pub struct AlertService {
+    store: Store,
+    user: String,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for AlertService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlertService")
+            .field("backend", &self.store.backend())
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+impl AlertService {
+    /// A service acting as `user`, on the real clock.
+    pub fn new(store: Store, user: impl Into<String>) -> Self {
+        AlertService {
+            store,
+            user: user.into(),
+            clock: Arc::new(now_millis),
+        }
+    }
+
+    /// The same service on another clock (tests).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Who acknowledgements are recorded as.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// One page of alerts, the filtered total, and per-status counts.
+    pub async fn list(
+        &self,
+        filter: &AlertFilter,
+        sort: AlertSort,
+        page: &Page,
+    ) -> Result<AlertPage, ServiceError> {
+        check_page(page)?;
+        check_filter(filter)?;
+        let alerts = self.store.list_alerts(filter, sort, page).await?;
+        let counts = self.store.status_counts(filter).await?;
+        let next_cursor = (alerts.len() == page.limit as usize)
+            .then(|| alerts.last().map(cursor_of))
+            .flatten();
+        Ok(AlertPage {
+            total: counts.total_of(&filter.statuses),
+            alerts,
+            counts,
+            next_cursor,
+        })
+    }
+
+    /// Totals by status, severity and type, zeros included.
+    pub async fn stats(&self) -> Result<AlertStats, ServiceError> {
+        let rows = self.store.grouped_counts().await?;
+        let mut stats = AlertStats {
+            total: 0,
+            by_status: Status::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
+            by_severity: Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
+            by_type: AlertType::ALL.iter().map(|t| (t.as_str(), 0)).collect(),
+        };
+        for (status, severity, alert_type, n) in rows {
+            let n = u64::try_from(n).unwrap_or(0);
+            let corrupt = |message: String| StoreError::Corrupt {
+                table: "alerts",
+                message,
+            };
+            let status: Status = status.parse().map_err(corrupt)?;
+            let severity: Severity = severity.parse().map_err(corrupt)?;
+            let alert_type: AlertType = alert_type.parse().map_err(corrupt)?;
+            stats.total += n;
+            *stats.by_status.entry(status.as_str()).or_default() += n;
+            *stats.by_severity.entry(severity.as_str()).or_default() += n;
+            *stats.by_type.entry(alert_type.as_str()).or_default() += n;
+        }
+        Ok(stats)
+    }
+
+    /// One alert, or [`ServiceError::NotFound`].
+    pub async fn get(&self, id: i64) -> Result<Alert, ServiceError> {
+        self.store
+            .get_alert(id)
+            .await?
+            .ok_or(ServiceError::NotFound(id))
+    }
+
+    /// The audit trail of one alert (oldest first); [`ServiceError::NotFound`] if it does not exist.
+    pub async fn audit(&self, id: i64) -> Result<Vec<AuditEntry>, ServiceError> {
+        let trail = self.store.alert_audit(id).await?;
+        if trail.is_empty() && self.store.get_alert(id).await?.is_none() {
+            return Err(ServiceError::NotFound(id));
+        }
+        Ok(trail)
+    }
+
+    /// The alerts of one event, newest first.
+    pub async fn event_alerts(
+        &self,
+        event_id: i64,
+        page: &Page,
+    ) -> Result<AlertPage, ServiceError> {
+        let filter = AlertFilter {
+            event_id: Some(event_id),
+            ..AlertFilter::default()
+        };
+        self.list(&filter, AlertSort::Detected, page).await
+    }
+
+    /// Acknowledges alerts as the service's user; one outcome per id.
+    pub async fn acknowledge(
+        &self,
+        ids: &[i64],
+        comment: Option<&str>,
+    ) -> Result<Vec<(i64, AckOutcome)>, ServiceError> {
+        self.set_status(ids, Status::Acknowledged, comment).await
+    }
+
+    /// Returns acknowledged alerts to `new`; one outcome per id.
+    pub async fn unacknowledge(
+        &self,
+        ids: &[i64],
+        comment: Option<&str>,
+    ) -> Result<Vec<(i64, AckOutcome)>, ServiceError> {
+        self.set_status(ids, Status::New, comment).await
+    }
+
+    /// Acknowledges (`true`) or unacknowledges one alert and returns it as it now is; a past or
+    /// missing alert is an error. Acknowledging an acknowledged alert is not an error.
+    pub async fn set_acknowledged(
+        &self,
+        id: i64,
+        acknowledged: bool,
+        comment: Option<&str>,
+    ) -> Result<Alert, ServiceError> {
+        let to = if acknowledged {
+            Status::Acknowledged
+        } else {
+            Status::New
+        };
+        let outcome = self.set_status(&[id], to, comment).await?;
+        match outcome.first().map(|(_, o)| o) {
+            Some(AckOutcome::NotFound) | None => Err(ServiceError::NotFound(id)),
+            Some(AckOutcome::EventStarted) => Err(ServiceError::EventStarted(id)),
+            Some(AckOutcome::Changed | AckOutcome::Unchanged { .. }) => self.get(id).await,
+        }
+    }
+
+    async fn set_status(
+        &self,
+        ids: &[i64],
+        to: Status,
+        comment: Option<&str>,
+    ) -> Result<Vec<(i64, AckOutcome)>, ServiceError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if ids.len() > 10_000 {
+            return Err(ServiceError::InvalidArgument {
+                name: "ids",
+                value: format!("{} ids", ids.len()),
+                allowed: "at most 10000 ids per request".into(),
+            });
+        }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = comment.filter(|c| c.chars().count() > 1000) {
+            return Err(ServiceError::InvalidArgument {
+                name: "comment",
+                value: format!("of {} characters", c.chars().count()),
+                allowed: "at most 1000 characters".into(),
+            });
+        }
+        let mut unique = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let outcomes = self
+            .store
+            .set_acknowledged(&unique, to, &self.user, comment, self.now())
+            .await?;
+        let by_id: std::collections::HashMap<i64, AckOutcome> = outcomes.into_iter().collect();
+        Ok(ids.iter().map(|id| (*id, by_id[id].clone())).collect())
+    }
+
+    /// Moves alerts of events that have kicked off to `past`; returns how many.
+    pub async fn mark_past(&self) -> Result<u64, ServiceError> {
+        Ok(self.store.mark_past(self.now()).await?)
+    }
+
+    /// Deletes past alerts whose event kicked off more than `retention_days` ago; returns how many.
+    pub async fn purge(&self, retention_days: u32) -> Result<u64, ServiceError> {
+        let cutoff = self.now() - Duration::days(i64::from(retention_days));
+        Ok(self.store.purge_past(cutoff).await?)
+    }
+}
+
+/// The keyset cursor just after `alert`.
+pub fn cursor_of(alert: &Alert) -> PageCursor {
+    PageCursor {
+        id: alert.id,
+        detected_at: alert.detected_at,
+        severity: alert.severity,
+        event_kickoff: alert.event_kickoff,
+        abs_change: alert.change_percent.map_or(0.0, f64::abs),
+    }
+}
+
+fn check_page(page: &Page) -> Result<(), ServiceError> {
+    if page.limit == 0 || page.limit > MAX_PAGE_LIMIT {
+        return Err(ServiceError::InvalidArgument {
+            name: "limit",
+            value: page.limit.to_string(),
+            allowed: format!("must be between 1 and {MAX_PAGE_LIMIT}"),
+        });
+    }
+    if page.offset > i64::MAX as u64 {
+        return Err(ServiceError::InvalidArgument {
+            name: "offset",
+            value: page.offset.to_string(),
+            allowed: "must be a non-negative 64-bit integer".into(),
+        });
+    }
+    Ok(())
+}
+
+fn check_filter(filter: &AlertFilter) -> Result<(), ServiceError> {
+    if let Some(text) = &filter.text
+        && text.chars().count() > MAX_TEXT_FILTER_CHARS
+    {
+        return Err(ServiceError::InvalidArgument {
+            name: "text filter",
+            value: format!("of {} characters", text.chars().count()),
+            allowed: format!("at most {MAX_TEXT_FILTER_CHARS} characters"),
+        });
+    }
+    Ok(())
+}

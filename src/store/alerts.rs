@@ -1,0 +1,541 @@
+//! Alert queries: list, count, read, acknowledge, past transition, purge, insert.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
+use super::sql::{BindParams, Param, SqlQuery, contains_pattern};
+use super::{QueryContext, Store, StoreError, with_pool};
+use crate::domain::{Alert, AlertFilter, AlertSort, NewAlert, Page, Status};
+
+/// Alerts per status for one filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusCounts {
+    /// `new`
+    pub new: u64,
+    /// `acknowledged`
+    pub acknowledged: u64,
+    /// `past`
+    pub past: u64,
+}
+
+impl StatusCounts {
+    /// The count of one status.
+    pub fn get(&self, status: Status) -> u64 {
+        match status {
+            Status::New => self.new,
+            Status::Acknowledged => self.acknowledged,
+            Status::Past => self.past,
+        }
+    }
+
+    fn add(&mut self, status: Status, n: u64) {
+        match status {
+            Status::New => self.new += n,
+            Status::Acknowledged => self.acknowledged += n,
+            Status::Past => self.past += n,
+        }
+    }
+
+    /// The sum over `statuses` (all of them when empty).
+    pub fn total_of(&self, statuses: &[Status]) -> u64 {
+        if statuses.is_empty() {
+            self.new + self.acknowledged + self.past
+        } else {
+            statuses.iter().map(|s| self.get(*s)).sum()
+        }
+    }
+}
+
+/// What happened to one id of an acknowledge / unacknowledge request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "result")]
+pub enum AckOutcome {
+    /// The status changed.
+    Changed,
+    /// It already had the requested status (by `by`, if acknowledged).
+    Unchanged {
+        /// Who acknowledged it, when it is acknowledged.
+        by: Option<String>,
+    },
+    /// The event has kicked off: past alerts are frozen.
+    EventStarted,
+    /// No alert has this id.
+    NotFound,
+}
+
+/// One entry of an alert's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Entry id.
+    pub id: i64,
+    /// The alert.
+    pub alert_id: i64,
+    /// `acknowledge`, `unacknowledge` or `past`.
+    pub action: String,
+    /// Who did it (`system` for the past transition).
+    pub actor: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Optional comment.
+    pub comment: Option<String>,
+}
+
+/// Most placeholders one statement gets (SQLite allows 32,766).
+const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
+
+/// Appends `WHERE …` for `filter` (always emits a WHERE, so callers can append `AND …`).
+fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
+    q.push(" WHERE 1 = 1");
+    if !filter.statuses.is_empty() {
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        q.push(" AND a.status IN ").bind_list(&statuses);
+    }
+    if !filter.severities.is_empty() {
+        // The rank, not the text, so the (status, severity_rank, detected_at) index serves it.
+        let ranks: Vec<i64> = filter
+            .severities
+            .iter()
+            .map(|s| i64::from(s.rank()))
+            .collect();
+        q.push(" AND a.severity_rank IN ").bind_list(&ranks);
+    }
+    if !filter.alert_types.is_empty() {
+        let types: Vec<&str> = filter.alert_types.iter().map(|t| t.as_str()).collect();
+        q.push(" AND a.alert_type IN ").bind_list(&types);
+    }
+    if let Some(book) = &filter.bookmaker {
+        q.push(" AND a.bookmaker = ").bind(book.as_str());
+    }
+    if let Some(event_id) = filter.event_id {
+        q.push(" AND a.event_id = ").bind(event_id);
+    }
+    if let Some(term) = filter.text_term() {
+        // Events and market names are small tables: match there, then filter alerts by id.
+        let pattern = contains_pattern(term);
+        q.push(" AND (a.event_id IN (SELECT id FROM events WHERE search_text LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\') OR a.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\') OR LOWER(a.market_name) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+}
+
+/// Appends the keyset condition "strictly after the cursor row" for `sort`.
+fn push_after(q: &mut SqlQuery, sort: AlertSort, page: &Page) {
+    let Some(c) = &page.after else { return };
+    match sort {
+        AlertSort::Detected => {
+            q.push(" AND (a.detected_at < ").bind(c.detected_at);
+            q.push(" OR (a.detected_at = ").bind(c.detected_at);
+            q.push(" AND a.id < ").bind(c.id).push("))");
+        }
+        AlertSort::Severity => {
+            let rank = i64::from(c.severity.rank());
+            q.push(" AND (a.severity_rank < ").bind(rank);
+            q.push(" OR (a.severity_rank = ").bind(rank);
+            q.push(" AND (a.detected_at < ").bind(c.detected_at);
+            q.push(" OR (a.detected_at = ").bind(c.detected_at);
+            q.push(" AND a.id < ").bind(c.id).push("))))");
+        }
+        AlertSort::Kickoff => {
+            q.push(" AND (a.event_kickoff > ").bind(c.event_kickoff);
+            q.push(" OR (a.event_kickoff = ").bind(c.event_kickoff);
+            q.push(" AND a.id < ").bind(c.id).push("))");
+        }
+        AlertSort::Change => {
+            q.push(" AND (a.abs_change_pct < ").bind(c.abs_change);
+            q.push(" OR (a.abs_change_pct = ").bind(c.abs_change);
+            q.push(" AND a.id < ").bind(c.id).push("))");
+        }
+    }
+}
+
+fn order_by(sort: AlertSort) -> &'static str {
+    match sort {
+        AlertSort::Detected => " ORDER BY a.detected_at DESC, a.id DESC",
+        AlertSort::Severity => " ORDER BY a.severity_rank DESC, a.detected_at DESC, a.id DESC",
+        AlertSort::Kickoff => " ORDER BY a.event_kickoff ASC, a.id DESC",
+        AlertSort::Change => " ORDER BY a.abs_change_pct DESC, a.id DESC",
+    }
+}
+
+impl Store {
+    /// One page of alerts matching `filter`, in `sort` order.
+    pub async fn list_alerts(
+        &self,
+        filter: &AlertFilter,
+        sort: AlertSort,
+        page: &Page,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let mut q = self.query("SELECT ");
+        q.push(ALERT_COLUMNS);
+        push_filter(&mut q, filter);
+        push_after(&mut q, sort, page);
+        q.push(order_by(sort));
+        q.push(" LIMIT ").bind(i64::from(page.limit));
+        if page.after.is_none() && page.offset > 0 {
+            q.push(" OFFSET ")
+                .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+        }
+        let rows: Vec<AlertRow> = with_pool!(self, pool => {
+            sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await
+        })
+        .context("listing alerts")?;
+        into_alerts(rows)
+    }
+
+    /// Alerts per status among those matching `filter` (its status restriction ignored).
+    pub async fn status_counts(&self, filter: &AlertFilter) -> Result<StatusCounts, StoreError> {
+        let mut q = self.query("SELECT a.status, COUNT(*) FROM alerts a");
+        push_filter(&mut q, &filter.without_statuses());
+        q.push(" GROUP BY a.status");
+        let rows: Vec<(String, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await
+        })
+        .context("counting alerts per status")?;
+        let mut counts = StatusCounts::default();
+        for (status, n) in rows {
+            let status = status.parse().map_err(|message| StoreError::Corrupt {
+                table: "alerts",
+                message,
+            })?;
+            counts.add(status, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+
+    /// Counts grouped by (status, severity, type), for stats.
+    pub async fn grouped_counts(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        let sql = "SELECT status, severity, alert_type, COUNT(*) FROM alerts GROUP BY status, severity, alert_type";
+        with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
+            .context("computing alert stats")
+    }
+
+    /// One alert with its event's names, or `None`.
+    pub async fn get_alert(&self, id: i64) -> Result<Option<Alert>, StoreError> {
+        let mut q = self.query("SELECT ");
+        q.push(ALERT_COLUMNS).push(" WHERE a.id = ").bind(id);
+        let row: Option<AlertRow> = with_pool!(self, pool => {
+            sqlx::query_as(q.sql()).bind_params(q.params()).fetch_optional(pool).await
+        })
+        .context("reading an alert")?;
+        row.map(Alert::try_from).transpose()
+    }
+
+    /// The audit trail of one alert, oldest first.
+    pub async fn alert_audit(&self, alert_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut q = self.query(
+            "SELECT id, alert_id, action, actor, at, comment FROM alert_audit WHERE alert_id = ",
+        );
+        q.bind(alert_id).push(" ORDER BY id");
+        with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await)
+            .context("reading an alert's audit trail")
+    }
+
+    /// Acknowledges (`to == Acknowledged`) or unacknowledges (`to == New`) alerts in one
+    /// transaction. Only rows in the opposite status whose event has not kicked off change (a
+    /// conditional update, so concurrent traders cannot both "win"); every change gets an audit
+    /// row and a change-feed row. Returns one outcome per requested id, in request order.
+    pub async fn set_acknowledged(
+        &self,
+        ids: &[i64],
+        to: Status,
+        actor: &str,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, AckOutcome)>, StoreError> {
+        assert!(
+            matches!(to, Status::Acknowledged | Status::New),
+            "ack target must be new or acknowledged"
+        );
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            outcomes.extend(
+                self.set_acknowledged_chunk(chunk, to, actor, comment, now)
+                    .await?,
+            );
+        }
+        Ok(outcomes)
+    }
+
+    async fn set_acknowledged_chunk(
+        &self,
+        ids: &[i64],
+        to: Status,
+        actor: &str,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, AckOutcome)>, StoreError> {
+        let (from, action, kind) = match to {
+            Status::Acknowledged => (Status::New, "acknowledge", "acknowledged"),
+            _ => (Status::Acknowledged, "unacknowledge", "unacknowledged"),
+        };
+        let mut update = self.query("UPDATE alerts SET status = ");
+        update.bind(to.as_str());
+        if to == Status::Acknowledged {
+            update.push(", acknowledged_at = ").bind(now);
+            update.push(", acknowledged_by = ").bind(actor);
+        } else {
+            update.push(", acknowledged_at = NULL, acknowledged_by = NULL");
+        }
+        update.push(" WHERE id IN ").bind_list(ids);
+        update.push(" AND status = ").bind(from.as_str());
+        update.push(" AND event_kickoff > ").bind(now);
+        update.push(" RETURNING id");
+
+        let mut lookup = self
+            .query("SELECT id, status, event_kickoff, acknowledged_by FROM alerts WHERE id IN ");
+        lookup.bind_list(ids);
+
+        let (changed, current): (
+            Vec<(i64,)>,
+            Vec<(i64, String, DateTime<Utc>, Option<String>)>,
+        ) = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting an acknowledgement")?;
+            let changed: Vec<(i64,)> = sqlx::query_as(update.sql())
+                .bind_params(update.params())
+                .fetch_all(&mut *tx)
+                .await
+                .context("updating alert status")?;
+            let changed_ids: Vec<i64> = changed.iter().map(|(id,)| *id).collect();
+            for audit in audit_inserts(self, &changed_ids, action, actor, comment, now) {
+                sqlx::query(audit.sql()).bind_params(audit.params()).execute(&mut *tx).await
+                    .context("writing the audit trail")?;
+            }
+            for change in change_inserts(self, &changed_ids, kind, now) {
+                sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
+                    .context("writing the change feed")?;
+            }
+            let current: Vec<(i64, String, DateTime<Utc>, Option<String>)> = sqlx::query_as(lookup.sql())
+                .bind_params(lookup.params())
+                .fetch_all(&mut *tx)
+                .await
+                .context("reading alert status")?;
+            tx.commit().await.context("committing an acknowledgement")?;
+            (changed, current)
+        });
+
+        let changed: std::collections::HashSet<i64> = changed.into_iter().map(|(id,)| id).collect();
+        let current: std::collections::HashMap<i64, (String, DateTime<Utc>, Option<String>)> =
+            current
+                .into_iter()
+                .map(|(id, s, k, by)| (id, (s, k, by)))
+                .collect();
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let outcome = if changed.contains(id) {
+                    AckOutcome::Changed
+                } else {
+                    match current.get(id) {
+                        None => AckOutcome::NotFound,
+                        Some((status, kickoff, _))
+                            if status == Status::Past.as_str() || *kickoff <= now =>
+                        {
+                            AckOutcome::EventStarted
+                        }
+                        Some((_, _, by)) => AckOutcome::Unchanged { by: by.clone() },
+                    }
+                };
+                (*id, outcome)
+            })
+            .collect())
+    }
+
+    /// Moves every new or acknowledged alert whose event kicked off at or before `now` to
+    /// `past`, with an audit row each. Returns how many changed.
+    pub async fn mark_past(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut update = self.query("UPDATE alerts SET status = 'past' WHERE status IN ('new', 'acknowledged') AND event_kickoff <= ");
+        update.bind(now).push(" RETURNING id");
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting the past transition")?;
+            let changed: Vec<(i64,)> = sqlx::query_as(update.sql())
+                .bind_params(update.params())
+                .fetch_all(&mut *tx)
+                .await
+                .context("marking alerts past")?;
+            let ids: Vec<i64> = changed.into_iter().map(|(id,)| id).collect();
+            for audit in audit_inserts(self, &ids, "past", "system", None, now) {
+                sqlx::query(audit.sql()).bind_params(audit.params()).execute(&mut *tx).await
+                    .context("writing the audit trail")?;
+            }
+            for change in change_inserts(self, &ids, "past", now) {
+                sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
+                    .context("writing the change feed")?;
+            }
+            tx.commit().await.context("committing the past transition")?;
+            Ok(ids.len() as u64)
+        })
+    }
+
+    /// Deletes past alerts whose event kicked off before `cutoff` (with their audit rows).
+    pub async fn purge_past(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut q = self.query("DELETE FROM alerts WHERE status = 'past' AND event_kickoff < ");
+        q.bind(cutoff);
+        let done = with_pool!(self, pool => {
+            sqlx::query(q.sql()).bind_params(q.params()).execute(pool).await.map(|r| r.rows_affected())
+        })
+        .context("purging past alerts")?;
+        if done > 0 {
+            self.record_bulk_change("purged", Utc::now()).await?;
+        }
+        Ok(done)
+    }
+
+    /// Inserts detected alerts (one transaction) and returns their ids in order.
+    pub async fn insert_alerts(&self, alerts: &[NewAlert]) -> Result<Vec<i64>, StoreError> {
+        const COLUMNS: usize = 23;
+        let now = Utc::now();
+        let mut ids = Vec::with_capacity(alerts.len());
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting an alert insert")?;
+            for chunk in alerts.chunks(MAX_PARAMS_PER_STATEMENT / COLUMNS) {
+                let q = alert_insert(self, chunk);
+                let rows: Vec<(i64,)> = sqlx::query_as(q.sql())
+                    .bind_params(q.params())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .context("inserting alerts")?;
+                let chunk_ids: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
+                for change in change_inserts(self, &chunk_ids, "created", now) {
+                    sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
+                        .context("writing the change feed")?;
+                }
+                ids.extend(chunk_ids);
+            }
+            tx.commit().await.context("committing alerts")?;
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(ids)
+    }
+
+    /// The latest change-feed sequence number (0 when empty): other processes poll it.
+    pub async fn change_cursor(&self) -> Result<i64, StoreError> {
+        let sql = "SELECT COALESCE(MAX(seq), 0) FROM alert_changes";
+        let (seq,): (i64,) = with_pool!(self, pool => sqlx::query_as(sql).fetch_one(pool).await)
+            .context("reading the change cursor")?;
+        Ok(seq)
+    }
+
+    /// Records that many alerts changed at once (bulk load, purge), so pollers reload.
+    pub(crate) async fn record_bulk_change(
+        &self,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut q = self.query("INSERT INTO alert_changes (alert_id, kind, at) VALUES (NULL, ");
+        q.bind(kind).push(", ").bind(now).push(")");
+        with_pool!(self, pool => sqlx::query(q.sql()).bind_params(q.params()).execute(pool).await.map(|_| ()))
+            .context("writing the change feed")?;
+        Ok(())
+    }
+}
+
+/// Multi-row INSERTs into `alert_audit`, chunked under the parameter limit.
+fn audit_inserts(
+    store: &Store,
+    ids: &[i64],
+    action: &str,
+    actor: &str,
+    comment: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<SqlQuery> {
+    ids.chunks(MAX_PARAMS_PER_STATEMENT / 5)
+        .map(|chunk| {
+            let mut q = store
+                .query("INSERT INTO alert_audit (alert_id, action, actor, at, comment) VALUES ");
+            for (i, id) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                q.bind(*id)
+                    .push(", ")
+                    .bind(action)
+                    .push(", ")
+                    .bind(actor)
+                    .push(", ")
+                    .bind(now)
+                    .push(", ");
+                q.bind(comment.map(str::to_string)).push(")");
+            }
+            q
+        })
+        .collect()
+}
+
+/// Multi-row INSERTs into `alert_changes`.
+fn change_inserts(store: &Store, ids: &[i64], kind: &str, now: DateTime<Utc>) -> Vec<SqlQuery> {
+    ids.chunks(MAX_PARAMS_PER_STATEMENT / 3)
+        .map(|chunk| {
+            let mut q = store.query("INSERT INTO alert_changes (alert_id, kind, at) VALUES ");
+            for (i, id) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                q.bind(*id)
+                    .push(", ")
+                    .bind(kind)
+                    .push(", ")
+                    .bind(now)
+                    .push(")");
+            }
+            q
+        })
+        .collect()
+}
+
+/// The alert columns written on insert, in order.
+pub(super) const ALERT_INSERT_COLUMNS: &str = "event_id, bookmaker, market_id, market_name, line, \
+    outcome_name, alert_type, severity, severity_rank, change_pct, abs_change_pct, old_price, new_price, \
+    competitor_bookmaker, competitor_old_price, competitor_new_price, competitor_direction, gap_pct, \
+    availability, unavailable_secs, detected_at, event_kickoff, status";
+
+/// Binds one alert's values in [`ALERT_INSERT_COLUMNS`] order.
+pub(super) fn alert_params(a: &NewAlert, status: Status) -> [Param; 23] {
+    let float = |v: Option<f64>| v.map_or(Param::NullFloat, Param::Float);
+    [
+        Param::Int(a.event_id),
+        Param::Text(a.bookmaker.clone()),
+        Param::Text(a.market_id.clone()),
+        Param::Text(a.market_name.clone()),
+        float(a.line),
+        a.outcome_name.clone().into(),
+        Param::Text(a.alert_type.as_str().into()),
+        Param::Text(a.severity.as_str().into()),
+        Param::Int(i64::from(a.severity.rank())),
+        float(a.change_pct),
+        Param::Float(a.change_pct.map_or(0.0, f64::abs)),
+        float(a.old_price),
+        float(a.new_price),
+        a.competitor_bookmaker.clone().into(),
+        float(a.competitor_old_price),
+        float(a.competitor_new_price),
+        a.competitor_direction
+            .map(|d| d.as_str().to_string())
+            .into(),
+        float(a.gap_pct),
+        a.availability.map(|d| d.as_str().to_string()).into(),
+        a.unavailable_secs.map_or(Param::NullInt, Param::Int),
+        Param::Time(a.detected_at),
+        Param::Time(a.event_kickoff),
+        Param::Text(status.as_str().into()),
+    ]
+}
+
+fn alert_insert(store: &Store, alerts: &[NewAlert]) -> SqlQuery {
+    let mut q = store.query("INSERT INTO alerts (");
+    q.push(ALERT_INSERT_COLUMNS).push(") VALUES ");
+    for (i, alert) in alerts.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        for (j, p) in alert_params(alert, Status::New).into_iter().enumerate() {
+            if j > 0 {
+                q.push(", ");
+            }
+            q.bind(p);
+        }
+        q.push(")");
+    }
+    q.push(" RETURNING id");
+    q
+}

@@ -1,0 +1,107 @@
+//! Bulk loading of alerts (demo data, benchmarks): multi-row INSERTs on SQLite, COPY on
+//! PostgreSQL. The pipeline uses [`Store::insert_alerts`] instead.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::alerts::{ALERT_INSERT_COLUMNS, alert_params};
+use super::sql::{BindParams, Param};
+use super::{QueryContext, Store, StoreError};
+use crate::domain::{NewAlert, Status};
+
+pub use super::events::EventRecord as BulkEvent;
+
+/// An alert with its workflow state, for loading history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkAlert {
+    /// The alert.
+    pub alert: NewAlert,
+    /// Its status.
+    pub status: Status,
+    /// When it was acknowledged (acknowledged alerts).
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// By whom.
+    pub acknowledged_by: Option<String>,
+}
+
+const BULK_COLUMNS: usize = 25;
+
+fn bulk_params(b: &BulkAlert) -> Vec<Param> {
+    let mut params = alert_params(&b.alert, b.status).to_vec();
+    params.push(b.acknowledged_at.map_or(Param::NullTime, Param::Time));
+    params.push(b.acknowledged_by.clone().into());
+    params
+}
+
+impl Store {
+    /// Writes `alerts` in one transaction, as fast as the backend allows.
+    pub async fn bulk_insert_alerts(&self, alerts: &[BulkAlert]) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => {
+                let mut tx = pool.begin().await.context("starting a bulk load")?;
+                for chunk in alerts.chunks(30_000 / BULK_COLUMNS) {
+                    let mut q = self.query("INSERT INTO alerts (");
+                    q.push(ALERT_INSERT_COLUMNS)
+                        .push(", acknowledged_at, acknowledged_by) VALUES ");
+                    for (i, alert) in chunk.iter().enumerate() {
+                        q.push(if i == 0 { "(" } else { ", (" });
+                        for (j, p) in bulk_params(alert).into_iter().enumerate() {
+                            if j > 0 {
+                                q.push(", ");
+                            }
+                            q.bind(p);
+                        }
+                        q.push(")");
+                    }
+                    sqlx::query(q.sql())
+                        .bind_params(q.params())
+                        .execute(&mut *tx)
+                        .await
+                        .context("bulk inserting alerts")?;
+                }
+                tx.commit().await.context("committing a bulk load")?;
+            }
+            Store::Postgres(pool) => {
+                let mut conn = pool.acquire().await.context("starting a bulk load")?;
+                let statement = format!(
+                    "COPY alerts ({ALERT_INSERT_COLUMNS}, acknowledged_at, acknowledged_by) FROM STDIN WITH (FORMAT csv)"
+                );
+                let mut copy = conn
+                    .copy_in_raw(&statement)
+                    .await
+                    .context("starting COPY into alerts")?;
+                let mut buf = String::with_capacity(alerts.len() * 200);
+                for alert in alerts {
+                    write_csv_row(&mut buf, &bulk_params(alert));
+                }
+                copy.send(buf.into_bytes())
+                    .await
+                    .context("sending COPY data")?;
+                copy.finish().await.context("finishing COPY into alerts")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One CSV line; NULL is an unquoted empty field, text is always quoted.
+fn write_csv_row(buf: &mut String, params: &[Param]) {
+    use std::fmt::Write;
+    for (i, p) in params.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        match p {
+            Param::Int(v) => write!(buf, "{v}").expect("write to String"),
+            Param::Float(v) => write!(buf, "{v}").expect("write to String"),
+            Param::Bool(v) => buf.push_str(if *v { "t" } else { "f" }),
+            Param::Time(t) => buf.push_str(&t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            Param::Text(s) => {
+                buf.push('"');
+                buf.push_str(&s.replace('"', "\"\""));
+                buf.push('"');
+            }
+            Param::NullText | Param::NullFloat | Param::NullInt | Param::NullTime => {}
+        }
+    }
+    buf.push('\n');
+}

@@ -1,0 +1,231 @@
+//! All SQL lives here: both backends, their migrations, and the queries of the alert service.
+//!
+//! The backend is chosen from the URL scheme at run time; both are always compiled in. Queries
+//! whose text is the same apart from placeholders are written once with [`sql::SqlQuery`];
+//! dialect-specific work (connection set-up, bulk loading) lives in [`sqlite`] and [`postgres`].
+
+mod alerts;
+mod bulk;
+mod events;
+mod rows;
+pub mod sql;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use alerts::{AckOutcome, AuditEntry, StatusCounts};
+pub use bulk::{BulkAlert, BulkEvent};
+pub use events::EventRecord;
+
+use crate::config::redact_url;
+use sql::Dialect;
+
+/// Runs the same block against whichever pool the store holds. The block is compiled once per
+/// backend, so it may use backend-specific sqlx types through [`sql::BindParams`].
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// A storage failure, with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL is not one oddswatch can use.
+    #[error("unsupported database URL {url}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl {
+        /// The URL, password redacted.
+        url: String,
+    },
+    /// Connecting failed.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// The SQLite file's folder could not be created.
+    #[error("cannot create the database folder {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Applying migrations failed.
+    #[error("cannot apply migrations to {url}: {source}")]
+    Migrate {
+        /// The URL, password redacted.
+        url: String,
+        /// Why.
+        source: sqlx::migrate::MigrateError,
+    },
+    /// A query failed.
+    #[error("database error while {context}: {source}")]
+    Query {
+        /// What was being done.
+        context: &'static str,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// Stored data that cannot be read back (e.g. an unknown enum value).
+    #[error("corrupt row in {table}: {message}")]
+    Corrupt {
+        /// Table.
+        table: &'static str,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+/// Adds context to sqlx results.
+pub(crate) trait QueryContext<T> {
+    /// Names what was being done when the query failed.
+    fn context(self, context: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> QueryContext<T> for Result<T, sqlx::Error> {
+    fn context(self, context: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Query { context, source })
+    }
+}
+
+/// The database, on either backend. Cheap to clone (pools are shared).
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// An SQLite file.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// Which backend a store uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// `"sqlite"` or `"postgres"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`), creating an SQLite file and its
+    /// folder if needed. Does not migrate; see [`Store::open`].
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let shown = redact_url(url);
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|source| StoreError::Connect {
+                    url: shown.clone(),
+                    source,
+                })?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(15))
+                .foreign_keys(true)
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-32000");
+            let file = options.get_filename();
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(|source| StoreError::Connect { url: shown, source })?;
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|source| StoreError::Connect {
+                    url: shown.clone(),
+                    source,
+                })?
+                .application_name("oddswatch");
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(|source| StoreError::Connect { url: shown, source })?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::UnsupportedUrl { url: shown })
+        }
+    }
+
+    /// Connects and applies pending migrations: what every command does at start.
+    pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let store = Store::connect(url, max_connections).await?;
+        store.migrate(&redact_url(url)).await?;
+        Ok(store)
+    }
+
+    /// Applies the backend's pending migrations (idempotent).
+    pub async fn migrate(&self, shown_url: &str) -> Result<(), StoreError> {
+        let result = match self {
+            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        };
+        result.map_err(|source| StoreError::Migrate {
+            url: shown_url.to_string(),
+            source,
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Store::Sqlite(_) => Dialect::Sqlite,
+            Store::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Starts a query in this store's dialect.
+    pub(crate) fn query(&self, sql: &str) -> sql::SqlQuery {
+        sql::SqlQuery::new(self.dialect(), sql)
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+            .context("checking the database answers")
+    }
+
+    /// Closes every connection (waits for checked-out ones).
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
