@@ -1,1 +1,336 @@
-//! demo
+//! Realistic synthetic events and alerts, so the UI, the API and the benchmarks have data
+//! before (or without) a live pipeline. Deterministic for a given seed.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::domain::{AlertType, AvailabilityChange, Direction, NewAlert, Price, Severity, Status};
+use crate::service::now_millis;
+use crate::store::{BulkAlert, BulkEvent, Store, StoreError};
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Alerts to create.
+    pub alerts: u64,
+    /// Events they are spread over.
+    pub events: u64,
+    /// Generator seed.
+    pub seed: u64,
+}
+
+/// What was loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// Alerts written.
+    pub alerts: u64,
+    /// Events written (inserted or refreshed).
+    pub events: u64,
+}
+
+const TEAMS: &[&str] = &[
+    "Arsenal",
+    "Chelsea",
+    "Liverpool",
+    "Everton",
+    "Leeds United",
+    "Brighton",
+    "Fulham",
+    "Brentford",
+    "Real Madrid",
+    "Sevilla",
+    "Valencia",
+    "Villarreal",
+    "Bayern Munich",
+    "Union Berlin",
+    "Mainz 05",
+    "Juventus",
+    "Torino",
+    "Napoli",
+    "Lazio",
+    "Ajax",
+    "Feyenoord",
+    "Benfica",
+    "Porto",
+    "Celtic",
+    "Rangers",
+    "Galatasaray",
+    "Enyimba",
+    "Kano Pillars",
+    "Rivers United",
+    "Shooting Stars",
+    "Debreceni VSC",
+    "Ferencvaros",
+    "Al Ahly",
+    "Zamalek",
+    "Kaizer Chiefs",
+    "Orlando Pirates",
+];
+
+const TOURNAMENTS: &[(&str, &str)] = &[
+    ("Premier League", "England"),
+    ("LaLiga", "Spain"),
+    ("Bundesliga", "Germany"),
+    ("Serie A", "Italy"),
+    ("Eredivisie", "Netherlands"),
+    ("NPFL", "Nigeria"),
+    ("NB I", "Hungary"),
+    ("Premiership", "Scotland"),
+];
+
+/// (market id, name, outcomes, line choices) of the primary markets.
+const MARKETS: &[(&str, &str, &[&str], &[f64])] = &[
+    ("3743", "1X2 | Full Time", &["1", "X", "2"], &[]),
+    (
+        "4693",
+        "Double Chance | Full Time",
+        &["1X", "X2", "12"],
+        &[],
+    ),
+    (
+        "3795",
+        "Both Teams To Score | Full Time",
+        &["Yes", "No"],
+        &[],
+    ),
+    (
+        "5000",
+        "Over/Under | Full Time",
+        &["Over", "Under"],
+        &[1.5, 2.5, 3.5],
+    ),
+    (
+        "3774",
+        "Asian Handicap | Full Time",
+        &["1", "2"],
+        &[-1.5, -0.5, 0.5, 1.0],
+    ),
+];
+
+const BOOKS: &[&str] = &["betpawa", "sportybet", "bet9ja"];
+
+/// Generates and writes `options.alerts` alerts over `options.events` events, reporting
+/// progress (alerts written so far) after each batch.
+pub async fn load(
+    store: &Store,
+    options: &DemoOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<DemoSummary, StoreError> {
+    let now = now_millis();
+    let mut rng = SmallRng::seed_from_u64(options.seed);
+    let events = demo_events(&mut rng, options.events.max(1), now);
+    let ids = store.upsert_events(&events, now).await?;
+    let kickoffs: Vec<DateTime<Utc>> = events
+        .iter()
+        .map(|e| e.kickoff.expect("demo events have kickoffs"))
+        .collect();
+
+    const BATCH: u64 = 20_000;
+    let mut written = 0;
+    while written < options.alerts {
+        let n = BATCH.min(options.alerts - written);
+        let batch: Vec<BulkAlert> = (0..n)
+            .map(|_| {
+                let e = rng.gen_range(0..ids.len());
+                demo_alert(&mut rng, ids[e], kickoffs[e], now)
+            })
+            .collect();
+        store.bulk_insert_alerts(&batch).await?;
+        written += n;
+        progress(written);
+    }
+    store.record_bulk_change("reloaded", now).await?;
+    Ok(DemoSummary {
+        alerts: written,
+        events: ids.len() as u64,
+    })
+}
+
+fn demo_events(rng: &mut SmallRng, count: u64, now: DateTime<Utc>) -> Vec<BulkEvent> {
+    (0..count)
+        .map(|i| {
+            let home = TEAMS[rng.gen_range(0..TEAMS.len())];
+            let mut away = TEAMS[rng.gen_range(0..TEAMS.len())];
+            while away == home {
+                away = TEAMS[rng.gen_range(0..TEAMS.len())];
+            }
+            let (tournament, country) = TOURNAMENTS[rng.gen_range(0..TOURNAMENTS.len())];
+            // Half the events are over (their alerts are past); the rest kick off within a week,
+            // some within minutes so a session sees alerts turn past.
+            let kickoff = if rng.gen_bool(0.5) {
+                now - Duration::minutes(rng.gen_range(10..7 * 24 * 60))
+            } else {
+                now + Duration::minutes(rng.gen_range(3..7 * 24 * 60))
+            };
+            let kickoff =
+                kickoff - Duration::milliseconds(i64::from(kickoff.timestamp_subsec_millis()));
+            BulkEvent {
+                sr_id: (50_000_000 + i).to_string(),
+                home_team: home.to_string(),
+                away_team: away.to_string(),
+                tournament: Some(tournament.to_string()),
+                country: Some(country.to_string()),
+                kickoff: Some(kickoff),
+            }
+        })
+        .collect()
+}
+
+fn severity_of(change_pct: f64) -> Option<Severity> {
+    match change_pct.abs() {
+        c if c >= 15.0 => Some(Severity::Critical),
+        c if c >= 10.0 => Some(Severity::Elevated),
+        c if c >= 7.0 => Some(Severity::Warning),
+        _ => None,
+    }
+}
+
+fn random_move(rng: &mut SmallRng, min_pct: f64, max_pct: f64) -> (Price, Price, f64) {
+    let old = Price::from_milli(rng.gen_range(1_100..8_000) / 10 * 10);
+    let pct = rng.gen_range(min_pct..max_pct) * if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
+    let new = Price::from_f64(old.as_f64() * (1.0 + pct / 100.0)).unwrap_or(old);
+    let change = old.change_pct_to(new).unwrap_or(0.0);
+    (old, new, change)
+}
+
+fn demo_alert(
+    rng: &mut SmallRng,
+    event_id: i64,
+    kickoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> BulkAlert {
+    let (market_id, market_name, outcomes, lines) = MARKETS[rng.gen_range(0..MARKETS.len())];
+    let line = (!lines.is_empty()).then(|| lines[rng.gen_range(0..lines.len())]);
+    let outcome = outcomes[rng.gen_range(0..outcomes.len())].to_string();
+    // Detected within the week before kickoff (and never in the future).
+    let latest = kickoff.min(now);
+    let detected_at = latest - Duration::seconds(rng.gen_range(1..7 * 24 * 3600));
+    let roll = rng.gen_range(0..100);
+    let mut alert = NewAlert {
+        event_id,
+        bookmaker: "betpawa".into(),
+        market_id: market_id.into(),
+        market_name: market_name.into(),
+        line,
+        outcome_name: Some(outcome),
+        alert_type: AlertType::PriceChange,
+        severity: Severity::Warning,
+        change_pct: None,
+        old_price: None,
+        new_price: None,
+        competitor_bookmaker: None,
+        competitor_old_price: None,
+        competitor_new_price: None,
+        competitor_direction: None,
+        gap_pct: None,
+        availability: None,
+        unavailable_secs: None,
+        detected_at,
+        event_kickoff: kickoff,
+    };
+    if roll < 55 {
+        let (old, new, change) = random_move(rng, 7.0, 30.0);
+        alert.severity = severity_of(change).unwrap_or(Severity::Warning);
+        alert.change_pct = Some(change);
+        alert.old_price = Some(old.as_f64());
+        alert.new_price = Some(new.as_f64());
+    } else if roll < 92 {
+        let (old, new, change) = random_move(rng, 0.5, 22.0);
+        let home_up = new > old;
+        let competitor = BOOKS[rng.gen_range(1..BOOKS.len())];
+        let comp_old = Price::from_milli(old.milli() + rng.gen_range(0..200));
+        let step = rng.gen_range(20..300);
+        let comp_new = if home_up {
+            Price::from_milli(comp_old.milli().saturating_sub(step).max(1_010))
+        } else {
+            Price::from_milli(comp_old.milli() + step)
+        };
+        alert.alert_type = AlertType::DirectionDisagreement;
+        alert.severity = if severity_of(change) == Some(Severity::Critical) {
+            Severity::Critical
+        } else {
+            Severity::Elevated
+        };
+        alert.change_pct = Some(change);
+        alert.old_price = Some(old.as_f64());
+        alert.new_price = Some(new.as_f64());
+        alert.competitor_bookmaker = Some(competitor.into());
+        alert.competitor_old_price = Some(comp_old.as_f64());
+        alert.competitor_new_price = Some(comp_new.as_f64());
+        alert.competitor_direction = Some(if home_up {
+            Direction::Down
+        } else {
+            Direction::Up
+        });
+        let gap = (f64::from(comp_new.milli()) - f64::from(new.milli())).abs()
+            / f64::from(new.milli().max(1))
+            * 100.0;
+        alert.gap_pct = Some((gap * 100.0).round() / 100.0);
+    } else {
+        alert.alert_type = AlertType::Availability;
+        alert.bookmaker = BOOKS[rng.gen_range(0..BOOKS.len())].into();
+        alert.outcome_name = None;
+        if rng.gen_bool(0.5) {
+            alert.availability = Some(AvailabilityChange::Suspended);
+        } else {
+            alert.availability = Some(AvailabilityChange::Returned);
+            alert.unavailable_secs = Some(rng.gen_range(60..4 * 3600));
+        }
+    }
+    let status = if kickoff <= now {
+        Status::Past
+    } else if rng.gen_bool(0.35) {
+        Status::Acknowledged
+    } else {
+        Status::New
+    };
+    let acknowledged =
+        status == Status::Acknowledged || (status == Status::Past && rng.gen_bool(0.4));
+    let acknowledged_at =
+        acknowledged.then(|| (detected_at + Duration::seconds(rng.gen_range(5..1800))).min(latest));
+    let acknowledged_by =
+        acknowledged.then(|| ["ada", "bola", "chidi", "dami"][rng.gen_range(0..4)].to_string());
+    BulkAlert {
+        alert,
+        status,
+        acknowledged_at,
+        acknowledged_by,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_alerts_are_consistent_with_their_status_and_kickoff() {
+        let now = now_millis();
+        let mut rng = SmallRng::seed_from_u64(1);
+        let events = demo_events(&mut rng, 20, now);
+        for (i, e) in events.iter().enumerate() {
+            let kickoff = e.kickoff.unwrap();
+            for _ in 0..200 {
+                let a = demo_alert(&mut rng, i as i64, kickoff, now);
+                assert!(a.alert.detected_at <= now && a.alert.detected_at <= kickoff);
+                assert_eq!(a.status == Status::Past, kickoff <= now);
+                assert_eq!(
+                    a.status == Status::Acknowledged,
+                    a.status != Status::Past && a.acknowledged_by.is_some()
+                );
+                if a.alert.alert_type == AlertType::PriceChange {
+                    let c = a.alert.change_pct.unwrap().abs();
+                    assert_eq!(severity_of(c), Some(a.alert.severity), "change {c}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_gives_the_same_events() {
+        let now = now_millis();
+        let a = demo_events(&mut SmallRng::seed_from_u64(3), 5, now);
+        let b = demo_events(&mut SmallRng::seed_from_u64(3), 5, now);
+        assert_eq!(a, b);
+    }
+}

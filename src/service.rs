@@ -51,8 +51,7 @@ pub enum ServiceError {
 }
 
 /// One page of the alert list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AlertPage {
     /// The alerts of this page.
     pub alerts: Vec<Alert>,
@@ -61,8 +60,37 @@ pub struct AlertPage {
     /// Alerts per status matching the filter's other criteria (for tab counts).
     pub counts: StatusCounts,
     /// Where the next page starts (keyset), if this page was full.
-    #[serde(skip)]
     pub next_cursor: Option<PageCursor>,
+}
+
+/// The JSON shape of a list answer, shared by the CLI (`--json`) and the HTTP API:
+/// `{alerts, total, newCount, acknowledgedCount, pastCount}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertListBody<'a> {
+    /// The page.
+    pub alerts: &'a [Alert],
+    /// Alerts matching the filter.
+    pub total: u64,
+    /// `new` alerts matching the filter's other criteria.
+    pub new_count: u64,
+    /// `acknowledged` ones.
+    pub acknowledged_count: u64,
+    /// `past` ones.
+    pub past_count: u64,
+}
+
+impl AlertPage {
+    /// The wire shape of this page.
+    pub fn body(&self) -> AlertListBody<'_> {
+        AlertListBody {
+            alerts: &self.alerts,
+            total: self.total,
+            new_count: self.counts.new,
+            acknowledged_count: self.counts.acknowledged,
+            past_count: self.counts.past,
+        }
+    }
 }
 
 /// Zero-filled counts over all alerts.

@@ -1,1 +1,61 @@
-//! telemetry
+//! Logging: always to a daily-rotated file (a terminal UI must never be written over), and
+//! additionally to stderr for non-interactive commands.
+
+use std::path::{Path, PathBuf};
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+/// Name prefix of the log files (`oddswatch.log.2026-11-27`).
+pub const LOG_FILE_PREFIX: &str = "oddswatch.log";
+
+/// Keeps the file writer alive; drop it last so buffered lines are flushed.
+pub struct LogGuard {
+    _file: Option<WorkerGuard>,
+    /// Folder the log file is written to (`None` if it could not be created).
+    pub dir: Option<PathBuf>,
+}
+
+/// Installs the global subscriber. `level` is the configured filter; `RUST_LOG` wins when set.
+/// If the log folder cannot be created, logging goes to stderr only (when allowed) and a warning
+/// says so, rather than failing the command.
+pub fn init(level: &str, dir: &Path, to_stderr: bool) -> LogGuard {
+    let filter = || {
+        std::env::var("RUST_LOG")
+            .ok()
+            .and_then(|v| EnvFilter::try_new(v).ok())
+            .unwrap_or_else(|| EnvFilter::new(level))
+    };
+    let (file_layer, guard, dir_ok) = match std::fs::create_dir_all(dir) {
+        Ok(()) => {
+            let appender = tracing_appender::rolling::daily(dir, LOG_FILE_PREFIX);
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let layer = tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(filter());
+            (Some(layer), Some(guard), true)
+        }
+        Err(_) => (None, None, false),
+    };
+    let stderr_layer = to_stderr.then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .with_filter(filter())
+    });
+    // A second init (tests calling run twice) is harmless: keep the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(file_layer)
+        .with(stderr_layer)
+        .try_init();
+    if !dir_ok {
+        tracing::warn!(dir = %dir.display(), "cannot create the log folder; logging to stderr only");
+    }
+    LogGuard {
+        _file: guard,
+        dir: dir_ok.then(|| dir.to_path_buf()),
+    }
+}

@@ -1,1 +1,178 @@
-//! cli
+//! Command-line interface: argument parsing and dispatch. Each command is a thin layer over the
+//! library (the alert service, the store, the demo generator), so tests reach the logic directly.
+
+mod alerts;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr};
+
+use crate::config::{Config, ConfigSources, redact_url};
+use crate::service::AlertService;
+use crate::store::Store;
+
+pub use alerts::AlertsCommand;
+
+/// oddswatch: a terminal risk monitor for sportsbook traders.
+#[derive(Debug, Parser)]
+#[command(name = "oddswatch", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file (default: the platform config dir's config.toml, if present).
+    #[arg(long, global = true, env = "ODDSWATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Database URL for every command: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "ODDSWATCH_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+
+    /// What to do; without a command oddswatch runs the monitor.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, inspect and acknowledge alerts.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill the database with realistic synthetic events and alerts.
+    DemoData(DemoDataArgs),
+    /// Show the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `oddswatch demo-data`
+#[derive(Debug, clap::Args)]
+pub struct DemoDataArgs {
+    /// Number of alerts to create.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=50_000_000))]
+    pub alerts: u64,
+    /// Number of events (default: one per 200 alerts, at least 40).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub events: Option<u64>,
+    /// Seed of the generator (same seed, same data).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+/// `oddswatch config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (all layers merged), secrets redacted.
+    Print,
+    /// Print where the config file and the data are looked for.
+    Path,
+}
+
+impl Cli {
+    /// Whether this command may log to stderr (the interactive UI must not).
+    pub fn logs_to_stderr(&self) -> bool {
+        self.command.is_some()
+    }
+
+    /// The configuration sources this invocation names.
+    pub fn config_sources(&self) -> ConfigSources {
+        let mut sources = ConfigSources::from_process(self.config.clone());
+        if let Some(url) = &self.database_url {
+            sources
+                .overrides
+                .push(("database.url".into(), toml::Value::String(url.clone())));
+        }
+        sources
+    }
+}
+
+/// Runs the parsed command with a loaded configuration.
+pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Alerts(cmd)) => {
+            let service = open_service(&config).await?;
+            let code = alerts::run(&service, cmd).await;
+            service.store().close().await;
+            code
+        }
+        Some(Command::Migrate) => {
+            let url = config.database_url();
+            Store::open(&url, config.database.max_connections)
+                .await?
+                .close()
+                .await;
+            println!("migrations applied to {}", redact_url(&url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::DemoData(args)) => {
+            let store = open_store(&config).await?;
+            let options = crate::demo::DemoOptions {
+                alerts: args.alerts,
+                events: args.events.unwrap_or_else(|| (args.alerts / 200).max(40)),
+                seed: args.seed,
+            };
+            let started = std::time::Instant::now();
+            let summary = crate::demo::load(&store, &options, |done| {
+                eprint!("\r{done} / {} alerts", options.alerts);
+            })
+            .await
+            .wrap_err("loading demo data")?;
+            eprintln!();
+            println!(
+                "loaded {} alerts on {} events into {} in {:.1} s",
+                summary.alerts,
+                summary.events,
+                redact_url(&config.database_url()),
+                started.elapsed().as_secs_f64()
+            );
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config(ConfigCommand::Print)) => {
+            print!("{}", config.to_redacted_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config(ConfigCommand::Path)) => {
+            match crate::config::default_config_file() {
+                Some(path) => println!("config file: {}", path.display()),
+                None => println!("config file: (this platform has no config dir)"),
+            }
+            println!("database:    {}", redact_url(&config.database_url()));
+            println!("log folder:  {}", config.log_dir().display());
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            // The live monitor (pipeline + terminal UI) is built on top of this foundation; until
+            // it lands, the bare command shows what is in the database.
+            println!("oddswatch: the live monitor is not built yet; showing the newest alerts.");
+            println!("Fill the database with `oddswatch demo-data` to see some.\n");
+            let service = open_service(&config).await?;
+            let code = alerts::run(&service, AlertsCommand::default_list()).await;
+            service.store().close().await;
+            code
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> Result<Store> {
+    let url = config.database_url();
+    Store::open(&url, config.database.max_connections)
+        .await
+        .wrap_err_with(|| format!("opening the database {}", redact_url(&url)))
+}
+
+async fn open_service(config: &Config) -> Result<AlertService> {
+    Ok(AlertService::new(
+        open_store(config).await?,
+        config.acting_user(),
+    ))
+}

@@ -31,11 +31,10 @@ fn in_range<T: PartialOrd + ToString>(
 /// Checks every range and cross-key rule; the first violation is returned.
 pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     let url = c.database.url.expose().trim();
-    if !url.is_empty()
-        && !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-    {
+    let supported = ["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|s| url.starts_with(s));
+    if !url.is_empty() && !supported {
         return Err(invalid(
             "database.url",
             super::redact_url(url),

@@ -83,6 +83,9 @@ pub struct AuditEntry {
     pub comment: Option<String>,
 }
 
+/// (id, status, kickoff, acknowledged by) of an alert, read after a conditional update.
+type CurrentState = (i64, String, DateTime<Utc>, Option<String>);
+
 /// Most placeholders one statement gets (SQLite allows 32,766).
 const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 
@@ -292,10 +295,7 @@ impl Store {
             .query("SELECT id, status, event_kickoff, acknowledged_by FROM alerts WHERE id IN ");
         lookup.bind_list(ids);
 
-        let (changed, current): (
-            Vec<(i64,)>,
-            Vec<(i64, String, DateTime<Utc>, Option<String>)>,
-        ) = with_pool!(self, pool => {
+        let (changed, current): (Vec<(i64,)>, Vec<CurrentState>) = with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting an acknowledgement")?;
             let changed: Vec<(i64,)> = sqlx::query_as(update.sql())
                 .bind_params(update.params())
@@ -311,7 +311,7 @@ impl Store {
                 sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
                     .context("writing the change feed")?;
             }
-            let current: Vec<(i64, String, DateTime<Utc>, Option<String>)> = sqlx::query_as(lookup.sql())
+            let current: Vec<CurrentState> = sqlx::query_as(lookup.sql())
                 .bind_params(lookup.params())
                 .fetch_all(&mut *tx)
                 .await

@@ -1,0 +1,391 @@
+//! `oddswatch alerts …`: scripting access to the alert service.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use color_eyre::eyre::Result;
+
+use super::table;
+use crate::domain::{
+    Alert, AlertFilter, AlertSort, AlertType, MAX_PAGE_LIMIT, Page, Severity, Status,
+};
+use crate::service::{AlertService, ServiceError};
+use crate::store::AckOutcome;
+
+/// `oddswatch alerts …`
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// List alerts, newest first by default.
+    List(ListArgs),
+    /// Show one alert with every field and its audit trail.
+    Show {
+        /// Alert id.
+        id: i64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge alerts (refused once their event has started).
+    Ack {
+        /// Alert ids.
+        #[arg(required = true, num_args = 1..)]
+        ids: Vec<i64>,
+        /// Comment recorded in the audit trail.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Return acknowledged alerts to new.
+    Unack {
+        /// Alert ids.
+        #[arg(required = true, num_args = 1..)]
+        ids: Vec<i64>,
+        /// Comment recorded in the audit trail.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Counts by status, severity and type.
+    Stats {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Filters and paging of `alerts list`.
+#[derive(Debug, Default, clap::Args)]
+pub struct ListArgs {
+    /// Only these statuses (repeat or comma-separate): new, acknowledged, past.
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<Status>,
+    /// Only these severities: warning, elevated, critical.
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<Severity>,
+    /// Only these types: price_change, direction_disagreement, availability.
+    #[arg(long = "type", value_delimiter = ',')]
+    pub alert_type: Vec<AlertType>,
+    /// Only alerts about this book (slug, e.g. betpawa).
+    #[arg(long)]
+    pub book: Option<String>,
+    /// Only alerts of this event (id).
+    #[arg(long)]
+    pub event: Option<i64>,
+    /// Text in the event, team, tournament or market name (case-insensitive).
+    #[arg(long, short = 'q')]
+    pub text: Option<String>,
+    /// Sort order: detected (newest first), severity, kickoff (soonest first), change (largest first).
+    #[arg(long, default_value_t = AlertSort::Detected)]
+    pub sort: AlertSort,
+    /// Alerts per page (1–200).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=MAX_PAGE_LIMIT as i64))]
+    pub limit: u32,
+    /// Alerts to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Print JSON (the HTTP API's shape) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl AlertsCommand {
+    /// The bare `alerts list`.
+    pub fn default_list() -> Self {
+        AlertsCommand::List(ListArgs {
+            limit: 20,
+            ..ListArgs::default()
+        })
+    }
+}
+
+/// Runs one `alerts` subcommand; user errors (missing or refused alerts) exit 1 with a message.
+pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode> {
+    match cmd {
+        AlertsCommand::List(args) => list(service, args).await,
+        AlertsCommand::Show { id, json } => match service.get(id).await {
+            Ok(alert) => {
+                let audit = service.audit(id).await?;
+                if json {
+                    let mut value = serde_json::to_value(&alert)?;
+                    value["audit"] = serde_json::to_value(&audit)?;
+                    println!("{}", serde_json::to_string_pretty(&value)?);
+                } else {
+                    print!("{}", describe(&alert));
+                    println!("audit trail:");
+                    if audit.is_empty() {
+                        println!("  (none)");
+                    }
+                    for entry in audit {
+                        let comment = entry.comment.map(|c| format!(" — {c}")).unwrap_or_default();
+                        println!(
+                            "  {}  {:<13} {}{comment}",
+                            fmt_time(entry.at),
+                            entry.action,
+                            entry.actor
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => user_error(e),
+        },
+        AlertsCommand::Ack { ids, comment } => {
+            let outcomes = service.acknowledge(&ids, comment.as_deref()).await;
+            report_ack(service, outcomes, "acknowledged")
+        }
+        AlertsCommand::Unack { ids, comment } => {
+            let outcomes = service.unacknowledge(&ids, comment.as_deref()).await;
+            report_ack(service, outcomes, "unacknowledged")
+        }
+        AlertsCommand::Stats { json } => {
+            let stats = service.stats().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                println!("total: {}", stats.total);
+                for (title, map) in [
+                    ("status", &stats.by_status),
+                    ("severity", &stats.by_severity),
+                    ("type", &stats.by_type),
+                ] {
+                    let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                    println!("by {title}: {}", parts.join(", "));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
+    let filter = AlertFilter {
+        statuses: args.status,
+        severities: args.severity,
+        alert_types: args.alert_type,
+        bookmaker: args.book,
+        event_id: args.event,
+        text: args.text,
+    };
+    let page = Page {
+        limit: args.limit,
+        offset: args.offset,
+        after: None,
+    };
+    let result = match service.list(&filter, args.sort, &page).await {
+        Ok(result) => result,
+        Err(e) => return user_error(e),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result.body())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = Utc::now();
+    let rows: Vec<Vec<String>> = result
+        .alerts
+        .iter()
+        .map(|a| {
+            vec![
+                a.id.to_string(),
+                a.severity.as_str().to_uppercase(),
+                a.alert_type.as_str().to_string(),
+                a.status.as_str().to_string(),
+                truncate(&a.event_name, 34),
+                truncate(&a.market_name, 24),
+                a.line.map(fmt_line).unwrap_or_default(),
+                a.outcome_name.clone().unwrap_or_default(),
+                a.bookmaker_slug.clone(),
+                price_move(a),
+                a.change_percent
+                    .map(|c| format!("{c:+.2}%"))
+                    .unwrap_or_default(),
+                fmt_age(now, a.detected_at),
+            ]
+        })
+        .collect();
+    let headers = [
+        "ID",
+        "SEVERITY",
+        "TYPE",
+        "STATUS",
+        "EVENT",
+        "MARKET",
+        "LINE",
+        "OUTCOME",
+        "BOOK",
+        "OLD → NEW",
+        "Δ%",
+        "AGE",
+    ];
+    if rows.is_empty() {
+        println!("no alerts match");
+    } else {
+        print!("{}", table::render(&headers, &rows));
+    }
+    let first = if result.alerts.is_empty() {
+        0
+    } else {
+        page.offset + 1
+    };
+    println!(
+        "\n{first}–{} of {} (new {}, acknowledged {}, past {})",
+        page.offset + result.alerts.len() as u64,
+        result.total,
+        result.counts.new,
+        result.counts.acknowledged,
+        result.counts.past
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_ack(
+    service: &AlertService,
+    outcomes: Result<Vec<(i64, AckOutcome)>, ServiceError>,
+    verb: &str,
+) -> Result<ExitCode> {
+    let outcomes = match outcomes {
+        Ok(o) => o,
+        Err(e) => return user_error(e),
+    };
+    let mut failed = false;
+    for (id, outcome) in outcomes {
+        match outcome {
+            AckOutcome::Changed => println!("alert {id}: {verb} by {}", service.user()),
+            AckOutcome::Unchanged { by: Some(by) } => {
+                println!("alert {id}: already {verb} (by {by})")
+            }
+            AckOutcome::Unchanged { by: None } => println!("alert {id}: already {verb}"),
+            AckOutcome::EventStarted => {
+                failed = true;
+                eprintln!(
+                    "alert {id}: refused — the event has started; past alerts cannot be {verb}"
+                );
+            }
+            AckOutcome::NotFound => {
+                failed = true;
+                eprintln!("alert {id}: not found");
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Prints a service error a user can act on and exits 1; database failures propagate.
+fn user_error(e: ServiceError) -> Result<ExitCode> {
+    match e {
+        ServiceError::Store(e) => Err(e.into()),
+        other => {
+            eprintln!("error: {other}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn describe(a: &Alert) -> String {
+    let opt = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.3}"));
+    let mut lines = vec![
+        ("id", a.id.to_string()),
+        ("status", a.status.to_string()),
+        ("severity", a.severity.to_string()),
+        ("type", a.alert_type.to_string()),
+        (
+            "event",
+            format!(
+                "{} (id {}, SportRadar {})",
+                a.event_name, a.event_id, a.sr_id
+            ),
+        ),
+        (
+            "tournament",
+            a.tournament.clone().unwrap_or_else(|| "-".into()),
+        ),
+        ("kickoff", fmt_time(a.event_kickoff)),
+        ("book", a.bookmaker_slug.clone()),
+        ("market", format!("{} ({})", a.market_name, a.market_id)),
+        ("line", a.line.map(fmt_line).unwrap_or_else(|| "-".into())),
+        (
+            "outcome",
+            a.outcome_name.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "old → new",
+            format!("{} → {}", opt(a.old_value), opt(a.new_value)),
+        ),
+        (
+            "change",
+            a.change_percent
+                .map_or_else(|| "-".into(), |c| format!("{c:+.2}%")),
+        ),
+        (
+            "competitor",
+            a.competitor_detail().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "gap",
+            a.gap_percent
+                .map_or_else(|| "-".into(), |g| format!("{g:.2}%")),
+        ),
+        ("detected", fmt_time(a.detected_at)),
+    ];
+    if let Some(av) = a.availability {
+        let gone = a
+            .unavailable_secs
+            .map(|s| format!(" after {}", fmt_secs(s)))
+            .unwrap_or_default();
+        lines.push(("availability", format!("{av}{gone}")));
+    }
+    if let Some(at) = a.acknowledged_at {
+        lines.push((
+            "acknowledged",
+            format!(
+                "{} by {}",
+                fmt_time(at),
+                a.acknowledged_by.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    lines
+        .iter()
+        .map(|(k, v)| format!("{k:<13} {v}\n"))
+        .collect()
+}
+
+fn price_move(a: &Alert) -> String {
+    match (a.old_value, a.new_value) {
+        (Some(o), Some(n)) => format!("{o:.2} → {n:.2}"),
+        _ => a.availability.map(|v| v.to_string()).unwrap_or_default(),
+    }
+}
+
+fn fmt_line(line: f64) -> String {
+    crate::domain::Line::from_f64(line).map_or_else(|| line.to_string(), |l| l.to_string())
+}
+
+fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn fmt_secs(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s => format!("{}d{}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+fn fmt_age(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    fmt_secs((now - t).num_seconds().max(0))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max - 1).collect();
+        out.push('…');
+        out
+    }
+}
