@@ -4,6 +4,7 @@
 mod alerts;
 mod table;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -121,12 +122,17 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
                 seed: args.seed,
             };
             let started = std::time::Instant::now();
+            let show_progress = std::io::stderr().is_terminal();
             let summary = crate::demo::load(&store, &options, |done| {
-                eprint!("\r{done} / {} alerts", options.alerts);
+                if show_progress {
+                    eprint!("\r{done} / {} alerts", options.alerts);
+                }
             })
             .await
             .wrap_err("loading demo data")?;
-            eprintln!();
+            if show_progress {
+                eprintln!();
+            }
             println!(
                 "loaded {} alerts on {} events into {} in {:.1} s",
                 summary.alerts,

@@ -1,0 +1,386 @@
+//! The real binary, run as a user would: every subcommand and the bad-input paths.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// A command isolated from the user's config, data and environment.
+struct Sandbox {
+    home: tempfile::TempDir,
+    url: String,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", home.path().join("cli.db").display());
+        Sandbox { home, url }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("oddswatch").unwrap();
+        for (key, _) in std::env::vars() {
+            if key.starts_with("ODDSWATCH_") {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("XDG_DATA_HOME", self.home.path().join("data"))
+            .env("USER", "tester")
+            .env("RUST_LOG", "warn");
+        cmd
+    }
+
+    /// A command on this sandbox's database.
+    fn db(&self) -> Command {
+        let mut cmd = self.cmd();
+        cmd.arg("--database-url").arg(&self.url);
+        cmd
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self
+            .db()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    }
+}
+
+#[test]
+fn demo_data_then_list_as_json_uses_the_api_field_names() {
+    let s = Sandbox::new();
+    s.db()
+        .args(["demo-data", "--alerts", "3000", "--seed", "11"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("loaded 3000 alerts"));
+    let body = s.json(&["alerts", "list", "--json", "--limit", "5"]);
+    assert_eq!(body["total"], 3000);
+    let sum = body["newCount"].as_u64().unwrap()
+        + body["acknowledgedCount"].as_u64().unwrap()
+        + body["pastCount"].as_u64().unwrap();
+    assert_eq!(sum, 3000);
+    let alerts = body["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 5);
+    for key in [
+        "id",
+        "eventId",
+        "eventName",
+        "homeTeam",
+        "awayTeam",
+        "bookmakerSlug",
+        "marketId",
+        "marketName",
+        "line",
+        "outcomeName",
+        "alertType",
+        "severity",
+        "changePercent",
+        "oldValue",
+        "newValue",
+        "competitorOldValue",
+        "competitorNewValue",
+        "competitorDirection",
+        "detectedAt",
+        "acknowledgedAt",
+        "acknowledgedBy",
+        "status",
+        "eventKickoff",
+    ] {
+        assert!(
+            alerts[0].get(key).is_some(),
+            "missing {key} in {}",
+            alerts[0]
+        );
+    }
+    assert!(alerts[0]["detectedAt"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn list_filters_and_prints_a_readable_table() {
+    let s = Sandbox::new();
+    s.db()
+        .args(["demo-data", "--alerts", "2000"])
+        .assert()
+        .success();
+    let body = s.json(&[
+        "alerts",
+        "list",
+        "--json",
+        "--status",
+        "new",
+        "--severity",
+        "critical,elevated",
+        "--limit",
+        "200",
+    ]);
+    for alert in body["alerts"].as_array().unwrap() {
+        assert_eq!(alert["status"], "new");
+        assert!(alert["severity"] == "critical" || alert["severity"] == "elevated");
+    }
+    assert_eq!(body["total"], body["newCount"]);
+    s.db()
+        .args(["alerts", "list", "--status", "new", "--limit", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SEVERITY").and(predicate::str::contains("1–3 of")));
+}
+
+#[test]
+fn ack_and_unack_change_status_and_show_prints_the_audit_trail() {
+    let s = Sandbox::new();
+    s.db()
+        .args(["demo-data", "--alerts", "500"])
+        .assert()
+        .success();
+    let body = s.json(&[
+        "alerts", "list", "--json", "--status", "new", "--limit", "1",
+    ]);
+    let id = body["alerts"][0]["id"].as_i64().unwrap().to_string();
+    s.db()
+        .args(["alerts", "ack", &id, "--comment", "laid off"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "alert {id}: acknowledged by tester"
+        )));
+    let shown = s.json(&["alerts", "show", &id, "--json"]);
+    assert_eq!(shown["status"], "acknowledged");
+    assert_eq!(shown["acknowledgedBy"], "tester");
+    assert_eq!(shown["audit"][0]["comment"], "laid off");
+    s.db()
+        .args(["alerts", "unack", &id])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("unacknowledged"));
+    s.db()
+        .args(["alerts", "show", &id])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("status        new")
+                .and(predicate::str::contains("unacknowledge")),
+        );
+}
+
+#[test]
+fn acknowledging_a_past_alert_exits_1_saying_the_event_has_started() {
+    let s = Sandbox::new();
+    s.db()
+        .args(["demo-data", "--alerts", "500"])
+        .assert()
+        .success();
+    let body = s.json(&[
+        "alerts", "list", "--json", "--status", "past", "--limit", "1",
+    ]);
+    let id = body["alerts"][0]["id"].as_i64().unwrap().to_string();
+    s.db()
+        .args(["alerts", "ack", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "alert {id}: refused — the event has started"
+        )));
+}
+
+#[test]
+fn a_missing_alert_exits_1_naming_it() {
+    let s = Sandbox::new();
+    s.db().args(["migrate"]).assert().success();
+    s.db()
+        .args(["alerts", "show", "424242"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("alert 424242 not found"));
+    s.db()
+        .args(["alerts", "ack", "424242"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("alert 424242: not found"));
+}
+
+#[test]
+fn stats_on_an_empty_database_are_zero_filled() {
+    let s = Sandbox::new();
+    let stats = s.json(&["alerts", "stats", "--json"]);
+    assert_eq!(stats["total"], 0);
+    for key in ["new", "acknowledged", "past"] {
+        assert_eq!(stats["byStatus"][key], 0);
+    }
+    for key in ["warning", "elevated", "critical"] {
+        assert_eq!(stats["bySeverity"][key], 0);
+    }
+    for key in ["price_change", "direction_disagreement", "availability"] {
+        assert_eq!(stats["byType"][key], 0);
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2_listing_the_valid_values() {
+    let s = Sandbox::new();
+    s.db()
+        .args(["alerts", "list", "--severity", "urgent"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("urgent")
+                .and(predicate::str::contains("warning, elevated, critical")),
+        );
+    s.db()
+        .args(["alerts", "list", "--limit", "500"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("500"));
+    s.db()
+        .args(["alerts", "list", "--sort", "random"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "detected, severity, kickoff, change",
+        ));
+    s.db().args(["alerts", "ack"]).assert().code(2);
+    s.db().args(["alerts", "ack", "abc"]).assert().code(2);
+    s.db().args(["no-such-command"]).assert().code(2);
+}
+
+#[test]
+fn invalid_config_fails_at_start_naming_the_key_and_the_rule() {
+    let s = Sandbox::new();
+    s.db()
+        .env("ODDSWATCH_DETECTION_WARNING_PCT", "12")
+        .args(["alerts", "stats"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "0 < warning < elevated < critical <= 100",
+        ));
+    let file = s.home.path().join("bad.toml");
+    std::fs::write(&file, "[retention]\npast_alert_dayz = 3\n").unwrap();
+    s.db()
+        .arg("--config")
+        .arg(&file)
+        .args(["alerts", "stats"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown config key `retention.past_alert_dayz`",
+        ));
+    s.cmd()
+        .args(["--database-url", "mysql://localhost/x", "migrate"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("database.url"));
+}
+
+#[test]
+fn config_print_shows_the_effective_config_with_secrets_redacted() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args([
+            "--database-url",
+            "postgres://trader:hunter2@db.example:5432/odds",
+            "config",
+            "print",
+        ])
+        .env("ODDSWATCH_BOOKS_THEODDSAPI_API_KEY", "sekret-key")
+        .env("ODDSWATCH_DETECTION_CRITICAL_PCT", "20")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("postgres://trader:<redacted>@db.example:5432/odds")
+                .and(predicate::str::contains("critical_pct = 20.0"))
+                .and(predicate::str::contains("hunter2").not())
+                .and(predicate::str::contains("sekret-key").not()),
+        );
+}
+
+#[test]
+fn migrate_creates_the_sqlite_file_and_its_folder() {
+    let s = Sandbox::new();
+    let path = s.home.path().join("deep/er/odds.db");
+    s.cmd()
+        .args([
+            "--database-url",
+            &format!("sqlite://{}", path.display()),
+            "migrate",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("migrations applied"));
+    assert!(path.is_file());
+}
+
+#[test]
+fn the_default_database_lives_in_the_platform_data_dir() {
+    let s = Sandbox::new();
+    s.cmd().args(["migrate"]).assert().success();
+    assert!(s.home.path().join("data/oddswatch/oddswatch.db").is_file());
+    assert!(
+        s.home.path().join("data/oddswatch/logs").is_dir(),
+        "logs go to a file in the data dir"
+    );
+}
+
+#[test]
+fn unreachable_database_is_a_clear_error() {
+    let s = Sandbox::new();
+    s.cmd()
+        .args([
+            "--database-url",
+            "postgres://nobody:pw@127.0.0.1:1/none",
+            "alerts",
+            "stats",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "opening the database postgres://nobody:<redacted>@127.0.0.1:1/none",
+        ));
+}
+
+#[tokio::test]
+async fn the_same_commands_work_against_postgresql() {
+    let Some((admin, db, url)) = common::pg_empty_database().await else {
+        return;
+    };
+    let s = Sandbox::new();
+    let run = |args: &[&str]| {
+        let mut cmd = s.cmd();
+        cmd.arg("--database-url").arg(&url).args(args);
+        cmd
+    };
+    run(&["demo-data", "--alerts", "1000"]).assert().success();
+    let out = run(&[
+        "alerts", "list", "--json", "--status", "past", "--limit", "1",
+    ])
+    .assert()
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let body: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(body["total"], body["pastCount"]);
+    let id = body["alerts"][0]["id"].as_i64().unwrap().to_string();
+    run(&["alerts", "ack", &id])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the event has started"));
+    run(&["alerts", "stats"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("total: 1000"));
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE \"{db}\" WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
