@@ -955,3 +955,47 @@ async fn event_upsert_refreshes_names_and_kickoff() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn a_poller_on_another_connection_sees_new_alerts_and_acknowledgements() {
+    use oddswatch::live::{Change, ChangeFeed, spawn_poller};
+    for db in common::all_dbs().await {
+        // A second pool on the same database stands in for another process.
+        let other = Store::open(&db.url, 2).await.unwrap();
+        let feed = ChangeFeed::default();
+        let mut rx = feed.subscribe();
+        let poller = spawn_poller(other.clone(), feed, std::time::Duration::from_millis(50));
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await; // let it read the cursor
+        let f = fixture(&db.store).await;
+        let mut created = Vec::new();
+        while created.len() < f.ids.len() {
+            match next_change(&mut rx).await {
+                Change::Created(ids) => created.extend(ids),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(created, f.ids, "{}", db.name);
+        service(&db.store, "ada")
+            .acknowledge(&[f.ids[3]], None)
+            .await
+            .unwrap();
+        assert_eq!(
+            next_change(&mut rx).await,
+            Change::Updated(vec![f.ids[3]]),
+            "{}",
+            db.name
+        );
+        poller.abort();
+        other.close().await;
+        db.finish().await;
+    }
+}
+
+async fn next_change(
+    rx: &mut tokio::sync::broadcast::Receiver<oddswatch::live::Change>,
+) -> oddswatch::live::Change {
+    tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .expect("a change within 5 s")
+        .unwrap()
+}

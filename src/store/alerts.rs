@@ -83,6 +83,10 @@ pub struct AuditEntry {
     pub comment: Option<String>,
 }
 
+/// `(seq, alert id, kind)` of one change-feed row; kinds are `created`, `acknowledged`,
+/// `unacknowledged`, `past` (one alert) and `reloaded`, `purged` (many, no id).
+pub type ChangeRow = (i64, Option<i64>, String);
+
 /// (id, status, kickoff, acknowledged by) of an alert, read after a conditional update.
 type CurrentState = (i64, String, DateTime<Utc>, Option<String>);
 
@@ -420,6 +424,17 @@ impl Store {
         let (seq,): (i64,) = with_pool!(self, pool => sqlx::query_as(sql).fetch_one(pool).await)
             .context("reading the change cursor")?;
         Ok(seq)
+    }
+
+    /// Change-feed rows after `seq`, oldest first, at most `limit`:
+    /// `(seq, alert id or None for bulk changes, kind)`.
+    pub async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<ChangeRow>, StoreError> {
+        let mut q = self.query("SELECT seq, alert_id, kind FROM alert_changes WHERE seq > ");
+        q.bind(seq)
+            .push(" ORDER BY seq LIMIT ")
+            .bind(i64::from(limit));
+        with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await)
+            .context("reading the change feed")
     }
 
     /// Records that many alerts changed at once (bulk load, purge), so pollers reload.

@@ -18,7 +18,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use alerts::{AckOutcome, AuditEntry, StatusCounts};
+pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts};
 pub use bulk::{BulkAlert, BulkEvent};
 pub use events::EventRecord;
 
