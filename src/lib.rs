@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod health;
 pub mod live;
 pub mod service;
 pub mod store;
