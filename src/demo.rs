@@ -126,14 +126,32 @@ pub async fn load(
         .map(|e| e.kickoff.expect("demo events have kickoffs"))
         .collect();
 
+    // Alerts are generated in detection order over the last week, as a pipeline writes them:
+    // realistic, and it keeps index inserts near the end of each index.
+    let upcoming: Vec<usize> = (0..ids.len()).filter(|&e| kickoffs[e] > now).collect();
+    let span_ms = Duration::days(7).num_milliseconds();
+    let start = now - Duration::days(7);
     const BATCH: u64 = 20_000;
     let mut written = 0;
     while written < options.alerts {
         let n = BATCH.min(options.alerts - written);
-        let batch: Vec<BulkAlert> = (0..n)
-            .map(|_| {
-                let e = rng.gen_range(0..ids.len());
-                demo_alert(&mut rng, ids[e], kickoffs[e], now)
+        let batch: Vec<BulkAlert> = (written..written + n)
+            .map(|i| {
+                let offset =
+                    (i128::from(span_ms) * i128::from(i) / i128::from(options.alerts)) as i64;
+                let detected_at = start + Duration::milliseconds(offset);
+                // An event that had not kicked off yet at that time (any upcoming one will do).
+                let mut e = rng.gen_range(0..ids.len());
+                if kickoffs[e] <= detected_at && !upcoming.is_empty() {
+                    e = upcoming[rng.gen_range(0..upcoming.len())];
+                }
+                demo_alert(
+                    &mut rng,
+                    ids[e],
+                    kickoffs[e],
+                    detected_at.min(kickoffs[e]),
+                    now,
+                )
             })
             .collect();
         store.bulk_insert_alerts(&batch).await?;
@@ -198,14 +216,13 @@ fn demo_alert(
     rng: &mut SmallRng,
     event_id: i64,
     kickoff: DateTime<Utc>,
+    detected_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> BulkAlert {
     let (market_id, market_name, outcomes, lines) = MARKETS[rng.gen_range(0..MARKETS.len())];
     let line = (!lines.is_empty()).then(|| lines[rng.gen_range(0..lines.len())]);
     let outcome = outcomes[rng.gen_range(0..outcomes.len())].to_string();
-    // Detected within the week before kickoff (and never in the future).
     let latest = kickoff.min(now);
-    let detected_at = latest - Duration::seconds(rng.gen_range(1..7 * 24 * 3600));
     let roll = rng.gen_range(0..100);
     let mut alert = NewAlert {
         event_id,
@@ -311,7 +328,8 @@ mod tests {
         for (i, e) in events.iter().enumerate() {
             let kickoff = e.kickoff.unwrap();
             for _ in 0..200 {
-                let a = demo_alert(&mut rng, i as i64, kickoff, now);
+                let detected = kickoff.min(now) - Duration::seconds(rng.gen_range(1..600_000));
+                let a = demo_alert(&mut rng, i as i64, kickoff, detected, now);
                 assert!(a.alert.detected_at <= now && a.alert.detected_at <= kickoff);
                 assert_eq!(a.status == Status::Past, kickoff <= now);
                 assert_eq!(

@@ -92,18 +92,20 @@ CREATE TABLE alerts (
     acknowledged_at      TEXT,
     acknowledged_by      TEXT
 );
--- Each index serves one list shape of the alert service without a full scan.
+-- Each index serves one list shape of the alert service without a full scan or a sort:
+-- every sort order within a status tab, every sort order over all alerts, and the filters
+-- by event, type and book. The past transition and the purge use alerts_status_kickoff.
 CREATE INDEX alerts_detected ON alerts (detected_at DESC, id DESC);
-CREATE INDEX alerts_status_detected ON alerts (status, detected_at DESC, id DESC);
-CREATE INDEX alerts_status_severity_detected ON alerts (status, severity, detected_at DESC, id DESC);
-CREATE INDEX alerts_severity_rank ON alerts (severity_rank DESC, detected_at DESC, id DESC);
-CREATE INDEX alerts_kickoff ON alerts (event_kickoff, id);
+CREATE INDEX alerts_severity ON alerts (severity_rank DESC, detected_at DESC, id DESC);
+CREATE INDEX alerts_kickoff ON alerts (event_kickoff, id DESC);
 CREATE INDEX alerts_change ON alerts (abs_change_pct DESC, id DESC);
-CREATE INDEX alerts_event ON alerts (event_id, detected_at DESC);
+CREATE INDEX alerts_status_detected ON alerts (status, detected_at DESC, id DESC);
+CREATE INDEX alerts_status_severity ON alerts (status, severity_rank DESC, detected_at DESC, id DESC);
+CREATE INDEX alerts_status_kickoff ON alerts (status, event_kickoff, id DESC);
+CREATE INDEX alerts_status_change ON alerts (status, abs_change_pct DESC, id DESC);
+CREATE INDEX alerts_event ON alerts (event_id, detected_at DESC, id DESC);
 CREATE INDEX alerts_type_detected ON alerts (alert_type, detected_at DESC, id DESC);
 CREATE INDEX alerts_bookmaker_detected ON alerts (bookmaker, detected_at DESC, id DESC);
-CREATE INDEX alerts_market ON alerts (market_id);
-CREATE INDEX alerts_open_kickoff ON alerts (event_kickoff) WHERE status IN ('new', 'acknowledged');
 
 CREATE TABLE alert_audit (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
