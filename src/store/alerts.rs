@@ -393,24 +393,21 @@ impl Store {
 
     /// Inserts detected alerts (one transaction) and returns their ids in order.
     pub async fn insert_alerts(&self, alerts: &[NewAlert]) -> Result<Vec<i64>, StoreError> {
-        const COLUMNS: usize = 23;
         let now = Utc::now();
         let mut ids = Vec::with_capacity(alerts.len());
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting an alert insert")?;
-            for chunk in alerts.chunks(MAX_PARAMS_PER_STATEMENT / COLUMNS) {
-                let q = alert_insert(self, chunk);
+            for q in alert_insert_chunks(self, alerts) {
                 let rows: Vec<(i64,)> = sqlx::query_as(q.sql())
                     .bind_params(q.params())
                     .fetch_all(&mut *tx)
                     .await
                     .context("inserting alerts")?;
-                let chunk_ids: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
-                for change in change_inserts(self, &chunk_ids, "created", now) {
-                    sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
-                        .context("writing the change feed")?;
-                }
-                ids.extend(chunk_ids);
+                ids.extend(ids_in_insert_order(rows));
+            }
+            for change in change_inserts(self, &ids, "created", now) {
+                sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
+                    .context("writing the change feed")?;
             }
             tx.commit().await.context("committing alerts")?;
             Ok::<_, StoreError>(())
@@ -482,7 +479,12 @@ fn audit_inserts(
 }
 
 /// Multi-row INSERTs into `alert_changes`.
-fn change_inserts(store: &Store, ids: &[i64], kind: &str, now: DateTime<Utc>) -> Vec<SqlQuery> {
+pub(super) fn change_inserts(
+    store: &Store,
+    ids: &[i64],
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Vec<SqlQuery> {
     ids.chunks(MAX_PARAMS_PER_STATEMENT / 3)
         .map(|chunk| {
             let mut q = store.query("INSERT INTO alert_changes (alert_id, kind, at) VALUES ");
@@ -538,19 +540,34 @@ pub(super) fn alert_params(a: &NewAlert, status: Status) -> [Param; 23] {
     ]
 }
 
-fn alert_insert(store: &Store, alerts: &[NewAlert]) -> SqlQuery {
-    let mut q = store.query("INSERT INTO alerts (");
-    q.push(ALERT_INSERT_COLUMNS).push(") VALUES ");
-    for (i, alert) in alerts.iter().enumerate() {
-        q.push(if i == 0 { "(" } else { ", (" });
-        for (j, p) in alert_params(alert, Status::New).into_iter().enumerate() {
-            if j > 0 {
-                q.push(", ");
+/// Multi-row INSERTs of `alerts` (status new), each returning the new ids in order.
+pub(super) fn alert_insert_chunks(store: &Store, alerts: &[NewAlert]) -> Vec<SqlQuery> {
+    const COLUMNS: usize = 23;
+    alerts
+        .chunks(MAX_PARAMS_PER_STATEMENT / COLUMNS)
+        .map(|chunk| {
+            let mut q = store.query("INSERT INTO alerts (");
+            q.push(ALERT_INSERT_COLUMNS).push(") VALUES ");
+            for (i, alert) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" });
+                for (j, p) in alert_params(alert, Status::New).into_iter().enumerate() {
+                    if j > 0 {
+                        q.push(", ");
+                    }
+                    q.bind(p);
+                }
+                q.push(")");
             }
-            q.bind(p);
-        }
-        q.push(")");
-    }
-    q.push(" RETURNING id");
-    q
+            q.push(" RETURNING id");
+            q
+        })
+        .collect()
+}
+
+/// RETURNING makes no promise about row order, but ids are allocated ascending within one
+/// statement on both backends, so ascending id order is insertion order.
+pub(super) fn ids_in_insert_order(rows: Vec<(i64,)>) -> Vec<i64> {
+    let mut ids: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
+    ids.sort_unstable();
+    ids
 }

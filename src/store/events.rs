@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::sql::BindParams;
+use std::collections::HashMap;
+
+use super::sql::{BindParams, Param, SqlQuery};
 use super::{QueryContext, Store, StoreError, with_pool};
 
 /// An event as written: identity, names and kickoff.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EventRecord {
     /// SportRadar match id (or a feed's own id when it has none).
     pub sr_id: String,
@@ -39,6 +41,45 @@ impl EventRecord {
     }
 }
 
+/// Events per upsert statement (9 parameters each).
+pub(super) const EVENTS_PER_STATEMENT: usize = 2000;
+
+/// One multi-row upsert of `events` (at most [`EVENTS_PER_STATEMENT`]) that refreshes names and
+/// kickoff and returns `(id, sr_id)` of every row.
+pub(super) fn event_upsert(store: &Store, events: &[EventRecord], now: DateTime<Utc>) -> SqlQuery {
+    let mut q = store.query(
+        "INSERT INTO events (sr_id, home_team, away_team, tournament, country, kickoff, search_text, created_at, updated_at) VALUES ",
+    );
+    for (i, e) in events.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(e.sr_id.as_str())
+            .push(", ")
+            .bind(e.home_team.as_str())
+            .push(", ");
+        q.bind(e.away_team.as_str())
+            .push(", ")
+            .bind(e.tournament.clone())
+            .push(", ");
+        q.bind(e.country.clone()).push(", ");
+        q.bind(e.kickoff.map_or(Param::NullTime, Param::Time));
+        q.push(", ")
+            .bind(e.search_text())
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(")");
+    }
+    q.push(
+        " ON CONFLICT (sr_id) DO UPDATE SET home_team = excluded.home_team, \
+         away_team = excluded.away_team, tournament = COALESCE(excluded.tournament, events.tournament), \
+         country = COALESCE(excluded.country, events.country), \
+         kickoff = COALESCE(excluded.kickoff, events.kickoff), \
+         search_text = excluded.search_text, updated_at = excluded.updated_at RETURNING id, sr_id",
+    );
+    q
+}
+
 impl Store {
     /// Inserts events or refreshes their names and kickoff; returns their ids in input order.
     pub async fn upsert_events(
@@ -49,35 +90,15 @@ impl Store {
         let mut ids = Vec::with_capacity(events.len());
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting an event upsert")?;
-            for chunk in events.chunks(2000) {
-                let mut q = self.query(
-                    "INSERT INTO events (sr_id, home_team, away_team, tournament, country, kickoff, search_text, created_at, updated_at) VALUES ",
-                );
-                for (i, e) in chunk.iter().enumerate() {
-                    q.push(if i == 0 { "(" } else { ", (" });
-                    q.bind(e.sr_id.as_str()).push(", ").bind(e.home_team.as_str()).push(", ");
-                    q.bind(e.away_team.as_str()).push(", ").bind(e.tournament.clone()).push(", ");
-                    q.bind(e.country.clone()).push(", ");
-                    match e.kickoff {
-                        Some(k) => q.bind(k),
-                        None => q.push("NULL"),
-                    };
-                    q.push(", ").bind(e.search_text()).push(", ").bind(now).push(", ").bind(now).push(")");
-                }
-                q.push(
-                    " ON CONFLICT (sr_id) DO UPDATE SET home_team = excluded.home_team, \
-                     away_team = excluded.away_team, tournament = COALESCE(excluded.tournament, events.tournament), \
-                     country = COALESCE(excluded.country, events.country), \
-                     kickoff = COALESCE(excluded.kickoff, events.kickoff), \
-                     search_text = excluded.search_text, updated_at = excluded.updated_at RETURNING id, sr_id",
-                );
+            for chunk in events.chunks(EVENTS_PER_STATEMENT) {
+                let q = event_upsert(self, chunk, now);
                 let rows: Vec<(i64, String)> = sqlx::query_as(q.sql())
                     .bind_params(q.params())
                     .fetch_all(&mut *tx)
                     .await
                     .context("upserting events")?;
                 // RETURNING order is not guaranteed: map back by SportRadar id.
-                let by_sr: std::collections::HashMap<String, i64> = rows.into_iter().map(|(id, sr)| (sr, id)).collect();
+                let by_sr: HashMap<String, i64> = rows.into_iter().map(|(id, sr)| (sr, id)).collect();
                 ids.extend(chunk.iter().map(|e| by_sr[&e.sr_id]));
             }
             tx.commit().await.context("committing events")?;

@@ -6,8 +6,10 @@
 
 mod alerts;
 mod bulk;
+mod cycle;
 mod events;
 mod rows;
+mod runs;
 pub mod sql;
 
 use std::path::PathBuf;
@@ -20,7 +22,9 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts};
 pub use bulk::{BulkAlert, BulkEvent};
+pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
+pub use runs::{BookRun, RunStatus, RunSummary, StoredOdds};
 
 use crate::config::redact_url;
 use sql::Dialect;

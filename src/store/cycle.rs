@@ -1,0 +1,236 @@
+//! Writing one batch of a scrape cycle: events and their per-book ids, current odds of the
+//! markets that changed (plus their price history), and the alerts — in one transaction, so a
+//! batch is either stored whole or not at all (and then retried or dead-lettered whole).
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::alerts::{alert_insert_chunks, change_inserts, ids_in_insert_order};
+use super::events::{EVENTS_PER_STATEMENT, EventRecord, event_upsert};
+use super::sql::{BindParams, SqlQuery};
+use super::{QueryContext, Store, StoreError, with_pool};
+use crate::domain::{NewAlert, OutcomeOdds};
+
+/// An event of the batch with the ids each book gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchEvent {
+    /// Identity, names, kickoff.
+    pub record: EventRecord,
+    /// `(book slug, the book's own event id)`.
+    pub books: Vec<(String, String)>,
+}
+
+/// The new state of one market (with line) of one event on one book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OddsWrite {
+    /// SportRadar id of the event (must be among the batch's events).
+    pub event_key: String,
+    /// Book slug.
+    pub bookmaker: String,
+    /// Canonical market id.
+    pub market_id: String,
+    /// Canonical line text (`""` when the market has none).
+    pub line: String,
+    /// Outcomes as last quoted (for an unavailable market: the last known ones).
+    pub outcomes: Vec<OutcomeOdds>,
+    /// Offered now.
+    pub available: bool,
+    /// Since when it has been unavailable.
+    pub unavailable_since: Option<DateTime<Utc>>,
+    /// Prices changed (or first seen): write a price-history row.
+    pub record_history: bool,
+}
+
+/// An alert whose event is named by SportRadar id (the database id is resolved in the batch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyedAlert {
+    /// SportRadar id of the event (must be among the batch's events).
+    pub event_key: String,
+    /// The alert; its `event_id` is overwritten.
+    pub alert: NewAlert,
+}
+
+/// Everything one batch writes. Serialisable so a batch that cannot be stored is kept as a
+/// dead letter and replayed later.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CycleBatch {
+    /// When the batch was observed.
+    pub at: DateTime<Utc>,
+    /// Events seen.
+    pub events: Vec<BatchEvent>,
+    /// Markets whose state changed.
+    pub odds: Vec<OddsWrite>,
+    /// Alerts raised.
+    pub alerts: Vec<KeyedAlert>,
+}
+
+/// What a stored batch wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchWritten {
+    /// Current-odds rows inserted or updated.
+    pub odds_rows: u64,
+    /// Price-history rows inserted.
+    pub history_rows: u64,
+    /// Ids of the alerts inserted, in batch order.
+    pub alert_ids: Vec<i64>,
+}
+
+/// Odds rows per statement (9 parameters each).
+const ODDS_PER_STATEMENT: usize = 3000;
+
+fn outcomes_json(outcomes: &[OutcomeOdds]) -> String {
+    serde_json::to_string(outcomes).expect("outcomes serialise")
+}
+
+fn odds_upsert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> SqlQuery {
+    let mut q = store.query(
+        "INSERT INTO current_odds (event_id, bookmaker, market_id, line, outcomes, available, unavailable_since, last_changed, last_seen) VALUES ",
+    );
+    for (i, (event_id, o)) in rows.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(*event_id)
+            .push(", ")
+            .bind(o.bookmaker.as_str())
+            .push(", ")
+            .bind(o.market_id.as_str());
+        q.push(", ")
+            .bind(o.line.as_str())
+            .push(", ")
+            .bind(outcomes_json(&o.outcomes))
+            .push(", ");
+        q.bind(o.available).push(", ");
+        q.bind(
+            o.unavailable_since
+                .map_or(super::sql::Param::NullTime, super::sql::Param::Time),
+        );
+        q.push(", ").bind(at).push(", ").bind(at).push(")");
+    }
+    q.push(
+        " ON CONFLICT (event_id, bookmaker, market_id, line) DO UPDATE SET outcomes = excluded.outcomes, \
+         available = excluded.available, unavailable_since = excluded.unavailable_since, \
+         last_changed = excluded.last_changed, last_seen = excluded.last_seen",
+    );
+    q
+}
+
+fn history_insert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> SqlQuery {
+    let mut q = store.query("INSERT INTO price_history (event_id, bookmaker, market_id, line, outcomes, recorded_at) VALUES ");
+    for (i, (event_id, o)) in rows.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.bind(*event_id)
+            .push(", ")
+            .bind(o.bookmaker.as_str())
+            .push(", ")
+            .bind(o.market_id.as_str());
+        q.push(", ")
+            .bind(o.line.as_str())
+            .push(", ")
+            .bind(outcomes_json(&o.outcomes))
+            .push(", ")
+            .bind(at)
+            .push(")");
+    }
+    q
+}
+
+impl Store {
+    /// Stores one batch in one transaction.
+    pub async fn write_cycle_batch(&self, batch: &CycleBatch) -> Result<BatchWritten, StoreError> {
+        // One row per event: the upsert cannot touch a row twice in one statement.
+        let mut seen = BTreeSet::new();
+        let events: Vec<&BatchEvent> = batch
+            .events
+            .iter()
+            .filter(|e| seen.insert(e.record.sr_id.as_str()))
+            .collect();
+        let records: Vec<EventRecord> = events.iter().map(|e| e.record.clone()).collect();
+        let books: BTreeSet<&str> = events
+            .iter()
+            .flat_map(|e| e.books.iter().map(|(b, _)| b.as_str()))
+            .chain(batch.odds.iter().map(|o| o.bookmaker.as_str()))
+            .chain(batch.alerts.iter().map(|a| a.alert.bookmaker.as_str()))
+            .collect();
+        let mut written = BatchWritten::default();
+
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting a cycle batch")?;
+            if !books.is_empty() {
+                let mut q = self.query("INSERT INTO bookmakers (slug, name) VALUES ");
+                for (i, book) in books.iter().enumerate() {
+                    q.push(if i == 0 { "(" } else { ", (" });
+                    q.bind(*book).push(", ").bind(*book).push(")");
+                }
+                q.push(" ON CONFLICT (slug) DO NOTHING");
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("registering books")?;
+            }
+
+            let mut ids: HashMap<String, i64> = HashMap::with_capacity(records.len());
+            for chunk in records.chunks(EVENTS_PER_STATEMENT) {
+                let q = event_upsert(self, chunk, batch.at);
+                let rows: Vec<(i64, String)> = sqlx::query_as(q.sql())
+                    .bind_params(q.params())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .context("upserting events")?;
+                ids.extend(rows.into_iter().map(|(id, sr)| (sr, id)));
+            }
+            let id_of = |key: &str| {
+                ids.get(key).copied().ok_or_else(|| StoreError::Corrupt {
+                    table: "events",
+                    message: format!("batch refers to event {key} that it does not contain"),
+                })
+            };
+
+            let links: Vec<(i64, &str, &str)> = events
+                .iter()
+                .flat_map(|e| e.books.iter().map(move |(b, ext)| (e.record.sr_id.as_str(), b.as_str(), ext.as_str())))
+                .map(|(key, b, ext)| Ok((id_of(key)?, b, ext)))
+                .collect::<Result<_, StoreError>>()?;
+            for chunk in links.chunks(5000) {
+                let mut q = self.query("INSERT INTO event_books (event_id, bookmaker, external_id) VALUES ");
+                for (i, (id, book, ext)) in chunk.iter().enumerate() {
+                    q.push(if i == 0 { "(" } else { ", (" });
+                    q.bind(*id).push(", ").bind(*book).push(", ").bind(*ext).push(")");
+                }
+                q.push(" ON CONFLICT (event_id, bookmaker) DO UPDATE SET external_id = excluded.external_id");
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("linking events to books")?;
+            }
+
+            let odds: Vec<(i64, &OddsWrite)> =
+                batch.odds.iter().map(|o| Ok((id_of(&o.event_key)?, o))).collect::<Result<_, StoreError>>()?;
+            for chunk in odds.chunks(ODDS_PER_STATEMENT) {
+                let q = odds_upsert(self, chunk, batch.at);
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("upserting current odds")?;
+            }
+            written.odds_rows = odds.len() as u64;
+            let history: Vec<(i64, &OddsWrite)> = odds.iter().filter(|(_, o)| o.record_history).copied().collect();
+            for chunk in history.chunks(ODDS_PER_STATEMENT) {
+                let q = history_insert(self, chunk, batch.at);
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("writing price history")?;
+            }
+            written.history_rows = history.len() as u64;
+
+            let alerts: Vec<NewAlert> = batch
+                .alerts
+                .iter()
+                .map(|k| Ok(NewAlert { event_id: id_of(&k.event_key)?, ..k.alert.clone() }))
+                .collect::<Result<_, StoreError>>()?;
+            for q in alert_insert_chunks(self, &alerts) {
+                let rows: Vec<(i64,)> = sqlx::query_as(q.sql())
+                    .bind_params(q.params())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .context("inserting alerts")?;
+                written.alert_ids.extend(ids_in_insert_order(rows));
+            }
+            for q in change_inserts(self, &written.alert_ids, "created", batch.at) {
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("writing the change feed")?;
+            }
+            tx.commit().await.context("committing a cycle batch")?;
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(written)
+    }
+}

@@ -1,0 +1,271 @@
+//! Scrape runs (one per cycle, with per-book results), stale-run recovery, history retention,
+//! and reading current odds back to warm the detector after a restart.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::sql::{BindParams, Param};
+use super::{QueryContext, Store, StoreError, with_pool};
+use crate::domain::OutcomeOdds;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every book answered.
+    Ok,
+    /// Some books or requests failed; the rest was stored.
+    Partial,
+    /// Nothing usable (or the process died mid-run).
+    Failed,
+}
+
+impl RunStatus {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One book's result within a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct BookRun {
+    /// Book slug.
+    pub bookmaker: String,
+    /// `ok`, `degraded`, `failed` or `skipped`.
+    pub status: String,
+    /// Events seen.
+    pub events_seen: i64,
+    /// Market rows seen.
+    pub markets_seen: i64,
+    /// Requests made.
+    pub requests: i64,
+    /// Requests that failed.
+    pub failures: i64,
+    /// Median latency.
+    pub latency_p50_ms: Option<i64>,
+    /// 95th percentile latency.
+    pub latency_p95_ms: Option<i64>,
+    /// Remaining quota, where the feed has one.
+    pub quota_remaining: Option<i64>,
+    /// Last error, readable.
+    pub error: Option<String>,
+}
+
+/// The end of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// How it ended.
+    pub status: RunStatus,
+    /// When it ended.
+    pub finished_at: DateTime<Utc>,
+    /// Events seen across books.
+    pub events_seen: i64,
+    /// Odds and history rows written.
+    pub rows_written: i64,
+    /// Alerts written.
+    pub alerts_written: i64,
+    /// Timings and counts per type and severity, as JSON.
+    pub stats: serde_json::Value,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// Per-book results.
+    pub books: Vec<BookRun>,
+}
+
+/// A stored current-odds row, for warming the detector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOdds {
+    /// SportRadar id of the event.
+    pub event_key: String,
+    /// Kickoff of the event.
+    pub kickoff: Option<DateTime<Utc>>,
+    /// Book slug.
+    pub bookmaker: String,
+    /// Canonical market id.
+    pub market_id: String,
+    /// Canonical line text (`""` for none).
+    pub line: String,
+    /// Outcomes as last quoted.
+    pub outcomes: Vec<OutcomeOdds>,
+    /// Offered at the last successful scrape.
+    pub available: bool,
+    /// Since when it has been unavailable.
+    pub unavailable_since: Option<DateTime<Utc>>,
+}
+
+type OddsRow = (
+    String,
+    Option<DateTime<Utc>>,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    Option<DateTime<Utc>>,
+);
+
+impl Store {
+    /// Records the start of a cycle; returns its id.
+    pub async fn start_run(&self, at: DateTime<Utc>) -> Result<i64, StoreError> {
+        let mut q = self.query("INSERT INTO scrape_runs (started_at, status) VALUES (");
+        q.bind(at).push(", 'running') RETURNING id");
+        let (id,): (i64,) = with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_one(pool).await)
+            .context("recording the start of a scrape run")?;
+        Ok(id)
+    }
+
+    /// Records the end of a cycle with its per-book results.
+    pub async fn finish_run(&self, run_id: i64, summary: &RunSummary) -> Result<(), StoreError> {
+        let mut update = self.query("UPDATE scrape_runs SET finished_at = ");
+        update
+            .bind(summary.finished_at)
+            .push(", status = ")
+            .bind(summary.status.as_str());
+        update.push(", events_seen = ").bind(summary.events_seen);
+        update.push(", rows_written = ").bind(summary.rows_written);
+        update
+            .push(", alerts_written = ")
+            .bind(summary.alerts_written);
+        update.push(", stats = ").bind(summary.stats.to_string());
+        update.push(", error = ").bind(summary.error.clone());
+        update.push(" WHERE id = ").bind(run_id);
+        let int = |v: Option<i64>| v.map_or(Param::NullInt, Param::Int);
+        let mut books = self.query(
+            "INSERT INTO scrape_run_books (run_id, bookmaker, status, events_seen, markets_seen, requests, failures, latency_p50_ms, latency_p95_ms, quota_remaining, error) VALUES ",
+        );
+        for (i, b) in summary.books.iter().enumerate() {
+            books.push(if i == 0 { "(" } else { ", (" });
+            books
+                .bind(run_id)
+                .push(", ")
+                .bind(b.bookmaker.as_str())
+                .push(", ")
+                .bind(b.status.as_str())
+                .push(", ");
+            books
+                .bind(b.events_seen)
+                .push(", ")
+                .bind(b.markets_seen)
+                .push(", ")
+                .bind(b.requests)
+                .push(", ");
+            books
+                .bind(b.failures)
+                .push(", ")
+                .bind(int(b.latency_p50_ms))
+                .push(", ")
+                .bind(int(b.latency_p95_ms));
+            books
+                .push(", ")
+                .bind(int(b.quota_remaining))
+                .push(", ")
+                .bind(b.error.clone())
+                .push(")");
+        }
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting to record a scrape run")?;
+            sqlx::query(update.sql()).bind_params(update.params()).execute(&mut *tx).await
+                .context("recording the end of a scrape run")?;
+            if !summary.books.is_empty() {
+                sqlx::query(books.sql()).bind_params(books.params()).execute(&mut *tx).await
+                    .context("recording per-book results")?;
+            }
+            tx.commit().await.context("committing a scrape run")
+        })
+    }
+
+    /// Closes runs left `running` by a process that died, as failed. Returns how many.
+    pub async fn recover_stale_runs(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut q = self.query("UPDATE scrape_runs SET status = 'failed', finished_at = ");
+        q.bind(now).push(
+            ", error = 'interrupted: the process stopped during this run' WHERE status = 'running'",
+        );
+        with_pool!(self, pool => sqlx::query(q.sql()).bind_params(q.params()).execute(pool).await.map(|r| r.rows_affected()))
+            .context("recovering stale scrape runs")
+    }
+
+    /// Deletes price history recorded before `cutoff`. Returns how many rows.
+    pub async fn purge_history(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut q = self.query("DELETE FROM price_history WHERE recorded_at < ");
+        q.bind(cutoff);
+        with_pool!(self, pool => sqlx::query(q.sql()).bind_params(q.params()).execute(pool).await.map(|r| r.rows_affected()))
+            .context("purging old price history")
+    }
+
+    /// Every current-odds row of events that have not kicked off by `now` (or whose kickoff is
+    /// unknown): the detector's last-seen state after a restart.
+    pub async fn load_current_odds(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StoredOdds>, StoreError> {
+        let mut q = self.query(
+            "SELECT e.sr_id, e.kickoff, o.bookmaker, o.market_id, o.line, o.outcomes, o.available, o.unavailable_since \
+             FROM current_odds o JOIN events e ON e.id = o.event_id WHERE e.kickoff IS NULL OR e.kickoff > ",
+        );
+        q.bind(now);
+        let rows: Vec<OddsRow> = with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await)
+            .context("loading current odds")?;
+        rows.into_iter()
+            .map(
+                |(
+                    event_key,
+                    kickoff,
+                    bookmaker,
+                    market_id,
+                    line,
+                    outcomes,
+                    available,
+                    unavailable_since,
+                )| {
+                    let outcomes =
+                        serde_json::from_str(&outcomes).map_err(|e| StoreError::Corrupt {
+                            table: "current_odds",
+                            message: format!(
+                                "outcomes of event {event_key} market {market_id}: {e}"
+                            ),
+                        })?;
+                    Ok(StoredOdds {
+                        event_key,
+                        kickoff,
+                        bookmaker,
+                        market_id,
+                        line,
+                        outcomes,
+                        available,
+                        unavailable_since,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Bytes the database occupies (SQLite: file pages; PostgreSQL: the current database).
+    pub async fn database_bytes(&self) -> Result<i64, StoreError> {
+        match self {
+            Store::Sqlite(pool) => {
+                let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count")
+                    .fetch_one(pool)
+                    .await
+                    .context("reading the page count")?;
+                let (size,): (i64,) = sqlx::query_as("PRAGMA page_size")
+                    .fetch_one(pool)
+                    .await
+                    .context("reading the page size")?;
+                Ok(pages * size)
+            }
+            Store::Postgres(pool) => {
+                let (bytes,): (i64,) =
+                    sqlx::query_as("SELECT pg_database_size(current_database())")
+                        .fetch_one(pool)
+                        .await
+                        .context("reading the database size")?;
+                Ok(bytes)
+            }
+        }
+    }
+}

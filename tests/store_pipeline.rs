@@ -1,0 +1,306 @@
+//! The pipeline's side of the store on both backends: cycle batches, scrape runs, warm-up and
+//! retention.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use oddswatch::domain::{AlertType, NewAlert, OutcomeOdds, Price, Severity};
+use oddswatch::store::{
+    BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary,
+    Store, StoreError,
+};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+async fn count(store: &Store, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let (n,): (i64,) = match store {
+        Store::Sqlite(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
+        Store::Postgres(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
+    };
+    n
+}
+
+fn outcomes(prices: &[(&str, u32, bool)]) -> Vec<OutcomeOdds> {
+    prices
+        .iter()
+        .map(|(n, p, a)| OutcomeOdds {
+            name: n.to_string(),
+            price: Price::from_milli(*p),
+            active: *a,
+        })
+        .collect()
+}
+
+fn event(key: &str) -> BatchEvent {
+    BatchEvent {
+        record: EventRecord {
+            sr_id: key.into(),
+            home_team: "Enyimba".into(),
+            away_team: "Rivers United".into(),
+            tournament: Some("NPFL".into()),
+            country: Some("Nigeria".into()),
+            kickoff: Some(t0() + Duration::hours(3)),
+        },
+        books: vec![
+            ("betpawa".into(), format!("bp-{key}")),
+            ("theoddsapi:pinnacle".into(), format!("toa-{key}")),
+        ],
+    }
+}
+
+fn odds(key: &str, book: &str, prices: &[(&str, u32, bool)], history: bool) -> OddsWrite {
+    OddsWrite {
+        event_key: key.into(),
+        bookmaker: book.into(),
+        market_id: "5000".into(),
+        line: "2.5".into(),
+        outcomes: outcomes(prices),
+        available: true,
+        unavailable_since: None,
+        record_history: history,
+    }
+}
+
+fn alert(kickoff: DateTime<Utc>) -> NewAlert {
+    NewAlert {
+        event_id: 0,
+        bookmaker: "betpawa".into(),
+        market_id: "5000".into(),
+        market_name: "Over/Under | Full Time".into(),
+        line: Some(2.5),
+        outcome_name: Some("Over".into()),
+        alert_type: AlertType::PriceChange,
+        severity: Severity::Elevated,
+        change_pct: Some(-10.0),
+        old_price: Some(2.0),
+        new_price: Some(1.8),
+        competitor_bookmaker: None,
+        competitor_old_price: None,
+        competitor_new_price: None,
+        competitor_direction: None,
+        gap_pct: None,
+        availability: None,
+        unavailable_secs: None,
+        detected_at: t0(),
+        event_kickoff: kickoff,
+    }
+}
+
+#[tokio::test]
+async fn a_cycle_batch_stores_events_odds_history_and_alerts_together() {
+    for db in common::all_dbs().await {
+        let s = &db.store;
+        let first = CycleBatch {
+            at: t0(),
+            events: vec![event("61300947"), event("61300947")],
+            odds: vec![
+                odds(
+                    "61300947",
+                    "betpawa",
+                    &[("Over", 2000, true), ("Under", 1800, true)],
+                    true,
+                ),
+                odds(
+                    "61300947",
+                    "sportybet",
+                    &[("Over", 1950, true), ("Under", 1850, true)],
+                    true,
+                ),
+            ],
+            alerts: vec![],
+        };
+        let written = s.write_cycle_batch(&first).await.unwrap();
+        assert_eq!(
+            (written.odds_rows, written.history_rows),
+            (2, 2),
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            count(s, "events").await,
+            1,
+            "a duplicated event is written once"
+        );
+        assert_eq!(count(s, "event_books").await, 2);
+        assert_eq!(
+            count(s, "bookmakers").await,
+            4,
+            "unknown books are registered"
+        );
+
+        let mut second = CycleBatch {
+            at: t0() + Duration::minutes(5),
+            events: vec![event("61300947")],
+            ..Default::default()
+        };
+        second.odds.push(odds(
+            "61300947",
+            "betpawa",
+            &[("Over", 1800, true), ("Under", 2000, true)],
+            true,
+        ));
+        let mut gone = odds(
+            "61300947",
+            "sportybet",
+            &[("Over", 1950, true), ("Under", 1850, true)],
+            false,
+        );
+        gone.available = false;
+        gone.unavailable_since = Some(t0() + Duration::minutes(5));
+        second.odds.push(gone);
+        second.alerts.push(KeyedAlert {
+            event_key: "61300947".into(),
+            alert: alert(t0() + Duration::hours(3)),
+        });
+        let written = s.write_cycle_batch(&second).await.unwrap();
+        assert_eq!(
+            (
+                written.odds_rows,
+                written.history_rows,
+                written.alert_ids.len()
+            ),
+            (2, 1, 1)
+        );
+        assert_eq!(count(s, "current_odds").await, 2);
+        assert_eq!(
+            count(s, "price_history").await,
+            3,
+            "history only for changed markets"
+        );
+
+        let stored = oddswatch::service::AlertService::new(s.clone(), "t")
+            .get(written.alert_ids[0])
+            .await
+            .unwrap();
+        assert_eq!(stored.event_name, "Enyimba v Rivers United");
+        assert_eq!(stored.sr_id, "61300947");
+
+        let warm = s.load_current_odds(t0()).await.unwrap();
+        assert_eq!(warm.len(), 2);
+        let home = warm.iter().find(|o| o.bookmaker == "betpawa").unwrap();
+        assert_eq!(
+            home.outcomes,
+            outcomes(&[("Over", 1800, true), ("Under", 2000, true)])
+        );
+        assert_eq!(home.line, "2.5");
+        let away = warm.iter().find(|o| o.bookmaker == "sportybet").unwrap();
+        assert!(!away.available);
+        assert_eq!(away.unavailable_since, Some(t0() + Duration::minutes(5)));
+        assert!(
+            s.load_current_odds(t0() + Duration::hours(3))
+                .await
+                .unwrap()
+                .is_empty(),
+            "kicked-off events are not warmed"
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_batch_that_fails_writes_nothing() {
+    for db in common::all_dbs().await {
+        let s = &db.store;
+        let batch = CycleBatch {
+            at: t0(),
+            events: vec![event("1")],
+            odds: vec![odds("1", "betpawa", &[("Over", 2000, true)], true)],
+            alerts: vec![KeyedAlert {
+                event_key: "not-in-batch".into(),
+                alert: alert(t0()),
+            }],
+        };
+        let err = s.write_cycle_batch(&batch).await.unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("not-in-batch"));
+        assert_eq!(
+            count(s, "events").await,
+            0,
+            "{}: rolled back whole",
+            db.name
+        );
+        assert_eq!(count(s, "current_odds").await, 0);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn runs_are_recorded_and_stale_ones_closed_as_failed() {
+    for db in common::all_dbs().await {
+        let s = &db.store;
+        let done = s.start_run(t0()).await.unwrap();
+        let summary = RunSummary {
+            status: RunStatus::Partial,
+            finished_at: t0() + Duration::seconds(4),
+            events_seen: 1300,
+            rows_written: 40_000,
+            alerts_written: 12,
+            stats: serde_json::json!({"fetch_ms": 2100}),
+            error: None,
+            books: vec![
+                BookRun {
+                    bookmaker: "betpawa".into(),
+                    status: "ok".into(),
+                    events_seen: 1300,
+                    latency_p50_ms: Some(12),
+                    ..Default::default()
+                },
+                BookRun {
+                    bookmaker: "bet9ja".into(),
+                    status: "failed".into(),
+                    error: Some("HTTP 503".into()),
+                    ..Default::default()
+                },
+            ],
+        };
+        s.finish_run(done, &summary).await.unwrap();
+        let _crashed = s.start_run(t0() + Duration::minutes(5)).await.unwrap();
+        assert_eq!(
+            s.recover_stale_runs(t0() + Duration::minutes(6))
+                .await
+                .unwrap(),
+            1,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            s.recover_stale_runs(t0() + Duration::minutes(6))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(count(s, "scrape_run_books").await, 2);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn history_older_than_the_cutoff_is_purged() {
+    for db in common::all_dbs().await {
+        let s = &db.store;
+        for minutes in [0, 10] {
+            let batch = CycleBatch {
+                at: t0() + Duration::minutes(minutes),
+                events: vec![event("9")],
+                odds: vec![odds(
+                    "9",
+                    "betpawa",
+                    &[("Over", 2000 + minutes as u32, true)],
+                    true,
+                )],
+                alerts: vec![],
+            };
+            s.write_cycle_batch(&batch).await.unwrap();
+        }
+        assert_eq!(
+            s.purge_history(t0() + Duration::minutes(5)).await.unwrap(),
+            1
+        );
+        assert_eq!(count(s, "price_history").await, 1);
+        assert!(s.database_bytes().await.unwrap() > 0);
+        db.finish().await;
+    }
+}
