@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod health;
 pub mod live;
+pub mod pipeline;
 pub mod service;
 pub mod store;
 pub mod telemetry;

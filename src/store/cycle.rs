@@ -84,6 +84,8 @@ fn outcomes_json(outcomes: &[OutcomeOdds]) -> String {
     serde_json::to_string(outcomes).expect("outcomes serialise")
 }
 
+/// Upserts current odds; an older state never overwrites a newer one (a dead-letter batch
+/// replayed after later cycles only adds its history and alerts).
 fn odds_upsert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> SqlQuery {
     let mut q = store.query(
         "INSERT INTO current_odds (event_id, bookmaker, market_id, line, outcomes, available, unavailable_since, last_changed, last_seen) VALUES ",
@@ -110,7 +112,8 @@ fn odds_upsert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> 
     q.push(
         " ON CONFLICT (event_id, bookmaker, market_id, line) DO UPDATE SET outcomes = excluded.outcomes, \
          available = excluded.available, unavailable_since = excluded.unavailable_since, \
-         last_changed = excluded.last_changed, last_seen = excluded.last_seen",
+         last_changed = excluded.last_changed, last_seen = excluded.last_seen \
+         WHERE current_odds.last_changed <= excluded.last_changed",
     );
     q
 }

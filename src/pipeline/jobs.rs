@@ -1,0 +1,61 @@
+//! Background jobs: the past transition (every minute, and after each cycle) and retention
+//! purges of past alerts and price history.
+
+use std::time::Duration;
+
+use chrono::Duration as ChronoDuration;
+use tokio::task::JoinHandle;
+
+use crate::service::{AlertService, ServiceError};
+
+/// What one run of the housekeeping jobs did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Housekeeping {
+    /// Alerts moved to past.
+    pub made_past: u64,
+    /// Past alerts purged.
+    pub purged_alerts: u64,
+    /// Price-history rows purged.
+    pub purged_history: u64,
+}
+
+/// Runs the past transition and both purges once.
+pub async fn housekeeping(
+    service: &AlertService,
+    past_alert_days: u32,
+    history_days: u32,
+) -> Result<Housekeeping, ServiceError> {
+    let made_past = service.mark_past().await?;
+    let purged_alerts = service.purge(past_alert_days).await?;
+    let cutoff = crate::service::now_millis() - ChronoDuration::days(i64::from(history_days));
+    let purged_history = service.store().purge_history(cutoff).await?;
+    Ok(Housekeeping {
+        made_past,
+        purged_alerts,
+        purged_history,
+    })
+}
+
+/// Runs [`housekeeping`] every `every` until aborted; failures are logged and retried next time.
+pub fn spawn_housekeeping(
+    service: AlertService,
+    every: Duration,
+    past_alert_days: u32,
+    history_days: u32,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match housekeeping(&service, past_alert_days, history_days).await {
+                Ok(done) => {
+                    if done != Housekeeping::default() {
+                        tracing::info!(?done, "housekeeping");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed; retrying next minute"),
+            }
+        }
+    })
+}

@@ -1,0 +1,4 @@
+//! The pipeline: cycle orchestration, the write queue, and background jobs.
+
+pub mod jobs;
+pub mod writer;
