@@ -5,7 +5,9 @@
 //! transaction as the change itself. A [`ChangeFeed`] is an in-process broadcast; [`spawn_poller`]
 //! follows the log (cheaply: one indexed range read per interval) and publishes what any process
 //! wrote, so a UI attached to a shared database sees another trader's acknowledgement or a
-//! scraper's new alerts within the poll interval.
+//! scraper's new alerts within the poll interval. On PostgreSQL the poller also `LISTEN`s on
+//! `oddswatch_changes` (a trigger notifies after each commit that wrote to the log) and reads the
+//! log at once when woken; after a lost connection it simply reads everything since its cursor.
 
 use std::time::Duration;
 
@@ -86,9 +88,13 @@ pub fn changes_from_rows(rows: &[crate::store::ChangeRow]) -> Vec<Change> {
     out
 }
 
-/// Follows the database's change log every `every`, publishing onto `feed`, starting after the
-/// current end of the log. Database errors are logged and retried on the next tick (the cursor
-/// does not move, so nothing is missed). Abort the returned task to stop.
+/// PostgreSQL channel woken after commits that wrote to the change log.
+pub const NOTIFY_CHANNEL: &str = "oddswatch_changes";
+
+/// Follows the database's change log every `every` (and, on PostgreSQL, whenever a NOTIFY
+/// arrives), publishing onto `feed`, starting after the current end of the log. Database errors
+/// are logged and retried on the next tick (the cursor does not move, so nothing is missed).
+/// Abort the returned task to stop.
 pub fn spawn_poller(store: Store, feed: ChangeFeed, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut cursor = loop {
@@ -100,28 +106,77 @@ pub fn spawn_poller(store: Store, feed: ChangeFeed, every: Duration) -> JoinHand
                 }
             }
         };
+        let mut doorbell = Doorbell::connect(&store).await;
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticker.tick().await;
-            match store.changes_since(cursor, MAX_ROWS_PER_POLL).await {
-                Ok(rows) if rows.is_empty() => {}
-                Ok(rows) => {
-                    cursor = rows.last().map_or(cursor, |r| r.0);
-                    if rows.len() as u32 == MAX_ROWS_PER_POLL {
-                        // A flood: skip to the end of the log and reload once.
-                        cursor = store.change_cursor().await.unwrap_or(cursor);
-                        feed.publish(Change::Reload);
-                    } else {
-                        for change in changes_from_rows(&rows) {
-                            feed.publish(change);
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot read the change feed; retrying"),
+            tokio::select! {
+                _ = ticker.tick() => {}
+                () = doorbell.rung() => {}
             }
+            poll_once(&store, &feed, &mut cursor).await;
         }
     })
+}
+
+async fn poll_once(store: &Store, feed: &ChangeFeed, cursor: &mut i64) {
+    match store.changes_since(*cursor, MAX_ROWS_PER_POLL).await {
+        Ok(rows) if rows.is_empty() => {}
+        Ok(rows) => {
+            *cursor = rows.last().map_or(*cursor, |r| r.0);
+            if rows.len() as u32 == MAX_ROWS_PER_POLL {
+                // A flood: skip to the end of the log and reload once.
+                *cursor = store.change_cursor().await.unwrap_or(*cursor);
+                feed.publish(Change::Reload);
+            } else {
+                for change in changes_from_rows(&rows) {
+                    feed.publish(change);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot read the change feed; retrying"),
+    }
+}
+
+/// PostgreSQL LISTEN on [`NOTIFY_CHANNEL`]; never rings on SQLite (polling alone serves there).
+struct Doorbell {
+    listener: Option<sqlx::postgres::PgListener>,
+}
+
+impl Doorbell {
+    async fn connect(store: &Store) -> Doorbell {
+        let Store::Postgres(pool) = store else {
+            return Doorbell { listener: None };
+        };
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+            listener.listen(NOTIFY_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        }
+        .await;
+        match listener {
+            Ok(l) => Doorbell { listener: Some(l) },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot LISTEN for changes; polling only");
+                Doorbell { listener: None }
+            }
+        }
+    }
+
+    /// Resolves when a notification arrives (or the connection was re-established, after which
+    /// a read of the log resyncs). Pending forever without a listener.
+    async fn rung(&mut self) {
+        match &mut self.listener {
+            Some(listener) => {
+                if let Err(e) = listener.recv().await {
+                    // PgListener reconnects on the next recv; back off a little meanwhile.
+                    tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+            None => std::future::pending().await,
+        }
+    }
 }
 
 #[cfg(test)]

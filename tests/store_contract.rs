@@ -999,3 +999,48 @@ async fn next_change(
         .expect("a change within 5 s")
         .unwrap()
 }
+
+#[tokio::test]
+async fn on_postgres_a_notify_wakes_the_poller_long_before_its_interval() {
+    use oddswatch::live::{Change, ChangeFeed, spawn_poller};
+    let Some(db) = common::pg_db().await else {
+        return;
+    };
+    let other = Store::open(&db.url, 2).await.unwrap();
+    let feed = ChangeFeed::default();
+    let mut rx = feed.subscribe();
+    // An interval far beyond the test's patience: only the NOTIFY can deliver in time.
+    let poller = spawn_poller(other.clone(), feed, std::time::Duration::from_secs(3600));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await; // cursor read, LISTEN set up
+    let ids = db
+        .store
+        .upsert_events(
+            &[event(
+                "4001",
+                "Celtic",
+                "Rangers",
+                "Premiership",
+                now() + Duration::days(1),
+            )],
+            now(),
+        )
+        .await
+        .unwrap();
+    let inserted = db
+        .store
+        .insert_alerts(&[price_alert(
+            ids[0],
+            now() + Duration::days(1),
+            1,
+            9.0,
+            Severity::Warning,
+        )])
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(next_change(&mut rx).await, Change::Created(inserted));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    poller.abort();
+    other.close().await;
+    db.finish().await;
+}
