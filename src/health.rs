@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// What the scraping side is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PipelineState {
     /// Not started yet.
@@ -37,7 +37,7 @@ impl PipelineState {
 }
 
 /// How a book's feed is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthLevel {
     /// No cycle has finished yet.
@@ -64,7 +64,7 @@ impl HealthLevel {
 }
 
 /// Health of one book's feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookHealth {
     /// Book slug.
@@ -94,7 +94,7 @@ pub struct BookHealth {
 }
 
 /// A snapshot of the pipeline for screens.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PipelineStatus {
     /// What it is doing.

@@ -4,6 +4,7 @@
 //! `store` → the faces (`cli`, `tui`, `api`), which read and acknowledge alerts through
 //! [`service::AlertService`]. `domain` and `detect` are pure.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -12,5 +13,6 @@ pub mod health;
 pub mod live;
 pub mod pipeline;
 pub mod service;
+pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -65,10 +65,11 @@ pub struct AlertPage {
 
 /// The JSON shape of a list answer, shared by the CLI (`--json`) and the HTTP API:
 /// `{alerts, total, newCount, acknowledgedCount, pastCount}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertListBody<'a> {
     /// The page.
+    #[schema(value_type = Vec<Alert>)]
     pub alerts: &'a [Alert],
     /// Alerts matching the filter.
     pub total: u64,
@@ -94,16 +95,19 @@ impl AlertPage {
 }
 
 /// Zero-filled counts over all alerts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertStats {
     /// All alerts.
     pub total: u64,
     /// Per status; every status present.
+    #[schema(value_type = BTreeMap<String, u64>)]
     pub by_status: BTreeMap<&'static str, u64>,
     /// Per severity; every severity present.
+    #[schema(value_type = BTreeMap<String, u64>)]
     pub by_severity: BTreeMap<&'static str, u64>,
     /// Per alert type; every type present.
+    #[schema(value_type = BTreeMap<String, u64>)]
     pub by_type: BTreeMap<&'static str, u64>,
 }
 
@@ -131,6 +135,14 @@ impl AlertService {
             store,
             user: user.into(),
             clock: Arc::new(now_millis),
+        }
+    }
+
+    /// The same service acting as another user (e.g. the API's caller).
+    pub fn as_user(&self, user: impl Into<String>) -> Self {
+        AlertService {
+            user: user.into(),
+            ..self.clone()
         }
     }
 

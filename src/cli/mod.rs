@@ -53,6 +53,16 @@ pub enum Command {
     /// Show the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Serve the HTTP JSON API (127.0.0.1:8080 by default).
+    Serve(ServeArgs),
+}
+
+/// `oddswatch serve`
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default: api.bind). Non-loopback addresses need api.token.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
 }
 
 /// `oddswatch demo-data`
@@ -143,6 +153,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Serve(args)) => serve(&config, args).await,
         Some(Command::Config(ConfigCommand::Print)) => {
             print!("{}", config.to_redacted_toml());
             Ok(ExitCode::SUCCESS)
@@ -181,4 +192,38 @@ async fn open_service(config: &Config) -> Result<AlertService> {
         open_store(config).await?,
         config.acting_user(),
     ))
+}
+
+async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
+    let addr = match args.bind {
+        Some(addr) => addr,
+        None => config
+            .api
+            .bind
+            .parse()
+            .wrap_err("api.bind is not an address")?,
+    };
+    let token = Some(config.api.token.expose().trim().to_string()).filter(|t| !t.is_empty());
+    let (listener, local) = crate::api::bind(addr, token.is_some()).await?;
+    let service = open_service(config).await?;
+    let feed = crate::live::ChangeFeed::default();
+    let poller = crate::live::spawn_poller(
+        service.store().clone(),
+        feed.clone(),
+        std::time::Duration::from_millis(250),
+    );
+    let state = crate::api::ApiState {
+        service: service.clone(),
+        feed,
+        status: None,
+        token,
+    };
+    println!("serving the oddswatch API on http://{local}/api (Ctrl-C stops)");
+    tracing::info!(%local, "API listening");
+    crate::api::serve(listener, state, crate::shutdown::signal())
+        .await
+        .wrap_err("serving the API")?;
+    poller.abort();
+    service.store().close().await;
+    Ok(ExitCode::SUCCESS)
 }

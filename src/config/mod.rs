@@ -30,6 +30,8 @@ pub struct Config {
     pub detection: DetectionConfig,
     /// How long things are kept.
     pub retention: RetentionConfig,
+    /// The HTTP API.
+    pub api: ApiConfig,
     /// The simulated bookmakers.
     pub sim: SimConfig,
     /// Feeds, by book slug.
@@ -94,6 +96,18 @@ pub struct RetentionConfig {
     pub past_alert_days: u32,
     /// Days of price history kept.
     pub history_days: u32,
+}
+
+/// `[api]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Serve the API alongside the pipeline.
+    pub enabled: bool,
+    /// Listen address.
+    pub bind: String,
+    /// Bearer token; empty means none (only allowed on loopback).
+    pub token: Secret,
 }
 
 /// `[sim]`

@@ -192,3 +192,20 @@ fn exactly_one_enabled_home_book_is_required() {
     let err = error_of(&env(&[("ODDSWATCH_BOOKS_SPORTYBET_HOME", "true")]));
     assert!(err.contains("exactly one enabled book"), "{err}");
 }
+
+#[test]
+fn the_api_binds_loopback_by_default_and_needs_a_token_elsewhere() {
+    assert_eq!(Config::defaults().api.bind, "127.0.0.1:8080");
+    let err = error_of(&env(&[("ODDSWATCH_API_BIND", "0.0.0.0:8080")]));
+    assert!(
+        err.contains("api.bind") && err.contains("requires api.token"),
+        "{err}"
+    );
+    let ok = Config::load(&env(&[
+        ("ODDSWATCH_API_BIND", "0.0.0.0:8080"),
+        ("ODDSWATCH_API_TOKEN", "s3cret"),
+    ]))
+    .unwrap();
+    assert!(!format!("{ok:?}").contains("s3cret"));
+    assert!(error_of(&env(&[("ODDSWATCH_API_BIND", "localhost")])).contains("with a port"));
+}

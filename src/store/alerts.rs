@@ -49,7 +49,7 @@ impl StatusCounts {
 }
 
 /// What happened to one id of an acknowledge / unacknowledge request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", tag = "result")]
 pub enum AckOutcome {
     /// The status changed.
@@ -66,7 +66,7 @@ pub enum AckOutcome {
 }
 
 /// One entry of an alert's audit trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     /// Entry id.

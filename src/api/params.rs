@@ -1,0 +1,207 @@
+//! Query-string parsing with messages that name the parameter and the valid values — an unknown
+//! value is a 400, never a silently empty list.
+
+use std::str::FromStr;
+
+use super::error::ApiError;
+use crate::domain::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page};
+
+/// Parameters `GET /api/alerts` accepts.
+pub const LIST_PARAMS: &[&str] = &[
+    "status",
+    "severity",
+    "alertType",
+    "eventId",
+    "bookmaker",
+    "q",
+    "sort",
+    "limit",
+    "offset",
+];
+
+/// Parameters of `GET /api/events/{id}/alerts`.
+pub const EVENT_PARAMS: &[&str] = &[
+    "status",
+    "severity",
+    "alertType",
+    "bookmaker",
+    "sort",
+    "limit",
+    "offset",
+];
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// A parsed list request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRequest {
+    /// Filters.
+    pub filter: AlertFilter,
+    /// Order.
+    pub sort: AlertSort,
+    /// Page.
+    pub page: Page,
+}
+
+fn values<'a>(params: &'a [(String, String)], key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    params
+        .iter()
+        .filter(move |(k, _)| k == key)
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+fn single<'a>(params: &'a [(String, String)], key: &str) -> Result<Option<&'a str>, ApiError> {
+    let mut found = params
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str());
+    let first = found.next();
+    if found.next().is_some() {
+        return Err(ApiError::bad_request(format!(
+            "parameter {key} may be given once"
+        )));
+    }
+    Ok(first)
+}
+
+fn enums<T: FromStr<Err = String>>(
+    params: &[(String, String)],
+    key: &str,
+) -> Result<Vec<T>, ApiError> {
+    values(params, key)
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|e| ApiError::bad_request(format!("invalid {key}: {e}")))
+        })
+        .collect()
+}
+
+/// Parses a list request, accepting only `allowed` parameters.
+pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListRequest, ApiError> {
+    if let Some((unknown, _)) = params.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter {unknown:?}; valid parameters: {}",
+            allowed.join(", ")
+        )));
+    }
+    let event_id = match single(params, "eventId")? {
+        Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
+            ApiError::bad_request(format!(
+                "invalid eventId {v:?}: must be an integer event id"
+            ))
+        })?),
+        None => None,
+    };
+    let filter = AlertFilter {
+        statuses: enums(params, "status")?,
+        severities: enums(params, "severity")?,
+        alert_types: enums(params, "alertType")?,
+        bookmaker: single(params, "bookmaker")?
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .map(str::to_string),
+        event_id,
+        text: single(params, "q")?.map(str::to_string),
+    };
+    let sort = match single(params, "sort")? {
+        Some(v) => v
+            .parse()
+            .map_err(|e| ApiError::bad_request(format!("invalid sort: {e}")))?,
+        None => AlertSort::default(),
+    };
+    let limit = match single(params, "limit")? {
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=MAX_PAGE_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "invalid limit {v:?}: must be an integer from 1 to {MAX_PAGE_LIMIT}"
+                ))
+            })?,
+        None => DEFAULT_LIMIT,
+    };
+    let offset = match single(params, "offset")? {
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|o| *o <= i64::MAX as u64)
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("invalid offset {v:?}: must be an integer >= 0"))
+            })?,
+        None => 0,
+    };
+    Ok(ListRequest {
+        filter,
+        sort,
+        page: Page {
+            limit,
+            offset,
+            after: None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Severity, Status};
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn repeated_and_comma_separated_values_combine() {
+        let r = parse_list(
+            &q(&[
+                ("status", "new,acknowledged"),
+                ("severity", "critical"),
+                ("severity", "warning"),
+            ]),
+            LIST_PARAMS,
+        )
+        .unwrap();
+        assert_eq!(r.filter.statuses, vec![Status::New, Status::Acknowledged]);
+        assert_eq!(
+            r.filter.severities,
+            vec![Severity::Critical, Severity::Warning]
+        );
+        assert_eq!(r.page.limit, DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn unknown_values_and_parameters_name_what_is_valid() {
+        let e = parse_list(&q(&[("severity", "huge")]), LIST_PARAMS).unwrap_err();
+        assert!(
+            e.message.contains("warning, elevated, critical"),
+            "{}",
+            e.message
+        );
+        let e = parse_list(&q(&[("stauts", "new")]), LIST_PARAMS).unwrap_err();
+        assert!(
+            e.message.contains("\"stauts\"") && e.message.contains("status"),
+            "{}",
+            e.message
+        );
+        for (k, v) in [
+            ("limit", "0"),
+            ("limit", "201"),
+            ("limit", "x"),
+            ("offset", "-1"),
+            ("eventId", "abc"),
+        ] {
+            assert!(parse_list(&q(&[(k, v)]), LIST_PARAMS).is_err(), "{k}={v}");
+        }
+        assert!(parse_list(&q(&[("limit", "5"), ("limit", "6")]), LIST_PARAMS).is_err());
+        assert!(parse_list(&q(&[("q", "x")]), EVENT_PARAMS).is_err());
+    }
+}
