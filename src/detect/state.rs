@@ -1,0 +1,251 @@
+//! The last-seen state: per (event, book), the markets of the book's previous successful scrape
+//! with their outcome prices and suspended flags, plus the markets that went unavailable and
+//! since when.
+//!
+//! Layout, for a real cycle (≈ 405k market rows, ≈ 960k outcomes): one [`BookState`] per
+//! (event, book) holds its markets in a `Vec` sorted by (market id, line) and all their outcomes
+//! in one flat `Vec`, so a cycle compares two sorted lists with a merge instead of hashing every
+//! market. Market ids, market names, outcome names and books are interned `u32`s; prices are
+//! `u32` thousandths. That is 40 bytes per market and 12 per outcome, ≈ 28 MB in all.
+
+use chrono::{DateTime, Utc};
+
+use super::intern::{FxHashMap, Interner};
+use crate::domain::{Line, MarketOdds, OutcomeOdds, Price};
+
+/// `unavailable_since_ms` of a market that is available.
+pub(crate) const AVAILABLE: i64 = i64::MIN;
+
+/// One outcome as last seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OutcomeSlot {
+    /// Interned outcome name.
+    pub name: u32,
+    /// Price in thousandths (0 = no price).
+    pub price: u32,
+    /// Not suspended.
+    pub active: bool,
+}
+
+/// One market (with its line) of one (event, book) as last seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MarketSlot {
+    /// Interned canonical market id.
+    pub market: u32,
+    /// Interned market name (needed to alert on a market that vanished).
+    pub name: u32,
+    /// The line.
+    pub line: Option<Line>,
+    /// First outcome in [`BookState::outcomes`].
+    pub first: u32,
+    /// Number of outcomes (zero for a market that vanished).
+    pub len: u32,
+    /// Unix milliseconds since the market is unavailable, or [`AVAILABLE`].
+    pub unavailable_since_ms: i64,
+    /// Whether its going unavailable was an observed transition. A market first seen already
+    /// suspended never "returns": it just opens.
+    pub announced: bool,
+}
+
+impl MarketSlot {
+    /// The sort and match key: (market id, line).
+    #[inline]
+    pub(crate) fn key(&self) -> (u32, Option<Line>) {
+        (self.market, self.line)
+    }
+
+    /// Offered in the last scrape.
+    #[inline]
+    pub(crate) fn is_available(&self) -> bool {
+        self.unavailable_since_ms == AVAILABLE
+    }
+}
+
+/// One book's last successful view of one event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct BookState {
+    /// Sorted by [`MarketSlot::key`], no duplicate keys.
+    pub markets: Vec<MarketSlot>,
+    /// The outcomes of all markets, addressed by `first`/`len`.
+    pub outcomes: Vec<OutcomeSlot>,
+}
+
+impl BookState {
+    /// The outcomes of one market.
+    #[inline]
+    pub(crate) fn outcomes_of(&self, slot: &MarketSlot) -> &[OutcomeSlot] {
+        &self.outcomes[slot.first as usize..(slot.first + slot.len) as usize]
+    }
+
+    /// The market with this key, by binary search.
+    #[inline]
+    pub(crate) fn find(&self, key: (u32, Option<Line>)) -> Option<&MarketSlot> {
+        self.markets
+            .binary_search_by(|m| m.key().cmp(&key))
+            .ok()
+            .map(|i| &self.markets[i])
+    }
+
+    /// True when the market with this key is in the state and offered.
+    #[inline]
+    pub(crate) fn prices(&self, key: (u32, Option<Line>)) -> bool {
+        self.find(key).is_some_and(MarketSlot::is_available)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.markets.capacity() * size_of::<MarketSlot>()
+            + self.outcomes.capacity() * size_of::<OutcomeSlot>()
+    }
+}
+
+/// One event's last-seen state on every book.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EventState {
+    /// Kickoff as last reported in a cycle (for pruning).
+    pub kickoff: Option<DateTime<Utc>>,
+    /// By interned book id; a handful of books, so a `Vec` beats a map.
+    pub books: Vec<(u32, BookState)>,
+}
+
+impl EventState {
+    pub(crate) fn book(&self, book: u32) -> Option<&BookState> {
+        self.books.iter().find(|(b, _)| *b == book).map(|(_, s)| s)
+    }
+
+    pub(crate) fn book_mut(&mut self, book: u32) -> &mut BookState {
+        let index = match self.books.iter().position(|(b, _)| *b == book) {
+            Some(index) => index,
+            None => {
+                self.books.push((book, BookState::default()));
+                self.books.len() - 1
+            }
+        };
+        &mut self.books[index].1
+    }
+
+    /// Replaces (or adds) a book's state.
+    pub(crate) fn set_book(&mut self, book: u32, state: BookState) {
+        *self.book_mut(book) = state;
+    }
+}
+
+/// The interned vocabularies shared by the whole state.
+#[derive(Debug, Default)]
+pub(crate) struct Vocabulary {
+    pub books: Interner,
+    pub markets: Interner,
+    pub market_names: Interner,
+    pub outcomes: Interner,
+}
+
+impl Vocabulary {
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.books.heap_bytes()
+            + self.markets.heap_bytes()
+            + self.market_names.heap_bytes()
+            + self.outcomes.heap_bytes()
+    }
+}
+
+/// A market of the last-seen state, read back as domain types (for tests, debugging and tools).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenMarket {
+    /// The market with the outcomes last seen (none when it vanished from the feed).
+    pub market: MarketOdds,
+    /// Offered in the last successful scrape.
+    pub available: bool,
+    /// Since when it is unavailable, when it is.
+    pub unavailable_since: Option<DateTime<Utc>>,
+}
+
+/// Builds the state of one market and appends its outcomes; duplicate outcome names keep the
+/// first quote. Returns the slot (available unless every outcome is suspended) whose
+/// `unavailable_since_ms`, when unavailable, is `now_ms` and not yet announced.
+pub(crate) fn build_slot(
+    vocabulary: &mut Vocabulary,
+    market_id: u32,
+    market: &MarketOdds,
+    outcomes: &mut Vec<OutcomeSlot>,
+    now_ms: i64,
+) -> MarketSlot {
+    let first = outcomes.len();
+    let mut any_active = false;
+    for outcome in &market.outcomes {
+        let name = vocabulary.outcomes.intern(&outcome.name);
+        if outcomes[first..].iter().any(|o| o.name == name) {
+            continue;
+        }
+        any_active |= outcome.active;
+        outcomes.push(OutcomeSlot {
+            name,
+            price: outcome.price.milli(),
+            active: outcome.active,
+        });
+    }
+    MarketSlot {
+        market: market_id,
+        name: vocabulary.market_names.intern(&market.market_name),
+        line: market.line,
+        first: to_u32(first),
+        len: to_u32(outcomes.len() - first),
+        unavailable_since_ms: if any_active { AVAILABLE } else { now_ms },
+        announced: false,
+    }
+}
+
+/// Reads one slot back into domain types.
+pub(crate) fn seen_market(
+    vocabulary: &Vocabulary,
+    book: &BookState,
+    slot: &MarketSlot,
+) -> SeenMarket {
+    let outcomes = book
+        .outcomes_of(slot)
+        .iter()
+        .map(|o| OutcomeOdds {
+            name: vocabulary.outcomes.name(o.name).to_string(),
+            price: Price::from_milli(o.price),
+            active: o.active,
+        })
+        .collect();
+    SeenMarket {
+        market: MarketOdds {
+            market_id: vocabulary.markets.name(slot.market).to_string(),
+            market_name: vocabulary.market_names.name(slot.name).to_string(),
+            line: slot.line,
+            outcomes,
+        },
+        available: slot.is_available(),
+        unavailable_since: (!slot.is_available())
+            .then(|| DateTime::from_timestamp_millis(slot.unavailable_since_ms))
+            .flatten(),
+    }
+}
+
+/// Approximate heap bytes of the per-event state: the slot vectors by capacity, the event keys,
+/// and the hash table's buckets.
+pub(crate) fn events_heap_bytes(events: &FxHashMap<Box<str>, EventState>) -> usize {
+    let table = events.capacity() * (size_of::<(Box<str>, EventState)>() + 1);
+    let contents: usize = events
+        .iter()
+        .map(|(key, event)| {
+            key.len()
+                + event.books.capacity() * size_of::<(u32, BookState)>()
+                + event
+                    .books
+                    .iter()
+                    .map(|(_, b)| b.heap_bytes())
+                    .sum::<usize>()
+        })
+        .sum();
+    table + contents
+}
+
+/// Milliseconds since the epoch of a time (saturating far outside any real kickoff).
+pub(crate) fn to_ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 4 billion markets or outcomes per event")
+}
