@@ -6,8 +6,9 @@
 //! cargo run --release --example refcycle_detect -- /work/shared/data/refcycle [runs]
 //! ```
 //!
-//! Each run uses a fresh detector; times are wall-clock, and the median over the runs is
-//! printed. Memory is reported two ways: the detector's own count of its heap bytes, and the
+//! Each run uses a fresh detector; times are wall-clock and this thread's CPU time
+//! (`/proc/thread-self/schedstat`, which is what matters on a machine shared with other work),
+//! and the median over the runs is printed. Memory is reported two ways: the detector's own count of its heap bytes, and the
 //! growth of the process's resident set (VmRSS) from before the first cycle to after the
 //! second, with the cycle outputs dropped.
 
@@ -25,6 +26,29 @@ fn status_kib(field: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time this thread has run, from `/proc/thread-self/schedstat` (nanoseconds, Linux only):
+/// on a machine shared with other builds, wall time alone overstates detection's cost.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(
+        stat.split_whitespace().next()?.parse().ok()?,
+    ))
+}
+
+/// Runs `f`, returning its result with the wall and CPU time it took.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Duration) {
+    let cpu = thread_cpu().unwrap_or_default();
+    let wall = Instant::now();
+    let value = f();
+    let wall = wall.elapsed();
+    let cpu = thread_cpu().unwrap_or_default().saturating_sub(cpu);
+    (value, wall, cpu)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -34,13 +58,14 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-fn print_output(label: &str, elapsed: Duration, output: &CycleOutput) {
+fn print_output(label: &str, (wall, cpu): (Duration, Duration), output: &CycleOutput) {
     let c = &output.counters;
     println!(
-        "{label}: {:.1} ms — {} alerts (price_change {}, direction_disagreement {}, availability {}); \
+        "{label}: {:.1} ms wall, {:.1} ms CPU — {} alerts (price_change {}, direction_disagreement {}, availability {}); \
          markets: {} compared, {} first seen, {} changed, {} unchanged, {} suspended, {} returned; \
          outcomes: {} compared, {} moved; filtered: {} not primary, {} no competitor",
-        elapsed.as_secs_f64() * 1000.0,
+        ms(wall),
+        ms(cpu),
         output.alerts.len(),
         c.price_change_alerts,
         c.direction_alerts,
@@ -96,18 +121,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t_next = t_prev + chrono::Duration::minutes(5);
     let rules = Rules::default();
     let (mut cold, mut steady) = (Vec::new(), Vec::new());
+    let (mut cold_cpu, mut steady_cpu) = (Vec::new(), Vec::new());
     for run in 0..runs {
         let rss_before = status_kib("VmRSS:").unwrap_or(0);
         let mut detector = Detector::new();
-        let started = Instant::now();
-        let first = detector.detect_cycle(&prev, &rules, t_prev);
-        cold.push(started.elapsed());
-        let started = Instant::now();
-        let second = detector.detect_cycle(&next, &rules, t_next);
-        steady.push(started.elapsed());
+        let (first, wall, cpu) = timed(|| detector.detect_cycle(&prev, &rules, t_prev));
+        cold.push(wall);
+        cold_cpu.push(cpu);
+        let (second, wall, cpu) = timed(|| detector.detect_cycle(&next, &rules, t_next));
+        steady.push(wall);
+        steady_cpu.push(cpu);
         if run == 0 {
-            print_output("cycle_prev (cold)", cold[0], &first);
-            print_output("cycle_next (steady)", steady[0], &second);
+            print_output("cycle_prev (cold)", (cold[0], cold_cpu[0]), &first);
+            print_output("cycle_next (steady)", (steady[0], steady_cpu[0]), &second);
             drop((first, second));
             let rss_after = status_kib("VmRSS:").unwrap_or(0);
             println!(
@@ -122,9 +148,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!(
-        "median of {runs}: cycle_prev (cold) {:.1} ms, cycle_next (steady) {:.1} ms",
-        median(cold).as_secs_f64() * 1000.0,
-        median(steady).as_secs_f64() * 1000.0,
+        "median of {runs}: cycle_prev (cold) {:.1} ms wall / {:.1} ms CPU, \
+         cycle_next (steady) {:.1} ms wall / {:.1} ms CPU",
+        ms(median(cold)),
+        ms(median(cold_cpu)),
+        ms(median(steady)),
+        ms(median(steady_cpu)),
     );
     println!(
         "process peak RSS (VmHWM, includes both loaded cycles): {:.0} MiB",

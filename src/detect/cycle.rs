@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::DetectedAlert;
-use crate::domain::{AvailabilityChange, EventOdds, Line, MarketOdds};
+use crate::domain::{AvailabilityChange, EventOdds, Line, MarketOdds, OutcomeOdds};
 
 /// One scrape cycle across all books, in normalised form.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,6 +139,8 @@ pub struct VanishedMarket {
     pub market_id: Arc<str>,
     /// Its line.
     pub line: Option<Line>,
+    /// The outcomes as last quoted (the current-odds row keeps them while unavailable).
+    pub last_outcomes: Vec<OutcomeOdds>,
     /// When detection noticed it gone (the cycle's `now`).
     pub since: DateTime<Utc>,
 }

@@ -31,6 +31,10 @@ struct Scratch {
     sources: Vec<u32>,
     moves: Vec<Move>,
     transitions: Vec<Transition>,
+    /// Replaced states of each book, whose buffers the next scrape of that book reuses: the
+    /// state is rebuilt every cycle, and recycling saves a malloc/free and fresh pages per
+    /// (event, book).
+    spare: Vec<(u32, BookState)>,
 }
 
 /// One book's successful scrape of the event being processed.
@@ -90,6 +94,14 @@ impl Detector {
         }
     }
 
+    /// Records an event's kickoff while warming, so [`Detector::prune_started`] can drop it
+    /// before the first cycle reports it.
+    pub fn warm_kickoff(&mut self, event_key: &str, kickoff: Option<DateTime<Utc>>) {
+        if kickoff.is_some() {
+            event_state(&mut self.events, event_key).kickoff = kickoff;
+        }
+    }
+
     /// Runs one cycle: compares every successful (event, book) scrape with the book's previous
     /// successful scrape, raises the alerts `rules` allow, and replaces the book's last-seen
     /// state with the scrape. Failed fetches and books that did not list an event leave the
@@ -101,6 +113,16 @@ impl Detector {
         now: DateTime<Utc>,
     ) -> CycleOutput {
         let mut output = CycleOutput::default();
+        let market_rows: usize = input
+            .events
+            .iter()
+            .flat_map(|e| &e.books)
+            .map(|b| match &b.scrape {
+                BookScrape::Fetched(odds) => odds.markets.len(),
+                BookScrape::Failed => 0,
+            })
+            .sum();
+        output.market_changes.reserve(market_rows);
         let home = self.vocabulary.books.intern(&input.home_book);
         let failed: Vec<u32> = input
             .failed_books
@@ -139,6 +161,7 @@ impl Detector {
                 let mut new_state = build_book_state(
                     &mut self.vocabulary,
                     &mut self.scratch,
+                    book,
                     odds,
                     now,
                     &mut output.counters,
@@ -194,7 +217,8 @@ impl Detector {
                 Some(_) => {}
             }
             for book in fetched.drain(..) {
-                state.set_book(book.book, book.state);
+                let replaced = state.set_book(book.book, book.state);
+                self.scratch.spare.push((book.book, replaced));
             }
         }
         output.alerts.sort_by(DetectedAlert::output_order);
@@ -251,7 +275,13 @@ impl Detector {
         let scratch = self.scratch.order.capacity() * size_of::<(u32, Option<Line>, u32)>()
             + self.scratch.sources.capacity() * size_of::<u32>()
             + self.scratch.moves.capacity() * size_of::<Move>()
-            + self.scratch.transitions.capacity() * size_of::<Transition>();
+            + self.scratch.transitions.capacity() * size_of::<Transition>()
+            + self
+                .scratch
+                .spare
+                .iter()
+                .map(|(_, b)| b.heap_bytes())
+                .sum::<usize>();
         events_heap_bytes(&self.events) + self.vocabulary.heap_bytes() + scratch
     }
 
@@ -267,6 +297,7 @@ impl Detector {
 fn build_book_state(
     vocabulary: &mut Vocabulary,
     scratch: &mut Scratch,
+    book: u32,
     odds: &EventOdds,
     now: DateTime<Utc>,
     counters: &mut CycleCounters,
@@ -281,10 +312,15 @@ fn build_book_state(
     // first of any duplicates.
     scratch.order.sort_unstable();
     let outcome_total: usize = odds.markets.iter().map(|m| m.outcomes.len()).sum();
-    let mut state = BookState {
-        markets: Vec::with_capacity(scratch.order.len()),
-        outcomes: Vec::with_capacity(outcome_total),
+    let mut state = match scratch.spare.iter().rposition(|(b, _)| *b == book) {
+        Some(index) => scratch.spare.swap_remove(index).1,
+        None => BookState::default(),
     };
+    state.markets.clear();
+    state.outcomes.clear();
+    // Room for vanished markets carried over without another reallocation.
+    state.markets.reserve(scratch.order.len() + 4);
+    state.outcomes.reserve(outcome_total);
     let now_ms = to_ms(now);
     let mut previous: Option<(u32, Option<Line>)> = None;
     for &(id, line, index) in &scratch.order {
@@ -302,6 +338,13 @@ fn build_book_state(
         );
         state.markets.push(slot);
         scratch.sources.push(index);
+    }
+    // A recycled buffer from a much bigger event would otherwise travel from event to event.
+    if state.markets.capacity() > 2 * state.markets.len() + 16 {
+        state.markets.shrink_to(state.markets.len() + 4);
+    }
+    if state.outcomes.capacity() > 2 * state.outcomes.len() + 16 {
+        state.outcomes.shrink_to_fit();
     }
     state
 }

@@ -113,6 +113,11 @@ pub(crate) fn diff_book(
                         book: origin.book,
                         market_id: vocabulary.markets.name(gone.market).clone(),
                         line: gone.line,
+                        last_outcomes: old
+                            .outcomes_of(gone)
+                            .iter()
+                            .map(|o| vocabulary.outcome_odds(o))
+                            .collect(),
                         since: now,
                     });
                     sink.transitions.push(Transition {

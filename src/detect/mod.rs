@@ -8,7 +8,8 @@
 //! [`MarketChange`] per fetched market (write history only where
 //! [`MarketChange::needs_history`]), the [`VanishedMarket`]s to mark unavailable, and
 //! [`CycleCounters`]. At start the pipeline warms the state from the stored current odds with
-//! [`Detector::warm`], and drops events that kicked off with [`Detector::prune_started`].
+//! [`Detector::warm`] (one call per stored row) and [`Detector::warm_kickoff`], and drops events
+//! that kicked off with [`Detector::prune_started`] (or [`Detector::forget_event`]).
 //!
 //! # Rules (DESIGN.md §3)
 //!

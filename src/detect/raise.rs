@@ -201,7 +201,7 @@ fn base_alert(
         event_key: ctx.event_key.to_string(),
         bookmaker: ctx.vocabulary.books.name(ctx.home).to_string(),
         market_id: ctx.vocabulary.markets.name(market).to_string(),
-        market_name: ctx.vocabulary.market_names.name(market_name).to_string(),
+        market_name: ctx.vocabulary.display_name(market, market_name).to_string(),
         line: line.map(Line::as_f64),
         outcome_name: None,
         alert_type,

@@ -92,7 +92,7 @@ impl BookState {
         self.find(key).is_some_and(MarketSlot::is_available)
     }
 
-    fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.markets.capacity() * size_of::<MarketSlot>()
             + self.outcomes.capacity() * size_of::<OutcomeSlot>()
     }
@@ -123,9 +123,9 @@ impl EventState {
         &mut self.books[index].1
     }
 
-    /// Replaces (or adds) a book's state.
-    pub(crate) fn set_book(&mut self, book: u32, state: BookState) {
-        *self.book_mut(book) = state;
+    /// Replaces (or adds) a book's state; returns the replaced one, for its buffers.
+    pub(crate) fn set_book(&mut self, book: u32, state: BookState) -> BookState {
+        std::mem::replace(self.book_mut(book), state)
     }
 }
 
@@ -136,6 +136,12 @@ pub(crate) struct Vocabulary {
     pub markets: Interner,
     pub market_names: Interner,
     pub outcomes: Interner,
+    /// Per market id: the non-empty market name last seen with it. Books name a market the same
+    /// way every time, so comparing with this beats hashing the name; it also names markets
+    /// warmed from stored rows that carry no name.
+    name_of_market: Vec<Option<u32>>,
+    /// Per market id: the outcome name ids by position as last seen, for the same reason.
+    outcomes_of_market: Vec<Vec<u32>>,
 }
 
 impl Vocabulary {
@@ -144,6 +150,79 @@ impl Vocabulary {
             + self.markets.heap_bytes()
             + self.market_names.heap_bytes()
             + self.outcomes.heap_bytes()
+            + self.name_of_market.capacity() * size_of::<Option<u32>>()
+            + self
+                .outcomes_of_market
+                .iter()
+                .map(|o| o.capacity() * size_of::<u32>() + size_of::<Vec<u32>>())
+                .sum::<usize>()
+    }
+
+    /// The id of a market's name, usually found by one string comparison.
+    #[inline]
+    pub(crate) fn market_name(&mut self, market: u32, name: &str) -> u32 {
+        let index = market as usize;
+        if let Some(Some(id)) = self.name_of_market.get(index) {
+            if &**self.market_names.name(*id) == name {
+                return *id;
+            }
+        }
+        let id = self.market_names.intern(name);
+        if !name.is_empty() {
+            if self.name_of_market.len() <= index {
+                self.name_of_market.resize(index + 1, None);
+            }
+            self.name_of_market[index] = Some(id);
+        }
+        id
+    }
+
+    /// The id of the name of the outcome at `position` of a market, usually found by one string
+    /// comparison.
+    #[inline]
+    pub(crate) fn outcome_name(&mut self, market: u32, position: usize, name: &str) -> u32 {
+        let index = market as usize;
+        if let Some(&id) = self
+            .outcomes_of_market
+            .get(index)
+            .and_then(|o| o.get(position))
+        {
+            if &**self.outcomes.name(id) == name {
+                return id;
+            }
+        }
+        let id = self.outcomes.intern(name);
+        if self.outcomes_of_market.len() <= index {
+            self.outcomes_of_market.resize_with(index + 1, Vec::new);
+        }
+        let cache = &mut self.outcomes_of_market[index];
+        if cache.len() <= position {
+            cache.resize(position + 1, id);
+        }
+        cache[position] = id;
+        id
+    }
+
+    /// An outcome of the state as domain odds.
+    pub(crate) fn outcome_odds(&self, outcome: &OutcomeSlot) -> OutcomeOdds {
+        OutcomeOdds {
+            name: self.outcomes.name(outcome.name).to_string(),
+            price: Price::from_milli(outcome.price),
+            active: outcome.active,
+        }
+    }
+
+    /// The name to show for a market: its own, or when that is empty (a row warmed from the
+    /// database without one) the last name seen for the market id.
+    pub(crate) fn display_name(&self, market: u32, name: u32) -> &str {
+        let own = self.market_names.name(name);
+        if !own.is_empty() {
+            return own;
+        }
+        match self.name_of_market.get(market as usize) {
+            Some(Some(id)) => self.market_names.name(*id),
+            _ => own,
+        }
     }
 }
 
@@ -170,8 +249,8 @@ pub(crate) fn build_slot(
 ) -> MarketSlot {
     let first = outcomes.len();
     let mut any_active = false;
-    for outcome in &market.outcomes {
-        let name = vocabulary.outcomes.intern(&outcome.name);
+    for (position, outcome) in market.outcomes.iter().enumerate() {
+        let name = vocabulary.outcome_name(market_id, position, &outcome.name);
         if outcomes[first..].iter().any(|o| o.name == name) {
             continue;
         }
@@ -184,7 +263,7 @@ pub(crate) fn build_slot(
     }
     MarketSlot {
         market: market_id,
-        name: vocabulary.market_names.intern(&market.market_name),
+        name: vocabulary.market_name(market_id, &market.market_name),
         line: market.line,
         first: to_u32(first),
         len: to_u32(outcomes.len() - first),
@@ -202,11 +281,7 @@ pub(crate) fn seen_market(
     let outcomes = book
         .outcomes_of(slot)
         .iter()
-        .map(|o| OutcomeOdds {
-            name: vocabulary.outcomes.name(o.name).to_string(),
-            price: Price::from_milli(o.price),
-            active: o.active,
-        })
+        .map(|o| vocabulary.outcome_odds(o))
         .collect();
     SeenMarket {
         market: MarketOdds {

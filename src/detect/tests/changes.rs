@@ -133,6 +133,10 @@ fn a_vanished_market_is_reported_once_with_its_line_and_time() {
     assert_eq!(&*vanished[0].market_id, OVER_UNDER);
     assert_eq!(vanished[0].line, Some(Line::from_milli(2500)));
     assert_eq!(vanished[0].since, at(1));
+    assert_eq!(
+        vanished[0].last_outcomes,
+        over_under("2.5", "1.90").outcomes
+    );
     assert_eq!(without().resolve_vanished(&vanished[0]), (EVENT, SPORTY));
     assert_eq!(outputs[2].vanished, vec![]);
 }

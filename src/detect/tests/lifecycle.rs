@@ -287,3 +287,33 @@ fn duplicates_in_the_input_keep_the_first_occurrence() {
     assert_eq!(outputs[1].alerts[0].old_price, Some(3.0));
     assert_eq!(outputs[1].alerts[0].new_price, Some(2.7));
 }
+
+#[test]
+fn a_warmed_market_without_a_name_is_alerted_under_the_name_the_book_uses() {
+    let mut detector = Detector::new();
+    let mut nameless = over_under("2.5", "1.90");
+    nameless.market_name = String::new();
+    detector.warm(EVENT, HOME, &nameless, t0(), true, None);
+    detector.warm(EVENT, SPORTY, &over_under("2.5", "1.90"), t0(), true, None);
+    let output = detector.detect_cycle(
+        &ou_pair(vec![over_under("3.5", "1.90")]),
+        &Rules::default(),
+        at(1),
+    );
+    assert_eq!(output.alerts.len(), 1);
+    assert_eq!(
+        output.alerts[0].availability,
+        Some(AvailabilityChange::Suspended)
+    );
+    assert_eq!(output.alerts[0].market_name, "Over/Under | Full Time");
+}
+
+#[test]
+fn a_warmed_kickoff_lets_pruning_drop_the_event_before_any_cycle() {
+    let mut detector = Detector::new();
+    detector.warm(EVENT, HOME, &one_x_two("2.00"), t0(), true, None);
+    detector.warm_kickoff(EVENT, Some(at(1)));
+    detector.warm_kickoff("unknown", None);
+    assert_eq!(detector.event_count(), 1);
+    assert_eq!(detector.prune_started(at(1)), 1);
+}
