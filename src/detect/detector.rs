@@ -9,11 +9,11 @@ use super::diff::{DiffSink, Move, Origin, Transition, diff_book};
 use super::intern::FxHashMap;
 use super::raise::{AlertContext, raise_event_alerts};
 use super::state::{
-    BookState, EventState, SeenMarket, Vocabulary, build_slot, events_heap_bytes, seen_market,
-    to_ms, to_u32,
+    BookState, EventState, SeenMarket, Vocabulary, build_slot, events_heap_bytes, market_key,
+    seen_market, to_ms, to_u32,
 };
 use super::{DetectedAlert, Rules};
-use crate::domain::{EventOdds, Line, MarketOdds};
+use crate::domain::{EventOdds, MarketOdds};
 
 /// Change and risk detection over consecutive scrape cycles. Holds the last-seen state of every
 /// (event, book, market, line); see the [module docs](super) for the rules.
@@ -27,7 +27,7 @@ pub struct Detector {
 /// Buffers reused from event to event so a cycle allocates little beyond the new state.
 #[derive(Debug, Default)]
 struct Scratch {
-    order: Vec<(u32, Option<Line>, u32)>,
+    order: Vec<(u64, u32)>,
     sources: Vec<u32>,
     moves: Vec<Move>,
     transitions: Vec<Transition>,
@@ -72,7 +72,7 @@ impl Detector {
         unavailable_since: Option<DateTime<Utc>>,
     ) {
         let book = self.vocabulary.books.intern(book);
-        let market_id = self.vocabulary.markets.intern(&market.market_id);
+        let market_id = self.vocabulary.market_id(&market.market_id);
         let state = event_state(&mut self.events, event_key).book_mut(book);
         let mut slot = build_slot(
             &mut self.vocabulary,
@@ -272,7 +272,7 @@ impl Detector {
     /// Approximate heap bytes of the state: every vector by capacity, the hash tables by bucket
     /// count, and the interned strings. Scratch buffers are included; allocator overhead is not.
     pub fn heap_bytes(&self) -> usize {
-        let scratch = self.scratch.order.capacity() * size_of::<(u32, Option<Line>, u32)>()
+        let scratch = self.scratch.order.capacity() * size_of::<(u64, u32)>()
             + self.scratch.sources.capacity() * size_of::<u32>()
             + self.scratch.moves.capacity() * size_of::<Move>()
             + self.scratch.transitions.capacity() * size_of::<Transition>()
@@ -305,8 +305,10 @@ fn build_book_state(
     scratch.order.clear();
     scratch.sources.clear();
     for (index, market) in odds.markets.iter().enumerate() {
-        let id = vocabulary.markets.intern(&market.market_id);
-        scratch.order.push((id, market.line, to_u32(index)));
+        let id = vocabulary.market_id(&market.market_id);
+        scratch
+            .order
+            .push((market_key(id, market.line), to_u32(index)));
     }
     // Markets usually arrive in the same order every cycle; sorting by the full triple keeps the
     // first of any duplicates.
@@ -322,20 +324,16 @@ fn build_book_state(
     state.markets.reserve(scratch.order.len() + 4);
     state.outcomes.reserve(outcome_total);
     let now_ms = to_ms(now);
-    let mut previous: Option<(u32, Option<Line>)> = None;
-    for &(id, line, index) in &scratch.order {
-        if previous == Some((id, line)) {
+    let mut previous = None;
+    for &(key, index) in &scratch.order {
+        if previous == Some(key) {
             counters.duplicate_markets += 1;
             continue;
         }
-        previous = Some((id, line));
-        let slot = build_slot(
-            vocabulary,
-            id,
-            &odds.markets[index as usize],
-            &mut state.outcomes,
-            now_ms,
-        );
+        previous = Some(key);
+        let market = &odds.markets[index as usize];
+        let id = (key >> 33) as u32;
+        let slot = build_slot(vocabulary, id, market, &mut state.outcomes, now_ms);
         state.markets.push(slot);
         scratch.sources.push(index);
     }

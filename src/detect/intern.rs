@@ -36,9 +36,12 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            // Byte by byte: a variable-length copy would be a `memcpy` call per short string.
+            let word = rest
+                .iter()
+                .rev()
+                .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+            self.add(word);
         }
     }
 
@@ -70,6 +73,20 @@ impl Hasher for FxHasher {
 
 /// A `HashMap` with [`FxHasher`].
 pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Equality of two short strings without a `bcmp` call: names here are a few bytes long, and
+/// the call costs more than the comparison.
+#[inline]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 16 {
+        return a == b;
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
 
 /// Maps strings to dense `u32` ids and back. Ids are never reused, so an id stored in the
 /// state stays valid for the detector's lifetime.
@@ -146,5 +163,17 @@ mod tests {
         };
         assert_ne!(hash("1"), hash("1\0"));
         assert_ne!(hash("X"), hash("2"));
+        assert_ne!(hash("12"), hash("21"));
+    }
+
+    #[test]
+    fn same_name_compares_short_and_long_strings() {
+        assert!(same_name("Over", "Over"));
+        assert!(!same_name("Over", "Under"));
+        assert!(!same_name("1X", "X1"));
+        assert!(same_name("", ""));
+        let long = "Over/Under | Full Time";
+        assert!(same_name(long, &String::from(long)));
+        assert!(!same_name(long, "Over/Under | First Half"));
     }
 }

@@ -68,10 +68,12 @@
 //!
 //! # Cost
 //!
-//! State: ≈ 40 bytes per (event, book, market, line) and 12 per outcome, with market ids,
-//! market names, outcome names and books interned (see [`state`](self) layout notes in
-//! `state.rs`). A cycle builds each fetched book's new state sorted by (market, line) and merges
-//! it with the old one: no per-outcome allocation, no string hashing beyond interning.
+//! State: 40 bytes per (event, book, market, line) and 12 per outcome, with market ids,
+//! market names, outcome names and books interned as `u32`s and prices as `u32` thousandths
+//! (≈ 30 MiB for the reference cycle's 405k market rows and 960k outcomes). A cycle builds each
+//! fetched book's new state sorted by (market, line), in buffers recycled from the state it
+//! replaces, and merges it with the old one: no per-outcome allocation, and names are matched
+//! by comparing with the name last seen at the same place rather than by hashing.
 
 mod alert;
 mod cycle;

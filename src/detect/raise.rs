@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::detector::FetchedBook;
 use super::diff::{Move, Transition};
 use super::rules::{change_hundredths, gap_hundredths, hundredths_to_pct};
-use super::state::Vocabulary;
+use super::state::{Vocabulary, market_key};
 use super::{CycleCounters, DetectedAlert, Rules};
 use crate::domain::{AlertType, AvailabilityChange, Direction, Line, Price, Severity};
 
@@ -51,8 +51,9 @@ pub(crate) fn raise_event_alerts(
         return;
     }
     let competitors = || fetched.iter().filter(|b| b.book != ctx.home);
-    let competitor_priced =
-        |market: u32, line: Option<Line>| competitors().any(|c| c.state.prices((market, line)));
+    let competitor_priced = |market: u32, line: Option<Line>| {
+        competitors().any(|c| c.state.prices(market_key(market, line)))
+    };
     let mut competitor_moves: Vec<CompetitorMove> = competitors()
         .flat_map(|c| {
             ctx.moves[c.moves.clone()].iter().filter_map(|m| {

@@ -10,11 +10,23 @@
 
 use chrono::{DateTime, Utc};
 
-use super::intern::{FxHashMap, Interner};
+use super::intern::{FxHashMap, Interner, same_name};
 use crate::domain::{Line, MarketOdds, OutcomeOdds, Price};
 
 /// `unavailable_since_ms` of a market that is available.
 pub(crate) const AVAILABLE: i64 = i64::MIN;
+
+/// (market id, line) as one `u64` that sorts like the pair (the id is `key >> 33`): the market id in the high bits, then
+/// "no line" below every line, then the line offset to be non-negative. One integer comparison
+/// instead of a tuple with an `Option` in the sorts and merges of every cycle.
+#[inline]
+pub(crate) fn market_key(market: u32, line: Option<Line>) -> u64 {
+    let line = match line {
+        None => 0,
+        Some(line) => (i64::from(line.milli()) - i64::from(i32::MIN) + 1) as u64,
+    };
+    (u64::from(market) << 33) | line
+}
 
 /// One outcome as last seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,10 +60,10 @@ pub(crate) struct MarketSlot {
 }
 
 impl MarketSlot {
-    /// The sort and match key: (market id, line).
+    /// The sort and match key: (market id, line) packed in one integer.
     #[inline]
-    pub(crate) fn key(&self) -> (u32, Option<Line>) {
-        (self.market, self.line)
+    pub(crate) fn key(&self) -> u64 {
+        market_key(self.market, self.line)
     }
 
     /// Offered in the last scrape.
@@ -79,7 +91,7 @@ impl BookState {
 
     /// The market with this key, by binary search.
     #[inline]
-    pub(crate) fn find(&self, key: (u32, Option<Line>)) -> Option<&MarketSlot> {
+    pub(crate) fn find(&self, key: u64) -> Option<&MarketSlot> {
         self.markets
             .binary_search_by(|m| m.key().cmp(&key))
             .ok()
@@ -88,7 +100,7 @@ impl BookState {
 
     /// True when the market with this key is in the state and offered.
     #[inline]
-    pub(crate) fn prices(&self, key: (u32, Option<Line>)) -> bool {
+    pub(crate) fn prices(&self, key: u64) -> bool {
         self.find(key).is_some_and(MarketSlot::is_available)
     }
 
@@ -142,6 +154,9 @@ pub(crate) struct Vocabulary {
     name_of_market: Vec<Option<u32>>,
     /// Per market id: the outcome name ids by position as last seen, for the same reason.
     outcomes_of_market: Vec<Vec<u32>>,
+    /// Canonical market ids are numeric ("3743"): their value finds the id with one integer
+    /// hash instead of a string hash and compare.
+    numeric_markets: FxHashMap<u32, u32>,
 }
 
 impl Vocabulary {
@@ -151,6 +166,7 @@ impl Vocabulary {
             + self.market_names.heap_bytes()
             + self.outcomes.heap_bytes()
             + self.name_of_market.capacity() * size_of::<Option<u32>>()
+            + self.numeric_markets.capacity() * (size_of::<(u32, u32)>() + 1)
             + self
                 .outcomes_of_market
                 .iter()
@@ -158,12 +174,26 @@ impl Vocabulary {
                 .sum::<usize>()
     }
 
+    /// The interned id of a canonical market id.
+    #[inline]
+    pub(crate) fn market_id(&mut self, market_id: &str) -> u32 {
+        let Some(value) = plain_number(market_id) else {
+            return self.markets.intern(market_id);
+        };
+        if let Some(&id) = self.numeric_markets.get(&value) {
+            return id;
+        }
+        let id = self.markets.intern(market_id);
+        self.numeric_markets.insert(value, id);
+        id
+    }
+
     /// The id of a market's name, usually found by one string comparison.
     #[inline]
     pub(crate) fn market_name(&mut self, market: u32, name: &str) -> u32 {
         let index = market as usize;
         if let Some(Some(id)) = self.name_of_market.get(index) {
-            if &**self.market_names.name(*id) == name {
+            if same_name(self.market_names.name(*id), name) {
                 return *id;
             }
         }
@@ -187,7 +217,7 @@ impl Vocabulary {
             .get(index)
             .and_then(|o| o.get(position))
         {
-            if &**self.outcomes.name(id) == name {
+            if same_name(self.outcomes.name(id), name) {
                 return id;
             }
         }
@@ -224,6 +254,19 @@ impl Vocabulary {
             _ => own,
         }
     }
+}
+
+/// The value of a canonical decimal number without sign or leading zero ("3743"), so that
+/// distinct strings never share a value; `None` for anything else.
+#[inline]
+fn plain_number(text: &str) -> Option<u32> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() > 9 || (bytes[0] == b'0' && bytes.len() > 1) {
+        return None;
+    }
+    bytes.iter().try_fold(0u32, |value, &b| {
+        b.is_ascii_digit().then(|| value * 10 + u32::from(b - b'0'))
+    })
 }
 
 /// A market of the last-seen state, read back as domain types (for tests, debugging and tools).
@@ -323,4 +366,50 @@ pub(crate) fn to_ms(at: DateTime<Utc>) -> i64 {
 
 pub(crate) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).expect("fewer than 4 billion markets or outcomes per event")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn market_keys_sort_like_market_then_line_with_no_line_first() {
+        let line = |milli| Some(Line::from_milli(milli));
+        let mut keys = vec![
+            market_key(2, None),
+            market_key(1, line(2500)),
+            market_key(1, line(i32::MAX)),
+            market_key(1, None),
+            market_key(1, line(i32::MIN)),
+            market_key(1, line(-500)),
+        ];
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                market_key(1, None),
+                market_key(1, line(i32::MIN)),
+                market_key(1, line(-500)),
+                market_key(1, line(2500)),
+                market_key(1, line(i32::MAX)),
+                market_key(2, None),
+            ]
+        );
+        assert_ne!(market_key(1, None), market_key(1, line(i32::MIN)));
+    }
+
+    #[test]
+    fn numeric_and_other_market_ids_intern_to_distinct_stable_ids() {
+        let mut vocabulary = Vocabulary::default();
+        let one_x_two = vocabulary.market_id("3743");
+        let padded = vocabulary.market_id("03743");
+        let named = vocabulary.market_id("h2h");
+        assert_eq!(vocabulary.market_id("3743"), one_x_two);
+        assert_ne!(padded, one_x_two);
+        assert_ne!(named, one_x_two);
+        assert_eq!(&**vocabulary.markets.name(padded), "03743");
+        assert_eq!(plain_number("4294967295"), None, "more than nine digits");
+        assert_eq!(plain_number("0"), Some(0));
+        assert_eq!(plain_number(""), None);
+    }
 }
