@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod detect;
 pub mod domain;
 pub mod health;
 pub mod live;

@@ -1,0 +1,359 @@
+//! The detector: owns the last-seen state and runs one cycle of detection over it.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::cycle::{BookScrape, CycleCounters, CycleInput, CycleOutput};
+use super::diff::{DiffSink, Move, Origin, Transition, diff_book};
+use super::intern::FxHashMap;
+use super::raise::{AlertContext, raise_event_alerts};
+use super::state::{
+    BookState, EventState, SeenMarket, Vocabulary, build_slot, events_heap_bytes, market_key,
+    seen_market, to_ms, to_u32,
+};
+use super::{DetectedAlert, Rules};
+use crate::domain::{EventOdds, MarketOdds};
+
+/// Change and risk detection over consecutive scrape cycles. Holds the last-seen state of every
+/// (event, book, market, line); see the [module docs](super) for the rules.
+#[derive(Debug, Default)]
+pub struct Detector {
+    events: FxHashMap<Box<str>, EventState>,
+    vocabulary: Vocabulary,
+    scratch: Scratch,
+}
+
+/// Buffers reused from event to event so a cycle allocates little beyond the new state.
+#[derive(Debug, Default)]
+struct Scratch {
+    order: Vec<(u64, u32)>,
+    sources: Vec<u32>,
+    moves: Vec<Move>,
+    transitions: Vec<Transition>,
+    /// Replaced states of each book, whose buffers the next scrape of that book reuses: the
+    /// state is rebuilt every cycle, and recycling saves a malloc/free and fresh pages per
+    /// (event, book).
+    spare: Vec<(u32, BookState)>,
+}
+
+/// One book's successful scrape of the event being processed.
+#[derive(Debug)]
+pub(crate) struct FetchedBook {
+    /// Interned book.
+    pub book: u32,
+    /// The new last-seen state.
+    pub state: BookState,
+    /// This book's moves (a range of the event's move list).
+    pub moves: std::ops::Range<usize>,
+    /// This book's availability flips.
+    pub transitions: std::ops::Range<usize>,
+}
+
+impl Detector {
+    /// An empty detector: every market of the first cycle is first seen.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Warms the state from a stored current-odds row (at start, from the database), so the
+    /// first cycle compares against the last prices the previous run saw instead of treating
+    /// everything as first seen. Replaces the (event, book, market, line) entry if present.
+    ///
+    /// `available = false` marks the market unavailable since `unavailable_since` (or
+    /// `seen_at` when unknown); its return will raise `returned`.
+    pub fn warm(
+        &mut self,
+        event_key: &str,
+        book: &str,
+        market: &MarketOdds,
+        seen_at: DateTime<Utc>,
+        available: bool,
+        unavailable_since: Option<DateTime<Utc>>,
+    ) {
+        let book = self.vocabulary.books.intern(book);
+        let market_id = self.vocabulary.market_id(&market.market_id);
+        let state = event_state(&mut self.events, event_key).book_mut(book);
+        let mut slot = build_slot(
+            &mut self.vocabulary,
+            market_id,
+            market,
+            &mut state.outcomes,
+            to_ms(seen_at),
+        );
+        if !available || !slot.is_available() {
+            slot.unavailable_since_ms = to_ms(unavailable_since.unwrap_or(seen_at));
+            // A stored unavailable row was an observed transition of the previous run.
+            slot.announced = !available;
+        }
+        match state.markets.binary_search_by(|m| m.key().cmp(&slot.key())) {
+            // The replaced outcomes stay in the arena until the next successful scrape
+            // rebuilds this book's state; warming happens once, so that is a few bytes.
+            Ok(index) => state.markets[index] = slot,
+            Err(index) => state.markets.insert(index, slot),
+        }
+    }
+
+    /// Records an event's kickoff while warming, so [`Detector::prune_started`] can drop it
+    /// before the first cycle reports it.
+    pub fn warm_kickoff(&mut self, event_key: &str, kickoff: Option<DateTime<Utc>>) {
+        if kickoff.is_some() {
+            event_state(&mut self.events, event_key).kickoff = kickoff;
+        }
+    }
+
+    /// Runs one cycle: compares every successful (event, book) scrape with the book's previous
+    /// successful scrape, raises the alerts `rules` allow, and replaces the book's last-seen
+    /// state with the scrape. Failed fetches and books that did not list an event leave the
+    /// state as it was. `now` is the cycle's time (`detected_at`, availability durations).
+    pub fn detect_cycle(
+        &mut self,
+        input: &CycleInput,
+        rules: &Rules,
+        now: DateTime<Utc>,
+    ) -> CycleOutput {
+        let mut output = CycleOutput::default();
+        let market_rows: usize = input
+            .events
+            .iter()
+            .flat_map(|e| &e.books)
+            .map(|b| match &b.scrape {
+                BookScrape::Fetched(odds) => odds.markets.len(),
+                BookScrape::Failed => 0,
+            })
+            .sum();
+        output.market_changes.reserve(market_rows);
+        let home = self.vocabulary.books.intern(&input.home_book);
+        let failed: Vec<u32> = input
+            .failed_books
+            .iter()
+            .map(|b| self.vocabulary.books.intern(b))
+            .collect();
+        let mut seen_events: HashSet<&str> = HashSet::with_capacity(input.events.len());
+        let mut fetched: Vec<FetchedBook> = Vec::new();
+        let mut listed: Vec<u32> = Vec::new();
+        for (event_index, event) in input.events.iter().enumerate() {
+            output.counters.events += 1;
+            if !seen_events.insert(event.event_key.as_str()) {
+                output.counters.duplicate_events += 1;
+                continue;
+            }
+            fetched.clear();
+            listed.clear();
+            self.scratch.moves.clear();
+            self.scratch.transitions.clear();
+            let state = event_state(&mut self.events, &event.event_key);
+            if event.kickoff.is_some() {
+                state.kickoff = event.kickoff;
+            }
+            for (book_index, entry) in event.books.iter().enumerate() {
+                let book = self.vocabulary.books.intern(&entry.book);
+                if listed.contains(&book) {
+                    output.counters.duplicate_books += 1;
+                    continue;
+                }
+                listed.push(book);
+                let BookScrape::Fetched(odds) = &entry.scrape else {
+                    output.counters.books_failed += 1;
+                    continue;
+                };
+                output.counters.books_fetched += 1;
+                let mut new_state = build_book_state(
+                    &mut self.vocabulary,
+                    &mut self.scratch,
+                    book,
+                    odds,
+                    now,
+                    &mut output.counters,
+                );
+                let moves_start = self.scratch.moves.len();
+                let transitions_start = self.scratch.transitions.len();
+                diff_book(
+                    state.book(book),
+                    &mut new_state,
+                    &self.scratch.sources,
+                    Origin {
+                        event: to_u32(event_index),
+                        book: to_u32(book_index),
+                    },
+                    now,
+                    &self.vocabulary,
+                    &mut DiffSink {
+                        changes: &mut output.market_changes,
+                        vanished: &mut output.vanished,
+                        moves: &mut self.scratch.moves,
+                        transitions: &mut self.scratch.transitions,
+                        counters: &mut output.counters,
+                    },
+                );
+                fetched.push(FetchedBook {
+                    book,
+                    state: new_state,
+                    moves: moves_start..self.scratch.moves.len(),
+                    transitions: transitions_start..self.scratch.transitions.len(),
+                });
+            }
+            output.counters.books_failed +=
+                failed.iter().filter(|b| !listed.contains(b)).count() as u64;
+
+            match event.kickoff {
+                None => output.counters.events_without_kickoff += 1,
+                Some(kickoff) if kickoff <= now => output.counters.events_started += 1,
+                Some(kickoff) if rules.enabled => raise_event_alerts(
+                    &AlertContext {
+                        event_key: &event.event_key,
+                        kickoff,
+                        now,
+                        home,
+                        rules,
+                        vocabulary: &self.vocabulary,
+                        moves: &self.scratch.moves,
+                        transitions: &self.scratch.transitions,
+                    },
+                    &fetched,
+                    &mut output.alerts,
+                    &mut output.counters,
+                ),
+                Some(_) => {}
+            }
+            for book in fetched.drain(..) {
+                let replaced = state.set_book(book.book, book.state);
+                self.scratch.spare.push((book.book, replaced));
+            }
+        }
+        output.alerts.sort_by(DetectedAlert::output_order);
+        output
+    }
+
+    /// The last-seen state of one (event, book), as domain types, sorted by market id and line;
+    /// `None` when the book was never seen for the event.
+    pub fn last_seen(&self, event_key: &str, book: &str) -> Option<Vec<SeenMarket>> {
+        let book = self.vocabulary.books.get(book)?;
+        let state = self.events.get(event_key)?.book(book)?;
+        let mut markets: Vec<SeenMarket> = state
+            .markets
+            .iter()
+            .map(|slot| seen_market(&self.vocabulary, state, slot))
+            .collect();
+        markets.sort_by(|a, b| {
+            (&a.market.market_id, a.market.line).cmp(&(&b.market.market_id, b.market.line))
+        });
+        Some(markets)
+    }
+
+    /// Drops an event's state (e.g. once it has kicked off). Returns whether it was known.
+    pub fn forget_event(&mut self, event_key: &str) -> bool {
+        self.events.remove(event_key).is_some()
+    }
+
+    /// Drops the state of every event whose last reported kickoff is at or before `now`;
+    /// returns how many were dropped. Events never reported with a kickoff are kept.
+    pub fn prune_started(&mut self, now: DateTime<Utc>) -> usize {
+        let before = self.events.len();
+        self.events.retain(|_, e| e.kickoff.is_none_or(|k| k > now));
+        before - self.events.len()
+    }
+
+    /// Events in the state.
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// (event, book, market, line) entries in the state, available or not.
+    pub fn market_count(&self) -> usize {
+        self.books().map(|b| b.markets.len()).sum()
+    }
+
+    /// Outcomes held in the state.
+    pub fn outcome_count(&self) -> usize {
+        self.books().map(|b| b.outcomes.len()).sum()
+    }
+
+    /// Approximate heap bytes of the state: every vector by capacity, the hash tables by bucket
+    /// count, and the interned strings. Scratch buffers are included; allocator overhead is not.
+    pub fn heap_bytes(&self) -> usize {
+        let scratch = self.scratch.order.capacity() * size_of::<(u64, u32)>()
+            + self.scratch.sources.capacity() * size_of::<u32>()
+            + self.scratch.moves.capacity() * size_of::<Move>()
+            + self.scratch.transitions.capacity() * size_of::<Transition>()
+            + self
+                .scratch
+                .spare
+                .iter()
+                .map(|(_, b)| b.heap_bytes())
+                .sum::<usize>();
+        events_heap_bytes(&self.events) + self.vocabulary.heap_bytes() + scratch
+    }
+
+    fn books(&self) -> impl Iterator<Item = &BookState> {
+        self.events
+            .values()
+            .flat_map(|e| e.books.iter().map(|(_, b)| b))
+    }
+}
+
+/// Builds the sorted state of one scrape; `scratch.sources[i]` receives the input index of
+/// market `i`. A (market, line) quoted twice keeps its first row.
+fn build_book_state(
+    vocabulary: &mut Vocabulary,
+    scratch: &mut Scratch,
+    book: u32,
+    odds: &EventOdds,
+    now: DateTime<Utc>,
+    counters: &mut CycleCounters,
+) -> BookState {
+    scratch.order.clear();
+    scratch.sources.clear();
+    for (index, market) in odds.markets.iter().enumerate() {
+        let id = vocabulary.market_id(&market.market_id);
+        scratch
+            .order
+            .push((market_key(id, market.line), to_u32(index)));
+    }
+    // Markets usually arrive in the same order every cycle; sorting by the full triple keeps the
+    // first of any duplicates.
+    scratch.order.sort_unstable();
+    let outcome_total: usize = odds.markets.iter().map(|m| m.outcomes.len()).sum();
+    let mut state = match scratch.spare.iter().rposition(|(b, _)| *b == book) {
+        Some(index) => scratch.spare.swap_remove(index).1,
+        None => BookState::default(),
+    };
+    state.markets.clear();
+    state.outcomes.clear();
+    // Room for vanished markets carried over without another reallocation.
+    state.markets.reserve(scratch.order.len() + 4);
+    state.outcomes.reserve(outcome_total);
+    let now_ms = to_ms(now);
+    let mut previous = None;
+    for &(key, index) in &scratch.order {
+        if previous == Some(key) {
+            counters.duplicate_markets += 1;
+            continue;
+        }
+        previous = Some(key);
+        let market = &odds.markets[index as usize];
+        let id = (key >> 33) as u32;
+        let slot = build_slot(vocabulary, id, market, &mut state.outcomes, now_ms);
+        state.markets.push(slot);
+        scratch.sources.push(index);
+    }
+    // A recycled buffer from a much bigger event would otherwise travel from event to event.
+    if state.markets.capacity() > 2 * state.markets.len() + 16 {
+        state.markets.shrink_to(state.markets.len() + 4);
+    }
+    if state.outcomes.capacity() > 2 * state.outcomes.len() + 16 {
+        state.outcomes.shrink_to_fit();
+    }
+    state
+}
+
+/// The state of an event, created empty when unknown (without allocating a key when known).
+fn event_state<'a>(
+    events: &'a mut FxHashMap<Box<str>, EventState>,
+    event_key: &str,
+) -> &'a mut EventState {
+    if !events.contains_key(event_key) {
+        events.insert(event_key.into(), EventState::default());
+    }
+    events.get_mut(event_key).expect("just inserted")
+}

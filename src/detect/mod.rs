@@ -1,0 +1,98 @@
+//! Change and risk detection: pure, synchronous, no I/O.
+//!
+//! The pipeline builds a [`CycleInput`] per scrape cycle (per event: its SportRadar key, its
+//! kickoff, and per book either the book's [`EventOdds`](crate::domain::EventOdds) or a failed
+//! fetch), rebuilds [`Rules`] from the config and the settings overrides, and calls
+//! [`Detector::detect_cycle`]. It gets back a [`CycleOutput`]: the alerts
+//! ([`DetectedAlert::into_new_alert`] once the event's database id is known), one
+//! [`MarketChange`] per fetched market (write history only where
+//! [`MarketChange::needs_history`]), the [`VanishedMarket`]s to mark unavailable, and
+//! [`CycleCounters`]. At start the pipeline warms the state from the stored current odds with
+//! [`Detector::warm`] (one call per stored row) and [`Detector::warm_kickoff`], and drops events
+//! that kicked off with [`Detector::prune_started`] (or [`Detector::forget_event`]).
+//!
+//! # Rules (DESIGN.md §3)
+//!
+//! Prices and lines are integer thousandths; percentages are integer hundredths of a percent,
+//! so no comparison ever touches a raw float.
+//!
+//! - **`price_change`**: an outcome's offered price moved between two consecutive successful
+//!   scrapes of the same book. `change% = (new − old) / old × 100`, rounded half away from zero
+//!   to two decimals ([`Price::change_pct_to`](crate::domain::Price::change_pct_to)); severity
+//!   from `|change%|` with inclusive lower bounds (default warning 7, elevated 10, critical 15).
+//! - **`direction_disagreement`**: in the same cycle the home book moved an outcome one way and a
+//!   competitor moved the same outcome (same market id, line and outcome name) the other way,
+//!   each against its own previous price and each by at least `direction_min_move`. One alert
+//!   per (outcome, competitor); elevated, critical when the home move alone is critical. The
+//!   alert's own old/new prices and change are the home book's; the competitor's book, old/new
+//!   prices and direction ride along, with `gap% = |comp_new − home_new| / home_new × 100`
+//!   (two decimals, integer arithmetic: 2.14 vs 1.90 is 11.21 %). A home move that is also a
+//!   price change raises both alerts.
+//! - **`availability`**: a market (with its line) available in the book's previous successful
+//!   scrape is absent from this one, or all its outcomes are suspended → `suspended`; when it is
+//!   offered again → `returned` with `unavailable_secs`. Severity warning. **A failed fetch is
+//!   never an availability change**, and neither is an event a book did not list this cycle:
+//!   both leave the book's state for that event untouched, so the next successful scrape is
+//!   compared with the last successful one.
+//!
+//! Filters: alerts only on the primary markets ([`Rules::primary_markets`]); home-book alerts
+//! only on markets that at least one competitor priced (market **and** line present with an
+//! active outcome) for the same event in the same cycle ([`Rules::require_competitor`]); a
+//! first-seen market raises nothing; events without a known kickoff raise nothing;
+//! `enabled = false` raises nothing. In every one of these cases the state and the market
+//! changes are still produced, so persistence and the next cycle are unaffected.
+//!
+//! # Choices (where DESIGN.md is silent)
+//!
+//! - **Alerts are about the home book only.** `price_change` and `availability` are raised for
+//!   the home book; competitor moves feed `direction_disagreement` but raise nothing on their
+//!   own. The trader's risk is the home book moving against the market, and the reference
+//!   system alerted on the home book; competitor moves and availability are still tracked,
+//!   persisted and counted.
+//! - **Only offered prices move.** A price is compared only when the outcome is active and
+//!   non-zero on both sides and the market was available in the previous scrape. A suspended
+//!   outcome's price is not an offer; a market that returns raises `returned`, not a price
+//!   change against the quote from before it went away.
+//! - **A market first seen suspended** is stored as unavailable but does not raise `returned`
+//!   when it opens: it never went away.
+//! - **Vanished markets are remembered** (without outcomes) until they return or the event is
+//!   pruned, so their return is recognised and timed; a market that stays missing is reported
+//!   once, in the cycle it vanished.
+//! - **Events whose kickoff has passed** (`kickoff <= now`) update the state but raise nothing:
+//!   any alert would be `past` at birth.
+//! - **Duplicates in the input** (an event listed twice, a book twice for one event, a
+//!   (market, line) twice in one scrape, an outcome name twice in one market) keep the first
+//!   occurrence and are counted, so a flaky feed cannot make the state flip-flop within a cycle.
+//! - **Output order** of alerts is canonical (event, market, line, outcome, type, competitor),
+//!   so the same cycle in any event or book order gives the same alerts.
+//!
+//! # Cost
+//!
+//! State: 40 bytes per (event, book, market, line) and 12 per outcome, with market ids,
+//! market names, outcome names and books interned as `u32`s and prices as `u32` thousandths
+//! (≈ 30 MiB for the reference cycle's 405k market rows and 960k outcomes). A cycle builds each
+//! fetched book's new state sorted by (market, line), in buffers recycled from the state it
+//! replaces, and merges it with the old one: no per-outcome allocation, and names are matched
+//! by comparing with the name last seen at the same place rather than by hashing.
+
+mod alert;
+mod cycle;
+mod detector;
+mod diff;
+mod intern;
+mod raise;
+pub mod refcycle;
+mod rules;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use alert::DetectedAlert;
+pub use cycle::{
+    BookScrape, CycleCounters, CycleEvent, CycleInput, CycleOutput, EventBook, MarketChange,
+    PriceUpdate, ResolvedMarket, VanishedMarket,
+};
+pub use detector::Detector;
+pub use rules::{DEFAULT_PRIMARY_MARKETS, Rules, change_hundredths, gap_hundredths};
+pub use state::SeenMarket;
