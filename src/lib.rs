@@ -9,5 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod service;
+pub mod sim;
+pub mod sources;
 pub mod store;
 pub mod telemetry;
