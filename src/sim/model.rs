@@ -322,7 +322,8 @@ impl Model {
             by_bet9ja: HashMap::new(),
             unavailable: Vec::new(),
         };
-        let now_minute = now - Duration::seconds(now.timestamp() % 60);
+        // Whole minutes, as the books show kickoffs.
+        let now_minute = DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
         for i in 0..events as u64 {
             // A quarter of the events share one big competition, so its list pages past 100.
             let competition = if i % 4 == 0 {

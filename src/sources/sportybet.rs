@@ -260,14 +260,28 @@ impl SportyBet {
             Err(FeedError::Status { status: 404, .. }) => return Err(gone()),
             other => other?,
         };
-        let event: Option<Event> = self.open(&fetched)?;
-        let event = event.ok_or_else(gone)?;
+        // A finished event answers with success and no data.
+        let event = self.open_optional::<Event>(&fetched)?.ok_or_else(gone)?;
         self.normalise(event)
     }
 
     /// Opens the envelope: a `bizCode` other than 10000 is a business error even when the body
     /// otherwise parses, and takes precedence over a `data` that does not.
     fn open<T: DeserializeOwned>(&self, fetched: &Fetched) -> Result<T, FeedError> {
+        self.open_optional(fetched)?
+            .ok_or_else(|| FeedError::Malformed {
+                book: BOOK.into(),
+                what: fetched.what.clone(),
+                path: "data".into(),
+                message: "missing or null".into(),
+            })
+    }
+
+    /// Like [`SportyBet::open`], with a null or missing `data` as `None`.
+    fn open_optional<T: DeserializeOwned>(
+        &self,
+        fetched: &Fetched,
+    ) -> Result<Option<T>, FeedError> {
         let business = |code: i64, message: Option<String>| FeedError::Business {
             book: BOOK.into(),
             what: fetched.what.clone(),
@@ -278,12 +292,7 @@ impl SportyBet {
             Ok(envelope) if envelope.biz_code != BIZ_CODE_OK => {
                 Err(business(envelope.biz_code, envelope.message))
             }
-            Ok(envelope) => envelope.data.ok_or_else(|| FeedError::Malformed {
-                book: BOOK.into(),
-                what: fetched.what.clone(),
-                path: "data".into(),
-                message: "missing or null".into(),
-            }),
+            Ok(envelope) => Ok(envelope.data),
             Err(malformed) => {
                 match decode_json::<Envelope<IgnoredAny>>(BOOK, &fetched.what, &fetched.body) {
                     Ok(header) if header.biz_code != BIZ_CODE_OK => {
