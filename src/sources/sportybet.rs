@@ -109,7 +109,13 @@ struct EventCategory {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    tournament: Option<Tournament>,
+    tournament: Option<EventTournament>,
+}
+
+#[derive(Deserialize)]
+struct EventTournament {
+    #[serde(default)]
+    name: Option<String>,
 }
 
 #[derive(Deserialize)]
