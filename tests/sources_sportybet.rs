@@ -10,7 +10,8 @@ use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
 fn ok(data: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"bizCode": 10000, "message": "0#0", "data": data}))
+    ResponseTemplate::new(200)
+        .set_body_json(json!({"bizCode": 10000, "message": "0#0", "data": data}))
 }
 
 fn outcomes(list: &[(&str, &str, u8)]) -> Vec<Value> {
@@ -43,18 +44,83 @@ fn event(markets: Vec<Value>) -> Value {
 
 fn every_market() -> Vec<Value> {
     vec![
-        market("1", None, 0, &[("Home", "1.85", 1), ("Draw", "3.40", 1), ("Away", "4.20", 1)]),
-        market("10", None, 0, &[("Home or Draw", "1.20", 1), ("Draw or Away", "1.90", 1), ("Home or Away", "1.30", 1)]),
+        market(
+            "1",
+            None,
+            0,
+            &[
+                ("Home", "1.85", 1),
+                ("Draw", "3.40", 1),
+                ("Away", "4.20", 1),
+            ],
+        ),
+        market(
+            "10",
+            None,
+            0,
+            &[
+                ("Home or Draw", "1.20", 1),
+                ("Draw or Away", "1.90", 1),
+                ("Home or Away", "1.30", 1),
+            ],
+        ),
         market("29", None, 0, &[("Yes", "1.70", 1), ("No", "2.05", 1)]),
-        market("18", Some("total=2.5"), 0, &[("Over", "1.85", 1), ("Under", "1.95", 0)]),
-        market("18", Some("total=3.5"), 2, &[("Over", "2.60", 1), ("Under", "1.45", 1)]),
-        market("16", Some("hcp=-0.5"), 0, &[("Home", "1.95", 1), ("Away", "1.85", 1)]),
-        market("14", Some("hcp=0:1"), 0, &[("Home", "3.10", 1), ("Draw", "3.50", 1), ("Away", "2.00", 1)]),
-        market("14", Some("hcp=2:0"), 0, &[("Home", "1.10", 1), ("Draw", "8.00", 1), ("Away", "15.00", 1)]),
+        market(
+            "18",
+            Some("total=2.5"),
+            0,
+            &[("Over", "1.85", 1), ("Under", "1.95", 0)],
+        ),
+        market(
+            "18",
+            Some("total=3.5"),
+            2,
+            &[("Over", "2.60", 1), ("Under", "1.45", 1)],
+        ),
+        market(
+            "16",
+            Some("hcp=-0.5"),
+            0,
+            &[("Home", "1.95", 1), ("Away", "1.85", 1)],
+        ),
+        market(
+            "14",
+            Some("hcp=0:1"),
+            0,
+            &[
+                ("Home", "3.10", 1),
+                ("Draw", "3.50", 1),
+                ("Away", "2.00", 1),
+            ],
+        ),
+        market(
+            "14",
+            Some("hcp=2:0"),
+            0,
+            &[
+                ("Home", "1.10", 1),
+                ("Draw", "8.00", 1),
+                ("Away", "15.00", 1),
+            ],
+        ),
         market("11", None, 0, &[("Home", "1.40", 1), ("Away", "2.90", 1)]),
         market("26", None, 0, &[("Odd", "1.90", 1), ("Even", "1.90", 1)]),
-        market("60", None, 0, &[("Home", "2.50", 1), ("Draw", "2.10", 1), ("Away", "4.80", 1)]),
-        market("68", Some("total=0.5"), 0, &[("Over", "1.30", 1), ("Under", "3.30", 1)]),
+        market(
+            "60",
+            None,
+            0,
+            &[
+                ("Home", "2.50", 1),
+                ("Draw", "2.10", 1),
+                ("Away", "4.80", 1),
+            ],
+        ),
+        market(
+            "68",
+            Some("total=0.5"),
+            0,
+            &[("Over", "1.30", 1), ("Under", "3.30", 1)],
+        ),
         market("45", Some("score=1:0"), 0, &[("1:0", "7.50", 1)]),
         market("18", None, 0, &[("Over", "1.10", 1)]),
     ]
@@ -94,26 +160,55 @@ fn event_mock() -> wiremock::MockBuilder {
 #[tokio::test]
 async fn sportybet_maps_every_market_with_string_odds_and_specifier_lines() {
     let server = MockServer::start().await;
-    event_mock().respond_with(ok(event(every_market()))).mount(&server).await;
+    event_mock()
+        .respond_with(ok(event(every_market())))
+        .mount(&server)
+        .await;
     let sportybet = SportyBet::new(&server.uri(), fast_policy(0)).unwrap();
     let event = sportybet.fetch_event("sr:match:61300947").await.unwrap();
-    assert_eq!(event.event_key, "61300947", "the sr:match: prefix is stripped");
+    assert_eq!(
+        event.event_key, "61300947",
+        "the sr:match: prefix is stripped"
+    );
     assert_eq!(event.book_event_id, "sr:match:61300947");
-    assert_eq!(event.kickoff.unwrap().to_rfc3339(), "2026-12-01T17:30:00+00:00");
+    assert_eq!(
+        event.kickoff.unwrap().to_rfc3339(),
+        "2026-12-01T17:30:00+00:00"
+    );
     assert_eq!(event.tournament.as_deref(), Some("NB I"));
     assert_eq!(event.country.as_deref(), Some("Hungary"));
     assert_eq!(event.markets.len(), 12);
-    let one_x_two: Vec<_> = find(&event, "3743", None).outcomes.iter().map(|o| (o.name.as_str(), o.price.milli())).collect();
+    let one_x_two: Vec<_> = find(&event, "3743", None)
+        .outcomes
+        .iter()
+        .map(|o| (o.name.as_str(), o.price.milli()))
+        .collect();
     assert_eq!(one_x_two, [("1", 1850), ("X", 3400), ("2", 4200)]);
-    let dc: Vec<_> = find(&event, "4693", None).outcomes.iter().map(|o| o.name.as_str()).collect();
+    let dc: Vec<_> = find(&event, "4693", None)
+        .outcomes
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
     assert_eq!(dc, ["1X", "X2", "12"]);
     let over_under = find(&event, "5000", Some("2.5"));
-    assert!(over_under.outcomes[0].active && !over_under.outcomes[1].active, "isActive 0 is suspended");
-    assert!(find(&event, "5000", Some("3.5")).is_suspended(), "market status 2 suspends every outcome");
-    assert_eq!(find(&event, "3774", Some("-0.5")).outcomes[0].price.milli(), 1950);
+    assert!(
+        over_under.outcomes[0].active && !over_under.outcomes[1].active,
+        "isActive 0 is suspended"
+    );
+    assert!(
+        find(&event, "5000", Some("3.5")).is_suspended(),
+        "market status 2 suspends every outcome"
+    );
+    assert_eq!(
+        find(&event, "3774", Some("-0.5")).outcomes[0].price.milli(),
+        1950
+    );
     // European hcp=0:1 is home −1; hcp=2:0 is home +2.
     assert_eq!(find(&event, "4724", Some("-1")).outcomes[1].name, "X");
-    assert_eq!(find(&event, "4724", Some("2")).outcomes[2].price.milli(), 15000);
+    assert_eq!(
+        find(&event, "4724", Some("2")).outcomes[2].price.milli(),
+        15000
+    );
     find(&event, "4958", Some("0.5"));
     for id in ["3795", "4703", "4833", "3668"] {
         find(&event, id, None);
@@ -126,14 +221,25 @@ async fn sportybet_maps_every_market_with_string_odds_and_specifier_lines() {
 async fn sportybet_bizcode_error_is_a_typed_failure_even_on_http_200() {
     let server = MockServer::start().await;
     event_mock()
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"bizCode": 19000, "message": "Too frequent", "data": null})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"bizCode": 19000, "message": "Too frequent", "data": null})),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let sportybet = SportyBet::new(&server.uri(), fast_policy(3)).unwrap();
     match sportybet.fetch_event("61300947").await {
-        Err(FeedError::Business { code, message, book, .. }) => {
-            assert_eq!((code.as_str(), message.as_str(), book.as_str()), ("19000", "Too frequent", "sportybet"));
+        Err(FeedError::Business {
+            code,
+            message,
+            book,
+            ..
+        }) => {
+            assert_eq!(
+                (code.as_str(), message.as_str(), book.as_str()),
+                ("19000", "Too frequent", "sportybet")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -146,19 +252,37 @@ async fn sportybet_bizcode_error_is_a_typed_failure_even_on_http_200() {
 async fn sportybet_bizcode_error_wins_over_a_data_shape_it_cannot_read() {
     let server = MockServer::start().await;
     event_mock()
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"bizCode": 4000, "message": "bad", "data": "n/a"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"bizCode": 4000, "message": "bad", "data": "n/a"})),
+        )
         .mount(&server)
         .await;
-    let result = SportyBet::new(&server.uri(), fast_policy(0)).unwrap().fetch_event("61300947").await;
-    assert!(matches!(result, Err(FeedError::Business { ref code, .. }) if code == "4000"), "{result:?}");
+    let result = SportyBet::new(&server.uri(), fast_policy(0))
+        .unwrap()
+        .fetch_event("61300947")
+        .await;
+    assert!(
+        matches!(result, Err(FeedError::Business { ref code, .. }) if code == "4000"),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
 async fn sportybet_success_without_data_means_the_event_is_gone() {
     let server = MockServer::start().await;
-    event_mock().respond_with(ok(Value::Null)).mount(&server).await;
-    let result = SportyBet::new(&server.uri(), fast_policy(0)).unwrap().fetch_event("61300947").await;
-    assert!(matches!(result, Err(FeedError::EventGone { .. })), "{result:?}");
+    event_mock()
+        .respond_with(ok(Value::Null))
+        .mount(&server)
+        .await;
+    let result = SportyBet::new(&server.uri(), fast_policy(0))
+        .unwrap()
+        .fetch_event("61300947")
+        .await;
+    assert!(
+        matches!(result, Err(FeedError::EventGone { .. })),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -176,9 +300,7 @@ async fn sportybet_discovery_posts_each_tournament_and_skips_events_without_a_sp
         .expect(1)
         .mount(&server)
         .await;
-    let list_body = |t: &str| {
-        json!([{"sportId": "sr:sport:1", "marketId": "1,18,10,29,11,26,36,14", "tournamentId": [[t]]}])
-    };
+    let list_body = |t: &str| json!([{"sportId": "sr:sport:1", "marketId": "1,18,10,29,11,26,36,14", "tournamentId": [[t]]}]);
     Mock::given(method("POST"))
         .and(path("/api/ng/factsCenter/pcEvents"))
         .and(body_json(list_body("sr:tournament:17")))
@@ -201,11 +323,17 @@ async fn sportybet_discovery_posts_each_tournament_and_skips_events_without_a_sp
         .await;
     let sportybet = SportyBet::new(&server.uri(), fast_policy(0)).unwrap();
     let events = sportybet.discover().await.unwrap();
-    let ids: Vec<_> = events.iter().map(|e| (e.sportradar_id.as_str(), e.book_event_id.as_str())).collect();
+    let ids: Vec<_> = events
+        .iter()
+        .map(|e| (e.sportradar_id.as_str(), e.book_event_id.as_str()))
+        .collect();
     assert_eq!(ids, [("100", "sr:match:100"), ("200", "sr:match:200")]);
     assert_eq!(events[0].tournament.as_deref(), Some("Premier League"));
     assert_eq!(events[0].country.as_deref(), Some("England"));
-    assert_eq!(events[1].kickoff, events[0].kickoff, "epoch ms as number or string");
+    assert_eq!(
+        events[1].kickoff, events[0].kickoff,
+        "epoch ms as number or string"
+    );
     assert_eq!(sportybet.stats().snapshot().events_without_sportradar_id, 1);
 }
 
@@ -213,9 +341,18 @@ async fn sportybet_discovery_posts_each_tournament_and_skips_events_without_a_sp
 async fn sportybet_discovery_fails_on_a_business_error_of_the_tournament_list() {
     let server = MockServer::start().await;
     Mock::given(path("/api/ng/factsCenter/popularAndSportList"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"bizCode": 10001, "message": "system busy"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"bizCode": 10001, "message": "system busy"})),
+        )
         .mount(&server)
         .await;
-    let result = SportyBet::new(&server.uri(), fast_policy(0)).unwrap().discover().await;
-    assert!(matches!(result, Err(FeedError::Business { ref code, .. }) if code == "10001"), "{result:?}");
+    let result = SportyBet::new(&server.uri(), fast_policy(0))
+        .unwrap()
+        .discover()
+        .await;
+    assert!(
+        matches!(result, Err(FeedError::Business { ref code, .. }) if code == "10001"),
+        "{result:?}"
+    );
 }

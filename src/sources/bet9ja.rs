@@ -294,12 +294,13 @@ fn normalise_odds(odds: &HashMap<String, Decimal>) -> (Vec<MarketOdds>, u64) {
             unmapped.push(key.rsplit_once('_').map_or(key.as_str(), |(m, _)| m));
             continue;
         };
-        let line = match (mapping.has_line(), param) {
-            (true, Some(param)) => match param.parse::<Line>() {
-                Ok(line) => Some(line),
-                Err(_) => continue,
-            },
-            (true, None) => continue,
+        let line = match (mapping.has_line(), param.map(str::parse::<Line>)) {
+            (true, Some(Ok(line))) => Some(line),
+            // A line market without a readable line cannot be compared: skipped like unmapped.
+            (true, _) => {
+                unmapped.push(key.rsplit_once('_').map_or(key.as_str(), |(m, _)| m));
+                continue;
+            }
             (false, _) => None,
         };
         let (Some(name), Some(price)) = (mapping.outcome_from_bet9ja(outcome), value.price())
