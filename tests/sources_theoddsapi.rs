@@ -45,6 +45,9 @@ fn events() -> Value {
     }])
 }
 
+/// Market id, line and (outcome, price in thousandths) pairs.
+type MarketSummary = (String, Option<String>, Vec<(String, u32)>);
+
 fn with_quota(template: ResponseTemplate, remaining: &str) -> ResponseTemplate {
     template
         .insert_header("x-requests-remaining", remaining)
@@ -86,7 +89,7 @@ async fn theoddsapi_splits_one_response_into_one_book_per_bookmaker() {
         "2026-12-01T15:00:00+00:00"
     );
     assert_eq!(pinnacle.tournament.as_deref(), Some("EPL"));
-    let summary: Vec<(String, Option<String>, Vec<(String, u32)>)> = pinnacle
+    let summary: Vec<MarketSummary> = pinnacle
         .markets
         .iter()
         .map(|m| {

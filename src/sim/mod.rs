@@ -16,6 +16,7 @@
 
 mod bet9ja;
 mod betpawa;
+mod catalog;
 mod faults;
 pub mod model;
 mod oddsapi;

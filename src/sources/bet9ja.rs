@@ -192,16 +192,36 @@ impl Bet9ja {
             "{API}/GetEvent?{}&v_cache_version={CACHE_VERSION}",
             encode_query(&[("EVENTID", event_id)])
         );
-        let gone = || FeedError::EventGone {
-            book: BOOK.into(),
-            event: event_id.to_string(),
-        };
         let fetched = match self.client.get(&path).await {
-            Err(FeedError::Status { status: 404, .. }) => return Err(gone()),
+            Err(FeedError::Status { status: 404, .. }) => {
+                return Err(FeedError::EventGone {
+                    book: BOOK.into(),
+                    event: event_id.to_string(),
+                });
+            }
             other => other?,
         };
-        let event = match self.open::<Event>(&fetched, &["OK", "D"]) {
-            Err(FeedError::Business { code, .. }) if code == "E" => return Err(gone()),
+        self.event_from(&fetched, event_id)
+    }
+
+    /// Parses one event body as `GetEvent` returns it (benchmarks, replays).
+    pub fn parse_event(&self, body: Vec<u8>) -> Result<EventOdds, FeedError> {
+        let fetched = Fetched {
+            what: "event body".into(),
+            headers: Default::default(),
+            body,
+        };
+        self.event_from(&fetched, "event body")
+    }
+
+    fn event_from(&self, fetched: &Fetched, event_id: &str) -> Result<EventOdds, FeedError> {
+        let event = match self.open::<Event>(fetched, &["OK", "D"]) {
+            Err(FeedError::Business { code, .. }) if code == "E" => {
+                return Err(FeedError::EventGone {
+                    book: BOOK.into(),
+                    event: event_id.to_string(),
+                });
+            }
             other => other?.1,
         };
         self.normalise(event)

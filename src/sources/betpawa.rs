@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::Deserialize;
 
-use super::http::{BookClient, HttpPolicy};
+use super::http::{BookClient, HttpPolicy, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping::{self, MarketMapping};
 use super::stats::BookStats;
@@ -291,6 +291,12 @@ impl BetPawa {
 
     async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {
         let event = self.fetch_raw_event(event_id).await?;
+        self.normalise(event)
+    }
+
+    /// Parses one event body as the event endpoint returns it (benchmarks, replays).
+    pub fn parse_event(&self, body: &[u8]) -> Result<EventOdds, FeedError> {
+        let event: Event = decode_json(BOOK, "event body", body)?;
         self.normalise(event)
     }
 

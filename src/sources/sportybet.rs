@@ -258,16 +258,36 @@ impl SportyBet {
                 ("_t", &cache_buster().to_string()),
             ])
         );
-        let gone = || FeedError::EventGone {
-            book: BOOK.into(),
-            event: event_id.clone(),
-        };
         let fetched = match self.client.get(&path).await {
-            Err(FeedError::Status { status: 404, .. }) => return Err(gone()),
+            Err(FeedError::Status { status: 404, .. }) => {
+                return Err(FeedError::EventGone {
+                    book: BOOK.into(),
+                    event: event_id,
+                });
+            }
             other => other?,
         };
+        self.event_from(&fetched, &event_id)
+    }
+
+    /// Parses one event body as the event endpoint returns it (benchmarks, replays).
+    pub fn parse_event(&self, body: Vec<u8>) -> Result<EventOdds, FeedError> {
+        let fetched = Fetched {
+            what: "event body".into(),
+            headers: Default::default(),
+            body,
+        };
+        self.event_from(&fetched, "event body")
+    }
+
+    fn event_from(&self, fetched: &Fetched, event_id: &str) -> Result<EventOdds, FeedError> {
         // A finished event answers with success and no data.
-        let event = self.open_optional::<Event>(&fetched)?.ok_or_else(gone)?;
+        let event = self
+            .open_optional::<Event>(fetched)?
+            .ok_or_else(|| FeedError::EventGone {
+                book: BOOK.into(),
+                event: event_id.to_string(),
+            })?;
         self.normalise(event)
     }
 
