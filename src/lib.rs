@@ -15,5 +15,7 @@ pub mod live;
 pub mod pipeline;
 pub mod service;
 pub mod shutdown;
+pub mod sim;
+pub mod sources;
 pub mod store;
 pub mod telemetry;

@@ -2,6 +2,8 @@
 //! library (the alert service, the store, the demo generator), so tests reach the logic directly.
 
 mod alerts;
+pub mod fetch;
+pub mod sim;
 mod table;
 
 use std::io::IsTerminal;
@@ -55,6 +57,10 @@ pub enum Command {
     Config(ConfigCommand),
     /// Serve the HTTP JSON API (127.0.0.1:8080 by default).
     Serve(ServeArgs),
+    /// Check one feed: run discovery (or fetch one event) and print the normalised result.
+    Fetch(fetch::FetchArgs),
+    /// Serve the simulated bookmakers on 127.0.0.1 in the real feed formats.
+    Sim(sim::SimArgs),
 }
 
 /// `oddswatch serve`
@@ -154,6 +160,8 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Serve(args)) => serve(&config, args).await,
+        Some(Command::Fetch(args)) => fetch::run(&config, args).await,
+        Some(Command::Sim(args)) => sim::run(&config, args).await,
         Some(Command::Config(ConfigCommand::Print)) => {
             print!("{}", config.to_redacted_toml());
             Ok(ExitCode::SUCCESS)

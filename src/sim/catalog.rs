@@ -1,0 +1,140 @@
+//! What the simulated market is made of: the market types and row template (≈ 170 rows per
+//! event on the home book, ≈ 68 mapped ones on every book, as a real cycle has), team and
+//! country names, and how prices are quoted.
+
+use rand::Rng;
+use rand::rngs::SmallRng;
+
+use crate::domain::Line;
+use crate::sources::mapping::{self, MarketMapping};
+
+/// A market type the model knows: a mapped one (all books) or a home-only one.
+#[derive(Debug)]
+pub struct MarketDef {
+    /// BetPawa market-type id.
+    pub market_id: String,
+    /// BetPawa display name.
+    pub name: String,
+    /// Outcome names, BetPawa's.
+    pub outcomes: Vec<String>,
+    /// Row in the mapping table; `None` for markets only the home book quotes.
+    pub mapping: Option<&'static MarketMapping>,
+}
+
+pub(super) const CITIES: &[&str] = &[
+    "Lagos", "Kano", "Enugu", "Ibadan", "Abuja", "Jos", "Kaduna", "Benin", "Warri", "Owerri",
+    "Accra", "Kumasi", "Nairobi", "Mombasa", "Kampala", "Lusaka", "Harare", "Durban", "Cairo",
+    "Tunis", "Dakar", "Abidjan", "Douala", "Luanda", "Madrid", "Porto", "Milan", "Lyon", "Bremen",
+    "Leeds",
+];
+pub(super) const SUFFIXES: &[&str] = &["United", "City", "Rangers", "Stars", "Rovers", "Athletic"];
+pub(super) const COUNTRIES: &[&str] = &[
+    "Nigeria",
+    "England",
+    "Spain",
+    "Italy",
+    "Germany",
+    "France",
+    "Portugal",
+    "Ghana",
+    "Kenya",
+    "Egypt",
+    "Netherlands",
+    "Brazil",
+    "Argentina",
+    "Turkey",
+    "Scotland",
+    "Belgium",
+    "Greece",
+    "Morocco",
+    "South Africa",
+    "International",
+];
+
+/// Rounds thousandths to two decimals, as the books quote, within `[1.01, 100]`.
+pub(super) fn quote(milli: f64) -> u32 {
+    let rounded = ((milli / 10.0).round() * 10.0).clamp(1010.0, 100_000.0);
+    rounded as u32
+}
+
+/// Fair-ish prices for `n` outcomes with a 6 % margin.
+pub(super) fn initial_prices(rng: &mut SmallRng, n: usize) -> Vec<u32> {
+    let weights: Vec<f64> = (0..n).map(|_| rng.gen_range(0.3..1.0)).collect();
+    let total: f64 = weights.iter().sum();
+    weights
+        .iter()
+        .map(|w| quote(1000.0 / (w / total * 1.06)))
+        .collect()
+}
+
+fn line_values(from: i32, to: i32, step: i32) -> Vec<Option<Line>> {
+    (0..)
+        .map(|i| from + i * step)
+        .take_while(|v| *v <= to)
+        .map(|v| Some(Line::from_milli(v)))
+        .collect()
+}
+
+/// Builds the market types and the row template every event uses: ≈ 68 mapped rows (all books)
+/// and ≈ 100 home-only rows, as a real cycle has.
+pub(super) fn market_template() -> (Vec<MarketDef>, Vec<(u16, Option<Line>)>) {
+    let mut defs = Vec::new();
+    let mut rows = Vec::new();
+    for m in mapping::MARKETS {
+        let lines = match m.market_id {
+            "5000" => line_values(500, 6500, 250),
+            "3774" => line_values(-3000, 3000, 250),
+            "4724" => line_values(-4000, 4000, 1000)
+                .into_iter()
+                .filter(|l| *l != Some(Line::from_milli(0)))
+                .collect(),
+            "4958" => line_values(500, 3500, 1000),
+            _ => vec![None],
+        };
+        let def = defs.len() as u16;
+        defs.push(MarketDef {
+            market_id: m.market_id.to_string(),
+            name: m.name.to_string(),
+            outcomes: m.outcomes.iter().map(|o| o.betpawa.to_string()).collect(),
+            mapping: Some(m),
+        });
+        rows.extend(lines.into_iter().map(|l| (def, l)));
+    }
+    let scores: Vec<String> = (0..5)
+        .flat_map(|h| (0..5).map(move |a| format!("{h}-{a}")))
+        .collect();
+    let def = defs.len() as u16;
+    defs.push(MarketDef {
+        market_id: "9001".into(),
+        name: "Correct Score | Full Time".into(),
+        outcomes: scores,
+        mapping: None,
+    });
+    rows.push((def, None));
+    for k in 0..9u16 {
+        let def = defs.len() as u16;
+        defs.push(MarketDef {
+            market_id: format!("{}", 9100 + k),
+            name: format!("Specials Over/Under {} | Full Time", k + 1),
+            outcomes: vec!["Over".into(), "Under".into()],
+            mapping: None,
+        });
+        rows.extend(line_values(500, 7500, 1000).into_iter().map(|l| (def, l)));
+    }
+    for k in 0..30u16 {
+        let def = defs.len() as u16;
+        let outcomes = if k % 2 == 0 {
+            vec!["1".into(), "X".into(), "2".into()]
+        } else {
+            vec!["Yes".into(), "No".into()]
+        };
+        defs.push(MarketDef {
+            market_id: format!("{}", 9200 + k),
+            name: format!("Special {} | Full Time", k + 1),
+            outcomes,
+            mapping: None,
+        });
+        rows.push((def, None));
+    }
+    (defs, rows)
+}

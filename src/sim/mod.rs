@@ -1,0 +1,481 @@
+//! The simulated bookmakers: one seeded market model ([`model`]) served over HTTP on 127.0.0.1
+//! in the exact shapes of BetPawa, SportyBet, Bet9ja and The Odds API v4, so every adapter runs
+//! end to end without the internet. The pipeline does not special-case it: it is a base URL.
+//!
+//! **Ticks.** The model advances one tick per request of the home book's discovery root
+//! (`GET /api/sportsbook/v3/categories/list/2`) in [`TickMode::OnHomeDiscovery`] (the CLI and the
+//! demo), on a timer in [`TickMode::Every`], or only when asked in [`TickMode::Manual`]
+//! (deterministic tests): `POST /sim/tick` or [`SimHandle::tick`].
+//!
+//! **Control endpoints** (also [`SimHandle`] methods): `POST /sim/tick`; `POST /sim/script` with
+//! a JSON [`Script`] (set a price on one book, suspend/remove/restore a market, kick an event
+//! off, change the fault rate); `GET /sim/events` lists the events with each book's ids.
+//!
+//! **Faults.** A `fault_rate` fraction of feed responses is slow, 503, 429 (`Retry-After: 1`),
+//! truncated or malformed; control endpoints never fault.
+
+mod bet9ja;
+mod betpawa;
+mod catalog;
+mod faults;
+pub mod model;
+mod oddsapi;
+mod sportybet;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use model::{Availability, Model, ScriptError, SimBook};
+
+use crate::config::SimConfig;
+use crate::domain::{Line, Price};
+use faults::Faults;
+
+/// When the market model moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TickMode {
+    /// Only on `POST /sim/tick` or [`SimHandle::tick`].
+    Manual,
+    /// Once per home-book discovery (each cycle of the pipeline sees fresh moves).
+    OnHomeDiscovery,
+    /// On a timer.
+    Every(Duration),
+}
+
+/// How to run the simulator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimOptions {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Seed of the market model.
+    pub seed: u64,
+    /// Number of events.
+    pub events: u32,
+    /// Fraction (0–1) of faulty feed responses.
+    pub fault_rate: f64,
+    /// When the model moves.
+    pub tick: TickMode,
+    /// How long a "slow" fault stalls a response.
+    pub slow_delay: Duration,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            port: 0,
+            seed: 42,
+            events: 200,
+            fault_rate: 0.0,
+            tick: TickMode::OnHomeDiscovery,
+            slow_delay: Duration::from_millis(1500),
+        }
+    }
+}
+
+impl From<&SimConfig> for SimOptions {
+    fn from(config: &SimConfig) -> Self {
+        SimOptions {
+            port: config.port,
+            seed: config.seed,
+            events: config.events,
+            fault_rate: config.fault_rate,
+            ..SimOptions::default()
+        }
+    }
+}
+
+/// A scripted change, as `POST /sim/script` takes it (`{"action": "set_price", …}`).
+/// `event` is the SportRadar id; `line` is a number or absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Script {
+    /// Advance the model one tick.
+    Tick,
+    /// Set one outcome's price on one book (and open the market there).
+    SetPrice {
+        /// Book.
+        book: SimBook,
+        /// SportRadar id.
+        event: String,
+        /// Canonical market id.
+        market: String,
+        /// Line, for line markets.
+        #[serde(default)]
+        line: Option<Line>,
+        /// Outcome (BetPawa name).
+        outcome: String,
+        /// New price.
+        price: Price,
+    },
+    /// Show the market with every outcome suspended (Bet9ja and The Odds API omit it).
+    Suspend {
+        /// Book.
+        book: SimBook,
+        /// SportRadar id.
+        event: String,
+        /// Canonical market id.
+        market: String,
+        /// Line.
+        #[serde(default)]
+        line: Option<Line>,
+    },
+    /// Drop the market from the book's responses.
+    Remove {
+        /// Book.
+        book: SimBook,
+        /// SportRadar id.
+        event: String,
+        /// Canonical market id.
+        market: String,
+        /// Line.
+        #[serde(default)]
+        line: Option<Line>,
+    },
+    /// Bring a suspended or removed market back.
+    Restore {
+        /// Book.
+        book: SimBook,
+        /// SportRadar id.
+        event: String,
+        /// Canonical market id.
+        market: String,
+        /// Line.
+        #[serde(default)]
+        line: Option<Line>,
+    },
+    /// Move the kickoff to now: the event leaves discovery and its fetches answer "gone".
+    KickOff {
+        /// SportRadar id.
+        event: String,
+    },
+    /// Change the fraction of faulty responses.
+    SetFaultRate {
+        /// 0–1.
+        rate: f64,
+    },
+}
+
+/// One event as `GET /sim/events` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SimEventInfo {
+    /// SportRadar id.
+    pub sportradar_id: String,
+    /// BetPawa id.
+    pub betpawa_id: String,
+    /// SportyBet id (`sr:match:…`).
+    pub sportybet_id: String,
+    /// Bet9ja id.
+    pub bet9ja_id: String,
+    /// Home team.
+    pub home: String,
+    /// Away team.
+    pub away: String,
+    /// Kickoff.
+    pub kickoff: DateTime<Utc>,
+    /// Books listing the event.
+    pub books: Vec<SimBook>,
+}
+
+/// Shared by the handlers.
+struct SimState {
+    model: RwLock<Model>,
+    faults: Mutex<Faults>,
+    tick: TickMode,
+    odds_api_used: std::sync::atomic::AtomicU64,
+}
+
+impl SimState {
+    fn read(&self) -> RwLockReadGuard<'_, Model> {
+        self.model.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Model> {
+        self.model.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn apply(&self, script: Script) -> Result<Option<u64>, ScriptError> {
+        let mut model = self.write();
+        match script {
+            Script::Tick => return Ok(Some(model.tick())),
+            Script::SetPrice {
+                book,
+                event,
+                market,
+                line,
+                outcome,
+                price,
+            } => model.set_price(book, &event, &market, line, &outcome, price)?,
+            Script::Suspend {
+                book,
+                event,
+                market,
+                line,
+            } => model.set_availability(book, &event, &market, line, Availability::Suspended)?,
+            Script::Remove {
+                book,
+                event,
+                market,
+                line,
+            } => model.set_availability(book, &event, &market, line, Availability::Removed)?,
+            Script::Restore {
+                book,
+                event,
+                market,
+                line,
+            } => model.set_availability(book, &event, &market, line, Availability::Open)?,
+            Script::KickOff { event } => model.set_kickoff(&event, Utc::now())?,
+            Script::SetFaultRate { rate } => {
+                drop(model);
+                self.faults.lock().unwrap_or_else(|e| e.into_inner()).rate = rate.clamp(0.0, 1.0);
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The running simulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct SimHandle {
+    addr: SocketAddr,
+    state: Arc<SimState>,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SimState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimState")
+            .field("tick", &self.tick)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Generates the market and serves it on 127.0.0.1 (`options.port`, 0 for any free port).
+pub async fn start(options: SimOptions) -> std::io::Result<(SocketAddr, SimHandle)> {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
+    let addr = listener.local_addr()?;
+    let (seed, events) = (options.seed, options.events);
+    let model = tokio::task::spawn_blocking(move || Model::generate(seed, events, Utc::now()))
+        .await
+        .map_err(std::io::Error::other)?;
+    let state = Arc::new(SimState {
+        model: RwLock::new(model),
+        faults: Mutex::new(Faults::new(
+            options.seed,
+            options.fault_rate,
+            options.slow_delay,
+        )),
+        tick: options.tick,
+        odds_api_used: Default::default(),
+    });
+    let app = Router::new()
+        .merge(betpawa::routes())
+        .merge(sportybet::routes())
+        .merge(bet9ja::routes())
+        .merge(oddsapi::routes())
+        .route("/sim/tick", post(tick_handler))
+        .route("/sim/script", post(script_handler))
+        .route("/sim/events", get(events_handler))
+        .with_state(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "simulator server stopped");
+        }
+    });
+    let ticker = match options.tick {
+        TickMode::Every(period) => {
+            let state = state.clone();
+            Some(tokio::spawn(async move {
+                let mut interval = tokio::time::interval(period);
+                interval.tick().await;
+                loop {
+                    interval.tick().await;
+                    state.write().tick();
+                }
+            }))
+        }
+        _ => None,
+    };
+    tracing::info!(%addr, events, seed, "simulated bookmakers listening");
+    Ok((
+        addr,
+        SimHandle {
+            addr,
+            state,
+            stop: Some(stop),
+            server,
+            ticker,
+        },
+    ))
+}
+
+impl SimHandle {
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the base URL of every simulated book.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Advances the model one tick; returns the tick count.
+    pub fn tick(&self) -> u64 {
+        self.state.write().tick()
+    }
+
+    /// Applies a scripted change (as `POST /sim/script` does).
+    pub fn apply(&self, script: Script) -> Result<(), ScriptError> {
+        self.state.apply(script).map(|_| ())
+    }
+
+    /// Sets one outcome's price on one book.
+    pub fn set_price(
+        &self,
+        book: SimBook,
+        event: &str,
+        market: &str,
+        line: Option<Line>,
+        outcome: &str,
+        price: Price,
+    ) -> Result<(), ScriptError> {
+        self.state
+            .write()
+            .set_price(book, event, market, line, outcome, price)
+    }
+
+    /// Sets a market's availability on one book.
+    pub fn set_availability(
+        &self,
+        book: SimBook,
+        event: &str,
+        market: &str,
+        line: Option<Line>,
+        availability: Availability,
+    ) -> Result<(), ScriptError> {
+        self.state
+            .write()
+            .set_availability(book, event, market, line, availability)
+    }
+
+    /// Events with their ids on each book.
+    pub fn events(&self) -> Vec<SimEventInfo> {
+        event_infos(&self.state.read())
+    }
+
+    /// Read access to the model (tests compare adapters' output with it).
+    pub fn with_model<R>(&self, read: impl FnOnce(&Model) -> R) -> R {
+        read(&self.state.read())
+    }
+
+    /// Stops serving and waits (briefly) for the server to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(ticker) = self.ticker.take() {
+            ticker.abort();
+        }
+        // Graceful shutdown waits for open keep-alive connections; do not wait forever.
+        if tokio::time::timeout(Duration::from_secs(2), &mut self.server)
+            .await
+            .is_err()
+        {
+            self.server.abort();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.server.abort();
+        if let Some(ticker) = &self.ticker {
+            ticker.abort();
+        }
+    }
+}
+
+fn event_infos(model: &Model) -> Vec<SimEventInfo> {
+    model
+        .events
+        .iter()
+        .map(|e| SimEventInfo {
+            sportradar_id: e.sportradar_id.to_string(),
+            betpawa_id: e.betpawa_id.to_string(),
+            sportybet_id: format!("sr:match:{}", e.sportradar_id),
+            bet9ja_id: e.bet9ja_id.to_string(),
+            home: e.home.clone(),
+            away: e.away.clone(),
+            kickoff: e.kickoff,
+            books: SimBook::ALL
+                .into_iter()
+                .filter(|b| e.listed[b.index()])
+                .collect(),
+        })
+        .collect()
+}
+
+async fn tick_handler(State(state): State<Arc<SimState>>) -> Json<serde_json::Value> {
+    let tick = state.write().tick();
+    Json(serde_json::json!({ "tick": tick }))
+}
+
+async fn script_handler(
+    State(state): State<Arc<SimState>>,
+    Json(script): Json<Script>,
+) -> Response {
+    match state.apply(script) {
+        Ok(tick) => Json(serde_json::json!({ "ok": true, "tick": tick })).into_response(),
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "ok": false, "error": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+async fn events_handler(State(state): State<Arc<SimState>>) -> Json<Vec<SimEventInfo>> {
+    Json(event_infos(&state.read()))
+}
+
+/// Serialises a response body (done under the model's read lock, which is released before
+/// anything is awaited).
+fn json_body<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec())
+}
+
+/// Sends a body through the fault injector.
+async fn respond(state: &SimState, status: StatusCode, body: Vec<u8>) -> Response {
+    let fault = state
+        .faults
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .roll();
+    faults::apply(fault, status, body).await
+}
+
+/// Whether an event is still pre-match.
+fn upcoming(kickoff: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    kickoff > now
+}

@@ -1,0 +1,547 @@
+//! The seeded market model behind the simulated books: events, their markets per book, and how
+//! prices move. Pure state plus a seeded `SmallRng`: the same seed and the same sequence of ticks
+//! and scripted moves give the same prices.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+pub use super::catalog::MarketDef;
+use super::catalog::{CITIES, COUNTRIES, SUFFIXES, initial_prices, market_template, quote};
+use crate::domain::{Line, Price};
+
+/// A book the simulator serves in its own format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimBook {
+    /// The home book.
+    Betpawa,
+    /// A competitor.
+    Sportybet,
+    /// A competitor.
+    Bet9ja,
+}
+
+impl SimBook {
+    /// All simulated books, home first.
+    pub const ALL: [SimBook; 3] = [SimBook::Betpawa, SimBook::Sportybet, SimBook::Bet9ja];
+
+    /// Index into per-book arrays.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The book slug.
+    pub fn slug(self) -> &'static str {
+        match self {
+            SimBook::Betpawa => "betpawa",
+            SimBook::Sportybet => "sportybet",
+            SimBook::Bet9ja => "bet9ja",
+        }
+    }
+}
+
+/// Whether a book currently shows a market.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Availability {
+    /// Quoted and open.
+    Open,
+    /// Shown with every outcome suspended (Bet9ja and The Odds API simply omit it).
+    Suspended,
+    /// Not in the response at all.
+    Removed,
+}
+
+/// One market row (market with its line) of one event.
+#[derive(Debug, Clone)]
+pub struct SimMarket {
+    /// Index into [`Model::defs`].
+    pub def: u16,
+    /// The line, for line markets.
+    pub line: Option<Line>,
+    /// Price in thousandths per outcome, per book ([`SimBook::index`]).
+    pub prices: Vec<[u32; 3]>,
+    /// Availability per book.
+    pub state: [Availability; 3],
+}
+
+/// One simulated match.
+#[derive(Debug, Clone)]
+pub struct SimEvent {
+    /// SportRadar match id.
+    pub sportradar_id: u64,
+    /// BetPawa's event id.
+    pub betpawa_id: u64,
+    /// Bet9ja's event id.
+    pub bet9ja_id: u64,
+    /// Index into [`Model::competitions`].
+    pub competition: usize,
+    /// Home team.
+    pub home: String,
+    /// Away team.
+    pub away: String,
+    /// Kickoff.
+    pub kickoff: DateTime<Utc>,
+    /// Whether each book lists the event.
+    pub listed: [bool; 3],
+    /// BetPawa shows the SportRadar widget on the full event.
+    pub betpawa_widget: bool,
+    /// BetPawa list items carry `widgets` (else the adapter must fetch the event).
+    pub betpawa_list_widgets: bool,
+    /// Bet9ja gives an `EXTID`.
+    pub bet9ja_extid: bool,
+    /// Market rows.
+    pub markets: Vec<SimMarket>,
+}
+
+/// A competition with its ids on each book.
+#[derive(Debug, Clone)]
+pub struct Competition {
+    /// Shared numeric id (BetPawa competition id, Bet9ja group id, SportyBet `sr:tournament:N`).
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Country id.
+    pub country_id: u64,
+    /// Country name.
+    pub country: String,
+}
+
+/// The whole simulated market.
+#[derive(Debug)]
+pub struct Model {
+    rng: SmallRng,
+    tick: u64,
+    /// Market types.
+    pub defs: Vec<MarketDef>,
+    /// Competitions.
+    pub competitions: Vec<Competition>,
+    /// Events.
+    pub events: Vec<SimEvent>,
+    by_sportradar: HashMap<u64, usize>,
+    by_betpawa: HashMap<u64, usize>,
+    by_bet9ja: HashMap<u64, usize>,
+    unavailable: Vec<(usize, usize, usize)>,
+}
+
+/// A scripted change failed: the target does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScriptError {
+    /// No event with this SportRadar id.
+    #[error("no simulated event with SportRadar id {0}")]
+    UnknownEvent(String),
+    /// The event has no such market (and line) on that book.
+    #[error("event {event} has no market {market} (line {line:?}) on {book}")]
+    UnknownMarket {
+        /// SportRadar id.
+        event: String,
+        /// Market id.
+        market: String,
+        /// Line.
+        line: Option<String>,
+        /// Book slug.
+        book: &'static str,
+    },
+    /// The market has no such outcome.
+    #[error("market {market} has no outcome {outcome}")]
+    UnknownOutcome {
+        /// Market id.
+        market: String,
+        /// Outcome name.
+        outcome: String,
+    },
+    /// A price must be above 1.00.
+    #[error("price {0} is not above 1.00")]
+    BadPrice(String),
+}
+
+impl Model {
+    /// A market of `events` events generated from `seed`, with kickoffs relative to `now`:
+    /// a few within the hour, the rest spread over a week.
+    pub fn generate(seed: u64, events: u32, now: DateTime<Utc>) -> Model {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let (defs, template) = market_template();
+        let competition_count = (events as usize / 22).clamp(4, 80);
+        let competitions: Vec<Competition> = (0..competition_count)
+            .map(|c| {
+                let country_index = c % COUNTRIES.len();
+                Competition {
+                    id: 10_000 + c as u64,
+                    name: format!(
+                        "{} League {}",
+                        COUNTRIES[country_index],
+                        c / COUNTRIES.len() + 1
+                    ),
+                    country_id: 100 + country_index as u64,
+                    country: COUNTRIES[country_index].to_string(),
+                }
+            })
+            .collect();
+        let mut model = Model {
+            rng: SmallRng::seed_from_u64(0),
+            tick: 0,
+            defs,
+            competitions,
+            events: Vec::with_capacity(events as usize),
+            by_sportradar: HashMap::new(),
+            by_betpawa: HashMap::new(),
+            by_bet9ja: HashMap::new(),
+            unavailable: Vec::new(),
+        };
+        // Whole minutes, as the books show kickoffs.
+        let now_minute = DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
+        for i in 0..events as u64 {
+            // A quarter of the events share one big competition, so its list pages past 100.
+            let competition = if i % 4 == 0 {
+                0
+            } else {
+                rng.gen_range(0..competition_count)
+            };
+            let minutes = if rng.gen_bool(0.03) {
+                rng.gen_range(3..60)
+            } else {
+                rng.gen_range(60..7 * 24 * 60)
+            };
+            let city = |rng: &mut SmallRng| {
+                format!(
+                    "{} {}",
+                    CITIES[rng.gen_range(0..CITIES.len())],
+                    SUFFIXES[rng.gen_range(0..SUFFIXES.len())]
+                )
+            };
+            let home = city(&mut rng);
+            let away = city(&mut rng);
+            let markets = template
+                .iter()
+                .map(|(def, line)| {
+                    let home_prices =
+                        initial_prices(&mut rng, model.defs[*def as usize].outcomes.len());
+                    let prices = home_prices
+                        .into_iter()
+                        .map(|p| {
+                            let comp = |rng: &mut SmallRng| {
+                                quote(f64::from(p) * rng.gen_range(0.97..1.03))
+                            };
+                            [p, comp(&mut rng), comp(&mut rng)]
+                        })
+                        .collect();
+                    SimMarket {
+                        def: *def,
+                        line: *line,
+                        prices,
+                        state: [Availability::Open; 3],
+                    }
+                })
+                .collect();
+            let event = SimEvent {
+                sportradar_id: 61_000_000 + i * 7,
+                betpawa_id: 30_000_000 + i * 3,
+                bet9ja_id: 700_000_000 + i,
+                competition,
+                home,
+                away,
+                kickoff: now_minute + Duration::minutes(minutes),
+                listed: [true, rng.gen_bool(0.92), rng.gen_bool(0.92)],
+                betpawa_widget: rng.gen_bool(0.99),
+                betpawa_list_widgets: rng.gen_bool(0.95),
+                bet9ja_extid: rng.gen_bool(0.98),
+                markets,
+            };
+            let index = model.events.len();
+            model.by_sportradar.insert(event.sportradar_id, index);
+            model.by_betpawa.insert(event.betpawa_id, index);
+            model.by_bet9ja.insert(event.bet9ja_id, index);
+            model.events.push(event);
+        }
+        // Moves draw from their own stream, so adding events does not reshuffle generation.
+        model.rng = SmallRng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15);
+        model
+    }
+
+    /// Ticks so far.
+    pub fn ticks(&self) -> u64 {
+        self.tick
+    }
+
+    /// Whether a book offers `market` (home-only markets are the home book's alone).
+    pub fn offers(&self, book: SimBook, market: &SimMarket) -> bool {
+        book == SimBook::Betpawa || self.defs[market.def as usize].mapping.is_some()
+    }
+
+    /// Advances the market one step: random walks on about a tenth of the events, occasional
+    /// jumps, the home book sometimes moving against the competitors, and markets suspending,
+    /// disappearing and returning.
+    pub fn tick(&mut self) -> u64 {
+        self.tick += 1;
+        let rng = &mut self.rng;
+        let still = self.unavailable.len();
+        let mut kept = Vec::with_capacity(still);
+        for (e, m, b) in self.unavailable.drain(..) {
+            if rng.gen_bool(0.3) {
+                self.events[e].markets[m].state[b] = Availability::Open;
+            } else {
+                kept.push((e, m, b));
+            }
+        }
+        self.unavailable = kept;
+        for e in 0..self.events.len() {
+            if rng.gen_bool(0.1) {
+                let m = rng.gen_range(0..self.events[e].markets.len());
+                let market = &mut self.events[e].markets[m];
+                let o = rng.gen_range(0..market.prices.len());
+                let roll: f64 = rng.gen_range(0.0..1.0);
+                let factors: [f64; 3] = if roll < 0.6 {
+                    let f = 1.0 + rng.gen_range(-0.04..0.04);
+                    [
+                        f,
+                        f + rng.gen_range(-0.01..0.01),
+                        f + rng.gen_range(-0.01..0.01),
+                    ]
+                } else if roll < 0.75 {
+                    let f =
+                        1.0 + rng.gen_range(0.08..0.2) * if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
+                    [f, f, f]
+                } else if roll < 0.9 {
+                    // The home book moves against the market: the trader's key risk.
+                    let up = rng.gen_bool(0.5);
+                    let home = 1.0 + rng.gen_range(0.02..0.12) * if up { 1.0 } else { -1.0 };
+                    let comp = 1.0 + rng.gen_range(0.01..0.05) * if up { -1.0 } else { 1.0 };
+                    [home, comp, comp]
+                } else {
+                    let mut f = [1.0; 3];
+                    f[rng.gen_range(0..3)] = 1.0 + rng.gen_range(-0.05..0.05);
+                    f
+                };
+                for (price, factor) in market.prices[o].iter_mut().zip(factors) {
+                    *price = quote(f64::from(*price) * factor);
+                }
+            }
+            if rng.gen_bool(0.01) {
+                let b = rng.gen_range(0..3);
+                let m = rng.gen_range(0..self.events[e].markets.len());
+                let market = &mut self.events[e].markets[m];
+                let offered = b == 0 || self.defs[market.def as usize].mapping.is_some();
+                if offered && market.state[b] == Availability::Open {
+                    market.state[b] = if rng.gen_bool(0.5) {
+                        Availability::Suspended
+                    } else {
+                        Availability::Removed
+                    };
+                    self.unavailable.push((e, m, b));
+                }
+            }
+        }
+        self.tick
+    }
+
+    /// The event with SportRadar id `id`.
+    pub fn by_sportradar(&self, id: u64) -> Option<&SimEvent> {
+        self.by_sportradar.get(&id).map(|i| &self.events[*i])
+    }
+
+    /// The event with BetPawa id `id`.
+    pub fn by_betpawa(&self, id: u64) -> Option<&SimEvent> {
+        self.by_betpawa.get(&id).map(|i| &self.events[*i])
+    }
+
+    /// The event with Bet9ja id `id`.
+    pub fn by_bet9ja(&self, id: u64) -> Option<&SimEvent> {
+        self.by_bet9ja.get(&id).map(|i| &self.events[*i])
+    }
+
+    fn locate(
+        &mut self,
+        book: SimBook,
+        event: &str,
+        market: &str,
+        line: Option<Line>,
+    ) -> Result<&mut SimMarket, ScriptError> {
+        let index = event
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| self.by_sportradar.get(&id).copied())
+            .ok_or_else(|| ScriptError::UnknownEvent(event.to_string()))?;
+        let defs = &self.defs;
+        let ev = &mut self.events[index];
+        let on_book = ev.listed[book.index()];
+        ev.markets
+            .iter_mut()
+            .find(|m| {
+                let def = &defs[m.def as usize];
+                def.market_id == market
+                    && m.line == line
+                    && on_book
+                    && (book == SimBook::Betpawa || def.mapping.is_some())
+            })
+            .ok_or_else(|| ScriptError::UnknownMarket {
+                event: event.to_string(),
+                market: market.to_string(),
+                line: line.map(|l| l.to_string()),
+                book: book.slug(),
+            })
+    }
+
+    /// Sets one outcome's price on one book (and opens the market there).
+    pub fn set_price(
+        &mut self,
+        book: SimBook,
+        event: &str,
+        market: &str,
+        line: Option<Line>,
+        outcome: &str,
+        price: Price,
+    ) -> Result<(), ScriptError> {
+        if price.milli() <= 1000 {
+            return Err(ScriptError::BadPrice(price.to_string()));
+        }
+        let outcome_index = {
+            let m = self.locate(book, event, market, line)?;
+            let def = m.def as usize;
+            self.defs[def].outcomes.iter().position(|o| o == outcome)
+        };
+        let Some(o) = outcome_index else {
+            return Err(ScriptError::UnknownOutcome {
+                market: market.to_string(),
+                outcome: outcome.to_string(),
+            });
+        };
+        let m = self.locate(book, event, market, line)?;
+        m.prices[o][book.index()] = price.milli();
+        m.state[book.index()] = Availability::Open;
+        Ok(())
+    }
+
+    /// Sets a market's availability on one book (scripted suspensions do not return by
+    /// themselves; restore them with [`Availability::Open`]).
+    pub fn set_availability(
+        &mut self,
+        book: SimBook,
+        event: &str,
+        market: &str,
+        line: Option<Line>,
+        availability: Availability,
+    ) -> Result<(), ScriptError> {
+        self.locate(book, event, market, line)?.state[book.index()] = availability;
+        Ok(())
+    }
+
+    /// Moves an event's kickoff to `at` (e.g. into the past, to end it).
+    pub fn set_kickoff(&mut self, event: &str, at: DateTime<Utc>) -> Result<(), ScriptError> {
+        let index = event
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| self.by_sportradar.get(&id).copied())
+            .ok_or_else(|| ScriptError::UnknownEvent(event.to_string()))?;
+        self.events[index].kickoff = at;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    fn fingerprint(model: &Model) -> Vec<u32> {
+        model
+            .events
+            .iter()
+            .flat_map(|e| {
+                e.markets
+                    .iter()
+                    .flat_map(|m| m.prices.iter().flatten().copied())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_seed_gives_the_same_market_and_moves() {
+        let mut a = Model::generate(7, 50, now());
+        let mut b = Model::generate(7, 50, now());
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        for _ in 0..5 {
+            a.tick();
+            b.tick();
+        }
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let c = Model::generate(8, 50, now());
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+    }
+
+    #[test]
+    fn ticks_move_some_prices_but_not_all() {
+        let mut model = Model::generate(1, 200, now());
+        let before = fingerprint(&model);
+        model.tick();
+        let after = fingerprint(&model);
+        let moved = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+        assert!(moved > 0);
+        assert!(moved < before.len() / 10);
+    }
+
+    #[test]
+    fn events_carry_real_cycle_market_counts() {
+        let model = Model::generate(1, 10, now());
+        let event = &model.events[0];
+        let home_rows = event.markets.len();
+        let mapped_rows = event
+            .markets
+            .iter()
+            .filter(|m| model.offers(SimBook::Sportybet, m))
+            .count();
+        assert!((160..=180).contains(&home_rows), "{home_rows}");
+        assert!((60..=75).contains(&mapped_rows), "{mapped_rows}");
+    }
+
+    #[test]
+    fn scripted_price_lands_on_one_book_only() {
+        let mut model = Model::generate(1, 10, now());
+        let id = model.events[0].sportradar_id.to_string();
+        model
+            .set_price(
+                SimBook::Sportybet,
+                &id,
+                "3743",
+                None,
+                "X",
+                "3.33".parse().unwrap(),
+            )
+            .unwrap();
+        let m = model.events[0]
+            .markets
+            .iter()
+            .find(|m| model.defs[m.def as usize].market_id == "3743")
+            .unwrap();
+        assert_eq!(m.prices[1][SimBook::Sportybet.index()], 3330);
+        assert_ne!(m.prices[1][SimBook::Betpawa.index()], 3330);
+        assert!(matches!(
+            model.set_price(
+                SimBook::Bet9ja,
+                &id,
+                "9001",
+                None,
+                "1-0",
+                "5".parse().unwrap()
+            ),
+            Err(ScriptError::UnknownMarket { .. })
+        ));
+        assert!(matches!(
+            model.set_price(
+                SimBook::Betpawa,
+                &id,
+                "3743",
+                None,
+                "Z",
+                "5".parse().unwrap()
+            ),
+            Err(ScriptError::UnknownOutcome { .. })
+        ));
+    }
+}

@@ -1,0 +1,415 @@
+//! BetPawa (the home book): categories → competitions → paged event lists → full events.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::Deserialize;
+
+use super::http::{BookClient, HttpPolicy, decode_json};
+use super::json::{Decimal, Text};
+use super::mapping::{self, MarketMapping};
+use super::stats::BookStats;
+use super::{EventRef, FeedError, encode_query, split_teams};
+use crate::domain::{EventOdds, MarketOdds, OutcomeOdds};
+
+/// Book slug.
+pub const BOOK: &str = "betpawa";
+/// Events per list page; the feed returns fewer on the last page.
+pub const PAGE_SIZE: usize = 100;
+/// Safety stop for a server that ignores `skip` (100 × 100 events per competition).
+const MAX_PAGES: usize = 100;
+/// BetPawa answers only with its brand header.
+const HEADERS: &[(&str, &str)] = &[
+    ("x-pawa-brand", "betpawa-nigeria"),
+    ("devicetype", "web"),
+    ("accept", "*/*"),
+];
+
+/// The BetPawa adapter.
+#[derive(Debug)]
+pub struct BetPawa {
+    client: BookClient,
+}
+
+#[derive(Deserialize)]
+struct Categories {
+    #[serde(rename = "withRegions")]
+    with_regions: Vec<WithRegions>,
+}
+
+#[derive(Deserialize)]
+struct WithRegions {
+    #[serde(default)]
+    regions: Vec<RegionEntry>,
+}
+
+#[derive(Deserialize)]
+struct RegionEntry {
+    region: Named,
+    #[serde(default)]
+    competitions: Vec<CompetitionEntry>,
+}
+
+#[derive(Deserialize)]
+struct CompetitionEntry {
+    competition: Named,
+}
+
+#[derive(Deserialize, Clone, Default)]
+struct Named {
+    id: Text,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ListResponse {
+    responses: Vec<ListPage>,
+}
+
+#[derive(Deserialize)]
+struct ListPage {
+    #[serde(default)]
+    responses: Vec<Event>,
+}
+
+/// A list item and a full event share this shape; list items lack `markets` and may lack
+/// `widgets`.
+#[derive(Deserialize)]
+struct Event {
+    id: Text,
+    #[serde(default)]
+    name: String,
+    #[serde(rename = "startTime", default)]
+    start_time: Option<String>,
+    #[serde(default)]
+    participants: Vec<Participant>,
+    #[serde(default)]
+    competition: Option<Named>,
+    #[serde(default)]
+    region: Option<Named>,
+    #[serde(default)]
+    widgets: Option<Vec<Widget>>,
+    #[serde(default)]
+    markets: Vec<Market>,
+}
+
+#[derive(Deserialize)]
+struct Participant {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    position: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct Widget {
+    #[serde(default)]
+    id: Option<Text>,
+    #[serde(rename = "type", default)]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct Market {
+    #[serde(rename = "marketType")]
+    market_type: MarketType,
+    #[serde(default)]
+    row: Vec<Row>,
+}
+
+#[derive(Deserialize)]
+struct MarketType {
+    id: Text,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    #[serde(rename = "formattedHandicap", default)]
+    formatted_handicap: Option<String>,
+    #[serde(default)]
+    prices: Vec<RowPrice>,
+}
+
+#[derive(Deserialize)]
+struct RowPrice {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    price: Option<Decimal>,
+    #[serde(default)]
+    suspended: bool,
+}
+
+impl BetPawa {
+    /// An adapter for the BetPawa API at `base_url`.
+    pub fn new(base_url: &str, policy: HttpPolicy) -> Result<Self, FeedError> {
+        Ok(BetPawa {
+            client: BookClient::new(BOOK, base_url, policy, HEADERS)?,
+        })
+    }
+
+    /// The book's counters.
+    pub fn stats(&self) -> &Arc<BookStats> {
+        self.client.stats()
+    }
+
+    pub(crate) fn client(&self) -> &BookClient {
+        &self.client
+    }
+
+    /// Every upcoming football event with a SportRadar id, over all competitions and pages.
+    pub async fn discover(&self) -> Result<Vec<EventRef>, FeedError> {
+        let result = self.discover_inner().await;
+        self.client.counted(result)
+    }
+
+    /// One event's odds by BetPawa event id.
+    pub async fn fetch_event(&self, event_id: &str) -> Result<EventOdds, FeedError> {
+        let result = self.fetch_event_inner(event_id).await;
+        self.client.counted(result)
+    }
+
+    pub(crate) async fn fetch_event_ref(&self, event: EventRef) -> Result<EventOdds, FeedError> {
+        self.fetch_event(&event.book_event_id).await
+    }
+
+    async fn discover_inner(&self) -> Result<Vec<EventRef>, FeedError> {
+        let fetched = self
+            .client
+            .get("/api/sportsbook/v3/categories/list/2")
+            .await?;
+        let categories: Categories = self.client.decode(&fetched)?;
+        let competitions: Vec<(Named, Named)> = categories
+            .with_regions
+            .into_iter()
+            .take(1)
+            .flat_map(|w| w.regions)
+            .flat_map(|entry| {
+                let region = entry.region;
+                entry
+                    .competitions
+                    .into_iter()
+                    .map(move |c| (region.clone(), c.competition))
+            })
+            .collect();
+        let width = self.client.policy().concurrency.max(1);
+        let lists: Vec<Result<Vec<EventRef>, FeedError>> = futures::stream::iter(competitions)
+            .map(|(region, competition)| self.discover_competition(region, competition))
+            .buffer_unordered(width)
+            .collect()
+            .await;
+        let mut events = Vec::new();
+        for list in lists {
+            events.extend(list?);
+        }
+        events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
+        events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
+        Ok(events)
+    }
+
+    async fn discover_competition(
+        &self,
+        region: Named,
+        competition: Named,
+    ) -> Result<Vec<EventRef>, FeedError> {
+        let mut refs = Vec::new();
+        for page in 0..MAX_PAGES {
+            let skip = page * PAGE_SIZE;
+            let query = serde_json::json!({"queries": [{
+                "query": {
+                    "eventType": "UPCOMING",
+                    "categories": ["2"],
+                    "zones": {"competitions": [competition.id.as_str()]},
+                    "hasOdds": true
+                },
+                "view": {},
+                "skip": skip,
+                "take": PAGE_SIZE
+            }]});
+            let path = format!(
+                "/api/sportsbook/v3/events/lists/by-queries?{}",
+                encode_query(&[("q", &query.to_string())])
+            );
+            let fetched = self.client.get(&path).await?;
+            let list: ListResponse = self.client.decode(&fetched)?;
+            let items = list
+                .responses
+                .into_iter()
+                .next()
+                .map(|p| p.responses)
+                .unwrap_or_default();
+            let short_page = items.len() < PAGE_SIZE;
+            for item in items {
+                let sportradar_id = match &item.widgets {
+                    Some(widgets) => sportradar_id(widgets),
+                    // A list item without widgets: only the full event tells its SportRadar id.
+                    None => match self.fetch_raw_event(item.id.as_str()).await {
+                        Ok(full) => full.widgets.as_deref().and_then(sportradar_id),
+                        Err(FeedError::EventGone { .. }) => continue,
+                        Err(e) => return Err(e),
+                    },
+                };
+                let Some(sportradar_id) = sportradar_id else {
+                    self.client.stats().record_event_without_sportradar_id();
+                    continue;
+                };
+                let (home_team, away_team) = teams(&item);
+                refs.push(EventRef {
+                    book_event_id: item.id.as_str().to_string(),
+                    sportradar_id,
+                    kickoff: parse_start_time(item.start_time.as_deref()),
+                    home_team,
+                    away_team,
+                    tournament: non_empty(item.competition.map(|c| c.name))
+                        .or_else(|| non_empty(Some(competition.name.clone()))),
+                    country: non_empty(item.region.map(|r| r.name))
+                        .or_else(|| non_empty(Some(region.name.clone()))),
+                });
+            }
+            if short_page {
+                break;
+            }
+        }
+        Ok(refs)
+    }
+
+    async fn fetch_raw_event(&self, event_id: &str) -> Result<Event, FeedError> {
+        let path = format!("/api/sportsbook/v3/events/{}", encode_path(event_id));
+        let fetched = match self.client.get(&path).await {
+            Err(FeedError::Status { status: 404, .. }) => {
+                return Err(FeedError::EventGone {
+                    book: BOOK.into(),
+                    event: event_id.to_string(),
+                });
+            }
+            other => other?,
+        };
+        self.client.decode(&fetched)
+    }
+
+    async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {
+        let event = self.fetch_raw_event(event_id).await?;
+        self.normalise(event)
+    }
+
+    /// Parses one event body as the event endpoint returns it (benchmarks, replays).
+    pub fn parse_event(&self, body: &[u8]) -> Result<EventOdds, FeedError> {
+        let event: Event = decode_json(BOOK, "event body", body)?;
+        self.normalise(event)
+    }
+
+    fn normalise(&self, event: Event) -> Result<EventOdds, FeedError> {
+        let Some(event_key) = event.widgets.as_deref().and_then(sportradar_id) else {
+            return Err(FeedError::NoSportRadarId {
+                book: BOOK.into(),
+                event: event.id.0,
+            });
+        };
+        let (home_team, away_team) = teams(&event);
+        let mut unmapped = 0;
+        let mut markets = Vec::new();
+        for market in &event.markets {
+            let Some(mapping) = mapping::by_betpawa_id(market.market_type.id.as_str()) else {
+                unmapped += market.row.len() as u64;
+                continue;
+            };
+            for row in &market.row {
+                match normalise_row(mapping, row) {
+                    Some(m) => markets.push(m),
+                    None => unmapped += 1,
+                }
+            }
+        }
+        self.client.stats().record_unmapped_markets(unmapped);
+        Ok(EventOdds {
+            event_key,
+            book_event_id: event.id.0,
+            home_team,
+            away_team,
+            tournament: non_empty(event.competition.map(|c| c.name)),
+            country: non_empty(event.region.map(|r| r.name)),
+            kickoff: parse_start_time(event.start_time.as_deref()),
+            markets,
+        })
+    }
+}
+
+/// One row is one market (with its line). `None` when the row cannot be used: a line market
+/// without a readable line, or no known outcome with a price.
+fn normalise_row(mapping: &MarketMapping, row: &Row) -> Option<MarketOdds> {
+    let line = if mapping.has_line() {
+        Some(row.formatted_handicap.as_deref()?.trim().parse().ok()?)
+    } else {
+        None
+    };
+    let outcomes: Vec<OutcomeOdds> = row
+        .prices
+        .iter()
+        .filter_map(|p| {
+            Some(OutcomeOdds {
+                name: mapping.outcome_from_betpawa(p.name.trim())?.to_string(),
+                price: p.price.as_ref()?.price()?,
+                active: !p.suspended,
+            })
+        })
+        .collect();
+    if outcomes.is_empty() {
+        return None;
+    }
+    Some(MarketOdds {
+        market_id: mapping.market_id.to_string(),
+        market_name: mapping.name.to_string(),
+        line,
+        outcomes,
+    })
+}
+
+fn sportradar_id(widgets: &[Widget]) -> Option<String> {
+    widgets
+        .iter()
+        .filter(|w| w.kind == "SPORTRADAR")
+        .filter_map(|w| w.id.as_ref())
+        .map(|id| id.as_str().to_string())
+        .find(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn teams(event: &Event) -> (String, String) {
+    let by_position = |position| {
+        event
+            .participants
+            .iter()
+            .find(|p| p.position == Some(position))
+            .map(|p| p.name.trim().to_string())
+            .filter(|n| !n.is_empty())
+    };
+    match (by_position(1), by_position(2)) {
+        (Some(home), Some(away)) => (home, away),
+        _ => split_teams(&event.name),
+    }
+}
+
+fn parse_start_time(raw: Option<&str>) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw?.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+/// Event ids are numeric; anything else is percent-encoded rather than trusted into the path.
+fn encode_path(segment: &str) -> String {
+    if segment
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        segment.to_string()
+    } else {
+        encode_query(&[("", segment)])
+            .trim_start_matches('=')
+            .to_string()
+    }
+}

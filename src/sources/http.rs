@@ -1,0 +1,495 @@
+//! The HTTP policy every adapter shares: per-request timeout, bounded concurrency, spacing
+//! between requests, retries with exponential backoff and jitter, a response-size cap enforced
+//! while streaming, and counters. Adapters only say which path to fetch and which type to
+//! decode into.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+use super::error::FeedError;
+use super::stats::BookStats;
+use crate::config::{BookConfig, Secret};
+
+/// A current desktop browser's user-agent: the books serve browsers, not bots.
+pub const BROWSER_USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+     (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/// Longest `what` kept in error messages; BetPawa's query strings are long.
+const MAX_WHAT_CHARS: usize = 200;
+
+/// How one book is fetched. Built from [`BookConfig`]; the backoff knobs are not in the config
+/// (sensible constants) but tests shorten them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpPolicy {
+    /// Whole-request timeout (connect, headers and body).
+    pub timeout: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Minimum spacing between the starts of two requests.
+    pub delay: Duration,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// Largest body accepted, checked while streaming.
+    pub max_body_bytes: u64,
+    /// First backoff; doubles with each retry.
+    pub backoff_base: Duration,
+    /// Backoff ceiling.
+    pub backoff_max: Duration,
+    /// Ceiling on a server's `Retry-After`, so one header cannot stall a cycle for hours.
+    pub retry_after_max: Duration,
+}
+
+impl HttpPolicy {
+    /// The policy a book's configuration asks for.
+    pub fn from_book(config: &BookConfig) -> Self {
+        HttpPolicy {
+            timeout: Duration::from_secs(config.timeout_secs),
+            concurrency: config.concurrency.max(1) as usize,
+            delay: Duration::from_millis(config.delay_ms),
+            retries: config.retries,
+            max_body_bytes: config.max_body_bytes,
+            ..HttpPolicy::default()
+        }
+    }
+
+    /// The wait before retry number `retry` (0-based): exponential with "equal jitter" (half
+    /// fixed, half random) so that many clients do not retry in lockstep, and never shorter than
+    /// the server's `Retry-After` (capped).
+    pub fn backoff(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = self
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(retry.min(16)))
+            .min(self.backoff_max);
+        let half = exp / 2;
+        let jitter = rand::thread_rng().gen_range(0..=half.as_micros() as u64);
+        let wait = half + Duration::from_micros(jitter);
+        match retry_after {
+            Some(server) => wait.max(server.min(self.retry_after_max)),
+            None => wait,
+        }
+    }
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        HttpPolicy {
+            timeout: Duration::from_secs(20),
+            concurrency: 8,
+            delay: Duration::ZERO,
+            retries: 3,
+            max_body_bytes: 16 << 20,
+            backoff_base: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(8),
+            retry_after_max: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A successful response: headers and the (decompressed) body.
+#[derive(Debug)]
+pub struct Fetched {
+    /// What was requested, for error context.
+    pub what: String,
+    /// Response headers (The Odds API's quota lives here).
+    pub headers: HeaderMap,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+/// One book's HTTP client with its policy and counters.
+#[derive(Debug)]
+pub struct BookClient {
+    book: String,
+    base_url: String,
+    http: reqwest::Client,
+    policy: HttpPolicy,
+    permits: Semaphore,
+    next_start: Mutex<Option<Instant>>,
+    stats: Arc<BookStats>,
+}
+
+enum AttemptError {
+    Retryable(FeedError, Option<Duration>),
+    Fatal(FeedError),
+}
+
+impl BookClient {
+    /// A client for `book` at `base_url` sending `headers` (plus a browser user-agent) on every
+    /// request.
+    pub fn new(
+        book: &str,
+        base_url: &str,
+        policy: HttpPolicy,
+        headers: &[(&'static str, &'static str)],
+    ) -> Result<Self, FeedError> {
+        let mut default_headers = HeaderMap::new();
+        for (name, value) in headers {
+            default_headers.insert(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(BROWSER_USER_AGENT)
+            .default_headers(default_headers)
+            .gzip(true)
+            .connect_timeout(policy.timeout)
+            .build()
+            .map_err(|e| FeedError::Network {
+                book: book.to_string(),
+                what: "building the HTTP client".into(),
+                message: describe(&e),
+            })?;
+        Ok(BookClient {
+            book: book.to_string(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            http,
+            permits: Semaphore::new(policy.concurrency.max(1)),
+            policy,
+            next_start: Mutex::new(None),
+            stats: Arc::new(BookStats::default()),
+        })
+    }
+
+    /// Book slug.
+    pub fn book(&self) -> &str {
+        &self.book
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &HttpPolicy {
+        &self.policy
+    }
+
+    /// The book's counters.
+    pub fn stats(&self) -> &Arc<BookStats> {
+        &self.stats
+    }
+
+    /// `GET base_url + path_and_query`.
+    pub async fn get(&self, path_and_query: &str) -> Result<Fetched, FeedError> {
+        self.send(Method::GET, path_and_query, None, None).await
+    }
+
+    /// `GET` with one secret query parameter (an API key) that never appears in errors or logs.
+    pub async fn get_with_secret(
+        &self,
+        path_and_query: &str,
+        secret_param: (&str, &Secret),
+    ) -> Result<Fetched, FeedError> {
+        self.send(Method::GET, path_and_query, None, Some(secret_param))
+            .await
+    }
+
+    /// `POST` a JSON body.
+    pub async fn post_json(&self, path: &str, body: Vec<u8>) -> Result<Fetched, FeedError> {
+        self.send(Method::POST, path, Some(body), None).await
+    }
+
+    /// Decodes JSON into `T`; on failure reports the JSON path that failed.
+    pub fn decode<T: DeserializeOwned>(&self, fetched: &Fetched) -> Result<T, FeedError> {
+        decode_json(&self.book, &fetched.what, &fetched.body)
+    }
+
+    /// Counts `result`'s error, if any, exactly once; adapters wrap each public call in it.
+    pub fn counted<T>(&self, result: Result<T, FeedError>) -> Result<T, FeedError> {
+        if let Err(e) = &result {
+            self.stats.record_failure(e);
+        }
+        result
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        secret_param: Option<(&str, &Secret)>,
+    ) -> Result<Fetched, FeedError> {
+        let what: String = format!("{method} {path_and_query}")
+            .chars()
+            .take(MAX_WHAT_CHARS)
+            .collect();
+        let mut url = reqwest::Url::parse(&format!("{}{}", self.base_url, path_and_query))
+            .map_err(|e| FeedError::Network {
+                book: self.book.clone(),
+                what: what.clone(),
+                message: format!("invalid URL: {e}"),
+            })?;
+        if let Some((name, secret)) = secret_param {
+            url.query_pairs_mut().append_pair(name, secret.expose());
+        }
+        let mut retry_after = None;
+        let mut retry = 0;
+        loop {
+            if retry > 0 {
+                self.stats.record_retry();
+                tokio::time::sleep(self.policy.backoff(retry - 1, retry_after)).await;
+            }
+            let mut request = self.http.request(method.clone(), url.clone());
+            if let Some(body) = &body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            match self.attempt(request, &what).await {
+                Ok(fetched) => return Ok(fetched),
+                Err(AttemptError::Retryable(e, wait)) if retry < self.policy.retries => {
+                    tracing::debug!(book = %self.book, error = %e, retry, "retrying");
+                    retry_after = wait;
+                    retry += 1;
+                }
+                Err(AttemptError::Retryable(e, _) | AttemptError::Fatal(e)) => return Err(e),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<Fetched, AttemptError> {
+        let _permit = self.permits.acquire().await.map_err(|_| {
+            AttemptError::Fatal(self.network(what, "client is shutting down".into()))
+        })?;
+        self.wait_for_slot().await;
+        self.stats.record_request();
+        let started = Instant::now();
+        let exchange = async {
+            let response = request.send().await.map_err(|e| self.transport(what, &e))?;
+            let status = response.status();
+            if !status.is_success() {
+                let wait = retry_after(response.headers());
+                let error = FeedError::Status {
+                    book: self.book.clone(),
+                    what: what.to_string(),
+                    status: status.as_u16(),
+                };
+                return Err(if is_retryable_status(status) {
+                    AttemptError::Retryable(error, wait)
+                } else {
+                    AttemptError::Fatal(error)
+                });
+            }
+            let headers = response.headers().clone();
+            let body = self.read_capped(response, what).await?;
+            Ok((headers, body))
+        };
+        let (headers, body) = tokio::time::timeout(self.policy.timeout, exchange)
+            .await
+            .map_err(|_| {
+                AttemptError::Retryable(
+                    FeedError::Timeout {
+                        book: self.book.clone(),
+                        what: what.to_string(),
+                        after: self.policy.timeout,
+                    },
+                    None,
+                )
+            })??;
+        self.stats.record_response(started.elapsed(), body.len());
+        Ok(Fetched {
+            what: what.to_string(),
+            headers,
+            body,
+        })
+    }
+
+    /// Reads the body chunk by chunk and stops as soon as it exceeds the cap, so an endless or
+    /// huge response never sits in memory whole.
+    async fn read_capped(
+        &self,
+        mut response: reqwest::Response,
+        what: &str,
+    ) -> Result<Vec<u8>, AttemptError> {
+        let limit = self.policy.max_body_bytes;
+        let too_large = || {
+            AttemptError::Fatal(FeedError::BodyTooLarge {
+                book: self.book.clone(),
+                what: what.to_string(),
+                limit,
+            })
+        };
+        let declared = response.content_length();
+        if declared.is_some_and(|len| len > limit) {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(declared.unwrap_or(64 * 1024).min(limit) as usize);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport(what, &e))?
+        {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    async fn wait_for_slot(&self) {
+        if self.policy.delay.is_zero() {
+            return;
+        }
+        let wait = {
+            let mut next = self.next_start.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            let start = next.map_or(now, |n| n.max(now));
+            *next = Some(start + self.policy.delay);
+            start - now
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn transport(&self, what: &str, error: &reqwest::Error) -> AttemptError {
+        if error.is_timeout() {
+            return AttemptError::Retryable(
+                FeedError::Timeout {
+                    book: self.book.clone(),
+                    what: what.to_string(),
+                    after: self.policy.timeout,
+                },
+                None,
+            );
+        }
+        AttemptError::Retryable(self.network(what, describe(error)), None)
+    }
+
+    fn network(&self, what: &str, message: String) -> FeedError {
+        FeedError::Network {
+            book: self.book.clone(),
+            what: what.to_string(),
+            message,
+        }
+    }
+}
+
+/// Decodes `body` as `T`, naming the JSON path where it failed.
+pub fn decode_json<T: DeserializeOwned>(
+    book: &str,
+    what: &str,
+    body: &[u8],
+) -> Result<T, FeedError> {
+    let malformed = |path: String, message: String| FeedError::Malformed {
+        book: book.to_string(),
+        what: what.to_string(),
+        path,
+        message,
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| malformed(e.path().to_string(), e.inner().to_string()))?;
+    deserializer
+        .end()
+        .map_err(|e| malformed(".".into(), e.to_string()))?;
+    Ok(value)
+}
+
+/// 5xx are the server's trouble; 429 and 403 are how these books say "slow down".
+fn is_retryable_status(status: StatusCode) -> bool {
+    status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::FORBIDDEN
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare on these feeds and ignored).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// The error and its causes, without the URL (which may carry an API key).
+fn describe(error: &reqwest::Error) -> String {
+    let mut message = error.to_string();
+    if let Some(url) = error.url() {
+        message = message.replace(url.as_str(), "<url>");
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_within_jitter_bounds() {
+        let policy = HttpPolicy {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(1),
+            ..HttpPolicy::default()
+        };
+        for _ in 0..50 {
+            let first = policy.backoff(0, None);
+            assert!((Duration::from_millis(50)..=Duration::from_millis(100)).contains(&first));
+            let third = policy.backoff(2, None);
+            assert!((Duration::from_millis(200)..=Duration::from_millis(400)).contains(&third));
+            let capped = policy.backoff(10, None);
+            assert!((Duration::from_millis(500)..=Duration::from_secs(1)).contains(&capped));
+        }
+    }
+
+    #[test]
+    fn backoff_honours_retry_after_up_to_its_ceiling() {
+        let policy = HttpPolicy {
+            backoff_base: Duration::from_millis(1),
+            retry_after_max: Duration::from_secs(30),
+            ..HttpPolicy::default()
+        };
+        assert!(policy.backoff(0, Some(Duration::from_secs(5))) >= Duration::from_secs(5));
+        assert_eq!(
+            policy.backoff(0, Some(Duration::from_secs(3600))),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn throttling_statuses_are_retried_and_client_errors_are_not() {
+        for code in [500, 502, 503, 429, 403] {
+            assert!(is_retryable_status(StatusCode::from_u16(code).unwrap()));
+        }
+        for code in [400, 401, 404] {
+            assert!(!is_retryable_status(StatusCode::from_u16(code).unwrap()));
+        }
+    }
+
+    #[test]
+    fn malformed_json_names_the_failing_path() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Outcome {
+            #[allow(dead_code)]
+            odds: f64,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        struct Market {
+            #[allow(dead_code)]
+            outcomes: Vec<Outcome>,
+        }
+        let body = br#"{"outcomes":[{"odds":1.5},{"odds":"x"}]}"#;
+        let error = decode_json::<Market>("sportybet", "GET /e", body).unwrap_err();
+        match error {
+            FeedError::Malformed { path, .. } => assert_eq!(path, "outcomes[1].odds"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

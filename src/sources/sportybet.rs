@@ -1,0 +1,485 @@
+//! SportyBet: tournaments → `pcEvents` (POST) → event. Every response is a
+//! `{bizCode, message, data}` envelope; only `bizCode == 10000` is success, whatever the HTTP
+//! status says.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+
+use super::http::{BookClient, Fetched, HttpPolicy, decode_json};
+use super::json::{Decimal, Text};
+use super::mapping::{self, MarketMapping};
+use super::stats::BookStats;
+use super::{EventRef, FeedError, encode_query};
+use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
+
+/// Book slug.
+pub const BOOK: &str = "sportybet";
+/// The success code of the envelope.
+pub const BIZ_CODE_OK: i64 = 10000;
+/// Prefix of SportRadar match ids in SportyBet event ids.
+const SR_MATCH: &str = "sr:match:";
+/// The markets `pcEvents` is asked to include (the list's own odds are not used).
+const LIST_MARKETS: &str = "1,18,10,29,11,26,36,14";
+const HEADERS: &[(&str, &str)] = &[
+    ("clientid", "web"),
+    ("operid", "2"),
+    ("platform", "web"),
+    ("accept", "application/json"),
+];
+
+/// The SportyBet adapter.
+#[derive(Debug)]
+pub struct SportyBet {
+    client: BookClient,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    #[serde(rename = "bizCode")]
+    biz_code: i64,
+    #[serde(default)]
+    message: Option<String>,
+    data: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct SportList {
+    #[serde(rename = "sportList", default)]
+    sport_list: Vec<Sport>,
+}
+
+#[derive(Deserialize)]
+struct Sport {
+    #[serde(default)]
+    id: Option<Text>,
+    #[serde(default)]
+    categories: Vec<Category>,
+}
+
+#[derive(Deserialize)]
+struct Category {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    tournaments: Vec<Tournament>,
+}
+
+#[derive(Deserialize)]
+struct Tournament {
+    id: Text,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TournamentEvents {
+    #[serde(default)]
+    events: Vec<Event>,
+}
+
+/// List items and the full event share this shape; list items carry fewer markets.
+#[derive(Deserialize)]
+struct Event {
+    #[serde(rename = "eventId")]
+    event_id: Text,
+    #[serde(rename = "estimateStartTime", default)]
+    estimate_start_time: Option<Text>,
+    #[serde(rename = "homeTeamName", default)]
+    home_team_name: String,
+    #[serde(rename = "awayTeamName", default)]
+    away_team_name: String,
+    #[serde(default)]
+    sport: Option<EventSport>,
+    #[serde(default)]
+    markets: Vec<Market>,
+}
+
+#[derive(Deserialize)]
+struct EventSport {
+    #[serde(default)]
+    category: Option<EventCategory>,
+}
+
+#[derive(Deserialize)]
+struct EventCategory {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    tournament: Option<EventTournament>,
+}
+
+#[derive(Deserialize)]
+struct EventTournament {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Market {
+    id: Text,
+    #[serde(default)]
+    specifier: Option<String>,
+    #[serde(default)]
+    status: Option<i64>,
+    #[serde(default)]
+    outcomes: Vec<Outcome>,
+}
+
+#[derive(Deserialize)]
+struct Outcome {
+    #[serde(default)]
+    desc: String,
+    #[serde(default)]
+    odds: Option<Decimal>,
+    #[serde(rename = "isActive", default)]
+    is_active: Option<i64>,
+}
+
+impl SportyBet {
+    /// An adapter for the SportyBet API at `base_url`.
+    pub fn new(base_url: &str, policy: HttpPolicy) -> Result<Self, FeedError> {
+        Ok(SportyBet {
+            client: BookClient::new(BOOK, base_url, policy, HEADERS)?,
+        })
+    }
+
+    /// The book's counters.
+    pub fn stats(&self) -> &Arc<BookStats> {
+        self.client.stats()
+    }
+
+    pub(crate) fn client(&self) -> &BookClient {
+        &self.client
+    }
+
+    /// Every football event of every tournament.
+    pub async fn discover(&self) -> Result<Vec<EventRef>, FeedError> {
+        let result = self.discover_inner().await;
+        self.client.counted(result)
+    }
+
+    /// One event's odds by SportyBet event id (`sr:match:NNN`; a bare `NNN` is accepted).
+    pub async fn fetch_event(&self, event_id: &str) -> Result<EventOdds, FeedError> {
+        let result = self.fetch_event_inner(event_id).await;
+        self.client.counted(result)
+    }
+
+    pub(crate) async fn fetch_event_ref(&self, event: EventRef) -> Result<EventOdds, FeedError> {
+        self.fetch_event(&event.book_event_id).await
+    }
+
+    async fn discover_inner(&self) -> Result<Vec<EventRef>, FeedError> {
+        let path = format!(
+            "/api/ng/factsCenter/popularAndSportList?sportId=sr%3Asport%3A1&timeline=&productId=3&_t={}",
+            cache_buster()
+        );
+        let fetched = self.client.get(&path).await?;
+        let list: SportList = self.open(&fetched)?;
+        let tournaments: Vec<(Option<String>, Tournament)> = list
+            .sport_list
+            .into_iter()
+            .filter(|s| s.id.as_ref().is_none_or(|id| id.as_str() == "sr:sport:1"))
+            .flat_map(|s| s.categories)
+            .flat_map(|c| {
+                let country = c.name;
+                c.tournaments.into_iter().map(move |t| (country.clone(), t))
+            })
+            .collect();
+        let width = self.client.policy().concurrency.max(1);
+        let lists: Vec<Result<Vec<EventRef>, FeedError>> = futures::stream::iter(tournaments)
+            .map(|(country, tournament)| self.discover_tournament(country, tournament))
+            .buffer_unordered(width)
+            .collect()
+            .await;
+        let mut events = Vec::new();
+        for list in lists {
+            events.extend(list?);
+        }
+        events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
+        events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
+        Ok(events)
+    }
+
+    async fn discover_tournament(
+        &self,
+        country: Option<String>,
+        tournament: Tournament,
+    ) -> Result<Vec<EventRef>, FeedError> {
+        let body = serde_json::to_vec(&serde_json::json!([{
+            "sportId": "sr:sport:1",
+            "marketId": LIST_MARKETS,
+            "tournamentId": [[tournament.id.as_str()]]
+        }]))
+        .map_err(|e| FeedError::Malformed {
+            book: BOOK.into(),
+            what: "pcEvents request body".into(),
+            path: ".".into(),
+            message: e.to_string(),
+        })?;
+        let fetched = self
+            .client
+            .post_json("/api/ng/factsCenter/pcEvents", body)
+            .await?;
+        let data: Vec<TournamentEvents> = self.open(&fetched)?;
+        let mut refs = Vec::new();
+        for event in data.into_iter().flat_map(|t| t.events) {
+            let Some(sportradar_id) = strip_sr_match(event.event_id.as_str()) else {
+                self.client.stats().record_event_without_sportradar_id();
+                continue;
+            };
+            refs.push(EventRef {
+                sportradar_id: sportradar_id.to_string(),
+                book_event_id: event.event_id.as_str().to_string(),
+                kickoff: parse_epoch_ms(event.estimate_start_time.as_ref()),
+                home_team: event.home_team_name.trim().to_string(),
+                away_team: event.away_team_name.trim().to_string(),
+                tournament: tournament_name(&event).or_else(|| tournament.name.clone()),
+                country: country_name(&event).or_else(|| country.clone()),
+            });
+        }
+        Ok(refs)
+    }
+
+    async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {
+        let event_id = if event_id.starts_with("sr:") {
+            event_id.to_string()
+        } else {
+            format!("{SR_MATCH}{event_id}")
+        };
+        let path = format!(
+            "/api/ng/factsCenter/event?{}",
+            encode_query(&[
+                ("eventId", &event_id),
+                ("productId", "3"),
+                ("_t", &cache_buster().to_string()),
+            ])
+        );
+        let fetched = match self.client.get(&path).await {
+            Err(FeedError::Status { status: 404, .. }) => {
+                return Err(FeedError::EventGone {
+                    book: BOOK.into(),
+                    event: event_id,
+                });
+            }
+            other => other?,
+        };
+        self.event_from(&fetched, &event_id)
+    }
+
+    /// Parses one event body as the event endpoint returns it (benchmarks, replays).
+    pub fn parse_event(&self, body: Vec<u8>) -> Result<EventOdds, FeedError> {
+        let fetched = Fetched {
+            what: "event body".into(),
+            headers: Default::default(),
+            body,
+        };
+        self.event_from(&fetched, "event body")
+    }
+
+    fn event_from(&self, fetched: &Fetched, event_id: &str) -> Result<EventOdds, FeedError> {
+        // A finished event answers with success and no data.
+        let event = self
+            .open_optional::<Event>(fetched)?
+            .ok_or_else(|| FeedError::EventGone {
+                book: BOOK.into(),
+                event: event_id.to_string(),
+            })?;
+        self.normalise(event)
+    }
+
+    /// Opens the envelope: a `bizCode` other than 10000 is a business error even when the body
+    /// otherwise parses, and takes precedence over a `data` that does not.
+    fn open<T: DeserializeOwned>(&self, fetched: &Fetched) -> Result<T, FeedError> {
+        self.open_optional(fetched)?
+            .ok_or_else(|| FeedError::Malformed {
+                book: BOOK.into(),
+                what: fetched.what.clone(),
+                path: "data".into(),
+                message: "missing or null".into(),
+            })
+    }
+
+    /// Like [`SportyBet::open`], with a null or missing `data` as `None`.
+    fn open_optional<T: DeserializeOwned>(
+        &self,
+        fetched: &Fetched,
+    ) -> Result<Option<T>, FeedError> {
+        let business = |code: i64, message: Option<String>| FeedError::Business {
+            book: BOOK.into(),
+            what: fetched.what.clone(),
+            code: code.to_string(),
+            message: message.unwrap_or_default(),
+        };
+        match self.client.decode::<Envelope<T>>(fetched) {
+            Ok(envelope) if envelope.biz_code != BIZ_CODE_OK => {
+                Err(business(envelope.biz_code, envelope.message))
+            }
+            Ok(envelope) => Ok(envelope.data),
+            Err(malformed) => {
+                match decode_json::<Envelope<IgnoredAny>>(BOOK, &fetched.what, &fetched.body) {
+                    Ok(header) if header.biz_code != BIZ_CODE_OK => {
+                        Err(business(header.biz_code, header.message))
+                    }
+                    _ => Err(malformed),
+                }
+            }
+        }
+    }
+
+    fn normalise(&self, event: Event) -> Result<EventOdds, FeedError> {
+        let Some(event_key) = strip_sr_match(event.event_id.as_str()).map(str::to_string) else {
+            return Err(FeedError::NoSportRadarId {
+                book: BOOK.into(),
+                event: event.event_id.0,
+            });
+        };
+        let mut unmapped = 0;
+        let mut markets = Vec::new();
+        for market in &event.markets {
+            match mapping::by_sportybet_id(market.id.as_str())
+                .and_then(|mapping| normalise_market(mapping, market))
+            {
+                Some(m) => markets.push(m),
+                None => unmapped += 1,
+            }
+        }
+        self.client.stats().record_unmapped_markets(unmapped);
+        Ok(EventOdds {
+            event_key,
+            book_event_id: event.event_id.as_str().to_string(),
+            home_team: event.home_team_name.trim().to_string(),
+            away_team: event.away_team_name.trim().to_string(),
+            tournament: tournament_name(&event),
+            country: country_name(&event),
+            kickoff: parse_epoch_ms(event.estimate_start_time.as_ref()),
+            markets,
+        })
+    }
+}
+
+/// A market whose `status` is not 0 (active) is suspended as a whole, whatever its outcomes say.
+fn normalise_market(mapping: &MarketMapping, market: &Market) -> Option<MarketOdds> {
+    let line = if mapping.has_line() {
+        Some(specifier_line(market.specifier.as_deref()?)?)
+    } else {
+        None
+    };
+    let market_active = market.status.unwrap_or(0) == 0;
+    let outcomes: Vec<OutcomeOdds> = market
+        .outcomes
+        .iter()
+        .filter_map(|o| {
+            Some(OutcomeOdds {
+                name: mapping.outcome_from_sportybet(&o.desc)?.to_string(),
+                price: o.odds.as_ref()?.price()?,
+                active: market_active && o.is_active.unwrap_or(1) != 0,
+            })
+        })
+        .collect();
+    if outcomes.is_empty() {
+        return None;
+    }
+    Some(MarketOdds {
+        market_id: mapping.market_id.to_string(),
+        market_name: mapping.name.to_string(),
+        line,
+        outcomes,
+    })
+}
+
+/// The line of a specifier: `total=2.5` → 2.5; Asian `hcp=-0.5` → −0.5; European `hcp=0:1`
+/// (goals head start home:away) → home handicap 0 − 1 = −1. Other keys (`|variant=…`) are
+/// ignored.
+pub fn specifier_line(specifier: &str) -> Option<Line> {
+    specifier.split('|').find_map(|part| {
+        let (key, value) = part.split_once('=')?;
+        match key.trim() {
+            "total" => value.trim().parse().ok(),
+            "hcp" => match value.split_once(':') {
+                Some((home, away)) => {
+                    let home: Line = home.trim().parse().ok()?;
+                    let away: Line = away.trim().parse().ok()?;
+                    Some(Line::from_milli(home.milli() - away.milli()))
+                }
+                None => value.trim().parse().ok(),
+            },
+            _ => None,
+        }
+    })
+}
+
+/// `sr:match:61300947` → `61300947`; `None` for anything that is not a SportRadar match id.
+fn strip_sr_match(event_id: &str) -> Option<&str> {
+    event_id
+        .strip_prefix(SR_MATCH)
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn tournament_name(event: &Event) -> Option<String> {
+    let category = event.sport.as_ref()?.category.as_ref()?;
+    category
+        .tournament
+        .as_ref()?
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+}
+
+fn country_name(event: &Event) -> Option<String> {
+    let category = event.sport.as_ref()?.category.as_ref()?;
+    category.name.clone().filter(|n| !n.is_empty())
+}
+
+fn parse_epoch_ms(raw: Option<&Text>) -> Option<DateTime<Utc>> {
+    let ms: i64 = raw?.as_str().parse().ok()?;
+    DateTime::from_timestamp_millis(ms)
+}
+
+/// The `_t` cache-buster: the current time in epoch milliseconds.
+fn cache_buster() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(s: &str) -> Option<i32> {
+        specifier_line(s).map(Line::milli)
+    }
+
+    #[test]
+    fn european_handicap_specifier_gives_the_home_handicap() {
+        assert_eq!(line("hcp=0:1"), Some(-1000));
+        assert_eq!(line("hcp=2:0"), Some(2000));
+        assert_eq!(line("hcp=1:1"), Some(0));
+    }
+
+    #[test]
+    fn asian_handicap_and_total_specifiers_are_read_as_numbers() {
+        assert_eq!(line("hcp=-0.5"), Some(-500));
+        assert_eq!(line("hcp=0.25"), Some(250));
+        assert_eq!(line("total=2.5"), Some(2500));
+        assert_eq!(line("total=2.5|variant=x"), Some(2500));
+    }
+
+    #[test]
+    fn unreadable_specifiers_give_no_line() {
+        assert_eq!(line(""), None);
+        assert_eq!(line("total=abc"), None);
+        assert_eq!(line("goalnr=1"), None);
+        assert_eq!(line("hcp=a:1"), None);
+    }
+
+    #[test]
+    fn only_sportradar_match_ids_are_stripped() {
+        assert_eq!(strip_sr_match("sr:match:61300947"), Some("61300947"));
+        assert_eq!(strip_sr_match("sr:simple_match:1"), None);
+        assert_eq!(strip_sr_match("61300947"), None);
+        assert_eq!(strip_sr_match("sr:match:"), None);
+    }
+}
