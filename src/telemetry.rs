@@ -44,6 +44,7 @@ pub fn init(level: &str, dir: &Path, to_stderr: bool) -> LogGuard {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_filter(filter())
     });
     // A second init (tests calling run twice) is harmless: keep the first subscriber.

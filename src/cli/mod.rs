@@ -57,6 +57,8 @@ pub enum Command {
     Config(ConfigCommand),
     /// Serve the HTTP JSON API (127.0.0.1:8080 by default).
     Serve(ServeArgs),
+    /// Run the pipeline headless: scrape, detect, store (servers; logs to stderr and the log file).
+    Scrape,
     /// Check one feed: run discovery (or fetch one event) and print the normalised result.
     Fetch(fetch::FetchArgs),
     /// Serve the simulated bookmakers on 127.0.0.1 in the real feed formats.
@@ -160,6 +162,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Serve(args)) => serve(&config, args).await,
+        Some(Command::Scrape) => scrape(&config).await,
         Some(Command::Fetch(args)) => fetch::run(&config, args).await,
         Some(Command::Sim(args)) => sim::run(&config, args).await,
         Some(Command::Config(ConfigCommand::Print)) => {
@@ -234,4 +237,29 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     poller.abort();
     service.store().close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn scrape(config: &Config) -> Result<ExitCode> {
+    let store = open_store(config).await?;
+    let running = crate::pipeline::run::start(config, store.clone(), &crate::config::data_dir())
+        .await
+        .wrap_err("starting the pipeline")?;
+    tracing::info!(
+        interval_secs = config.scrape.interval_secs,
+        database = %redact_url(&config.database_url()),
+        simulator = running.sim.as_ref().map(|s| s.base_url()),
+        "scraping; SIGINT or SIGTERM stops after the batch in flight"
+    );
+    crate::shutdown::signal().await;
+    tracing::info!("stopping: finishing the batch in flight and flushing the write queue");
+    let stopped = running.stop().await;
+    tracing::info!(
+        cycles = stopped.cycles,
+        batches_stored = stopped.writes.stored,
+        dead_lettered = stopped.writes.dead_lettered,
+        lost = stopped.writes.lost,
+        "stopped"
+    );
+    store.close().await;
+    Ok(if stopped.writes.lost > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

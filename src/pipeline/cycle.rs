@@ -1,0 +1,501 @@
+//! One scrape cycle: discovery on every book in parallel → merge by SportRadar id, pre-match
+//! only → order by kickoff (soonest first) → fetch each event on all its books concurrently
+//! (each book's own limits apply) → detect → queue the batch for the writer. Batches of events
+//! flow to the writer while later events are still being fetched.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use futures::future::join_all;
+use tokio::sync::watch;
+
+use super::scheduler::{CycleReport, CycleRunner};
+use super::writer::WriteQueue;
+use crate::config::Config;
+use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, PriceUpdate, Rules};
+use crate::domain::{EventOdds, Line, MarketOdds};
+use crate::health::{BookHealth, HealthLevel};
+use crate::service::now_millis;
+use crate::sources::{EventRef, Feed, FeedError, StatsSnapshot};
+use crate::store::{BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary, Store};
+
+/// A configured feed and its config slug.
+pub struct PipelineFeed {
+    /// Config slug (`betpawa`, …, `theoddsapi`).
+    pub slug: String,
+    /// The adapter.
+    pub feed: Feed,
+}
+
+/// What discovery found on one feed.
+enum Discovered {
+    /// Event references to fetch one by one.
+    Refs(Vec<EventRef>),
+    /// Complete odds per bookmaker (The Odds API answers everything in one response).
+    Full(Vec<crate::sources::BookScrape>),
+}
+
+/// One event of the cycle, merged across books.
+struct MergedEvent {
+    key: String,
+    kickoff: Option<DateTime<Utc>>,
+    /// (book slug, feed index, reference) to fetch.
+    refs: Vec<(String, usize, EventRef)>,
+    /// Odds already complete from discovery.
+    full: Vec<(String, EventOdds)>,
+}
+
+/// Totals of one cycle, for the run record and the benchmark.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CycleTotals {
+    /// Events after merging and the pre-match filter.
+    pub events: u64,
+    /// Market rows fetched across books.
+    pub markets: u64,
+    /// Outcomes compared with the last-seen state.
+    pub outcomes_compared: u64,
+    /// Current-odds rows queued.
+    pub odds_rows: u64,
+    /// History rows queued.
+    pub history_rows: u64,
+    /// Alerts per type.
+    pub alerts_by_type: BTreeMap<&'static str, u64>,
+    /// Alerts per severity.
+    pub alerts_by_severity: BTreeMap<&'static str, u64>,
+    /// Discovery wall time.
+    pub discovery_ms: u64,
+    /// Fetch (and parse and map) wall time.
+    pub fetch_ms: u64,
+    /// Detection time (CPU, in this task).
+    pub detect_ms: u64,
+    /// Waiting for the writer at the end of the cycle.
+    pub persist_wait_ms: u64,
+    /// The whole cycle.
+    pub total_ms: u64,
+}
+
+impl CycleTotals {
+    /// Alerts of every type.
+    pub fn alerts(&self) -> u64 {
+        self.alerts_by_type.values().sum()
+    }
+}
+
+/// The pipeline's cycle: feeds, detector state and the write queue.
+pub struct ScrapeCycle {
+    store: Store,
+    queue: WriteQueue,
+    feeds: Vec<PipelineFeed>,
+    home_book: String,
+    detector: Detector,
+    config: Config,
+    health: BTreeMap<String, BookHealth>,
+    stats_before: Vec<StatsSnapshot>,
+    /// Events per batch handed to the writer.
+    pub batch_events: usize,
+    /// Totals of the last cycle.
+    pub last_totals: CycleTotals,
+}
+
+impl ScrapeCycle {
+    /// A cycle over `feeds`; `home_book` is the slug whose moves raise alerts.
+    pub fn new(config: Config, store: Store, queue: WriteQueue, feeds: Vec<PipelineFeed>, home_book: String) -> Self {
+        let stats_before = feeds.iter().map(|f| f.feed.stats().snapshot()).collect();
+        ScrapeCycle {
+            store,
+            queue,
+            feeds,
+            home_book,
+            detector: Detector::new(),
+            config,
+            health: BTreeMap::new(),
+            stats_before,
+            batch_events: 100,
+            last_totals: CycleTotals::default(),
+        }
+    }
+
+    /// The detector (for the benchmark's memory figure).
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// Warms the last-seen state from the stored current odds, so a restart raises no alert
+    /// twice and misses none. Returns how many market rows were loaded.
+    pub async fn warm(&mut self) -> Result<usize, crate::store::StoreError> {
+        let now = now_millis();
+        let rows = self.store.load_current_odds(now).await?;
+        let count = rows.len();
+        for row in rows {
+            let line = if row.line.is_empty() { None } else { row.line.parse::<Line>().ok() };
+            let name = crate::sources::mapping::by_betpawa_id(&row.market_id).map_or(row.market_id.as_str(), |m| m.name);
+            let market = MarketOdds { market_id: row.market_id.clone(), market_name: name.to_string(), line, outcomes: row.outcomes };
+            self.detector.warm(&row.event_key, &row.bookmaker, &market, now, row.available, row.unavailable_since);
+            self.detector.warm_kickoff(&row.event_key, row.kickoff);
+        }
+        Ok(count)
+    }
+
+    /// Rules of this cycle: the config with the settings saved in the database applied.
+    async fn rules(&self) -> Rules {
+        Rules::from_config(&self.config.detection)
+    }
+
+    /// Runs one cycle; `stop` makes it finish the batch in flight and return early.
+    pub async fn run_cycle(&mut self, stop: &watch::Receiver<bool>) -> CycleTotals {
+        let started = Instant::now();
+        let now = now_millis();
+        let mut totals = CycleTotals::default();
+        let run_id = match self.store.start_run(now).await {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record the start of a scrape run");
+                None
+            }
+        };
+        let rules = self.rules().await;
+
+        // 1. Discovery, every feed in parallel.
+        let t = Instant::now();
+        let discovered: Vec<Result<Discovered, FeedError>> = join_all(self.feeds.iter().map(|f| discover(&f.feed))).await;
+        totals.discovery_ms = t.elapsed().as_millis() as u64;
+        let mut failed_books = BTreeSet::new();
+        let mut discovery_errors: BTreeMap<String, String> = BTreeMap::new();
+        let mut merged: BTreeMap<String, MergedEvent> = BTreeMap::new();
+        for (index, result) in discovered.into_iter().enumerate() {
+            let slug = self.feeds[index].slug.clone();
+            match result {
+                Ok(Discovered::Refs(refs)) => {
+                    for r in refs {
+                        let event = merged.entry(r.sportradar_id.clone()).or_insert_with(|| MergedEvent {
+                            key: r.sportradar_id.clone(),
+                            kickoff: None,
+                            refs: Vec::new(),
+                            full: Vec::new(),
+                        });
+                        // The home book's kickoff wins; otherwise the first known.
+                        if slug == self.home_book || event.kickoff.is_none() {
+                            event.kickoff = r.kickoff.or(event.kickoff);
+                        }
+                        event.refs.push((slug.clone(), index, r));
+                    }
+                }
+                Ok(Discovered::Full(scrapes)) => {
+                    for scrape in scrapes {
+                        for odds in scrape.events {
+                            let event = merged.entry(odds.event_key.clone()).or_insert_with(|| MergedEvent {
+                                key: odds.event_key.clone(),
+                                kickoff: None,
+                                refs: Vec::new(),
+                                full: Vec::new(),
+                            });
+                            if scrape.book == self.home_book || event.kickoff.is_none() {
+                                event.kickoff = odds.kickoff.or(event.kickoff);
+                            }
+                            event.full.push((scrape.book.clone(), odds));
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(book = %slug, error = %e, "discovery failed; no availability changes from this book this cycle");
+                    failed_books.insert(slug.clone());
+                    discovery_errors.insert(slug, e.to_string());
+                }
+            }
+        }
+
+        // 2. Pre-match only, most urgent first.
+        let mut events: Vec<MergedEvent> = merged.into_values().filter(|e| e.kickoff.is_none_or(|k| k > now)).collect();
+        events.sort_by(|a, b| (a.kickoff.is_none(), a.kickoff, &a.key).cmp(&(b.kickoff.is_none(), b.kickoff, &b.key)));
+        totals.events = events.len() as u64;
+
+        // 3. Fetch, detect and queue batch by batch.
+        let mut fetched_ok: BTreeMap<String, u64> = BTreeMap::new();
+        let mut fetch_failed: BTreeMap<String, (u64, String)> = BTreeMap::new();
+        let mut markets_seen: BTreeMap<String, u64> = BTreeMap::new();
+        let width = self
+            .feeds
+            .iter()
+            .filter_map(|f| self.config.books.get(&f.slug).map(|b| b.concurrency as usize))
+            .max()
+            .unwrap_or(4)
+            * 2;
+        let mut remaining = events.into_iter().peekable();
+        while remaining.peek().is_some() {
+            if *stop.borrow() {
+                tracing::info!("stopping: the rest of this cycle is skipped");
+                break;
+            }
+            let chunk: Vec<MergedEvent> = remaining.by_ref().take(self.batch_events.max(1)).collect();
+            let t = Instant::now();
+            let feeds = &self.feeds;
+            let fetched: Vec<(MergedEvent, Vec<(String, Result<EventOdds, FeedError>)>)> = futures::stream::iter(chunk)
+                .map(|event| async move {
+                    let results = join_all(event.refs.iter().map(|(book, index, r)| async move {
+                        (book.clone(), fetch(&feeds[*index].feed, r).await)
+                    }))
+                    .await;
+                    (event, results)
+                })
+                .buffered(width.max(1))
+                .collect()
+                .await;
+            totals.fetch_ms += t.elapsed().as_millis() as u64;
+
+            let t = Instant::now();
+            let mut input = CycleInput { home_book: self.home_book.clone(), failed_books: failed_books.clone(), events: Vec::new() };
+            let mut records = Vec::with_capacity(fetched.len());
+            for (event, results) in fetched {
+                let mut books = Vec::new();
+                let mut names: Option<EventRecord> = None;
+                let mut links = Vec::new();
+                for (book, odds) in event.full.into_iter().map(|(b, o)| (b, Ok(o))).chain(results) {
+                    match odds {
+                        Ok(odds) => {
+                            *fetched_ok.entry(book.clone()).or_default() += 1;
+                            *markets_seen.entry(book.clone()).or_default() += odds.markets.len() as u64;
+                            totals.markets += odds.markets.len() as u64;
+                            if names.is_none() || book == self.home_book {
+                                names = Some(EventRecord {
+                                    sr_id: event.key.clone(),
+                                    home_team: odds.home_team.clone(),
+                                    away_team: odds.away_team.clone(),
+                                    tournament: odds.tournament.clone(),
+                                    country: odds.country.clone(),
+                                    kickoff: event.kickoff.or(odds.kickoff),
+                                });
+                            }
+                            links.push((book.clone(), odds.book_event_id.clone()));
+                            books.push(EventBook { book, scrape: detect::BookScrape::Fetched(odds) });
+                        }
+                        Err(e) => {
+                            let entry = fetch_failed.entry(book.clone()).or_default();
+                            entry.0 += 1;
+                            entry.1 = e.to_string();
+                            books.push(EventBook { book, scrape: detect::BookScrape::Failed });
+                        }
+                    }
+                }
+                if let Some(record) = names {
+                    records.push(BatchEvent { record, books: links });
+                    input.events.push(CycleEvent { event_key: event.key, kickoff: event.kickoff, books });
+                }
+            }
+            let output = self.detector.detect_cycle(&input, &rules, now);
+            let mut batch = CycleBatch { at: now, events: records, odds: Vec::new(), alerts: Vec::new() };
+            for change in &output.market_changes {
+                if change.prices == PriceUpdate::Unchanged && change.availability.is_none() {
+                    continue;
+                }
+                let resolved = input.resolve(change);
+                batch.odds.push(OddsWrite {
+                    event_key: resolved.event_key.to_string(),
+                    bookmaker: resolved.book.to_string(),
+                    market_id: resolved.market.market_id.clone(),
+                    line: resolved.market.line.map(|l| l.to_string()).unwrap_or_default(),
+                    outcomes: resolved.market.outcomes.clone(),
+                    available: change.available,
+                    unavailable_since: change.unavailable_since,
+                    record_history: change.needs_history(),
+                });
+            }
+            for vanished in &output.vanished {
+                let (event_key, book) = input.resolve_vanished(vanished);
+                batch.odds.push(OddsWrite {
+                    event_key: event_key.to_string(),
+                    bookmaker: book.to_string(),
+                    market_id: vanished.market_id.to_string(),
+                    line: vanished.line.map(|l| l.to_string()).unwrap_or_default(),
+                    outcomes: vanished.last_outcomes.clone(),
+                    available: false,
+                    unavailable_since: Some(vanished.since),
+                    record_history: false,
+                });
+            }
+            totals.outcomes_compared += output.counters.outcomes_compared;
+            totals.odds_rows += batch.odds.len() as u64;
+            totals.history_rows += batch.odds.iter().filter(|o| o.record_history).count() as u64;
+            for alert in output.alerts {
+                *totals.alerts_by_type.entry(alert.alert_type.as_str()).or_default() += 1;
+                *totals.alerts_by_severity.entry(alert.severity.as_str()).or_default() += 1;
+                let event_key = alert.event_key.clone();
+                batch.alerts.push(KeyedAlert { event_key, alert: alert.into_new_alert(0) });
+            }
+            totals.detect_ms += t.elapsed().as_millis() as u64;
+            if self.queue.send(batch).await.is_err() {
+                tracing::error!("the write queue is closed; stopping the cycle");
+                break;
+            }
+        }
+
+        // 4. Wait for the writer, then the past transition.
+        let t = Instant::now();
+        if self.queue.flush().await.is_err() {
+            tracing::error!("the write queue closed before the cycle's batches were written");
+        }
+        totals.persist_wait_ms = t.elapsed().as_millis() as u64;
+        if let Err(e) = self.store.mark_past(now_millis()).await {
+            tracing::warn!(error = %e, "past transition failed; retried by the minute job");
+        }
+        totals.total_ms = started.elapsed().as_millis() as u64;
+
+        // 5. Health and the run record.
+        let books = self.update_health(now, &failed_books, &discovery_errors, &fetched_ok, &fetch_failed, &markets_seen);
+        if let Some(run_id) = run_id {
+            let status = if failed_books.len() == self.feeds.len() && !self.feeds.is_empty() {
+                RunStatus::Failed
+            } else if books.iter().any(|b| b.status != "ok") {
+                RunStatus::Partial
+            } else {
+                RunStatus::Ok
+            };
+            let summary = RunSummary {
+                status,
+                finished_at: now_millis(),
+                events_seen: totals.events as i64,
+                rows_written: (totals.odds_rows + totals.history_rows) as i64,
+                alerts_written: totals.alerts() as i64,
+                stats: serde_json::to_value(&totals).unwrap_or_default(),
+                error: (!discovery_errors.is_empty()).then(|| {
+                    discovery_errors.iter().map(|(b, e)| format!("{b}: {e}")).collect::<Vec<_>>().join("; ")
+                }),
+                books,
+            };
+            if let Err(e) = self.store.finish_run(run_id, &summary).await {
+                tracing::error!(error = %e, "cannot record the end of a scrape run");
+            }
+        }
+        tracing::info!(
+            events = totals.events,
+            alerts = totals.alerts(),
+            total_ms = totals.total_ms,
+            fetch_ms = totals.fetch_ms,
+            detect_ms = totals.detect_ms,
+            persist_wait_ms = totals.persist_wait_ms,
+            "cycle done"
+        );
+        self.last_totals = totals.clone();
+        totals
+    }
+
+    fn update_health(
+        &mut self,
+        now: DateTime<Utc>,
+        failed_books: &BTreeSet<String>,
+        discovery_errors: &BTreeMap<String, String>,
+        fetched_ok: &BTreeMap<String, u64>,
+        fetch_failed: &BTreeMap<String, (u64, String)>,
+        markets_seen: &BTreeMap<String, u64>,
+    ) -> Vec<BookRun> {
+        let mut runs = Vec::new();
+        for (index, feed) in self.feeds.iter().enumerate() {
+            let after = feed.feed.stats().snapshot();
+            let before = std::mem::replace(&mut self.stats_before[index], after.clone());
+            let requests = after.requests.saturating_sub(before.requests);
+            let failures = after.failures.values().sum::<u64>().saturating_sub(before.failures.values().sum::<u64>());
+            // The Odds API reports several bookmakers; health is kept per book slug seen.
+            let slugs: Vec<String> = if failed_books.contains(&feed.slug) {
+                vec![feed.slug.clone()]
+            } else {
+                let mut s: Vec<String> = fetched_ok.keys().chain(fetch_failed.keys()).filter(|b| self.book_of_feed(b) == Some(index)).cloned().collect();
+                s.sort();
+                s.dedup();
+                if s.is_empty() { vec![feed.slug.clone()] } else { s }
+            };
+            for slug in slugs {
+                let ok = fetched_ok.get(&slug).copied().unwrap_or(0);
+                let (failed, last_error) = fetch_failed.get(&slug).cloned().unwrap_or((0, String::new()));
+                let discovery_error = discovery_errors.get(&slug);
+                let level = if discovery_error.is_some() || (ok == 0 && failed > 0) {
+                    HealthLevel::Down
+                } else if failed > 0 {
+                    HealthLevel::Degraded
+                } else {
+                    HealthLevel::Ok
+                };
+                let health = self.health.entry(slug.clone()).or_insert_with(|| BookHealth { book: slug.clone(), ..BookHealth::default() });
+                health.level = level;
+                if level == HealthLevel::Ok {
+                    health.consecutive_failures = 0;
+                } else {
+                    health.consecutive_failures += 1;
+                }
+                if level != HealthLevel::Down {
+                    health.last_success = Some(now);
+                }
+                let error = discovery_error.cloned().or_else(|| (!last_error.is_empty()).then_some(last_error));
+                if error.is_some() {
+                    health.last_error = error.clone();
+                }
+                health.events_seen = ok as u32;
+                health.markets_seen = markets_seen.get(&slug).copied().unwrap_or(0) as u32;
+                health.requests = requests as u32;
+                health.failures = failures as u32;
+                health.latency_p50_ms = (after.latency.samples > 0).then_some(after.latency.p50_ms as u32);
+                health.latency_p95_ms = (after.latency.samples > 0).then_some(after.latency.p95_ms as u32);
+                health.quota_remaining = after.quota.as_ref().and_then(|q| q.remaining).map(|r| r as u32);
+                runs.push(BookRun {
+                    bookmaker: slug.clone(),
+                    status: match level {
+                        HealthLevel::Ok | HealthLevel::Unknown => "ok",
+                        HealthLevel::Degraded => "degraded",
+                        HealthLevel::Down => "failed",
+                    }
+                    .into(),
+                    events_seen: ok as i64,
+                    markets_seen: health.markets_seen as i64,
+                    requests: requests as i64,
+                    failures: failures as i64,
+                    latency_p50_ms: health.latency_p50_ms.map(i64::from),
+                    latency_p95_ms: health.latency_p95_ms.map(i64::from),
+                    quota_remaining: health.quota_remaining.map(i64::from),
+                    error,
+                });
+            }
+        }
+        runs
+    }
+
+    /// Which feed a book slug came from (the Odds API names its bookmakers itself).
+    fn book_of_feed(&self, book: &str) -> Option<usize> {
+        self.feeds
+            .iter()
+            .position(|f| f.slug == book)
+            .or_else(|| self.feeds.iter().position(|f| matches!(f.feed, Feed::TheOddsApi(_))))
+    }
+
+    /// Per-book health, home book first.
+    pub fn health(&self) -> Vec<BookHealth> {
+        let mut books: Vec<BookHealth> = self.health.values().cloned().collect();
+        books.sort_by_key(|b| (b.book != self.home_book, b.book.clone()));
+        books
+    }
+}
+
+impl CycleRunner for ScrapeCycle {
+    async fn run(&mut self, _cycle: u64, stop: watch::Receiver<bool>) -> CycleReport {
+        let totals = self.run_cycle(&stop).await;
+        CycleReport { alerts: totals.alerts(), books: self.health() }
+    }
+}
+
+async fn discover(feed: &Feed) -> Result<Discovered, FeedError> {
+    Ok(match feed {
+        Feed::BetPawa(f) => Discovered::Refs(f.discover().await?),
+        Feed::SportyBet(f) => Discovered::Refs(f.discover().await?),
+        Feed::Bet9ja(f) => Discovered::Refs(f.discover().await?),
+        Feed::TheOddsApi(f) => Discovered::Full(f.fetch_all().await?.into_book_scrapes()),
+    })
+}
+
+async fn fetch(feed: &Feed, event: &EventRef) -> Result<EventOdds, FeedError> {
+    let id = &event.book_event_id;
+    match feed {
+        Feed::BetPawa(f) => f.fetch_event(id).await,
+        Feed::SportyBet(f) => f.fetch_event(id).await,
+        Feed::Bet9ja(f) => f.fetch_event(id).await,
+        Feed::TheOddsApi(_) => unreachable!("The Odds API answers everything at discovery"),
+    }
+}

@@ -1,0 +1,158 @@
+//! Starting and stopping the whole pipeline: simulator (when configured), feeds, stale-run
+//! recovery, dead-letter replay, warm-up, the writer, housekeeping and the schedule.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::cycle::{PipelineFeed, ScrapeCycle};
+use super::scheduler::run_schedule;
+use super::writer::{RetryPolicy, WriterTotals, dead_letter_dir, replay_dead_letters, spawn_writer};
+use crate::config::Config;
+use crate::health::{PipelineCommand, PipelineStatus};
+use crate::service::{AlertService, now_millis};
+use crate::sim::{SimHandle, SimOptions, TickMode};
+use crate::sources::{Feed, FeedKind};
+use crate::store::Store;
+
+/// Why the pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The simulator could not listen.
+    #[error("cannot start the simulated bookmakers: {0}")]
+    Simulator(std::io::Error),
+    /// A feed could not be built from its config.
+    #[error("book {book}: {message}")]
+    Feed {
+        /// Config slug.
+        book: String,
+        /// Why.
+        message: String,
+    },
+    /// No book is enabled.
+    #[error("no book is enabled: set books.<name>.enabled = true for at least the home book")]
+    NoBooks,
+    /// The database failed during start-up.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// A running pipeline.
+pub struct RunningPipeline {
+    /// Status snapshots for screens.
+    pub status: watch::Receiver<PipelineStatus>,
+    /// Pause / resume / run now.
+    pub commands: mpsc::Sender<PipelineCommand>,
+    /// The simulator, when the config asked for it.
+    pub sim: Option<SimHandle>,
+    stop: watch::Sender<bool>,
+    schedule: JoinHandle<u64>,
+    writer: JoinHandle<WriterTotals>,
+    housekeeping: JoinHandle<()>,
+}
+
+/// What stopping reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Cycles run.
+    pub cycles: u64,
+    /// The writer's totals.
+    pub writes: WriterTotals,
+}
+
+impl RunningPipeline {
+    /// Stops cleanly: the cycle in flight finishes its current batch, the queue is flushed,
+    /// the writer ends.
+    pub async fn stop(self) -> Stopped {
+        let _ = self.stop.send(true);
+        let cycles = self.schedule.await.unwrap_or(0);
+        self.housekeeping.abort();
+        let writes = self.writer.await.unwrap_or_default();
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+        Stopped { cycles, writes }
+    }
+}
+
+/// Builds the feeds of the enabled books, pointing them at `base_url_override` when given
+/// (the embedded simulator). Returns them with the home book's slug.
+pub fn build_feeds(config: &Config, base_url_override: Option<&str>) -> Result<(Vec<PipelineFeed>, String), StartError> {
+    let mut feeds = Vec::new();
+    let mut home = None;
+    for (slug, book) in config.books.iter().filter(|(_, b)| b.enabled) {
+        let kind = FeedKind::from_slug(slug)
+            .ok_or_else(|| StartError::Feed { book: slug.clone(), message: "no adapter for this book".into() })?;
+        let mut book = book.clone();
+        if let Some(url) = base_url_override {
+            book.base_url = url.to_string();
+        }
+        let feed = Feed::from_config(kind, &book).map_err(|e| StartError::Feed { book: slug.clone(), message: e.to_string() })?;
+        if book.home {
+            home = Some(slug.clone());
+        }
+        if kind == FeedKind::TheOddsApi && home.is_none() {
+            home = book.home_bookmaker.clone();
+        }
+        feeds.push(PipelineFeed { slug: slug.clone(), feed });
+    }
+    if feeds.is_empty() {
+        return Err(StartError::NoBooks);
+    }
+    Ok((feeds, home.unwrap_or_else(|| "betpawa".to_string())))
+}
+
+/// Starts the pipeline on `store`, writing dead letters under `data_dir`.
+pub async fn start(config: &Config, store: Store, data_dir: &Path) -> Result<RunningPipeline, StartError> {
+    let sim = if config.scrape.simulator {
+        let options = SimOptions {
+            port: 0,
+            seed: config.sim.seed,
+            events: config.sim.events,
+            fault_rate: config.sim.fault_rate,
+            tick: TickMode::OnHomeDiscovery,
+            ..SimOptions::default()
+        };
+        let (_, handle) = crate::sim::start(options).await.map_err(StartError::Simulator)?;
+        tracing::info!(url = %handle.base_url(), "simulated bookmakers started");
+        Some(handle)
+    } else {
+        None
+    };
+    let (feeds, home_book) = build_feeds(config, sim.as_ref().map(|s| s.base_url()).as_deref())?;
+
+    let recovered = store.recover_stale_runs(now_millis()).await?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "closed scrape runs left running by a previous process as failed");
+    }
+    let letters = dead_letter_dir(data_dir);
+    let replay = replay_dead_letters(&store, &letters).await;
+    if replay.replayed + replay.failed > 0 {
+        tracing::warn!(replayed = replay.replayed, failed = replay.failed, "dead letters replayed");
+    }
+    let (queue, writer) = spawn_writer(store.clone(), letters, RetryPolicy::default(), 8);
+    let mut cycle = ScrapeCycle::new(config.clone(), store.clone(), queue, feeds, home_book);
+    let warmed = cycle.warm().await?;
+    tracing::info!(markets = warmed, "last-seen state warmed from the database");
+
+    let service = AlertService::new(store.clone(), "system");
+    let housekeeping = super::jobs::spawn_housekeeping(
+        service,
+        Duration::from_secs(60),
+        config.retention.past_alert_days,
+        config.retention.history_days,
+    );
+    let (status_tx, status) = watch::channel(PipelineStatus::default());
+    let (commands, command_rx) = mpsc::channel(16);
+    let (stop, stop_rx) = watch::channel(false);
+    let interval = Duration::from_secs(config.scrape.interval_secs);
+    let schedule = tokio::spawn(async move {
+        let cycles = run_schedule(&mut cycle, interval, status_tx, command_rx, stop_rx).await;
+        // Dropping the cycle drops its queue sender: the writer drains and ends.
+        drop(cycle);
+        cycles
+    });
+    Ok(RunningPipeline { status, commands, sim, stop, schedule, writer, housekeeping })
+}
