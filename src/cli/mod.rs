@@ -261,5 +261,9 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         "stopped"
     );
     store.close().await;
-    Ok(if stopped.writes.lost > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if stopped.writes.lost > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

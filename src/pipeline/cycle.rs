@@ -19,7 +19,10 @@ use crate::domain::{EventOdds, Line, MarketOdds};
 use crate::health::{BookHealth, HealthLevel};
 use crate::service::now_millis;
 use crate::sources::{EventRef, Feed, FeedError, StatsSnapshot};
-use crate::store::{BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary, Store};
+use crate::store::{
+    BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary,
+    Store,
+};
 
 /// A configured feed and its config slug.
 pub struct PipelineFeed {
@@ -101,7 +104,13 @@ pub struct ScrapeCycle {
 
 impl ScrapeCycle {
     /// A cycle over `feeds`; `home_book` is the slug whose moves raise alerts.
-    pub fn new(config: Config, store: Store, queue: WriteQueue, feeds: Vec<PipelineFeed>, home_book: String) -> Self {
+    pub fn new(
+        config: Config,
+        store: Store,
+        queue: WriteQueue,
+        feeds: Vec<PipelineFeed>,
+        home_book: String,
+    ) -> Self {
         let stats_before = feeds.iter().map(|f| f.feed.stats().snapshot()).collect();
         ScrapeCycle {
             store,
@@ -129,10 +138,27 @@ impl ScrapeCycle {
         let rows = self.store.load_current_odds(now).await?;
         let count = rows.len();
         for row in rows {
-            let line = if row.line.is_empty() { None } else { row.line.parse::<Line>().ok() };
-            let name = crate::sources::mapping::by_betpawa_id(&row.market_id).map_or(row.market_id.as_str(), |m| m.name);
-            let market = MarketOdds { market_id: row.market_id.clone(), market_name: name.to_string(), line, outcomes: row.outcomes };
-            self.detector.warm(&row.event_key, &row.bookmaker, &market, now, row.available, row.unavailable_since);
+            let line = if row.line.is_empty() {
+                None
+            } else {
+                row.line.parse::<Line>().ok()
+            };
+            let name = crate::sources::mapping::by_betpawa_id(&row.market_id)
+                .map_or(row.market_id.as_str(), |m| m.name);
+            let market = MarketOdds {
+                market_id: row.market_id.clone(),
+                market_name: name.to_string(),
+                line,
+                outcomes: row.outcomes,
+            };
+            self.detector.warm(
+                &row.event_key,
+                &row.bookmaker,
+                &market,
+                now,
+                row.available,
+                row.unavailable_since,
+            );
             self.detector.warm_kickoff(&row.event_key, row.kickoff);
         }
         Ok(count)
@@ -159,7 +185,8 @@ impl ScrapeCycle {
 
         // 1. Discovery, every feed in parallel.
         let t = Instant::now();
-        let discovered: Vec<Result<Discovered, FeedError>> = join_all(self.feeds.iter().map(|f| discover(&f.feed))).await;
+        let discovered: Vec<Result<Discovered, FeedError>> =
+            join_all(self.feeds.iter().map(|f| discover(&f.feed))).await;
         totals.discovery_ms = t.elapsed().as_millis() as u64;
         let mut failed_books = BTreeSet::new();
         let mut discovery_errors: BTreeMap<String, String> = BTreeMap::new();
@@ -169,12 +196,15 @@ impl ScrapeCycle {
             match result {
                 Ok(Discovered::Refs(refs)) => {
                     for r in refs {
-                        let event = merged.entry(r.sportradar_id.clone()).or_insert_with(|| MergedEvent {
-                            key: r.sportradar_id.clone(),
-                            kickoff: None,
-                            refs: Vec::new(),
-                            full: Vec::new(),
-                        });
+                        let event =
+                            merged
+                                .entry(r.sportradar_id.clone())
+                                .or_insert_with(|| MergedEvent {
+                                    key: r.sportradar_id.clone(),
+                                    kickoff: None,
+                                    refs: Vec::new(),
+                                    full: Vec::new(),
+                                });
                         // The home book's kickoff wins; otherwise the first known.
                         if slug == self.home_book || event.kickoff.is_none() {
                             event.kickoff = r.kickoff.or(event.kickoff);
@@ -185,11 +215,13 @@ impl ScrapeCycle {
                 Ok(Discovered::Full(scrapes)) => {
                     for scrape in scrapes {
                         for odds in scrape.events {
-                            let event = merged.entry(odds.event_key.clone()).or_insert_with(|| MergedEvent {
-                                key: odds.event_key.clone(),
-                                kickoff: None,
-                                refs: Vec::new(),
-                                full: Vec::new(),
+                            let event = merged.entry(odds.event_key.clone()).or_insert_with(|| {
+                                MergedEvent {
+                                    key: odds.event_key.clone(),
+                                    kickoff: None,
+                                    refs: Vec::new(),
+                                    full: Vec::new(),
+                                }
                             });
                             if scrape.book == self.home_book || event.kickoff.is_none() {
                                 event.kickoff = odds.kickoff.or(event.kickoff);
@@ -207,8 +239,13 @@ impl ScrapeCycle {
         }
 
         // 2. Pre-match only, most urgent first.
-        let mut events: Vec<MergedEvent> = merged.into_values().filter(|e| e.kickoff.is_none_or(|k| k > now)).collect();
-        events.sort_by(|a, b| (a.kickoff.is_none(), a.kickoff, &a.key).cmp(&(b.kickoff.is_none(), b.kickoff, &b.key)));
+        let mut events: Vec<MergedEvent> = merged
+            .into_values()
+            .filter(|e| e.kickoff.is_none_or(|k| k > now))
+            .collect();
+        events.sort_by(|a, b| {
+            (a.kickoff.is_none(), a.kickoff, &a.key).cmp(&(b.kickoff.is_none(), b.kickoff, &b.key))
+        });
         totals.events = events.len() as u64;
 
         // 3. Fetch, detect and queue batch by batch.
@@ -218,7 +255,12 @@ impl ScrapeCycle {
         let width = self
             .feeds
             .iter()
-            .filter_map(|f| self.config.books.get(&f.slug).map(|b| b.concurrency as usize))
+            .filter_map(|f| {
+                self.config
+                    .books
+                    .get(&f.slug)
+                    .map(|b| b.concurrency as usize)
+            })
             .max()
             .unwrap_or(4)
             * 2;
@@ -228,34 +270,47 @@ impl ScrapeCycle {
                 tracing::info!("stopping: the rest of this cycle is skipped");
                 break;
             }
-            let chunk: Vec<MergedEvent> = remaining.by_ref().take(self.batch_events.max(1)).collect();
+            let chunk: Vec<MergedEvent> =
+                remaining.by_ref().take(self.batch_events.max(1)).collect();
             let t = Instant::now();
             let feeds = &self.feeds;
-            let fetched: Vec<(MergedEvent, Vec<(String, Result<EventOdds, FeedError>)>)> = futures::stream::iter(chunk)
-                .map(|event| async move {
-                    let results = join_all(event.refs.iter().map(|(book, index, r)| async move {
-                        (book.clone(), fetch(&feeds[*index].feed, r).await)
-                    }))
+            let fetched: Vec<(MergedEvent, Vec<(String, Result<EventOdds, FeedError>)>)> =
+                futures::stream::iter(chunk)
+                    .map(|event| async move {
+                        let results =
+                            join_all(event.refs.iter().map(|(book, index, r)| async move {
+                                (book.clone(), fetch(&feeds[*index].feed, r).await)
+                            }))
+                            .await;
+                        (event, results)
+                    })
+                    .buffered(width.max(1))
+                    .collect()
                     .await;
-                    (event, results)
-                })
-                .buffered(width.max(1))
-                .collect()
-                .await;
             totals.fetch_ms += t.elapsed().as_millis() as u64;
 
             let t = Instant::now();
-            let mut input = CycleInput { home_book: self.home_book.clone(), failed_books: failed_books.clone(), events: Vec::new() };
+            let mut input = CycleInput {
+                home_book: self.home_book.clone(),
+                failed_books: failed_books.clone(),
+                events: Vec::new(),
+            };
             let mut records = Vec::with_capacity(fetched.len());
             for (event, results) in fetched {
                 let mut books = Vec::new();
                 let mut names: Option<EventRecord> = None;
                 let mut links = Vec::new();
-                for (book, odds) in event.full.into_iter().map(|(b, o)| (b, Ok(o))).chain(results) {
+                for (book, odds) in event
+                    .full
+                    .into_iter()
+                    .map(|(b, o)| (b, Ok(o)))
+                    .chain(results)
+                {
                     match odds {
                         Ok(odds) => {
                             *fetched_ok.entry(book.clone()).or_default() += 1;
-                            *markets_seen.entry(book.clone()).or_default() += odds.markets.len() as u64;
+                            *markets_seen.entry(book.clone()).or_default() +=
+                                odds.markets.len() as u64;
                             totals.markets += odds.markets.len() as u64;
                             if names.is_none() || book == self.home_book {
                                 names = Some(EventRecord {
@@ -268,23 +323,41 @@ impl ScrapeCycle {
                                 });
                             }
                             links.push((book.clone(), odds.book_event_id.clone()));
-                            books.push(EventBook { book, scrape: detect::BookScrape::Fetched(odds) });
+                            books.push(EventBook {
+                                book,
+                                scrape: detect::BookScrape::Fetched(odds),
+                            });
                         }
                         Err(e) => {
                             let entry = fetch_failed.entry(book.clone()).or_default();
                             entry.0 += 1;
                             entry.1 = e.to_string();
-                            books.push(EventBook { book, scrape: detect::BookScrape::Failed });
+                            books.push(EventBook {
+                                book,
+                                scrape: detect::BookScrape::Failed,
+                            });
                         }
                     }
                 }
                 if let Some(record) = names {
-                    records.push(BatchEvent { record, books: links });
-                    input.events.push(CycleEvent { event_key: event.key, kickoff: event.kickoff, books });
+                    records.push(BatchEvent {
+                        record,
+                        books: links,
+                    });
+                    input.events.push(CycleEvent {
+                        event_key: event.key,
+                        kickoff: event.kickoff,
+                        books,
+                    });
                 }
             }
             let output = self.detector.detect_cycle(&input, &rules, now);
-            let mut batch = CycleBatch { at: now, events: records, odds: Vec::new(), alerts: Vec::new() };
+            let mut batch = CycleBatch {
+                at: now,
+                events: records,
+                odds: Vec::new(),
+                alerts: Vec::new(),
+            };
             for change in &output.market_changes {
                 if change.prices == PriceUpdate::Unchanged && change.availability.is_none() {
                     continue;
@@ -294,7 +367,11 @@ impl ScrapeCycle {
                     event_key: resolved.event_key.to_string(),
                     bookmaker: resolved.book.to_string(),
                     market_id: resolved.market.market_id.clone(),
-                    line: resolved.market.line.map(|l| l.to_string()).unwrap_or_default(),
+                    line: resolved
+                        .market
+                        .line
+                        .map(|l| l.to_string())
+                        .unwrap_or_default(),
                     outcomes: resolved.market.outcomes.clone(),
                     available: change.available,
                     unavailable_since: change.unavailable_since,
@@ -318,10 +395,19 @@ impl ScrapeCycle {
             totals.odds_rows += batch.odds.len() as u64;
             totals.history_rows += batch.odds.iter().filter(|o| o.record_history).count() as u64;
             for alert in output.alerts {
-                *totals.alerts_by_type.entry(alert.alert_type.as_str()).or_default() += 1;
-                *totals.alerts_by_severity.entry(alert.severity.as_str()).or_default() += 1;
+                *totals
+                    .alerts_by_type
+                    .entry(alert.alert_type.as_str())
+                    .or_default() += 1;
+                *totals
+                    .alerts_by_severity
+                    .entry(alert.severity.as_str())
+                    .or_default() += 1;
                 let event_key = alert.event_key.clone();
-                batch.alerts.push(KeyedAlert { event_key, alert: alert.into_new_alert(0) });
+                batch.alerts.push(KeyedAlert {
+                    event_key,
+                    alert: alert.into_new_alert(0),
+                });
             }
             totals.detect_ms += t.elapsed().as_millis() as u64;
             if self.queue.send(batch).await.is_err() {
@@ -342,7 +428,14 @@ impl ScrapeCycle {
         totals.total_ms = started.elapsed().as_millis() as u64;
 
         // 5. Health and the run record.
-        let books = self.update_health(now, &failed_books, &discovery_errors, &fetched_ok, &fetch_failed, &markets_seen);
+        let books = self.update_health(
+            now,
+            &failed_books,
+            &discovery_errors,
+            &fetched_ok,
+            &fetch_failed,
+            &markets_seen,
+        );
         if let Some(run_id) = run_id {
             let status = if failed_books.len() == self.feeds.len() && !self.feeds.is_empty() {
                 RunStatus::Failed
@@ -359,7 +452,11 @@ impl ScrapeCycle {
                 alerts_written: totals.alerts() as i64,
                 stats: serde_json::to_value(&totals).unwrap_or_default(),
                 error: (!discovery_errors.is_empty()).then(|| {
-                    discovery_errors.iter().map(|(b, e)| format!("{b}: {e}")).collect::<Vec<_>>().join("; ")
+                    discovery_errors
+                        .iter()
+                        .map(|(b, e)| format!("{b}: {e}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 }),
                 books,
             };
@@ -394,19 +491,35 @@ impl ScrapeCycle {
             let after = feed.feed.stats().snapshot();
             let before = std::mem::replace(&mut self.stats_before[index], after.clone());
             let requests = after.requests.saturating_sub(before.requests);
-            let failures = after.failures.values().sum::<u64>().saturating_sub(before.failures.values().sum::<u64>());
+            let failures = after
+                .failures
+                .values()
+                .sum::<u64>()
+                .saturating_sub(before.failures.values().sum::<u64>());
             // The Odds API reports several bookmakers; health is kept per book slug seen.
             let slugs: Vec<String> = if failed_books.contains(&feed.slug) {
                 vec![feed.slug.clone()]
             } else {
-                let mut s: Vec<String> = fetched_ok.keys().chain(fetch_failed.keys()).filter(|b| self.book_of_feed(b) == Some(index)).cloned().collect();
+                let mut s: Vec<String> = fetched_ok
+                    .keys()
+                    .chain(fetch_failed.keys())
+                    .filter(|b| self.book_of_feed(b) == Some(index))
+                    .cloned()
+                    .collect();
                 s.sort();
                 s.dedup();
-                if s.is_empty() { vec![feed.slug.clone()] } else { s }
+                if s.is_empty() {
+                    vec![feed.slug.clone()]
+                } else {
+                    s
+                }
             };
             for slug in slugs {
                 let ok = fetched_ok.get(&slug).copied().unwrap_or(0);
-                let (failed, last_error) = fetch_failed.get(&slug).cloned().unwrap_or((0, String::new()));
+                let (failed, last_error) = fetch_failed
+                    .get(&slug)
+                    .cloned()
+                    .unwrap_or((0, String::new()));
                 let discovery_error = discovery_errors.get(&slug);
                 let level = if discovery_error.is_some() || (ok == 0 && failed > 0) {
                     HealthLevel::Down
@@ -415,7 +528,13 @@ impl ScrapeCycle {
                 } else {
                     HealthLevel::Ok
                 };
-                let health = self.health.entry(slug.clone()).or_insert_with(|| BookHealth { book: slug.clone(), ..BookHealth::default() });
+                let health = self
+                    .health
+                    .entry(slug.clone())
+                    .or_insert_with(|| BookHealth {
+                        book: slug.clone(),
+                        ..BookHealth::default()
+                    });
                 health.level = level;
                 if level == HealthLevel::Ok {
                     health.consecutive_failures = 0;
@@ -425,7 +544,9 @@ impl ScrapeCycle {
                 if level != HealthLevel::Down {
                     health.last_success = Some(now);
                 }
-                let error = discovery_error.cloned().or_else(|| (!last_error.is_empty()).then_some(last_error));
+                let error = discovery_error
+                    .cloned()
+                    .or_else(|| (!last_error.is_empty()).then_some(last_error));
                 if error.is_some() {
                     health.last_error = error.clone();
                 }
@@ -433,9 +554,15 @@ impl ScrapeCycle {
                 health.markets_seen = markets_seen.get(&slug).copied().unwrap_or(0) as u32;
                 health.requests = requests as u32;
                 health.failures = failures as u32;
-                health.latency_p50_ms = (after.latency.samples > 0).then_some(after.latency.p50_ms as u32);
-                health.latency_p95_ms = (after.latency.samples > 0).then_some(after.latency.p95_ms as u32);
-                health.quota_remaining = after.quota.as_ref().and_then(|q| q.remaining).map(|r| r as u32);
+                health.latency_p50_ms =
+                    (after.latency.samples > 0).then_some(after.latency.p50_ms as u32);
+                health.latency_p95_ms =
+                    (after.latency.samples > 0).then_some(after.latency.p95_ms as u32);
+                health.quota_remaining = after
+                    .quota
+                    .as_ref()
+                    .and_then(|q| q.remaining)
+                    .map(|r| r as u32);
                 runs.push(BookRun {
                     bookmaker: slug.clone(),
                     status: match level {
@@ -460,10 +587,11 @@ impl ScrapeCycle {
 
     /// Which feed a book slug came from (the Odds API names its bookmakers itself).
     fn book_of_feed(&self, book: &str) -> Option<usize> {
-        self.feeds
-            .iter()
-            .position(|f| f.slug == book)
-            .or_else(|| self.feeds.iter().position(|f| matches!(f.feed, Feed::TheOddsApi(_))))
+        self.feeds.iter().position(|f| f.slug == book).or_else(|| {
+            self.feeds
+                .iter()
+                .position(|f| matches!(f.feed, Feed::TheOddsApi(_)))
+        })
     }
 
     /// Per-book health, home book first.
@@ -477,7 +605,10 @@ impl ScrapeCycle {
 impl CycleRunner for ScrapeCycle {
     async fn run(&mut self, _cycle: u64, stop: watch::Receiver<bool>) -> CycleReport {
         let totals = self.run_cycle(&stop).await;
-        CycleReport { alerts: totals.alerts(), books: self.health() }
+        CycleReport {
+            alerts: totals.alerts(),
+            books: self.health(),
+        }
     }
 }
 

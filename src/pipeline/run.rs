@@ -9,7 +9,9 @@ use tokio::task::JoinHandle;
 
 use super::cycle::{PipelineFeed, ScrapeCycle};
 use super::scheduler::run_schedule;
-use super::writer::{RetryPolicy, WriterTotals, dead_letter_dir, replay_dead_letters, spawn_writer};
+use super::writer::{
+    RetryPolicy, WriterTotals, dead_letter_dir, replay_dead_letters, spawn_writer,
+};
 use crate::config::Config;
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::service::{AlertService, now_millis};
@@ -79,24 +81,35 @@ impl RunningPipeline {
 
 /// Builds the feeds of the enabled books, pointing them at `base_url_override` when given
 /// (the embedded simulator). Returns them with the home book's slug.
-pub fn build_feeds(config: &Config, base_url_override: Option<&str>) -> Result<(Vec<PipelineFeed>, String), StartError> {
+pub fn build_feeds(
+    config: &Config,
+    base_url_override: Option<&str>,
+) -> Result<(Vec<PipelineFeed>, String), StartError> {
     let mut feeds = Vec::new();
     let mut home = None;
     for (slug, book) in config.books.iter().filter(|(_, b)| b.enabled) {
-        let kind = FeedKind::from_slug(slug)
-            .ok_or_else(|| StartError::Feed { book: slug.clone(), message: "no adapter for this book".into() })?;
+        let kind = FeedKind::from_slug(slug).ok_or_else(|| StartError::Feed {
+            book: slug.clone(),
+            message: "no adapter for this book".into(),
+        })?;
         let mut book = book.clone();
         if let Some(url) = base_url_override {
             book.base_url = url.to_string();
         }
-        let feed = Feed::from_config(kind, &book).map_err(|e| StartError::Feed { book: slug.clone(), message: e.to_string() })?;
+        let feed = Feed::from_config(kind, &book).map_err(|e| StartError::Feed {
+            book: slug.clone(),
+            message: e.to_string(),
+        })?;
         if book.home {
             home = Some(slug.clone());
         }
         if kind == FeedKind::TheOddsApi && home.is_none() {
             home = book.home_bookmaker.clone();
         }
-        feeds.push(PipelineFeed { slug: slug.clone(), feed });
+        feeds.push(PipelineFeed {
+            slug: slug.clone(),
+            feed,
+        });
     }
     if feeds.is_empty() {
         return Err(StartError::NoBooks);
@@ -105,7 +118,11 @@ pub fn build_feeds(config: &Config, base_url_override: Option<&str>) -> Result<(
 }
 
 /// Starts the pipeline on `store`, writing dead letters under `data_dir`.
-pub async fn start(config: &Config, store: Store, data_dir: &Path) -> Result<RunningPipeline, StartError> {
+pub async fn start(
+    config: &Config,
+    store: Store,
+    data_dir: &Path,
+) -> Result<RunningPipeline, StartError> {
     let sim = if config.scrape.simulator {
         let options = SimOptions {
             port: 0,
@@ -115,7 +132,9 @@ pub async fn start(config: &Config, store: Store, data_dir: &Path) -> Result<Run
             tick: TickMode::OnHomeDiscovery,
             ..SimOptions::default()
         };
-        let (_, handle) = crate::sim::start(options).await.map_err(StartError::Simulator)?;
+        let (_, handle) = crate::sim::start(options)
+            .await
+            .map_err(StartError::Simulator)?;
         tracing::info!(url = %handle.base_url(), "simulated bookmakers started");
         Some(handle)
     } else {
@@ -125,12 +144,19 @@ pub async fn start(config: &Config, store: Store, data_dir: &Path) -> Result<Run
 
     let recovered = store.recover_stale_runs(now_millis()).await?;
     if recovered > 0 {
-        tracing::warn!(recovered, "closed scrape runs left running by a previous process as failed");
+        tracing::warn!(
+            recovered,
+            "closed scrape runs left running by a previous process as failed"
+        );
     }
     let letters = dead_letter_dir(data_dir);
     let replay = replay_dead_letters(&store, &letters).await;
     if replay.replayed + replay.failed > 0 {
-        tracing::warn!(replayed = replay.replayed, failed = replay.failed, "dead letters replayed");
+        tracing::warn!(
+            replayed = replay.replayed,
+            failed = replay.failed,
+            "dead letters replayed"
+        );
     }
     let (queue, writer) = spawn_writer(store.clone(), letters, RetryPolicy::default(), 8);
     let mut cycle = ScrapeCycle::new(config.clone(), store.clone(), queue, feeds, home_book);
@@ -154,5 +180,13 @@ pub async fn start(config: &Config, store: Store, data_dir: &Path) -> Result<Run
         drop(cycle);
         cycles
     });
-    Ok(RunningPipeline { status, commands, sim, stop, schedule, writer, housekeeping })
+    Ok(RunningPipeline {
+        status,
+        commands,
+        sim,
+        stop,
+        schedule,
+        writer,
+        housekeeping,
+    })
 }
