@@ -40,6 +40,9 @@ enum Discovered {
     Full(Vec<crate::sources::BookScrape>),
 }
 
+/// One book's answer for one event: its slug and the odds or the failure.
+type BookFetch = (String, Result<EventOdds, FeedError>);
+
 /// One event of the cycle, merged across books.
 struct MergedEvent {
     key: String,
@@ -274,7 +277,7 @@ impl ScrapeCycle {
                 remaining.by_ref().take(self.batch_events.max(1)).collect();
             let t = Instant::now();
             let feeds = &self.feeds;
-            let fetched: Vec<(MergedEvent, Vec<(String, Result<EventOdds, FeedError>)>)> =
+            let fetched: Vec<(MergedEvent, Vec<BookFetch>)> =
                 futures::stream::iter(chunk)
                     .map(|event| async move {
                         let results =
