@@ -20,7 +20,7 @@ use oddswatch::store::Store;
 async fn scrape_stores_cycles_and_sigterm_flushes_and_exits_0() {
     let home = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", home.path().join("fresh.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oddswatch"))
+    let child = Command::new(env!("CARGO_BIN_EXE_oddswatch"))
         .args(["--database-url", &url, "scrape"])
         .env("HOME", home.path())
         .env("XDG_DATA_HOME", home.path().join("data"))

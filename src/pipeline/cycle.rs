@@ -277,19 +277,17 @@ impl ScrapeCycle {
                 remaining.by_ref().take(self.batch_events.max(1)).collect();
             let t = Instant::now();
             let feeds = &self.feeds;
-            let fetched: Vec<(MergedEvent, Vec<BookFetch>)> =
-                futures::stream::iter(chunk)
-                    .map(|event| async move {
-                        let results =
-                            join_all(event.refs.iter().map(|(book, index, r)| async move {
-                                (book.clone(), fetch(&feeds[*index].feed, r).await)
-                            }))
-                            .await;
-                        (event, results)
-                    })
-                    .buffered(width.max(1))
-                    .collect()
+            let fetched: Vec<(MergedEvent, Vec<BookFetch>)> = futures::stream::iter(chunk)
+                .map(|event| async move {
+                    let results = join_all(event.refs.iter().map(|(book, index, r)| async move {
+                        (book.clone(), fetch(&feeds[*index].feed, r).await)
+                    }))
                     .await;
+                    (event, results)
+                })
+                .buffered(width.max(1))
+                .collect()
+                .await;
             totals.fetch_ms += t.elapsed().as_millis() as u64;
 
             let t = Instant::now();
