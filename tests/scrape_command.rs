@@ -84,3 +84,81 @@ async fn scrape_stores_cycles_and_sigterm_flushes_and_exits_0() {
         "every stored event has its odds: nothing was left in the queue"
     );
 }
+
+#[tokio::test]
+async fn a_kill_during_a_run_leaves_the_database_consistent_and_the_next_start_closes_the_run() {
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", home.path().join("killed.db").display());
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_oddswatch"))
+            .args(["--database-url", &url, "scrape"])
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("ODDSWATCH_SIM_EVENTS", "120")
+            .env("ODDSWATCH_SCRAPE_INTERVAL_SECS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = spawn();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    // Kill it while a later cycle is running (a run is recorded as `running` while it writes).
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "no cycle in progress within 90 s"
+        );
+        if home.path().join("killed.db").exists()
+            && scalar(&url, "SELECT COUNT(*) FROM scrape_runs WHERE status = 'ok'").await >= 1
+            && scalar(
+                &url,
+                "SELECT COUNT(*) FROM scrape_runs WHERE status = 'running'",
+            )
+            .await
+                == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let store = Store::connect(&url, 1).await.unwrap();
+    let Store::Sqlite(pool) = &store else {
+        unreachable!()
+    };
+    let (check,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (orphans,): (i64,) = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+        .map_or((0,), |_: (String,)| (1,));
+    assert_eq!(orphans, 0, "no dangling rows");
+    store.close().await;
+
+    // The next start closes the interrupted run as failed.
+    let mut again = spawn();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while scalar(
+        &url,
+        "SELECT COUNT(*) FROM scrape_runs WHERE status = 'failed' AND error LIKE 'interrupted%'",
+    )
+    .await
+        != 1
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the interrupted run was not closed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
