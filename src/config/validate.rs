@@ -95,6 +95,23 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         ));
     }
 
+    match c.api.bind.parse::<std::net::SocketAddr>() {
+        Err(_) => {
+            return Err(invalid(
+                "api.bind",
+                &c.api.bind,
+                "must be an address with a port, e.g. 127.0.0.1:8080",
+            ));
+        }
+        Ok(addr) if !addr.ip().is_loopback() && c.api.token.expose().trim().is_empty() => {
+            return Err(invalid(
+                "api.bind",
+                &c.api.bind,
+                "binding a non-loopback address requires api.token (clients then send Authorization: Bearer TOKEN)",
+            ));
+        }
+        Ok(_) => {}
+    }
     in_range(
         "retention.past_alert_days",
         c.retention.past_alert_days,
