@@ -5,9 +5,9 @@
 //! fetch), rebuilds [`Rules`] from the config and the settings overrides, and calls
 //! [`Detector::detect_cycle`]. It gets back a [`CycleOutput`]: the alerts
 //! ([`DetectedAlert::into_new_alert`] once the event's database id is known), one
-//! [`MarketChange`] per fetched market (write history only where
-//! [`MarketChange::needs_history`]), the [`VanishedMarket`]s to mark unavailable, and
-//! [`CycleCounters`]. At start the pipeline warms the state from the stored current odds with
+//! [`MarketChange`] per fetched market ([`CycleInput::resolve`] gives its event, book and
+//! outcomes; write history only where [`MarketChange::needs_history`]), the
+//! [`VanishedMarket`]s to mark unavailable (with their last outcomes), and [`CycleCounters`]. At start the pipeline warms the state from the stored current odds with
 //! [`Detector::warm`] (one call per stored row) and [`Detector::warm_kickoff`], and drops events
 //! that kicked off with [`Detector::prune_started`] (or [`Detector::forget_event`]).
 //!
@@ -74,6 +74,8 @@
 //! fetched book's new state sorted by (market, line), in buffers recycled from the state it
 //! replaces, and merges it with the old one: no per-outcome allocation, and names are matched
 //! by comparing with the name last seen at the same place rather than by hashing.
+//! `examples/refcycle_detect.rs` replays the reference cycle pair ([`refcycle`]) and reports
+//! time and memory.
 
 mod alert;
 mod cycle;

@@ -237,6 +237,41 @@ mod tests {
         assert!(sporty.markets.is_empty());
     }
 
+    /// The reference pair through detection, against counts computed independently (a Python
+    /// re-implementation of the same rules over the same files): 251 price changes, 482 direction
+    /// disagreements, 44 availability alerts. Ignored by default: it reads 12 MB of data outside
+    /// the crate (`../shared/data/refcycle`, or `ODDSWATCH_REFCYCLE_DIR`).
+    #[test]
+    #[ignore = "needs the refcycle data next to the repository"]
+    fn the_reference_pair_raises_the_independently_computed_alert_counts() {
+        let dir = std::env::var_os("ODDSWATCH_REFCYCLE_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/refcycle")
+            });
+        let prev = load_cycle(&dir.join("cycle_prev.jsonl.gz")).unwrap();
+        let next = load_cycle(&dir.join("cycle_next.jsonl.gz")).unwrap();
+        let t0: chrono::DateTime<chrono::Utc> = "2029-12-31T00:00:00Z".parse().unwrap();
+        let rules = crate::detect::Rules::default();
+        let mut detector = crate::detect::Detector::new();
+        let cold = detector.detect_cycle(&prev, &rules, t0);
+        assert_eq!(cold.alerts.len(), 0);
+        assert_eq!(cold.counters.markets_first_seen, 405_521);
+        let steady = detector.detect_cycle(&next, &rules, t0 + chrono::Duration::minutes(5));
+        let c = steady.counters;
+        assert_eq!(
+            (
+                c.price_change_alerts,
+                c.direction_alerts,
+                c.availability_alerts
+            ),
+            (251, 482, 44)
+        );
+        assert_eq!(c.markets_compared, 404_729);
+        assert_eq!(steady.market_changes.len(), 404_729);
+        assert_eq!(detector.outcome_count(), 959_091);
+    }
+
     #[test]
     fn a_malformed_line_is_reported_with_its_line_number() {
         let file = gz_file("{\"sr_id\": \"1\"}\n");
