@@ -2,7 +2,8 @@
 //!
 //! The backend is chosen from the URL scheme at run time; both are always compiled in. Queries
 //! whose text is the same apart from placeholders are written once with [`sql::SqlQuery`];
-//! dialect-specific work (connection set-up, bulk loading) lives in [`sqlite`] and [`postgres`].
+//! dialect-specific work (connection set-up, bulk loading with COPY on PostgreSQL, database
+//! size) is matched on the backend where it happens.
 
 mod alerts;
 mod bulk;
