@@ -13,3 +13,4 @@ pub mod live;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod tui;

@@ -4,10 +4,13 @@
 //! whose text is the same apart from placeholders are written once with [`sql::SqlQuery`];
 //! dialect-specific work (connection set-up, bulk loading) lives in [`sqlite`] and [`postgres`].
 
+mod activity;
 mod alerts;
 mod bulk;
 mod events;
+mod history;
 mod rows;
+mod settings;
 pub mod sql;
 
 use std::path::PathBuf;
@@ -18,9 +21,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use activity::EventGroup;
 pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts};
 pub use bulk::{BulkAlert, BulkEvent};
 pub use events::EventRecord;
+pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
+pub use settings::SettingRow;
 
 use crate::config::redact_url;
 use sql::Dialect;
