@@ -67,11 +67,7 @@ async fn event_loop(
     keymap: Arc<Keymap>,
     theme: &Theme,
 ) -> Result<()> {
-    let source = format!(
-        "{} {}",
-        opts.service.store().backend().as_str(),
-        redact_url(&opts.config.database_url())
-    );
+    let source = redact_url(&opts.config.database_url());
     let mut state = State::new(Utc::now(), source, Arc::new(opts.config.clone()), keymap);
     state.can_pause = opts.pipeline_commands.is_some();
     let mut status_rx = opts.pipeline_status;

@@ -405,6 +405,14 @@ impl Keymap {
             .join("/")
     }
 
+    /// The first key bound to a command, for short hints.
+    pub fn first_key(&self, command: Command) -> String {
+        self.bindings
+            .iter()
+            .find(|(_, c)| *c == command)
+            .map_or_else(String::new, |(k, _)| k.to_string())
+    }
+
     /// Every binding, by command in help order.
     pub fn commands(&self) -> impl Iterator<Item = (Command, String)> + '_ {
         Command::ALL.iter().map(|c| (*c, self.keys_for(*c)))

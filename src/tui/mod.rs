@@ -19,4 +19,7 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 pub use app::{TuiOptions, run, run_headless};

@@ -14,16 +14,13 @@ use crate::tui::theme::{Theme, severity_label};
 
 /// Two lines: where the data comes from and what the pipeline does; per-book health.
 pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut first = vec![
-        Span::styled(" oddswatch ", theme.title),
-        Span::styled(state.source.clone(), theme.muted),
-        Span::raw("  "),
-    ];
+    // The pipeline's state comes before the database URL, which is the first thing to be cut
+    // on a narrow screen.
+    let mut first = vec![Span::styled(" oddswatch ", theme.title)];
     let mut books = vec![Span::styled(" books: ", theme.muted)];
     match &state.pipeline {
         None => {
             first.push(Span::styled("attached", theme.accent));
-            first.push(Span::styled(" (no scraping in this process)", theme.muted));
             books.push(Span::styled(
                 "health is shown where the pipeline runs",
                 theme.muted,
@@ -72,6 +69,20 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
         }
     }
+    let used: usize = first.iter().map(Span::width).sum();
+    let room = usize::from(area.width).saturating_sub(used + 2);
+    let source = if state.source.chars().count() > room {
+        // Keep the backend and the file name; the folder is the first thing to go.
+        match state.source.rsplit_once('/') {
+            Some((scheme_and_dir, file)) if scheme_and_dir.starts_with("sqlite:") => {
+                format!("sqlite:…/{file}")
+            }
+            _ => state.source.clone(),
+        }
+    } else {
+        state.source.clone()
+    };
+    first.push(Span::styled(format!("  {source}"), theme.muted));
     frame.render_widget(
         Paragraph::new(vec![Line::from(first), Line::from(books)]),
         area,
@@ -128,9 +139,8 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn hint(spans: &mut Vec<Span<'static>>, theme: &Theme, keys: String, what: &str) {
-    spans.push(Span::styled(keys, theme.accent));
-    spans.push(Span::styled(format!(" {what}  "), theme.muted));
+fn hint(hints: &mut Vec<(String, &'static str)>, keys: String, what: &'static str) {
+    hints.push((keys, what));
 }
 
 /// The message of the moment, or the keys that matter in the current mode.
@@ -158,34 +168,51 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     }
     let keys = |c| state.keymap.keys_for(c);
-    let mut spans: Vec<Span<'static>> = vec![Span::raw(" ")];
-    let move_keys = format!("{}/{}", keys(Command::Down), keys(Command::Up));
+    let mut spans: Vec<(String, &'static str)> = Vec::new();
+    // One key per command keeps the footer short; help lists them all.
+    let first = |c| state.keymap.first_key(c);
+    let move_keys = format!("{}/{}", first(Command::Down), first(Command::Up));
     if state.detail.is_some() {
-        hint(&mut spans, theme, move_keys, "next/prev");
-        hint(&mut spans, theme, keys(Command::Back), "close");
-        hint(&mut spans, theme, keys(Command::Acknowledge), "ack");
-        hint(&mut spans, theme, keys(Command::Unacknowledge), "unack");
+        hint(&mut spans, move_keys, "next/prev");
+        hint(&mut spans, keys(Command::Back), "close");
+        hint(&mut spans, keys(Command::Acknowledge), "ack");
+        hint(&mut spans, keys(Command::Unacknowledge), "unack");
     } else if state.grouped {
-        hint(&mut spans, theme, move_keys, "move");
-        hint(&mut spans, theme, keys(Command::Detail), "expand/detail");
-        hint(&mut spans, theme, keys(Command::Group), "flat");
-        hint(&mut spans, theme, keys(Command::Acknowledge), "ack");
+        hint(&mut spans, move_keys, "move");
+        hint(&mut spans, keys(Command::Detail), "expand/detail");
+        hint(&mut spans, keys(Command::Group), "flat");
+        hint(&mut spans, keys(Command::Acknowledge), "ack");
     } else {
-        hint(&mut spans, theme, move_keys, "move");
-        hint(&mut spans, theme, keys(Command::Detail), "detail");
-        hint(&mut spans, theme, keys(Command::Acknowledge), "ack");
-        hint(&mut spans, theme, keys(Command::Mark), "mark");
+        hint(&mut spans, move_keys, "move");
+        hint(&mut spans, keys(Command::Detail), "detail");
+        hint(&mut spans, keys(Command::Acknowledge), "ack");
+        hint(&mut spans, keys(Command::Mark), "mark");
         if !state.marks.is_empty() {
-            hint(
-                &mut spans,
-                theme,
-                keys(Command::AcknowledgeMarked),
-                "ack marked",
-            );
+            hint(&mut spans, keys(Command::AcknowledgeMarked), "ack marked");
         }
-        hint(&mut spans, theme, keys(Command::TextFilter), "filter");
+        hint(&mut spans, keys(Command::TextFilter), "filter");
     }
-    hint(&mut spans, theme, keys(Command::Help), "help");
-    hint(&mut spans, theme, keys(Command::Quit), "quit");
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(Style::new()), area);
+    // Help and quit always show; the mode's hints fill what room is left, in order.
+    let last = [
+        (first(Command::Help), "help"),
+        (first(Command::Quit), "quit"),
+    ];
+    let width = |(k, w): &(String, &str)| k.chars().count() + w.chars().count() + 3;
+    let mut room =
+        usize::from(area.width).saturating_sub(1 + last.iter().map(width).sum::<usize>());
+    let mut shown = Vec::new();
+    for h in spans {
+        if width(&h) > room {
+            break;
+        }
+        room -= width(&h);
+        shown.push(h);
+    }
+    shown.extend(last);
+    let mut line = vec![Span::raw(" ")];
+    for (keys, what) in shown {
+        line.push(Span::styled(keys, theme.accent));
+        line.push(Span::styled(format!(" {what}  "), theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(line)).style(Style::new()), area);
 }

@@ -118,7 +118,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
     let field_height = field_lines.len() as u16;
     let [info, audit_area] =
         Layout::vertical([Constraint::Length(field_height), Constraint::Fill(1)]).areas(left);
-    frame.render_widget(Paragraph::new(field_lines).wrap(Wrap { trim: true }), info);
+    frame.render_widget(Paragraph::new(field_lines), info);
 
     let Some(data) = &detail.data else {
         let text = detail
@@ -280,6 +280,8 @@ fn chart(
         t.map_or_else(String::new, |t| t.format("%H:%M").to_string())
     };
     let chart = Chart::new(datasets)
+        // Always show which line is which book.
+        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
         .block(block(title, theme))
         .x_axis(
             Axis::default()

@@ -44,6 +44,20 @@ pub fn market(alert: &Alert) -> &str {
     alert.market_name.split('|').next().unwrap_or("").trim()
 }
 
+/// The market's abbreviated name for narrow tables: `"Over/Under"` → `"O/U"`.
+pub fn market_short(alert: &Alert) -> &str {
+    match market(alert) {
+        "Over/Under" => "O/U",
+        "Asian Handicap" => "AH",
+        "Double Chance" => "DC",
+        "Both Teams To Score" => "BTTS",
+        "3-Way Handicap" => "3W HC",
+        "Draw No Bet" => "DNB",
+        "Odd/Even" => "O/E",
+        other => other,
+    }
+}
+
 /// A line as text, or empty.
 pub fn line(line: Option<f64>) -> String {
     line.and_then(Line::from_f64)

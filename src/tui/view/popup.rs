@@ -96,19 +96,20 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .commands()
         .map(|(c, keys)| (keys, c.description()))
         .collect();
-    let two_columns = area.width >= 100;
+    let two_columns = area.width >= 70;
     let rows_needed = if two_columns {
         entries.len().div_ceil(2)
     } else {
         entries.len()
     };
-    let width = if two_columns { 96 } else { 50 };
-    let rect = centred(area, width, rows_needed as u16 + 3);
+    let width = if two_columns { 78 } else { 50 };
+    let note_rows = u16::from(!state.can_pause);
+    let rect = centred(area, width, rows_needed as u16 + 2 + note_rows);
     frame.render_widget(Clear, rect);
     let line = |(keys, what): &(String, &str)| {
         Line::from(vec![
-            Span::styled(format!("{:>10} ", format::fit(keys, 10)), theme.accent),
-            Span::raw(format::fit(what, 32)),
+            Span::styled(format!("{:>9} ", format::fit(keys, 9)), theme.accent),
+            Span::raw(format::fit(what, 27)),
         ])
     };
     let block = frame_block(" Keys — from your keymap; any key closes ".into(), theme);
@@ -192,7 +193,7 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &Theme) {
-    let rect = centred(area, 76, form.fields.len() as u16 + 8);
+    let rect = centred(area, 76, form.fields.len() as u16 + 5);
     frame.render_widget(Clear, rect);
     let mut lines: Vec<Line> = Vec::new();
     for (i, field) in form.fields.iter().enumerate() {

@@ -66,7 +66,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let [left, middle, spark, right] = Layout::horizontal([
         Constraint::Length(18),
-        Constraint::Length(30),
+        Constraint::Length(33),
         Constraint::Fill(1),
         Constraint::Length(40),
     ])
@@ -98,13 +98,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .iter()
         .map(|t| {
             let n = stats.totals.by_type.get(t.as_str()).copied().unwrap_or(0);
-            Line::from(format!("{:<22} {:>7}", t.as_str(), format::count(n)))
+            Line::from(format!("{:<22} {:>9}", t.as_str(), format::count(n)))
         })
         .collect();
     frame.render_widget(Paragraph::new(type_lines).block(block(" Type ")), middle);
     let peak = stats.per_minute.iter().copied().max().unwrap_or(0);
     let title = format!(
-        " Alerts/min, last hour: {} (peak {peak}) ",
+        " Alerts/min · 1h: {} · peak {peak} ",
         format::count(last_hour)
     );
     let spark_block = Block::default()

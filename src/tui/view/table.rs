@@ -11,9 +11,14 @@ use crate::tui::keymap::Command;
 use crate::tui::state::{GroupRow, State, Tab};
 use crate::tui::theme::{Theme, severity_label};
 
-/// Whether the table has room for every column.
+/// Whether the table has room for the competitor and status columns.
 fn wide(area: Rect) -> bool {
     area.width >= 110
+}
+
+/// Whether the line also gets its own column and the market its full name.
+fn very_wide(area: Rect) -> bool {
+    area.width >= 150
 }
 
 fn status_text(status: Status, wide: bool) -> &'static str {
@@ -49,7 +54,13 @@ fn empty_text(state: &State) -> String {
     }
 }
 
-fn cells(alert: &Alert, state: &State, theme: &Theme, wide: bool) -> Vec<Cell<'static>> {
+fn cells(
+    alert: &Alert,
+    state: &State,
+    theme: &Theme,
+    wide: bool,
+    full: bool,
+) -> Vec<Cell<'static>> {
     let marker = if state.marks.contains(&alert.id) {
         "●"
     } else {
@@ -62,12 +73,16 @@ fn cells(alert: &Alert, state: &State, theme: &Theme, wide: bool) -> Vec<Cell<'s
             theme.severity(alert.severity),
         ),
     ]);
-    let market = if wide {
+    let market = if full {
         format::market(alert).to_string()
     } else {
-        format!("{} {}", format::market(alert), format::line(alert.line))
-            .trim()
-            .to_string()
+        format!(
+            "{} {}",
+            format::market_short(alert),
+            format::line(alert.line)
+        )
+        .trim()
+        .to_string()
     };
     let change = Span::styled(
         format::change(alert.change_percent),
@@ -82,7 +97,7 @@ fn cells(alert: &Alert, state: &State, theme: &Theme, wide: bool) -> Vec<Cell<'s
         Cell::from(format::countdown(state.now, alert.event_kickoff)),
         Cell::from(market),
     ];
-    if wide {
+    if full {
         out.push(Cell::from(format::line(alert.line)));
     }
     out.push(Cell::from(alert.outcome_name.clone().unwrap_or_default()));
@@ -96,8 +111,23 @@ fn cells(alert: &Alert, state: &State, theme: &Theme, wide: bool) -> Vec<Cell<'s
     out
 }
 
-fn widths(wide: bool) -> Vec<Constraint> {
+fn widths(wide: bool, full: bool) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
+    if wide && !full {
+        return vec![
+            Length(5),
+            Length(4),
+            Fill(1),
+            Length(5),
+            Length(12),
+            Length(8),
+            Length(9),
+            Length(11),
+            Length(8),
+            Length(22),
+            Length(4),
+        ];
+    }
     if wide {
         vec![
             Length(5),
@@ -119,19 +149,19 @@ fn widths(wide: bool) -> Vec<Constraint> {
             Length(4),
             Fill(1),
             Length(5),
-            Length(10),
+            Length(9),
             Length(5),
             Length(9),
-            Length(10),
-            Length(8),
+            Length(11),
+            Length(7),
             Length(1),
         ]
     }
 }
 
-fn headers(wide: bool) -> Row<'static> {
+fn headers(wide: bool, full: bool) -> Row<'static> {
     let mut names = vec!["Sev", "Age", "Event", "KO", "Market"];
-    if wide {
+    if full {
         names.push("Line");
     }
     names.extend(["Outcome", "Book", "Old→New", "Δ%"]);
@@ -145,6 +175,7 @@ fn headers(wide: bool) -> Row<'static> {
 /// The flat alerts table.
 pub fn flat(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let wide = wide(area);
+    let full = very_wide(area);
     let rows = &state.list.rows;
     if rows.is_empty() {
         frame.render_widget(
@@ -168,15 +199,15 @@ pub fn flat(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .min(selected)
         .max((selected + 1).saturating_sub(height));
     let visible = rows.iter().skip(offset).take(height).map(|alert| {
-        let row = Row::new(cells(alert, state, theme, wide));
+        let row = Row::new(cells(alert, state, theme, wide, full));
         if state.fresh.contains_key(&alert.id) {
             row.style(theme.fresh)
         } else {
             row
         }
     });
-    let table = Table::new(visible, widths(wide))
-        .header(headers(wide).style(theme.muted))
+    let table = Table::new(visible, widths(wide, full))
+        .header(headers(wide, full).style(theme.muted))
         .column_spacing(1)
         .row_highlight_style(theme.selected);
     let mut table_state = TableState::default().with_selected(Some(selected - offset));
@@ -234,16 +265,22 @@ pub fn grouped(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             } else {
                 " "
             };
-            let what = format!(
-                "  └ {} {} {} {} {} {} {}",
+            let parts = [
                 format::age(state.now, a.detected_at),
-                format::market(a),
+                format::market_short(a).to_string(),
                 format::line(a.line),
-                a.outcome_name.as_deref().unwrap_or(""),
-                a.bookmaker_slug,
+                a.outcome_name.clone().unwrap_or_default(),
+                a.bookmaker_slug.clone(),
                 format::old_new(a),
                 format::change(a.change_percent),
-            );
+            ];
+            let what = parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let what = format!("  └ {what}");
             let row = Row::new(vec![
                 Cell::from(Line::from(vec![
                     Span::styled(marker, theme.marked),
