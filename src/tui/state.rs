@@ -251,6 +251,8 @@ pub struct State {
     pub frozen: bool,
     /// Alerts that arrived while frozen.
     pub frozen_arrivals: u64,
+    /// Other changes (status changes, bulk loads) arrived while frozen.
+    pub frozen_reload: bool,
     /// Newly arrived alerts and when their highlight ends.
     pub fresh: HashMap<i64, DateTime<Utc>>,
     /// Popup.
@@ -320,6 +322,7 @@ impl State {
             marks: BTreeSet::new(),
             frozen: false,
             frozen_arrivals: 0,
+            frozen_reload: false,
             fresh: HashMap::new(),
             overlay: None,
             message: None,
@@ -423,7 +426,7 @@ pub fn refusal_text(id: i64, outcome: &AckOutcome, acknowledge: bool) -> Option<
     match outcome {
         AckOutcome::Changed => None,
         AckOutcome::EventStarted => Some(format!(
-            "alert {id} cannot be {verb}: the event has started (past alerts are frozen)"
+            "alert {id} cannot be {verb}: its event has started"
         )),
         AckOutcome::NotFound => Some(format!("alert {id} no longer exists")),
         AckOutcome::Unchanged { by: Some(by) } if acknowledge => {

@@ -122,12 +122,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::SettingsSaved(result) => {
             match result {
                 Ok(()) => state.say("setting saved; the pipeline applies it next cycle", false),
-                Err(e) => {
-                    state.say(format!("cannot save the setting: {e}"), true);
-                    return vec![Effect::LoadSettings];
-                }
+                Err(e) => state.say(format!("cannot save the setting: {e}"), true),
             }
-            Vec::new()
+            // Show who saved what (and, after a failure, what is really stored).
+            if matches!(state.overlay, Some(Overlay::Settings(_))) {
+                vec![Effect::LoadSettings]
+            } else {
+                Vec::new()
+            }
         }
     }
 }
@@ -192,12 +194,16 @@ fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
             {
                 effects.push(Effect::LoadDetail(Box::new(detail.alert.clone())));
             }
-            if !state.frozen {
+            if state.frozen {
+                state.frozen_reload = true;
+            } else {
                 effects.extend(nav::reload(state, Anchor::Keep));
             }
         }
         Change::Reload => {
-            if !state.frozen {
+            if state.frozen {
+                state.frozen_reload = true;
+            } else {
                 effects.extend(nav::reload(state, Anchor::Keep));
             }
         }
@@ -334,11 +340,11 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::AcknowledgeMarked => acknowledge_marked(state),
         Command::Freeze => {
             state.frozen = !state.frozen;
+            state.frozen_arrivals = 0;
+            state.frozen_reload = false;
             if state.frozen {
-                state.frozen_arrivals = 0;
                 Vec::new()
             } else {
-                state.frozen_arrivals = 0;
                 nav::reload(state, Anchor::Keep)
             }
         }
@@ -540,10 +546,20 @@ fn acknowledge_marked(state: &mut State) -> Vec<Effect> {
             })
             .unwrap_or_default()
     } else {
+        // Only the rows on screen: the trader confirms what they can see.
+        let height = state.table_rows();
+        let selected = state.list.selected;
+        let offset = state
+            .list
+            .offset
+            .min(selected)
+            .max((selected + 1).saturating_sub(height));
         state
             .list
             .rows
             .iter()
+            .skip(offset)
+            .take(height)
             .filter(|a| a.status == Status::New)
             .map(|a| a.id)
             .collect()

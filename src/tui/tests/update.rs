@@ -303,7 +303,7 @@ fn a_refused_acknowledgement_rolls_the_row_back_and_says_why() {
     let message = s.message.as_ref().unwrap();
     assert!(message.error);
     assert!(
-        message.text.contains("the event has started"),
+        message.text.contains("its event has started"),
         "{}",
         message.text
     );
@@ -346,7 +346,7 @@ fn acknowledging_a_past_alert_is_refused_on_the_spot_with_the_reason() {
             .as_ref()
             .unwrap()
             .text
-            .contains("cannot be acknowledged: the event has started")
+            .contains("cannot be acknowledged: its event has started")
     );
     let effects = press(&mut s, 'u');
     assert!(effects.is_empty());

@@ -89,18 +89,38 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     );
 }
 
-/// Status tabs with live counts, then the active filters and badges.
+/// Status tabs with live counts, then badges (frozen, marks), then the active filters.
 pub fn tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let narrow = area.width < 100;
     let mut spans = Vec::new();
     for (i, tab) in Tab::ALL.iter().enumerate() {
         let count = format::count(tab.count(&state.list.counts));
-        let text = format!(" {} {} {count} ", i + 1, tab.label());
+        let label = match (tab, narrow) {
+            (Tab::Acknowledged, true) => "Ack",
+            _ => tab.label(),
+        };
+        let text = format!(" {} {label} {count} ", i + 1);
         let style = if *tab == state.tab {
             theme.selected.patch(theme.accent)
         } else {
             theme.tab
         };
         spans.push(Span::styled(text, style));
+    }
+    if state.frozen {
+        spans.push(Span::raw(" "));
+        let waiting = if state.frozen_arrivals == 0 && state.frozen_reload {
+            " FROZEN · changes waiting ".to_string()
+        } else {
+            format!(" FROZEN +{} ", state.frozen_arrivals)
+        };
+        spans.push(Span::styled(waiting, theme.badge));
+    }
+    if !state.marks.is_empty() {
+        spans.push(Span::styled(
+            format!(" ●{} marked", state.marks.len()),
+            theme.marked,
+        ));
     }
     spans.push(Span::styled(" │", theme.muted));
     let mut filters = vec![format!("sort:{}", state.sort)];
@@ -123,19 +143,6 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         filters.push("grouped".into());
     }
     spans.push(Span::styled(format!(" {}", filters.join(" ")), theme.muted));
-    if !state.marks.is_empty() {
-        spans.push(Span::styled(
-            format!(" ●{} marked", state.marks.len()),
-            theme.marked,
-        ));
-    }
-    if state.frozen {
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(
-            format!(" FROZEN +{} ", state.frozen_arrivals),
-            theme.badge,
-        ));
-    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

@@ -4,13 +4,14 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Alert, AlertType, AvailabilityChange, Line};
 
-/// How long ago `at` was, to the minute: `now`, `5m`, `2h05`, `3d`.
+/// How long ago `at` was, in at most four characters: `now`, `5m`, `2h05`, `13h`, `3d`.
 pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     let minutes = (now - at).num_minutes().max(0);
     match minutes {
         0 => "now".into(),
         1..=59 => format!("{minutes}m"),
-        60..=1439 => format!("{}h{:02}", minutes / 60, minutes % 60),
+        60..=599 => format!("{}h{:02}", minutes / 60, minutes % 60),
+        600..=1439 => format!("{}h", minutes / 60),
         _ => format!("{}d", minutes / 1440),
     }
 }

@@ -182,7 +182,7 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
         }
     }
-    let rect = centred(area, 90, lines.len() as u16 + 4);
+    let rect = centred(area, 90, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -193,7 +193,8 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &Theme) {
-    let rect = centred(area, 76, form.fields.len() as u16 + 5);
+    // Room for a validation message of up to three lines.
+    let rect = centred(area, 76, form.fields.len() as u16 + 8);
     frame.render_widget(Clear, rect);
     let mut lines: Vec<Line> = Vec::new();
     for (i, field) in form.fields.iter().enumerate() {
