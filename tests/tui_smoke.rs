@@ -23,6 +23,17 @@ impl Screen {
     fn len(&self) -> usize {
         self.0.lock().unwrap().len()
     }
+    /// Waits up to `limit` for `needle`; false if it did not show.
+    fn wait_for_or(&self, limit: Duration, needle: impl Fn(&str) -> bool) -> bool {
+        let start = Instant::now();
+        while !needle(&self.text()) {
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        true
+    }
     fn wait_for(&self, what: &str, needle: impl Fn(&str) -> bool) {
         let start = Instant::now();
         while !needle(&self.text()) {
@@ -162,4 +173,145 @@ fn the_ui_opens_shows_help_acknowledges_and_restores_the_terminal() {
         "raw mode left on: {modes:?}"
     );
     assert_eq!(acknowledgements_by(&db, "smoke-tester"), before + 1);
+}
+
+/// Starts `inner` under `script` in a 80x24 pseudo-terminal; returns the child and its screen.
+fn in_pty(
+    inner: &str,
+    dir: &std::path::Path,
+) -> (std::process::Child, Screen, std::thread::JoinHandle<()>) {
+    let mut child = Command::new("script")
+        .args(["-qfec", inner, "/dev/null"])
+        .env("ODDSWATCH_LOG_DIR", dir.join("logs"))
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = Screen::default();
+    let mut out = child.stdout.take().unwrap();
+    let sink = screen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0_u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.0.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    (child, screen, reader)
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("notice: util-linux `script` is not installed; skipping the PTY smoke test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("term.db").display());
+    let bin = env!("CARGO_BIN_EXE_oddswatch");
+    // The UI runs in the background of the PTY's shell so the test can signal it by pid.
+    let inner = format!(
+        "stty rows 24 cols 80; {bin} --database-url {url} tui & echo \"PID=$!.\"; wait $!; echo \"EXIT=$?\"; stty -a"
+    );
+    let (mut child, screen, reader) = in_pty(&inner, dir.path());
+    screen.wait_for("the empty screen", |s| s.contains("demo-data"));
+    let text = screen.text();
+    let pid = text[text.find("PID=").unwrap() + 4..]
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    screen.wait_for("the shell to report the exit", |s| s.contains("EXIT="));
+    let _ = child.wait();
+    reader.join().unwrap();
+    let text = screen.text();
+    assert!(text.contains("EXIT=0"), "{text}");
+    let left = text
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    assert!(
+        text[left..].contains("\x1b[?25h"),
+        "the cursor was not shown again"
+    );
+    let modes: Vec<&str> = text[text.rfind("EXIT=").unwrap()..]
+        .split_whitespace()
+        .collect();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "raw mode left on: {modes:?}"
+    );
+}
+
+#[test]
+fn without_a_terminal_the_bare_command_prints_new_alerts_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("headless.db").display());
+    let bin = env!("CARGO_BIN_EXE_oddswatch");
+    let migrate = Command::new(bin)
+        .args(["--database-url", &url, "migrate"])
+        .output()
+        .unwrap();
+    assert!(migrate.status.success(), "{migrate:?}");
+    let mut child = Command::new(bin)
+        .args(["--database-url", &url])
+        .env("ODDSWATCH_LOG_DIR", dir.path().join("logs"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = Screen::default();
+    let mut out = child.stdout.take().unwrap();
+    let sink = screen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0_u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.0.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    // Alerts written by another process after the monitor started reach it through the change
+    // log; keep adding a few until the first line shows (the poller starts asynchronously).
+    let start = Instant::now();
+    while !screen.text().contains('\n') {
+        assert!(start.elapsed() < TIMEOUT, "no JSON line printed");
+        let demo = Command::new(bin)
+            .args([
+                "--database-url",
+                &url,
+                "demo-data",
+                "--alerts",
+                "3",
+                "--events",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        assert!(demo.status.success(), "{demo:?}");
+        screen.wait_for_or(Duration::from_secs(3), |s| s.contains('\n'));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(status.success(), "{status:?}");
+    let text = screen.text();
+    for line in text.lines() {
+        let alert: serde_json::Value = serde_json::from_str(line).expect("one JSON alert per line");
+        assert!(
+            alert["id"].is_i64() && alert["eventName"].is_string(),
+            "{line}"
+        );
+    }
 }
