@@ -11,7 +11,6 @@ pub mod action;
 pub mod app;
 pub mod effects;
 pub mod keymap;
-mod nav;
 pub mod settings;
 pub mod state;
 pub mod terminal;

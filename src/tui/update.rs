@@ -1,20 +1,23 @@
 //! `update`: the only place the UI state changes. No I/O, no await: whatever needs the outside
 //! world is returned as an [`Effect`] and comes back later as an [`Action`].
+//!
+//! Split by concern: list movement and (re)loading in [`nav`], acknowledgements in [`acks`],
+//! popups in [`overlays`].
+
+mod acks;
+mod nav;
+mod overlays;
 
 use chrono::Duration;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use super::action::{Action, Effect};
 use super::keymap::Command;
-use super::nav;
 use super::settings::SettingsForm;
-use super::state::{
-    Anchor, Detail, FRESH_SECS, GroupRow, Overlay, PendingAck, State, Tab, refusal_text,
-};
-use crate::domain::{AlertSort, AlertType, Severity, Status};
+use super::state::{Anchor, Detail, FRESH_SECS, GroupRow, Overlay, State, Tab};
+use crate::domain::{AlertSort, AlertType, Severity};
 use crate::health::{PipelineCommand, PipelineState};
 use crate::live::Change;
-use crate::store::AckOutcome;
 
 /// Seconds between two stats loads while alerts keep arriving (a stats load reads every alert).
 const STATS_EVERY_SECS: i64 = 10;
@@ -101,7 +104,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::AckDone { op, result } => on_ack_done(state, op, result),
+        Action::AckDone { op, result } => acks::on_ack_done(state, op, result),
         Action::Arrivals(alerts) => {
             if state.bell && alerts.iter().any(|a| a.severity == Severity::Critical) {
                 vec![Effect::Bell]
@@ -241,7 +244,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Some(overlay) = state.overlay.take() {
-        return on_overlay_key(state, overlay, key);
+        return overlays::on_overlay_key(state, overlay, key);
     }
     let Some(command) = state.keymap.command_for(&key) else {
         state.dirty = false;
@@ -325,8 +328,8 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             nav::reload(state, Anchor::Keep)
         }
         Command::Detail => return open_detail(state),
-        Command::Acknowledge => acknowledge_selected(state),
-        Command::Unacknowledge => unacknowledge_selected(state),
+        Command::Acknowledge => acks::acknowledge_selected(state),
+        Command::Unacknowledge => acks::unacknowledge_selected(state),
         Command::Mark => {
             if let Some(id) = state.selected_alert().map(|a| a.id) {
                 if !state.marks.remove(&id) {
@@ -337,7 +340,7 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        Command::AcknowledgeMarked => acknowledge_marked(state),
+        Command::AcknowledgeMarked => acks::acknowledge_marked(state),
         Command::Freeze => {
             state.frozen = !state.frozen;
             state.frozen_arrivals = 0;
@@ -480,322 +483,4 @@ fn pause(state: &mut State) -> Vec<Effect> {
         false,
     );
     vec![Effect::Pipeline(command)]
-}
-
-fn acknowledge_selected(state: &mut State) -> Vec<Effect> {
-    let Some(alert) = state.selected_alert().cloned() else {
-        state.say("no alert selected", false);
-        return Vec::new();
-    };
-    match alert.status {
-        Status::Past => {
-            let why = refusal_text(alert.id, &AckOutcome::EventStarted, true).unwrap_or_default();
-            state.say(why, true);
-            Vec::new()
-        }
-        Status::Acknowledged => {
-            let by = alert.acknowledged_by.as_deref().unwrap_or("someone");
-            state.say(
-                format!("alert {} is already acknowledged by {by}", alert.id),
-                false,
-            );
-            Vec::new()
-        }
-        Status::New => set_status(state, vec![alert.id], true, None),
-    }
-}
-
-fn unacknowledge_selected(state: &mut State) -> Vec<Effect> {
-    let Some(alert) = state.selected_alert().cloned() else {
-        state.say("no alert selected", false);
-        return Vec::new();
-    };
-    match alert.status {
-        Status::Past => {
-            let why = refusal_text(alert.id, &AckOutcome::EventStarted, false).unwrap_or_default();
-            state.say(why, true);
-        }
-        Status::New => state.say(format!("alert {} is not acknowledged", alert.id), false),
-        Status::Acknowledged => {
-            state.overlay = Some(Overlay::Comment {
-                ids: vec![alert.id],
-                acknowledge: false,
-                text: String::new(),
-            });
-        }
-    }
-    Vec::new()
-}
-
-fn acknowledge_marked(state: &mut State) -> Vec<Effect> {
-    if !state.marks.is_empty() {
-        let ids: Vec<i64> = state.marks.iter().copied().collect();
-        return set_status(state, ids, true, None);
-    }
-    let visible: Vec<i64> = if state.grouped {
-        state
-            .groups
-            .expanded
-            .as_ref()
-            .map(|(_, alerts)| {
-                alerts
-                    .iter()
-                    .filter(|a| a.status == Status::New)
-                    .map(|a| a.id)
-                    .collect()
-            })
-            .unwrap_or_default()
-    } else {
-        // Only the rows on screen: the trader confirms what they can see.
-        let height = state.table_rows();
-        let selected = state.list.selected;
-        let offset = state
-            .list
-            .offset
-            .min(selected)
-            .max((selected + 1).saturating_sub(height));
-        state
-            .list
-            .rows
-            .iter()
-            .skip(offset)
-            .take(height)
-            .filter(|a| a.status == Status::New)
-            .map(|a| a.id)
-            .collect()
-    };
-    if visible.is_empty() {
-        state.say(
-            "nothing to acknowledge here (mark alerts with Space)",
-            false,
-        );
-    } else {
-        state.overlay = Some(Overlay::ConfirmBulk { ids: visible });
-    }
-    Vec::new()
-}
-
-/// Changes the rows on screen at once (optimistically) and asks for the write; the rows are put
-/// back if the write fails or is refused.
-fn set_status(
-    state: &mut State,
-    ids: Vec<i64>,
-    acknowledge: bool,
-    comment: Option<String>,
-) -> Vec<Effect> {
-    let target = if acknowledge {
-        Status::Acknowledged
-    } else {
-        Status::New
-    };
-    let mut before = Vec::new();
-    for alert in state.alerts_mut() {
-        if ids.contains(&alert.id) && alert.status != Status::Past {
-            before.push(alert.clone());
-            alert.status = target;
-            if !acknowledge {
-                alert.acknowledged_by = None;
-                alert.acknowledged_at = None;
-            }
-        }
-    }
-    let op = state.next_op;
-    state.next_op += 1;
-    state.pending.insert(
-        op,
-        PendingAck {
-            before,
-            acknowledge,
-        },
-    );
-    vec![Effect::SetStatus {
-        op,
-        ids,
-        acknowledge,
-        comment,
-    }]
-}
-
-fn restore(state: &mut State, before: &[crate::domain::Alert], only: Option<i64>) {
-    for alert in state.alerts_mut() {
-        if let Some(old) = before
-            .iter()
-            .find(|b| b.id == alert.id && only.is_none_or(|id| id == b.id))
-        {
-            *alert = old.clone();
-        }
-    }
-}
-
-fn on_ack_done(
-    state: &mut State,
-    op: u64,
-    result: Result<Vec<(i64, AckOutcome)>, String>,
-) -> Vec<Effect> {
-    let Some(pending) = state.pending.remove(&op) else {
-        return Vec::new();
-    };
-    let verb = if pending.acknowledge {
-        "acknowledge"
-    } else {
-        "unacknowledge"
-    };
-    let outcomes = match result {
-        Err(e) => {
-            restore(state, &pending.before, None);
-            state.say(format!("could not {verb}: {e} — nothing was changed"), true);
-            return Vec::new();
-        }
-        Ok(outcomes) => outcomes,
-    };
-    let mut changed = 0;
-    let mut refusals = Vec::new();
-    for (id, outcome) in &outcomes {
-        match refusal_text(*id, outcome, pending.acknowledge) {
-            None => {
-                changed += 1;
-                state.marks.remove(id);
-            }
-            Some(why) => {
-                restore(state, &pending.before, Some(*id));
-                refusals.push(why);
-            }
-        }
-    }
-    let done = if pending.acknowledge {
-        "acknowledged"
-    } else {
-        "unacknowledged"
-    };
-    match (changed, refusals.as_slice()) {
-        (_, []) => state.say(format!("{done} {changed} alert(s)"), false),
-        (0, [only]) => state.say(only.clone(), true),
-        (_, [first, ..]) => state.say(
-            format!("{done} {changed}; {} refused — {first}", refusals.len()),
-            true,
-        ),
-    }
-    let mut effects = Vec::new();
-    if let Some(detail) = &state.detail
-        && outcomes.iter().any(|(id, _)| *id == detail.alert.id)
-    {
-        effects.push(Effect::LoadDetail(Box::new(detail.alert.clone())));
-    }
-    if !state.frozen {
-        effects.extend(nav::reload(state, Anchor::Keep));
-    }
-    effects
-}
-
-fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
-    match overlay {
-        Overlay::Help | Overlay::BookHealth => Vec::new(),
-        Overlay::ConfirmBulk { ids } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-                set_status(state, ids, true, None)
-            }
-            KeyCode::Char('n') | KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
-            _ => {
-                state.overlay = Some(Overlay::ConfirmBulk { ids });
-                Vec::new()
-            }
-        },
-        Overlay::Comment {
-            ids,
-            acknowledge,
-            mut text,
-        } => match key.code {
-            KeyCode::Enter => set_status(state, ids, acknowledge, Some(text)),
-            KeyCode::Esc => Vec::new(),
-            KeyCode::Backspace => {
-                text.pop();
-                state.overlay = Some(Overlay::Comment {
-                    ids,
-                    acknowledge,
-                    text,
-                });
-                Vec::new()
-            }
-            KeyCode::Char(c) => {
-                if text.chars().count() < 1000 {
-                    text.push(c);
-                }
-                state.overlay = Some(Overlay::Comment {
-                    ids,
-                    acknowledge,
-                    text,
-                });
-                Vec::new()
-            }
-            _ => {
-                state.overlay = Some(Overlay::Comment {
-                    ids,
-                    acknowledge,
-                    text,
-                });
-                Vec::new()
-            }
-        },
-        Overlay::TextFilter => match key.code {
-            KeyCode::Enter => Vec::new(),
-            KeyCode::Esc => {
-                state.text.clear();
-                nav::restart(state)
-            }
-            KeyCode::Backspace => {
-                state.text.pop();
-                state.overlay = Some(Overlay::TextFilter);
-                nav::restart(state)
-            }
-            KeyCode::Char(c) => {
-                if state.text.chars().count() < crate::service::MAX_TEXT_FILTER_CHARS {
-                    state.text.push(c);
-                }
-                state.overlay = Some(Overlay::TextFilter);
-                nav::restart(state)
-            }
-            _ => {
-                state.overlay = Some(Overlay::TextFilter);
-                Vec::new()
-            }
-        },
-        Overlay::Settings(mut form) => {
-            let base = state.config.clone();
-            let mut effects = Vec::new();
-            let mut close = false;
-            match (&mut form.editing, key.code) {
-                (Some(_), KeyCode::Esc) => {
-                    form.editing = None;
-                    form.error = None;
-                }
-                (Some(_), KeyCode::Enter) => {
-                    if let Some(values) = form.commit_edit(&base) {
-                        effects.push(Effect::SaveSettings(values));
-                    }
-                }
-                (Some(text), KeyCode::Backspace) => {
-                    text.pop();
-                }
-                (Some(text), KeyCode::Char(c)) => text.push(c),
-                (Some(_), _) => {}
-                (None, KeyCode::Esc | KeyCode::Char('q')) => close = true,
-                (None, KeyCode::Down | KeyCode::Char('j')) => {
-                    form.selected = (form.selected + 1).min(form.fields.len().saturating_sub(1));
-                }
-                (None, KeyCode::Up | KeyCode::Char('k')) => {
-                    form.selected = form.selected.saturating_sub(1);
-                }
-                (None, KeyCode::Enter | KeyCode::Char(' ')) => {
-                    if let Some(values) = form.start_edit(&base) {
-                        effects.push(Effect::SaveSettings(values));
-                    }
-                }
-                (None, _) => {}
-            }
-            if !close {
-                state.overlay = Some(Overlay::Settings(form));
-            }
-            effects
-        }
-    }
 }

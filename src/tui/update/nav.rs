@@ -1,9 +1,9 @@
 //! Moving through the alert list and (re)loading its window: the keyset-paging half of
 //! `update`. Pure state changes that return the queries to run.
 
-use super::action::{Effect, ListQuery};
-use super::state::{Anchor, GroupRow, PAGE_LIMIT, PageStart, State};
 use crate::domain::Page;
+use crate::tui::action::{Effect, ListQuery};
+use crate::tui::state::{Anchor, GroupRow, PAGE_LIMIT, PageStart, State};
 
 /// The page request for a window start.
 fn page_of(start: &PageStart) -> Page {
