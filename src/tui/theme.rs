@@ -55,7 +55,7 @@ impl Theme {
             tab: Style::new(),
             selected: Style::new().add_modifier(Modifier::REVERSED),
             fresh: Style::new()
-                .bg(Color::Rgb(40, 60, 40))
+                .bg(Color::Indexed(22))
                 .add_modifier(Modifier::BOLD),
             marked: Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
             error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
