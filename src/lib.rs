@@ -19,3 +19,4 @@ pub mod sim;
 pub mod sources;
 pub mod store;
 pub mod telemetry;
+pub mod tui;

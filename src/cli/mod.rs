@@ -63,6 +63,8 @@ pub enum Command {
     Fetch(fetch::FetchArgs),
     /// Serve the simulated bookmakers on 127.0.0.1 in the real feed formats.
     Sim(sim::SimArgs),
+    /// The terminal UI attached to a database (no scraping in this process).
+    Tui(TuiArgs),
 }
 
 /// `oddswatch serve`
@@ -71,6 +73,15 @@ pub struct ServeArgs {
     /// Address to listen on (default: api.bind). Non-loopback addresses need api.token.
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<std::net::SocketAddr>,
+}
+
+/// `oddswatch tui`
+#[derive(Debug, clap::Args)]
+pub struct TuiArgs {
+    /// Capture the mouse: the wheel scrolls, a click selects (turns off the terminal's own text
+    /// selection while the UI runs).
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 /// `oddswatch demo-data`
@@ -99,7 +110,7 @@ pub enum ConfigCommand {
 impl Cli {
     /// Whether this command may log to stderr (the interactive UI must not).
     pub fn logs_to_stderr(&self) -> bool {
-        self.command.is_some()
+        !matches!(self.command, None | Some(Command::Tui(_)))
     }
 
     /// The configuration sources this invocation names.
@@ -178,17 +189,63 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
             println!("log folder:  {}", config.log_dir().display());
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Tui(args)) => {
+            if !std::io::stdout().is_terminal() {
+                eprintln!(
+                    "error: `oddswatch tui` needs a terminal; without one, `oddswatch` prints new alerts as JSON lines"
+                );
+                return Ok(ExitCode::from(2));
+            }
+            attach_ui(&config, args.mouse).await
+        }
         None => {
-            // The live monitor (pipeline + terminal UI) is built on top of this foundation; until
-            // it lands, the bare command shows what is in the database.
-            println!("oddswatch: the live monitor is not built yet; showing the newest alerts.");
-            println!("Fill the database with `oddswatch demo-data` to see some.\n");
-            let service = open_service(&config).await?;
-            let code = alerts::run(&service, AlertsCommand::default_list()).await;
-            service.store().close().await;
-            code
+            // The pipeline joins this process later; until then the monitor attaches to the
+            // database like `oddswatch tui`, or runs headless when there is no terminal.
+            if std::io::stdout().is_terminal() {
+                attach_ui(&config, false).await
+            } else {
+                headless(&config).await
+            }
         }
     }
+}
+
+/// How often an attached UI reads the database's change log.
+const ATTACHED_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The terminal UI on the configured database, following other processes' changes.
+async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
+    let service = open_service(config).await?;
+    let feed = crate::live::ChangeFeed::default();
+    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), ATTACHED_POLL);
+    let result = crate::tui::run(crate::tui::TuiOptions {
+        service: service.clone(),
+        feed,
+        pipeline_status: None,
+        pipeline_commands: None,
+        config: config.clone(),
+        log_path: config.log_dir().join(format!(
+            "{}.{}",
+            crate::telemetry::LOG_FILE_PREFIX,
+            chrono::Utc::now().format("%Y-%m-%d")
+        )),
+        mouse,
+    })
+    .await;
+    poller.abort();
+    service.store().close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// No terminal: new alerts as JSON lines on stdout until SIGINT/SIGTERM.
+async fn headless(config: &Config) -> Result<ExitCode> {
+    let service = open_service(config).await?;
+    let feed = crate::live::ChangeFeed::default();
+    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), ATTACHED_POLL);
+    let result = crate::tui::run_headless(service.clone(), feed, std::io::stdout()).await;
+    poller.abort();
+    service.store().close().await;
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 async fn open_store(config: &Config) -> Result<Store> {

@@ -3,7 +3,9 @@
 //! a message naming the key, the value and what is allowed.
 
 mod layers;
+mod overrides;
 mod secret;
+mod ui;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -12,7 +14,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use layers::{ConfigError, ConfigSources, DEFAULT_CONFIG_TOML};
+pub use overrides::{OVERRIDABLE_KEYS, apply_overrides, current_value};
 pub use secret::{Secret, redact_url};
+pub use ui::UiConfig;
 
 /// The whole effective configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,6 +40,8 @@ pub struct Config {
     pub sim: SimConfig,
     /// Feeds, by book slug.
     pub books: BTreeMap<String, BookConfig>,
+    /// The terminal UI.
+    pub ui: UiConfig,
 }
 
 /// `[database]`

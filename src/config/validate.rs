@@ -151,5 +151,6 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
             "exactly one enabled book must have home = true",
         ));
     }
+    super::ui::validate(&c.ui)?;
     Ok(())
 }

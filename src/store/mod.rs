@@ -5,12 +5,15 @@
 //! dialect-specific work (connection set-up, bulk loading with COPY on PostgreSQL, database
 //! size) is matched on the backend where it happens.
 
+mod activity;
 mod alerts;
 mod bulk;
 mod cycle;
 mod events;
+mod history;
 mod rows;
 mod runs;
+mod settings;
 pub mod sql;
 
 use std::path::PathBuf;
@@ -21,11 +24,14 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use activity::EventGroup;
 pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts};
 pub use bulk::{BulkAlert, BulkEvent};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
 pub use runs::{BookRun, RunStatus, RunSummary, StoredOdds};
+pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
+pub use settings::SettingRow;
 
 use crate::config::redact_url;
 use sql::Dialect;

@@ -1,0 +1,160 @@
+//! What can happen to the UI (actions, fed to `update`) and what `update` asks the outside world
+//! to do (effects, carried out by the effects task, whose results come back as actions).
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+use serde_json::Value;
+
+use crate::domain::{Alert, AlertFilter, AlertSort, Page};
+use crate::health::{PipelineCommand, PipelineStatus};
+use crate::live::Change;
+use crate::service::{AlertPage, AlertStats};
+use crate::store::{AckOutcome, AuditEntry, BookOdds, EventGroup, PricePoint, SettingRow};
+
+/// Everything the detail pane shows beyond the alert itself.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DetailData {
+    /// The alert's audit trail, oldest first.
+    pub audit: Vec<AuditEntry>,
+    /// The market's current prices on every book.
+    pub odds: Vec<BookOdds>,
+    /// The market's recorded prices, oldest first.
+    pub history: Vec<PricePoint>,
+}
+
+/// The stats panel's numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsData {
+    /// Totals by status, severity and type.
+    pub totals: AlertStats,
+    /// Alerts per minute over the last hour, oldest first.
+    pub per_minute: Vec<u64>,
+    /// Events with the most new alerts.
+    pub top_events: Vec<EventGroup>,
+}
+
+/// An input to [`super::update::update`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// The UI starts: load everything.
+    Start,
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// The mouse was used (only with mouse capture on).
+    Mouse(MouseEvent),
+    /// The terminal was resized to (columns, rows).
+    Resize(u16, u16),
+    /// A second passed.
+    Tick(DateTime<Utc>),
+    /// The database changed.
+    Change(Change),
+    /// The pipeline in this process reported.
+    Pipeline(PipelineStatus),
+    /// A page of the alert list arrived (for the request numbered `seq`).
+    PageLoaded {
+        /// Request number; stale answers are dropped.
+        seq: u64,
+        /// The page, or the error text.
+        result: Result<AlertPage, String>,
+    },
+    /// Event groups arrived.
+    GroupsLoaded {
+        /// Request number.
+        seq: u64,
+        /// The groups, or the error text.
+        result: Result<Vec<EventGroup>, String>,
+    },
+    /// The alerts of an expanded group arrived.
+    GroupAlertsLoaded {
+        /// The event.
+        event_id: i64,
+        /// Its alerts, or the error text.
+        result: Result<Vec<Alert>, String>,
+    },
+    /// Stats arrived.
+    StatsLoaded(Result<StatsData, String>),
+    /// The detail of an alert arrived.
+    DetailLoaded {
+        /// The alert.
+        alert_id: i64,
+        /// Its data, or the error text.
+        result: Result<DetailData, String>,
+    },
+    /// An acknowledge / unacknowledge request finished.
+    AckDone {
+        /// The operation number given in [`Effect::SetStatus`].
+        op: u64,
+        /// Per-id outcomes, or the error text (nothing was written).
+        result: Result<Vec<(i64, AckOutcome)>, String>,
+    },
+    /// Newly created alerts, fetched for the bell.
+    Arrivals(Vec<Alert>),
+    /// The stored settings overrides arrived.
+    SettingsLoaded(Result<Vec<SettingRow>, String>),
+    /// A settings write finished.
+    SettingsSaved(Result<(), String>),
+}
+
+/// What the query for the alert list is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    /// Filter.
+    pub filter: AlertFilter,
+    /// Sort.
+    pub sort: AlertSort,
+    /// Window.
+    pub page: Page,
+}
+
+/// An outside-world request made by `update`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Load one window of the alert list.
+    LoadPage {
+        /// Request number.
+        seq: u64,
+        /// The query.
+        query: ListQuery,
+    },
+    /// Load the event groups for a filter.
+    LoadGroups {
+        /// Request number.
+        seq: u64,
+        /// The filter.
+        filter: AlertFilter,
+    },
+    /// Load the alerts of one event (an expanded group).
+    LoadGroupAlerts {
+        /// The filter (with the event set).
+        filter: AlertFilter,
+        /// The sort.
+        sort: AlertSort,
+    },
+    /// Load the stats panel.
+    LoadStats,
+    /// Load the detail of an alert.
+    LoadDetail(Box<Alert>),
+    /// Acknowledge (`acknowledge = true`) or unacknowledge alerts.
+    SetStatus {
+        /// Operation number, echoed in [`Action::AckDone`].
+        op: u64,
+        /// The alerts.
+        ids: Vec<i64>,
+        /// Acknowledge or unacknowledge.
+        acknowledge: bool,
+        /// Optional comment for the audit trail.
+        comment: Option<String>,
+    },
+    /// Fetch newly created alerts (to ring the bell on critical ones).
+    FetchArrivals(Vec<i64>),
+    /// Load the settings overrides.
+    LoadSettings,
+    /// Save settings overrides.
+    SaveSettings(Vec<(String, Value)>),
+    /// Tell the pipeline in this process something.
+    Pipeline(PipelineCommand),
+    /// Ring the terminal bell.
+    Bell,
+    /// Leave the UI.
+    Quit,
+}

@@ -1,0 +1,182 @@
+//! The effects task: carries out what `update` asked for (queries and writes through the alert
+//! service) and reports each result back as an action. Every effect runs in its own task, so a
+//! slow stats query never holds up a page load, and nothing here is awaited by the UI task.
+
+use chrono::Duration;
+use tokio::sync::mpsc;
+
+use super::action::{Action, DetailData, Effect, StatsData};
+use crate::domain::{Alert, Page};
+use crate::health::PipelineCommand;
+use crate::service::{AlertService, now_millis};
+
+/// Price history shown in the detail chart: this far back, at most this many rows.
+const HISTORY_HOURS: i64 = 48;
+const HISTORY_ROWS: u32 = 2_000;
+/// Events listed under "top events".
+const TOP_EVENTS: u32 = 5;
+/// Groups listed in the grouped view.
+const GROUPS: u32 = 200;
+/// Alerts shown under an expanded group.
+const GROUP_ALERTS: u32 = 50;
+
+/// What the effects task needs.
+#[derive(Clone)]
+pub struct EffectRunner {
+    /// The alert service.
+    pub service: AlertService,
+    /// The pipeline's command channel, when it runs in this process.
+    pub pipeline: Option<mpsc::Sender<PipelineCommand>>,
+    /// Where results go.
+    pub results: mpsc::UnboundedSender<Action>,
+}
+
+impl EffectRunner {
+    /// Runs effects from `effects` until the channel closes.
+    pub async fn run(self, mut effects: mpsc::UnboundedReceiver<Effect>) {
+        while let Some(effect) = effects.recv().await {
+            let runner = self.clone();
+            tokio::spawn(async move {
+                if let Some(action) = runner.execute(effect).await {
+                    // The UI may have quit meanwhile; then nobody needs the answer.
+                    let _ = runner.results.send(action);
+                }
+            });
+        }
+    }
+
+    /// Carries out one effect; the action to report, if any.
+    pub async fn execute(&self, effect: Effect) -> Option<Action> {
+        let service = &self.service;
+        let text = |e: &dyn std::fmt::Display| e.to_string();
+        match effect {
+            Effect::LoadPage { seq, query } => {
+                let result = service
+                    .list(&query.filter, query.sort, &query.page)
+                    .await
+                    .map_err(|e| text(&e));
+                Some(Action::PageLoaded { seq, result })
+            }
+            Effect::LoadGroups { seq, filter } => {
+                let result = service
+                    .store()
+                    .event_groups(&filter, GROUPS)
+                    .await
+                    .map_err(|e| text(&e));
+                Some(Action::GroupsLoaded { seq, result })
+            }
+            Effect::LoadGroupAlerts { filter, sort } => {
+                let event_id = filter.event_id.unwrap_or_default();
+                let result = service
+                    .list(&filter, sort, &Page::first(GROUP_ALERTS))
+                    .await
+                    .map(|p| p.alerts)
+                    .map_err(|e| text(&e));
+                Some(Action::GroupAlertsLoaded { event_id, result })
+            }
+            Effect::LoadStats => Some(Action::StatsLoaded(self.stats().await)),
+            Effect::LoadDetail(alert) => {
+                let alert_id = alert.id;
+                Some(Action::DetailLoaded {
+                    alert_id,
+                    result: self.detail(&alert).await,
+                })
+            }
+            Effect::SetStatus {
+                op,
+                ids,
+                acknowledge,
+                comment,
+            } => {
+                let result = if acknowledge {
+                    service.acknowledge(&ids, comment.as_deref()).await
+                } else {
+                    service.unacknowledge(&ids, comment.as_deref()).await
+                };
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "acknowledgement failed");
+                }
+                Some(Action::AckDone {
+                    op,
+                    result: result.map_err(|e| text(&e)),
+                })
+            }
+            Effect::FetchArrivals(ids) => {
+                let mut alerts = Vec::new();
+                for id in ids {
+                    if let Ok(alert) = service.get(id).await {
+                        alerts.push(alert);
+                    }
+                }
+                Some(Action::Arrivals(alerts))
+            }
+            Effect::LoadSettings => Some(Action::SettingsLoaded(
+                service.store().settings().await.map_err(|e| text(&e)),
+            )),
+            Effect::SaveSettings(values) => Some(Action::SettingsSaved(
+                service
+                    .store()
+                    .save_settings(&values, service.user(), now_millis())
+                    .await
+                    .map_err(|e| text(&e)),
+            )),
+            Effect::Pipeline(command) => {
+                if let Some(tx) = &self.pipeline
+                    && tx.send(command).await.is_err()
+                {
+                    tracing::warn!(?command, "the pipeline is gone; command dropped");
+                }
+                None
+            }
+            // The UI task handles these itself (they touch the terminal or the loop).
+            Effect::Bell | Effect::Quit => None,
+        }
+    }
+
+    async fn stats(&self) -> Result<StatsData, String> {
+        let store = self.service.store();
+        let totals = self.service.stats().await.map_err(|e| e.to_string())?;
+        let per_minute = store
+            .alerts_per_minute(now_millis())
+            .await
+            .map_err(|e| e.to_string())?;
+        let top_events = store
+            .top_open_events(TOP_EVENTS)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(StatsData {
+            totals,
+            per_minute,
+            top_events,
+        })
+    }
+
+    async fn detail(&self, alert: &Alert) -> Result<DetailData, String> {
+        let store = self.service.store();
+        let audit = self
+            .service
+            .audit(alert.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let odds = store
+            .market_odds(alert.event_id, &alert.market_id, alert.line)
+            .await
+            .map_err(|e| e.to_string())?;
+        let since = now_millis() - Duration::hours(HISTORY_HOURS);
+        let history = store
+            .price_history(
+                alert.event_id,
+                &alert.market_id,
+                alert.line,
+                since,
+                HISTORY_ROWS,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(DetailData {
+            audit,
+            odds,
+            history,
+        })
+    }
+}

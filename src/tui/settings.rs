@@ -1,0 +1,241 @@
+//! The settings screen's form: the overridable keys, their effective values, and the editing of
+//! one value at a time. Every accepted edit is validated with the config rules
+//! ([`crate::config::apply_overrides`]) before it is saved to the database.
+
+use serde_json::Value;
+
+use crate::config::{Config, OVERRIDABLE_KEYS, apply_overrides, current_value};
+use crate::store::SettingRow;
+
+/// One row of the form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingField {
+    /// Dotted config key.
+    pub key: &'static str,
+    /// Effective value.
+    pub value: Value,
+    /// Who last saved an override of it, and when (`None`: the config file's value).
+    pub saved_by: Option<String>,
+}
+
+/// The settings screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingsForm {
+    /// The fields, in [`OVERRIDABLE_KEYS`] order.
+    pub fields: Vec<SettingField>,
+    /// Selected field.
+    pub selected: usize,
+    /// The text being typed into the selected field.
+    pub editing: Option<String>,
+    /// Why the last edit was refused.
+    pub error: Option<String>,
+    /// The stored overrides have been read.
+    pub loaded: bool,
+}
+
+/// The label shown for a key.
+pub fn label(key: &str) -> &'static str {
+    match key {
+        "detection.warning_pct" => "Warning threshold (%)",
+        "detection.elevated_pct" => "Elevated threshold (%)",
+        "detection.critical_pct" => "Critical threshold (%)",
+        "detection.enabled" => "Detection enabled",
+        "detection.primary_markets" => "Primary markets (ids)",
+        "retention.past_alert_days" => "Keep past alerts (days)",
+        "retention.history_days" => "Keep price history (days)",
+        _ => "?",
+    }
+}
+
+/// A value as the form shows and edits it.
+pub fn display(value: &Value) -> String {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Bool(true) => "on".into(),
+        Value::Bool(false) => "off".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads typed text as the value of `key`.
+pub fn parse_input(key: &str, text: &str) -> Result<Value, String> {
+    let text = text.trim();
+    match key {
+        "detection.enabled" => match text.to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" => Ok(Value::Bool(true)),
+            "off" | "false" | "no" => Ok(Value::Bool(false)),
+            _ => Err(format!("{key}: type on or off")),
+        },
+        "detection.primary_markets" => Ok(Value::from(
+            text.split([',', ' '])
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>(),
+        )),
+        "retention.past_alert_days" | "retention.history_days" => text
+            .parse::<u32>()
+            .map(Value::from)
+            .map_err(|_| format!("{key}: a whole number of days")),
+        _ => text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Value::from)
+            .ok_or_else(|| format!("{key}: a number")),
+    }
+}
+
+impl SettingsForm {
+    /// The form showing `config`'s values, before the stored overrides are read.
+    pub fn new(config: &Config) -> Self {
+        SettingsForm {
+            fields: OVERRIDABLE_KEYS
+                .iter()
+                .map(|key| SettingField {
+                    key,
+                    value: current_value(config, key).unwrap_or(Value::Null),
+                    saved_by: None,
+                })
+                .collect(),
+            selected: 0,
+            editing: None,
+            error: None,
+            loaded: false,
+        }
+    }
+
+    /// Shows the stored overrides laid over `base`.
+    pub fn apply_stored(&mut self, base: &Config, rows: &[SettingRow]) {
+        let pairs: Vec<(String, Value)> = rows
+            .iter()
+            .map(|r| (r.key.clone(), r.value.clone()))
+            .collect();
+        let effective = match apply_overrides(base, &pairs) {
+            Ok(c) => c,
+            Err(e) => {
+                self.error = Some(format!("stored settings are invalid: {e}"));
+                base.clone()
+            }
+        };
+        for field in &mut self.fields {
+            field.value = current_value(&effective, field.key).unwrap_or(Value::Null);
+            field.saved_by = rows
+                .iter()
+                .find(|r| r.key == field.key)
+                .map(|r| format!("{} {}", r.updated_by, r.updated_at.format("%Y-%m-%d %H:%M")));
+        }
+        self.loaded = true;
+    }
+
+    /// Starts editing the selected field; a switch is flipped and returned for saving instead.
+    pub fn start_edit(&mut self, base: &Config) -> Option<Vec<(String, Value)>> {
+        let field = self.fields.get(self.selected)?;
+        self.error = None;
+        if let Value::Bool(on) = field.value {
+            return self.accept(base, field.key, Value::Bool(!on));
+        }
+        self.editing = Some(display(&field.value));
+        None
+    }
+
+    /// Accepts the typed text: parsed, validated against every other field, and returned for
+    /// saving; on error the edit stays open with the reason.
+    pub fn commit_edit(&mut self, base: &Config) -> Option<Vec<(String, Value)>> {
+        let text = self.editing.clone()?;
+        let key = self.fields.get(self.selected)?.key;
+        match parse_input(key, &text) {
+            Ok(value) => {
+                let saved = self.accept(base, key, value);
+                if saved.is_some() {
+                    self.editing = None;
+                }
+                saved
+            }
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
+    }
+
+    fn accept(&mut self, base: &Config, key: &str, value: Value) -> Option<Vec<(String, Value)>> {
+        let all: Vec<(String, Value)> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let v = if f.key == key {
+                    value.clone()
+                } else {
+                    f.value.clone()
+                };
+                (f.key.to_string(), v)
+            })
+            .collect();
+        match apply_overrides(base, &all) {
+            Ok(_) => {
+                if let Some(field) = self.fields.iter_mut().find(|f| f.key == key) {
+                    field.value = value.clone();
+                }
+                self.error = None;
+                Some(vec![(key.to_string(), value)])
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_that_breaks_the_threshold_order_is_refused_with_the_rule() {
+        let base = Config::defaults();
+        let mut form = SettingsForm::new(&base);
+        assert!(form.start_edit(&base).is_none());
+        form.editing = Some("11".into());
+        assert!(form.commit_edit(&base).is_none());
+        assert!(
+            form.error
+                .as_deref()
+                .unwrap()
+                .contains("warning < elevated")
+        );
+        form.editing = Some("6.5".into());
+        let saved = form.commit_edit(&base).unwrap();
+        assert_eq!(
+            saved,
+            vec![("detection.warning_pct".to_string(), Value::from(6.5))]
+        );
+        assert!(form.editing.is_none());
+    }
+
+    #[test]
+    fn a_switch_flips_without_typing() {
+        let base = Config::defaults();
+        let mut form = SettingsForm::new(&base);
+        form.selected = 3;
+        let saved = form.start_edit(&base).unwrap();
+        assert_eq!(
+            saved,
+            vec![("detection.enabled".to_string(), Value::Bool(false))]
+        );
+    }
+
+    #[test]
+    fn markets_are_typed_as_a_comma_list() {
+        assert_eq!(
+            parse_input("detection.primary_markets", "3743, 5000").unwrap(),
+            serde_json::json!(["3743", "5000"])
+        );
+        assert!(parse_input("retention.history_days", "-1").is_err());
+    }
+}

@@ -1,0 +1,464 @@
+//! `update` behaviour: filters, tabs, sort, paging, live arrivals, freeze, marks and
+//! acknowledgements (optimistic, refused, failed).
+
+use chrono::Duration;
+use crossterm::event::KeyCode;
+
+use super::fixtures::*;
+use crate::domain::{AlertSort, Severity, Status};
+use crate::live::Change;
+use crate::store::AckOutcome;
+use crate::tui::action::{Action, Effect};
+use crate::tui::state::{Overlay, PageStart, Tab};
+use crate::tui::update::update;
+
+fn list_query(effects: &[Effect]) -> Option<&crate::tui::action::ListQuery> {
+    effects.iter().find_map(|e| match e {
+        Effect::LoadPage { query, .. } => Some(query),
+        _ => None,
+    })
+}
+
+#[test]
+fn starting_loads_the_first_window_of_new_alerts_and_the_stats() {
+    let mut s = state();
+    let effects = update(&mut s, Action::Start);
+    let query = list_query(&effects).unwrap();
+    assert_eq!(query.filter.statuses, vec![Status::New]);
+    assert_eq!(query.page.after, None);
+    assert!(query.page.limit <= crate::domain::MAX_PAGE_LIMIT);
+    assert!(effects.contains(&Effect::LoadStats));
+}
+
+#[test]
+fn number_keys_and_tab_switch_status_tabs_and_requery_from_the_top() {
+    let mut s = loaded(alerts(5));
+    press(&mut s, 'j');
+    let effects = press(&mut s, '2');
+    assert_eq!(s.tab, Tab::Acknowledged);
+    assert_eq!(
+        list_query(&effects).unwrap().filter.statuses,
+        vec![Status::Acknowledged]
+    );
+    assert_eq!(s.list.selected, 0);
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.tab, Tab::Past);
+    let effects = press(&mut s, '4');
+    assert!(list_query(&effects).unwrap().filter.statuses.is_empty());
+}
+
+#[test]
+fn filters_cycle_and_escape_clears_them() {
+    let mut s = loaded(alerts(5));
+    let effects = press(&mut s, 's');
+    assert_eq!(
+        list_query(&effects).unwrap().filter.severities,
+        vec![Severity::Critical]
+    );
+    press(&mut s, 's');
+    assert_eq!(s.severity, Some(Severity::Elevated));
+    let effects = press(&mut s, 'b');
+    assert_eq!(
+        list_query(&effects).unwrap().filter.bookmaker.as_deref(),
+        Some("bet9ja")
+    );
+    press(&mut s, 't');
+    assert!(s.alert_type.is_some());
+    let effects = update(&mut s, key(KeyCode::Esc));
+    let filter = &list_query(&effects).unwrap().filter;
+    assert!(
+        filter.severities.is_empty() && filter.bookmaker.is_none() && filter.alert_types.is_empty()
+    );
+}
+
+#[test]
+fn the_text_filter_queries_on_every_keystroke_and_escape_clears_it() {
+    let mut s = loaded(alerts(5));
+    press(&mut s, '/');
+    assert_eq!(s.overlay, Some(Overlay::TextFilter));
+    press(&mut s, 'a');
+    let effects = press(&mut s, 'r');
+    assert_eq!(
+        list_query(&effects).unwrap().filter.text.as_deref(),
+        Some("ar")
+    );
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.overlay, None);
+    assert_eq!(s.text, "ar");
+    press(&mut s, '/');
+    let effects = update(&mut s, key(KeyCode::Esc));
+    assert_eq!(list_query(&effects).unwrap().filter.text, None);
+    assert_eq!(s.overlay, None);
+}
+
+#[test]
+fn event_only_restricts_to_the_selected_alerts_event_and_toggles_off() {
+    let mut s = loaded(alerts(5));
+    let event = s.list.rows[0].event_id;
+    let effects = press(&mut s, 'e');
+    assert_eq!(list_query(&effects).unwrap().filter.event_id, Some(event));
+    let effects = press(&mut s, 'e');
+    assert_eq!(list_query(&effects).unwrap().filter.event_id, None);
+}
+
+#[test]
+fn the_sort_key_cycles_through_every_order() {
+    let mut s = loaded(alerts(3));
+    let mut seen = vec![s.sort];
+    for _ in 0..AlertSort::ALL.len() {
+        let effects = press(&mut s, 'o');
+        assert_eq!(list_query(&effects).unwrap().sort, s.sort);
+        seen.push(s.sort);
+    }
+    assert_eq!(seen.first(), seen.last());
+    assert_eq!(&seen[..4], AlertSort::ALL);
+}
+
+#[test]
+fn new_alerts_arriving_above_keep_the_same_alert_selected_on_the_same_line() {
+    let mut s = loaded(alerts(5));
+    press(&mut s, 'j');
+    press(&mut s, 'j');
+    let chosen = s.selected_alert().unwrap().id;
+    let line = s.list.selected - s.list.offset;
+    let effects = update(&mut s, Action::Change(Change::Created(vec![6, 7])));
+    assert!(
+        list_query(&effects).is_some(),
+        "a live arrival reloads the window"
+    );
+    let mut rows = vec![
+        alert(7, 0, Severity::Critical, Status::New),
+        alert(6, 0, Severity::Warning, Status::New),
+    ];
+    rows.extend(alerts(5));
+    answer(&mut s, rows, false);
+    assert_eq!(s.selected_alert().unwrap().id, chosen);
+    assert_eq!(
+        s.list.selected - s.list.offset,
+        line,
+        "the row did not move on screen"
+    );
+    assert!(s.fresh.contains_key(&7) && s.fresh.contains_key(&6));
+    // The highlight fades after a few seconds, with one redraw.
+    s.dirty = false;
+    update(&mut s, Action::Tick(now() + Duration::seconds(10)));
+    assert!(s.fresh.is_empty());
+    assert!(s.dirty);
+}
+
+#[test]
+fn an_acknowledged_row_leaving_the_new_tab_leaves_the_selection_in_place() {
+    let mut s = loaded(alerts(5));
+    press(&mut s, 'j');
+    let mut rows = alerts(5);
+    rows.remove(1);
+    update(&mut s, Action::Change(Change::Updated(vec![4])));
+    answer(&mut s, rows, false);
+    assert_eq!(s.list.selected, 1);
+    assert_eq!(s.selected_alert().unwrap().id, 3);
+}
+
+#[test]
+fn freezing_stops_rows_moving_and_counts_what_arrived() {
+    let mut s = loaded(alerts(3));
+    press(&mut s, 'f');
+    assert!(s.frozen);
+    let effects = update(&mut s, Action::Change(Change::Created(vec![10, 11])));
+    assert!(
+        list_query(&effects).is_none(),
+        "frozen rows are not reloaded"
+    );
+    update(&mut s, Action::Change(Change::Updated(vec![1])));
+    assert_eq!(s.frozen_arrivals, 2);
+    assert_eq!(ids(&s), vec![3, 2, 1]);
+    let effects = press(&mut s, 'f');
+    assert!(!s.frozen);
+    assert_eq!(s.frozen_arrivals, 0);
+    assert!(list_query(&effects).is_some(), "thawing catches up");
+}
+
+#[test]
+fn moving_past_the_window_pages_by_keyset_and_back() {
+    let mut s = state();
+    update(&mut s, Action::Start);
+    answer(&mut s, alerts(3), true);
+    press(&mut s, 'j');
+    press(&mut s, 'j');
+    let effects = press(&mut s, 'j');
+    let query = list_query(&effects).unwrap();
+    assert_eq!(
+        query.page.after.as_ref().unwrap().id,
+        1,
+        "next window starts after the last row"
+    );
+    answer(
+        &mut s,
+        vec![alert(0, 99, Severity::Warning, Status::New)],
+        false,
+    );
+    assert_eq!(s.list.first_row, 3);
+    assert_eq!(s.list.selected, 0);
+    let effects = press(&mut s, 'k');
+    assert_eq!(list_query(&effects).unwrap().page.after, None);
+    answer(&mut s, alerts(3), true);
+    assert_eq!(
+        s.list.selected, 2,
+        "back on the last row of the window above"
+    );
+}
+
+#[test]
+fn bottom_jumps_to_the_end_with_one_offset_query() {
+    let mut s = state();
+    update(&mut s, Action::Start);
+    let mut first = page(alerts(3), true);
+    first.total = 1_000_000;
+    let seq = s.list.seq;
+    update(
+        &mut s,
+        Action::PageLoaded {
+            seq,
+            result: Ok(first),
+        },
+    );
+    let effects = press(&mut s, 'G');
+    let query = list_query(&effects).unwrap();
+    assert_eq!(
+        query.page.offset,
+        1_000_000 - u64::from(crate::tui::state::PAGE_LIMIT)
+    );
+    assert!(matches!(s.list.pages.last(), Some(PageStart::Offset(_))));
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut s = loaded(alerts(3));
+    let old = s.list.seq;
+    press(&mut s, 's');
+    update(
+        &mut s,
+        Action::PageLoaded {
+            seq: old,
+            result: Ok(page(alerts(9), false)),
+        },
+    );
+    assert_eq!(ids(&s), vec![3, 2, 1]);
+}
+
+#[test]
+fn marking_then_bulk_acknowledging_sends_the_marked_ids_and_updates_rows_at_once() {
+    let mut s = loaded(alerts(4));
+    press(&mut s, ' ');
+    press(&mut s, ' ');
+    assert_eq!(s.marks.iter().copied().collect::<Vec<_>>(), vec![3, 4]);
+    assert_eq!(s.list.selected, 2, "marking moves down");
+    let effects = press(&mut s, 'A');
+    let Some(Effect::SetStatus {
+        ids,
+        acknowledge: true,
+        ..
+    }) = effects.first()
+    else {
+        panic!("expected an acknowledgement, got {effects:?}");
+    };
+    assert_eq!(ids, &vec![3, 4]);
+    assert_eq!(s.list.rows[0].status, Status::Acknowledged);
+    assert_eq!(s.list.rows[2].status, Status::New);
+}
+
+#[test]
+fn bulk_acknowledge_without_marks_asks_first_showing_how_many() {
+    let mut s = loaded(alerts(4));
+    let effects = press(&mut s, 'A');
+    assert!(effects.is_empty());
+    assert_eq!(
+        s.overlay,
+        Some(Overlay::ConfirmBulk {
+            ids: vec![4, 3, 2, 1]
+        })
+    );
+    let effects = update(&mut s, key(KeyCode::Esc));
+    assert!(effects.is_empty() && s.overlay.is_none());
+    press(&mut s, 'A');
+    let effects = press(&mut s, 'y');
+    assert!(matches!(&effects[0], Effect::SetStatus { ids, .. } if ids.len() == 4));
+}
+
+#[test]
+fn a_refused_acknowledgement_rolls_the_row_back_and_says_why() {
+    let mut s = loaded(alerts(3));
+    let effects = press(&mut s, 'a');
+    let Some(Effect::SetStatus { op, .. }) = effects.first() else {
+        panic!("expected an acknowledgement");
+    };
+    assert_eq!(s.list.rows[0].status, Status::Acknowledged);
+    update(
+        &mut s,
+        Action::AckDone {
+            op: *op,
+            result: Ok(vec![(3, AckOutcome::EventStarted)]),
+        },
+    );
+    assert_eq!(s.list.rows[0].status, Status::New);
+    let message = s.message.as_ref().unwrap();
+    assert!(message.error);
+    assert!(
+        message.text.contains("its event has started"),
+        "{}",
+        message.text
+    );
+}
+
+#[test]
+fn a_failed_write_rolls_every_row_back_and_shows_the_error() {
+    let mut s = loaded(alerts(3));
+    press(&mut s, ' ');
+    press(&mut s, ' ');
+    let effects = press(&mut s, 'A');
+    let Some(Effect::SetStatus { op, .. }) = effects.first() else {
+        panic!("expected an acknowledgement");
+    };
+    assert_eq!(s.list.rows[1].status, Status::Acknowledged);
+    update(
+        &mut s,
+        Action::AckDone {
+            op: *op,
+            result: Err("database is locked".into()),
+        },
+    );
+    assert!(s.list.rows.iter().all(|a| a.status == Status::New));
+    assert_eq!(s.marks.len(), 2, "marks stay so the trader can retry");
+    let message = s.message.as_ref().unwrap();
+    assert!(
+        message.error && message.text.contains("database is locked"),
+        "{}",
+        message.text
+    );
+}
+
+#[test]
+fn acknowledging_a_past_alert_is_refused_on_the_spot_with_the_reason() {
+    let mut s = loaded(vec![alert(9, 5, Severity::Critical, Status::Past)]);
+    let effects = press(&mut s, 'a');
+    assert!(effects.is_empty());
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("cannot be acknowledged: its event has started")
+    );
+    let effects = press(&mut s, 'u');
+    assert!(effects.is_empty());
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("cannot be unacknowledged")
+    );
+}
+
+#[test]
+fn unacknowledging_asks_for_an_optional_comment() {
+    let mut s = loaded(vec![alert(9, 5, Severity::Critical, Status::Acknowledged)]);
+    press(&mut s, 'u');
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::Comment {
+            acknowledge: false,
+            ..
+        })
+    ));
+    for c in "oops".chars() {
+        press(&mut s, c);
+    }
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert_eq!(
+        effects.first(),
+        Some(&Effect::SetStatus {
+            op: 1,
+            ids: vec![9],
+            acknowledge: false,
+            comment: Some("oops".into())
+        })
+    );
+    assert_eq!(s.list.rows[0].status, Status::New);
+}
+
+#[test]
+fn the_bell_rings_for_a_new_critical_alert_unless_turned_off() {
+    let mut s = loaded(alerts(1));
+    let effects = update(&mut s, Action::Change(Change::Created(vec![5])));
+    assert!(effects.contains(&Effect::FetchArrivals(vec![5])));
+    let critical = alert(5, 0, Severity::Critical, Status::New);
+    assert_eq!(
+        update(&mut s, Action::Arrivals(vec![critical.clone()])),
+        vec![Effect::Bell]
+    );
+    assert!(
+        update(
+            &mut s,
+            Action::Arrivals(vec![alert(6, 0, Severity::Warning, Status::New)])
+        )
+        .is_empty()
+    );
+    s.bell = false;
+    assert!(update(&mut s, Action::Arrivals(vec![critical])).is_empty());
+}
+
+#[test]
+fn an_idle_tick_redraws_only_when_the_minute_changes() {
+    let mut s = loaded(alerts(2));
+    s.dirty = false;
+    update(&mut s, Action::Tick(now() + Duration::seconds(20)));
+    assert!(
+        !s.dirty,
+        "ages are shown to the minute: nothing visible changed"
+    );
+    update(&mut s, Action::Tick(now() + Duration::seconds(61)));
+    assert!(s.dirty);
+}
+
+#[test]
+fn pausing_without_a_pipeline_in_this_process_says_so() {
+    let mut s = loaded(alerts(1));
+    assert!(press(&mut s, 'p').is_empty());
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("nothing to pause")
+    );
+    s.can_pause = true;
+    s.pipeline = Some(crate::health::PipelineStatus {
+        state: crate::health::PipelineState::Running,
+        ..Default::default()
+    });
+    assert_eq!(
+        press(&mut s, 'p'),
+        vec![Effect::Pipeline(crate::health::PipelineCommand::Pause)]
+    );
+}
+
+#[test]
+fn the_detail_opens_on_enter_and_follows_the_selection() {
+    let mut s = loaded(alerts(3));
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(matches!(&effects[0], Effect::LoadDetail(a) if a.id == 3));
+    let effects = press(&mut s, 'j');
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDetail(a) if a.id == 2))
+    );
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.detail.is_none());
+}
+
+#[test]
+fn quitting_asks_the_loop_to_leave() {
+    let mut s = loaded(alerts(1));
+    assert_eq!(press(&mut s, 'q'), vec![Effect::Quit]);
+}

@@ -1,0 +1,299 @@
+//! The detail pane: every field of the alert, its audit trail, the market's prices on every
+//! book now, and the price history as a chart (home book against each competitor).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
+
+use super::format;
+use crate::domain::Alert;
+use crate::store::PricePoint;
+use crate::tui::state::{Detail, State};
+use crate::tui::theme::{Theme, severity_label};
+
+/// Colours of the chart's series, home book first (the mono theme uses markers instead).
+const SERIES: [Color; 4] = [Color::Cyan, Color::Yellow, Color::Magenta, Color::Green];
+const MARKERS: [Marker; 4] = [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar];
+
+fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<11}"), theme.muted),
+        Span::raw(value),
+    ])
+}
+
+fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(severity_label(a.severity), theme.severity(a.severity)),
+            Span::styled(format!(" alert {} · {}", a.id, a.alert_type), theme.title),
+        ]),
+        field("Event", a.event_name.clone(), theme),
+        field(
+            "Tournament",
+            a.tournament.clone().unwrap_or_else(|| "-".into()),
+            theme,
+        ),
+        field(
+            "Kickoff",
+            format!(
+                "{} ({})",
+                a.event_kickoff.format("%a %d %b %H:%M"),
+                format::countdown(state.now, a.event_kickoff)
+            ),
+            theme,
+        ),
+        field(
+            "Market",
+            format!("{} [{}]", a.market_name, a.market_id),
+            theme,
+        ),
+        field(
+            "Line/Outc.",
+            format!(
+                "{} / {}",
+                Some(format::line(a.line))
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| "-".into()),
+                a.outcome_name.as_deref().unwrap_or("-")
+            ),
+            theme,
+        ),
+        field("Book", a.bookmaker_slug.clone(), theme),
+        Line::from(vec![
+            Span::styled(format!("{:<11}", "Old → new"), theme.muted),
+            Span::raw(format::old_new(a)),
+            Span::raw(" "),
+            Span::styled(
+                format::change(a.change_percent),
+                a.change_percent.map_or(theme.muted, |c| theme.change(c)),
+            ),
+        ]),
+    ];
+    if let Some(detail) = a.competitor_detail() {
+        let gap = a
+            .gap_percent
+            .map_or_else(String::new, |g| format!(" gap {g:.2}%"));
+        lines.push(field("Competitor", format!("{detail}{gap}"), theme));
+    }
+    if let Some(change) = a.availability {
+        let gone = a
+            .unavailable_secs
+            .map_or_else(String::new, |s| format!(" after {}m", s / 60));
+        lines.push(field("Market", format!("{change}{gone}"), theme));
+    }
+    lines.push(field(
+        "Detected",
+        format!(
+            "{} ({} ago)",
+            a.detected_at.format("%d %b %H:%M:%S"),
+            format::age(state.now, a.detected_at)
+        ),
+        theme,
+    ));
+    let status = match (&a.acknowledged_by, a.acknowledged_at) {
+        (Some(by), Some(at)) => format!("{} by {by} at {}", a.status, at.format("%H:%M")),
+        _ => a.status.to_string(),
+    };
+    lines.push(field("Status", status, theme));
+    lines
+}
+
+fn block<'a>(title: impl Into<std::borrow::Cow<'a, str>>, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title))
+}
+
+/// Draws the pane over the body area.
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme: &Theme) {
+    let alert = &detail.alert;
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(area);
+    let field_lines = fields(alert, state, theme);
+    let field_height = field_lines.len() as u16;
+    let [info, audit_area] =
+        Layout::vertical([Constraint::Length(field_height), Constraint::Fill(1)]).areas(left);
+    frame.render_widget(Paragraph::new(field_lines), info);
+
+    let Some(data) = &detail.data else {
+        let text = detail
+            .error
+            .as_ref()
+            .map_or_else(|| "loading…".to_string(), |e| format!("cannot load: {e}"));
+        let style = if detail.error.is_some() {
+            theme.error
+        } else {
+            theme.muted
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, style)), right);
+        return;
+    };
+
+    let audit: Vec<Line> = if data.audit.is_empty() {
+        vec![Line::from(Span::styled("no actions yet", theme.muted))]
+    } else {
+        data.audit
+            .iter()
+            .map(|e| {
+                let comment = e
+                    .comment
+                    .as_deref()
+                    .map_or_else(String::new, |c| format!(" — {c}"));
+                Line::from(format!(
+                    "{} {} {}{comment}",
+                    e.at.format("%d %b %H:%M"),
+                    e.actor,
+                    e.action
+                ))
+            })
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(audit)
+            .wrap(Wrap { trim: true })
+            .block(block(" Audit trail ", theme)),
+        audit_area,
+    );
+
+    let outcome = alert.outcome_name.clone().or_else(|| {
+        data.odds
+            .first()
+            .and_then(|o| o.outcomes.first())
+            .map(|o| o.name.clone())
+    });
+    let price_lines: Vec<Line> = if data.odds.is_empty() {
+        vec![Line::from(Span::styled(
+            "no current prices recorded for this market",
+            theme.muted,
+        ))]
+    } else {
+        data.odds
+            .iter()
+            .map(|o| {
+                let prices = o
+                    .outcomes
+                    .iter()
+                    .map(|p| {
+                        let off = if p.active { "" } else { "(s)" };
+                        format!("{} {}{off}", p.name, format::price(Some(p.price)))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ");
+                let state_text = if o.available { "" } else { " suspended" };
+                let home = if o.is_home { "*" } else { " " };
+                Line::from(vec![
+                    Span::styled(format!("{home}{:<10}", o.bookmaker), theme.accent),
+                    Span::raw(prices),
+                    Span::styled(state_text, theme.error),
+                ])
+            })
+            .collect()
+    };
+    let prices_height = (price_lines.len() as u16 + 1).min(right.height / 2).max(2);
+    let [prices_area, chart_area] =
+        Layout::vertical([Constraint::Length(prices_height), Constraint::Fill(1)]).areas(right);
+    frame.render_widget(
+        Paragraph::new(price_lines).block(block(" Prices now (* home) ", theme)),
+        prices_area,
+    );
+    chart(frame, chart_area, &data.history, outcome.as_deref(), theme);
+}
+
+/// Series of (seconds since the first point, price) per book for one outcome.
+fn series(history: &[PricePoint], outcome: Option<&str>) -> Vec<(String, Vec<(f64, f64)>)> {
+    let Some(start) = history.first().map(|p| p.recorded_at) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for point in history {
+        let price = point
+            .outcomes
+            .iter()
+            .find(|o| outcome.is_none_or(|name| o.name == name))
+            .map(|o| o.price);
+        let Some(price) = price else { continue };
+        let x = (point.recorded_at - start).num_seconds() as f64;
+        match out.iter_mut().find(|(book, _)| *book == point.bookmaker) {
+            Some((_, points)) => points.push((x, price)),
+            None => out.push((point.bookmaker.clone(), vec![(x, price)])),
+        }
+    }
+    out
+}
+
+fn chart(
+    frame: &mut Frame,
+    area: Rect,
+    history: &[PricePoint],
+    outcome: Option<&str>,
+    theme: &Theme,
+) {
+    let title = format!(" Price history · {} ", outcome.unwrap_or("market"));
+    let series = series(history, outcome);
+    if series.is_empty() || area.height < 5 {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no price history recorded", theme.muted))
+                .block(block(" Price history ", theme)),
+            area,
+        );
+        return;
+    }
+    let (mut lo, mut hi, mut end) = (f64::MAX, f64::MIN, 0.0_f64);
+    for (_, points) in &series {
+        for (x, y) in points {
+            lo = lo.min(*y);
+            hi = hi.max(*y);
+            end = end.max(*x);
+        }
+    }
+    let pad = ((hi - lo) * 0.1).max(0.02);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .enumerate()
+        .map(|(i, (book, points))| {
+            let style = if theme.mono {
+                Style::new()
+            } else {
+                Style::new().fg(SERIES[i % SERIES.len()])
+            };
+            Dataset::default()
+                .name(book.clone())
+                .marker(if theme.mono {
+                    MARKERS[i % MARKERS.len()]
+                } else {
+                    Marker::Braille
+                })
+                .graph_type(GraphType::Line)
+                .style(style)
+                .data(points)
+        })
+        .collect();
+    let start = history.first().map(|p| p.recorded_at);
+    let end_at = history.last().map(|p| p.recorded_at);
+    let label = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(String::new, |t| t.format("%H:%M").to_string())
+    };
+    let chart = Chart::new(datasets)
+        // Always show which line is which book.
+        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
+        .block(block(title, theme))
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, end.max(1.0)])
+                .labels([label(start), label(end_at)])
+                .style(theme.muted),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([lo, hi])
+                .labels([format!("{lo:.2}"), format!("{hi:.2}")])
+                .style(theme.muted),
+        );
+    frame.render_widget(chart, area);
+}

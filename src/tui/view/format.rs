@@ -1,0 +1,139 @@
+//! Text formats shared by the views: ages, countdowns, prices, changes.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Alert, AlertType, AvailabilityChange, Line};
+
+/// How long ago `at` was, in at most four characters: `now`, `5m`, `2h05`, `13h`, `3d`.
+pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let minutes = (now - at).num_minutes().max(0);
+    match minutes {
+        0 => "now".into(),
+        1..=59 => format!("{minutes}m"),
+        60..=599 => format!("{}h{:02}", minutes / 60, minutes % 60),
+        600..=1439 => format!("{}h", minutes / 60),
+        _ => format!("{}d", minutes / 1440),
+    }
+}
+
+/// Time to kickoff, to the minute: `12m`, `1h05`, `2d03h`, or `live` once started.
+pub fn countdown(now: DateTime<Utc>, kickoff: DateTime<Utc>) -> String {
+    let seconds = (kickoff - now).num_seconds();
+    if seconds <= 0 {
+        return "live".into();
+    }
+    let minutes = (seconds + 59) / 60;
+    match minutes {
+        0..=59 => format!("{minutes}m"),
+        60..=1439 => format!("{}h{:02}", minutes / 60, minutes % 60),
+        _ => format!("{}d{:02}h", minutes / 1440, (minutes % 1440) / 60),
+    }
+}
+
+/// Seconds to a moment, for the next-cycle countdown: `8s`, `2m05s`, `due`.
+pub fn seconds_until(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let s = (at - now).num_seconds();
+    match s {
+        ..=0 => "due".into(),
+        1..=59 => format!("{s}s"),
+        _ => format!("{}m{:02}s", s / 60, s % 60),
+    }
+}
+
+/// The market's short name: `"1X2 | Full Time"` → `"1X2"`.
+pub fn market(alert: &Alert) -> &str {
+    alert.market_name.split('|').next().unwrap_or("").trim()
+}
+
+/// The market's abbreviated name for narrow tables: `"Over/Under"` → `"O/U"`.
+pub fn market_short(alert: &Alert) -> &str {
+    match market(alert) {
+        "Over/Under" => "O/U",
+        "Asian Handicap" => "AH",
+        "Double Chance" => "DC",
+        "Both Teams To Score" => "BTTS",
+        "3-Way Handicap" => "3W HC",
+        "Draw No Bet" => "DNB",
+        "Odd/Even" => "O/E",
+        other => other,
+    }
+}
+
+/// A line as text, or empty.
+pub fn line(line: Option<f64>) -> String {
+    line.and_then(Line::from_f64)
+        .map_or_else(String::new, |l| l.to_string())
+}
+
+/// A price with two decimals (three when needed), or `-`.
+pub fn price(value: Option<f64>) -> String {
+    match value {
+        None => "-".into(),
+        Some(v) if ((v * 1000.0).round() as i64) % 10 != 0 => format!("{v:.3}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+/// `2.00→2.30`, or the availability change for availability alerts.
+pub fn old_new(alert: &Alert) -> String {
+    if alert.alert_type == AlertType::Availability {
+        return match alert.availability {
+            Some(AvailabilityChange::Suspended) => "suspended".into(),
+            Some(AvailabilityChange::Returned) => "returned".into(),
+            None => "-".into(),
+        };
+    }
+    format!("{}→{}", price(alert.old_value), price(alert.new_value))
+}
+
+/// The signed change, e.g. `+15.00%`, or empty.
+pub fn change(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{v:+.2}%"))
+}
+
+/// A count with thousands separators.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Cuts text to `width` characters with an ellipsis.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = text.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    #[test]
+    fn ages_and_countdowns_are_shown_to_the_minute() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        assert_eq!(age(now, now - Duration::seconds(30)), "now");
+        assert_eq!(age(now, now - Duration::minutes(5)), "5m");
+        assert_eq!(age(now, now - Duration::minutes(125)), "2h05");
+        assert_eq!(countdown(now, now + Duration::minutes(90)), "1h30");
+        assert_eq!(countdown(now, now - Duration::minutes(1)), "live");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(price(Some(1.605)), "1.605");
+        assert_eq!(price(Some(2.0)), "2.00");
+        assert_eq!(change(Some(-10.0)), "-10.00%");
+    }
+}

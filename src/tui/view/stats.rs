@@ -1,0 +1,141 @@
+//! The stats panel: counts by severity and type, alerts per minute over the last hour, and the
+//! events with most open alerts. On short screens it collapses to one line.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+
+use super::format;
+use crate::domain::{AlertType, Severity};
+use crate::tui::state::State;
+use crate::tui::theme::{Theme, severity_label};
+
+/// Draws the panel (8 rows) or the strip (1 row).
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(stats) = &state.stats else {
+        frame.render_widget(
+            Paragraph::new(Span::styled(" stats loading…", theme.muted)),
+            area,
+        );
+        return;
+    };
+    let by_severity = |s: Severity| {
+        stats
+            .totals
+            .by_severity
+            .get(s.as_str())
+            .copied()
+            .unwrap_or(0)
+    };
+    let last_hour: u64 = stats.per_minute.iter().sum();
+    if area.height < 3 {
+        let mut spans = vec![Span::raw(" ")];
+        for s in [Severity::Critical, Severity::Elevated, Severity::Warning] {
+            spans.push(Span::styled(severity_label(s), theme.severity(s)));
+            spans.push(Span::raw(format!(" {}  ", format::count(by_severity(s)))));
+        }
+        spans.push(Span::styled(
+            format!("│ {}/h ", format::count(last_hour)),
+            theme.muted,
+        ));
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let [text, spark, rest] = Layout::horizontal([
+            Constraint::Length(used as u16),
+            Constraint::Length(30),
+            Constraint::Fill(1),
+        ])
+        .areas(area);
+        frame.render_widget(Paragraph::new(Line::from(spans)), text);
+        frame.render_widget(
+            Sparkline::default()
+                .data(&stats.per_minute[stats.per_minute.len().saturating_sub(30)..])
+                .style(theme.accent),
+            spark,
+        );
+        if let Some(top) = stats.top_events.first() {
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    format!(" top: {} ({})", top.event_name, top.alerts),
+                    theme.muted,
+                )),
+                rest,
+            );
+        }
+        return;
+    }
+    let [left, middle, spark, right] = Layout::horizontal([
+        Constraint::Length(18),
+        Constraint::Length(33),
+        Constraint::Fill(1),
+        Constraint::Length(40),
+    ])
+    .areas(area);
+    let block = |title: &'static str| {
+        Block::default()
+            .borders(Borders::TOP)
+            .border_style(theme.border)
+            .title(Span::styled(title, theme.title))
+    };
+    let severity_lines: Vec<Line> = [Severity::Critical, Severity::Elevated, Severity::Warning]
+        .into_iter()
+        .map(|s| {
+            Line::from(vec![
+                Span::styled(severity_label(s), theme.severity(s)),
+                Span::raw(format!(" {:>10}", format::count(by_severity(s)))),
+            ])
+        })
+        .chain(std::iter::once(Line::from(Span::styled(
+            format!("all  {:>10}", format::count(stats.totals.total)),
+            theme.muted,
+        ))))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(severity_lines).block(block(" Severity ")),
+        left,
+    );
+    let type_lines: Vec<Line> = AlertType::ALL
+        .iter()
+        .map(|t| {
+            let n = stats.totals.by_type.get(t.as_str()).copied().unwrap_or(0);
+            Line::from(format!("{:<22} {:>9}", t.as_str(), format::count(n)))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(type_lines).block(block(" Type ")), middle);
+    let peak = stats.per_minute.iter().copied().max().unwrap_or(0);
+    let title = format!(
+        " Alerts/min · 1h: {} · peak {peak} ",
+        format::count(last_hour)
+    );
+    let spark_block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Span::styled(title, theme.title));
+    let inner = spark_block.inner(spark);
+    frame.render_widget(spark_block, spark);
+    let shown = usize::from(inner.width).min(stats.per_minute.len());
+    frame.render_widget(
+        Sparkline::default()
+            .data(&stats.per_minute[stats.per_minute.len() - shown..])
+            .style(theme.accent),
+        inner,
+    );
+    let top_lines: Vec<Line> = stats
+        .top_events
+        .iter()
+        .map(|g| {
+            Line::from(vec![
+                Span::styled(severity_label(g.worst), theme.severity(g.worst)),
+                Span::raw(format!(
+                    " {:<28} {:>5}",
+                    format::fit(&g.event_name, 28),
+                    g.alerts
+                )),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(top_lines).block(block(" Top events (new alerts) ")),
+        right,
+    );
+}

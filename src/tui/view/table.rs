@@ -1,0 +1,312 @@
+//! The alerts table (flat) and the grouped-by-event view. Only the rows on screen are built.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::format;
+use crate::domain::{Alert, Status};
+use crate::tui::keymap::Command;
+use crate::tui::state::{GroupRow, State, Tab};
+use crate::tui::theme::{Theme, severity_label};
+
+/// Whether the table has room for the competitor and status columns.
+fn wide(area: Rect) -> bool {
+    area.width >= 110
+}
+
+/// Whether the line also gets its own column and the market its full name.
+fn very_wide(area: Rect) -> bool {
+    area.width >= 150
+}
+
+fn status_text(status: Status, wide: bool) -> &'static str {
+    match (status, wide) {
+        (Status::New, true) => "new",
+        (Status::Acknowledged, true) => "ack",
+        (Status::Past, true) => "past",
+        (Status::New, false) => "N",
+        (Status::Acknowledged, false) => "A",
+        (Status::Past, false) => "P",
+    }
+}
+
+fn empty_text(state: &State) -> String {
+    if !state.list.loaded {
+        return "Loading alerts…".into();
+    }
+    let filtered = state.severity.is_some()
+        || state.alert_type.is_some()
+        || state.book.is_some()
+        || !state.text.is_empty()
+        || state.event.is_some();
+    if filtered {
+        let esc = state.keymap.keys_for(Command::Back);
+        return format!("No alerts match these filters ({esc} clears them).");
+    }
+    if state.list.counts.total_of(&[]) == 0 {
+        return "No alerts yet. They appear here live as the pipeline detects them\n(fill a database for a demo with `oddswatch demo-data`).".into();
+    }
+    match state.tab {
+        Tab::New => "No new alerts: everything is acknowledged.".into(),
+        _ => format!("No {} alerts.", state.tab.label().to_lowercase()),
+    }
+}
+
+fn cells(
+    alert: &Alert,
+    state: &State,
+    theme: &Theme,
+    wide: bool,
+    full: bool,
+) -> Vec<Cell<'static>> {
+    let marker = if state.marks.contains(&alert.id) {
+        "●"
+    } else {
+        " "
+    };
+    let severity = Line::from(vec![
+        Span::styled(marker, theme.marked),
+        Span::styled(
+            severity_label(alert.severity),
+            theme.severity(alert.severity),
+        ),
+    ]);
+    let market = if full {
+        format::market(alert).to_string()
+    } else {
+        format!(
+            "{} {}",
+            format::market_short(alert),
+            format::line(alert.line)
+        )
+        .trim()
+        .to_string()
+    };
+    let change = Span::styled(
+        format::change(alert.change_percent),
+        alert
+            .change_percent
+            .map_or(theme.muted, |c| theme.change(c)),
+    );
+    let mut out = vec![
+        Cell::from(severity),
+        Cell::from(format::age(state.now, alert.detected_at)),
+        Cell::from(alert.event_name.clone()),
+        Cell::from(format::countdown(state.now, alert.event_kickoff)),
+        Cell::from(market),
+    ];
+    if full {
+        out.push(Cell::from(format::line(alert.line)));
+    }
+    out.push(Cell::from(alert.outcome_name.clone().unwrap_or_default()));
+    out.push(Cell::from(alert.bookmaker_slug.clone()));
+    out.push(Cell::from(format::old_new(alert)));
+    out.push(Cell::from(Line::from(change).alignment(Alignment::Right)));
+    if wide {
+        out.push(Cell::from(alert.competitor_detail().unwrap_or_default()));
+    }
+    out.push(Cell::from(status_text(alert.status, wide)));
+    out
+}
+
+fn widths(wide: bool, full: bool) -> Vec<Constraint> {
+    use Constraint::{Fill, Length};
+    if wide && !full {
+        return vec![
+            Length(5),
+            Length(4),
+            Fill(1),
+            Length(5),
+            Length(12),
+            Length(8),
+            Length(9),
+            Length(11),
+            Length(8),
+            Length(22),
+            Length(4),
+        ];
+    }
+    if wide {
+        vec![
+            Length(5),
+            Length(4),
+            Fill(1),
+            Length(5),
+            Length(14),
+            Length(5),
+            Length(8),
+            Length(9),
+            Length(11),
+            Length(8),
+            Length(24),
+            Length(4),
+        ]
+    } else {
+        vec![
+            Length(5),
+            Length(4),
+            Fill(1),
+            Length(5),
+            Length(9),
+            Length(5),
+            Length(9),
+            Length(11),
+            Length(7),
+            Length(1),
+        ]
+    }
+}
+
+fn headers(wide: bool, full: bool) -> Row<'static> {
+    let mut names = vec!["Sev", "Age", "Event", "KO", "Market"];
+    if full {
+        names.push("Line");
+    }
+    names.extend(["Outcome", "Book", "Old→New", "Δ%"]);
+    if wide {
+        names.push("Competitor");
+    }
+    names.push(if wide { "St" } else { "" });
+    Row::new(names)
+}
+
+/// The flat alerts table.
+pub fn flat(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let wide = wide(area);
+    let full = very_wide(area);
+    let rows = &state.list.rows;
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(empty_text(state))
+                .alignment(Alignment::Center)
+                .style(theme.muted),
+            Rect::new(
+                area.x,
+                area.y + area.height / 3,
+                area.width,
+                area.height - area.height / 3,
+            ),
+        );
+        return;
+    }
+    let height = usize::from(area.height.saturating_sub(1)).max(1);
+    let selected = state.list.selected.min(rows.len() - 1);
+    let offset = state
+        .list
+        .offset
+        .min(selected)
+        .max((selected + 1).saturating_sub(height));
+    let visible = rows.iter().skip(offset).take(height).map(|alert| {
+        let row = Row::new(cells(alert, state, theme, wide, full));
+        if state.fresh.contains_key(&alert.id) {
+            row.style(theme.fresh)
+        } else {
+            row
+        }
+    });
+    let table = Table::new(visible, widths(wide, full))
+        .header(headers(wide, full).style(theme.muted))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected);
+    let mut table_state = TableState::default().with_selected(Some(selected - offset));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+/// The grouped-by-event view: one row per event, the expanded one's alerts beneath it.
+pub fn grouped(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let rows = state.group_rows();
+    if rows.is_empty() {
+        let text = if state.groups.loaded {
+            empty_text(state)
+        } else {
+            "Grouping alerts by event…".into()
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .style(theme.muted),
+            Rect::new(
+                area.x,
+                area.y + area.height / 3,
+                area.width,
+                area.height - area.height / 3,
+            ),
+        );
+        return;
+    }
+    let height = usize::from(area.height.saturating_sub(1)).max(1);
+    let selected = state.groups.selected.min(rows.len() - 1);
+    let offset = state
+        .groups
+        .offset
+        .min(selected)
+        .max((selected + 1).saturating_sub(height));
+    let expanded = state.groups.expanded.as_ref();
+    let visible = rows.iter().skip(offset).take(height).map(|row| match row {
+        GroupRow::Group(i) => {
+            let g = &state.groups.groups[*i];
+            let open = expanded.is_some_and(|(e, _)| *e == g.event_id);
+            Row::new(vec![
+                Cell::from(Line::from(vec![
+                    Span::raw(if open { "▾" } else { "▸" }),
+                    Span::styled(severity_label(g.worst), theme.severity(g.worst)),
+                ])),
+                Cell::from(g.event_name.clone()),
+                Cell::from(format::countdown(state.now, g.kickoff)),
+                Cell::from(Line::from(format::count(g.alerts)).alignment(Alignment::Right)),
+            ])
+        }
+        GroupRow::Alert(i) => {
+            let a = &expanded.expect("alert rows exist only when expanded").1[*i];
+            let marker = if state.marks.contains(&a.id) {
+                "●"
+            } else {
+                " "
+            };
+            let parts = [
+                format::age(state.now, a.detected_at),
+                format::market_short(a).to_string(),
+                format::line(a.line),
+                a.outcome_name.clone().unwrap_or_default(),
+                a.bookmaker_slug.clone(),
+                format::old_new(a),
+                format::change(a.change_percent),
+            ];
+            let what = parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let what = format!("  └ {what}");
+            let row = Row::new(vec![
+                Cell::from(Line::from(vec![
+                    Span::styled(marker, theme.marked),
+                    Span::styled(severity_label(a.severity), theme.severity(a.severity)),
+                ])),
+                Cell::from(what),
+                Cell::from(""),
+                Cell::from(status_text(a.status, true)),
+            ]);
+            if state.fresh.contains_key(&a.id) {
+                row.style(theme.fresh)
+            } else {
+                row
+            }
+        }
+    });
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Fill(1),
+        Constraint::Length(6),
+        Constraint::Length(8),
+    ];
+    let table = Table::new(visible, widths)
+        .header(Row::new(vec!["Worst", "Event", "KO", "Alerts"]).style(theme.muted))
+        .column_spacing(1)
+        .row_highlight_style(theme.selected);
+    let mut table_state = TableState::default().with_selected(Some(selected - offset));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
