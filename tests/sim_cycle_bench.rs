@@ -115,6 +115,13 @@ async fn parse_only_throughput(sim: &sim::SimHandle) {
         .events()
         .into_iter()
         .filter(|e| e.books.len() == 3)
+        .filter(|e| {
+            // Only events every book can identify, so each parse yields an event.
+            sim.with_model(|m| {
+                let event = m.by_sportradar(e.sportradar_id.parse().unwrap()).unwrap();
+                event.betpawa_widget && event.bet9ja_extid
+            })
+        })
         .take(300)
         .collect();
     let mut bodies: [Vec<Vec<u8>>; 3] = Default::default();
