@@ -104,6 +104,26 @@ async fn one_cycle_at_real_scale_per_book() {
             rate(stats.bytes, elapsed)
         );
     }
+    // The three scraped books at once, as a pipeline cycle runs them.
+    let feeds: Vec<Feed> = [FeedKind::BetPawa, FeedKind::SportyBet, FeedKind::Bet9ja]
+        .into_iter()
+        .map(|kind| Feed::with_policy(kind, &book_config(&base), &base, policy.clone()).unwrap())
+        .collect();
+    let started = Instant::now();
+    let results = futures::future::join_all(feeds.iter().map(Feed::scrape)).await;
+    let elapsed = started.elapsed();
+    let events: usize = results
+        .iter()
+        .flat_map(|r| r.as_ref().unwrap())
+        .map(|s| s.events.len())
+        .sum();
+    let bytes: u64 = feeds.iter().map(|f| f.stats().snapshot().bytes).sum();
+    println!(
+        "all three books concurrently: {events} events in {:.2}s ({:.1} MB, {:.1} MB/s)",
+        elapsed.as_secs_f64(),
+        mb(bytes),
+        rate(bytes, elapsed)
+    );
     parse_only_throughput(&sim).await;
 }
 
