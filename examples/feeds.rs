@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use oddswatch::cli::{fetch, sim};
-use oddswatch::config::Config;
+use oddswatch::config::{Config, ConfigSources};
 
 #[derive(Parser)]
 struct Cli {
@@ -25,7 +25,8 @@ enum Command {
 #[tokio::main]
 async fn main() -> color_eyre::Result<ExitCode> {
     color_eyre::install()?;
-    let config = Config::defaults();
+    // Defaults < platform config file < ODDSWATCH_* environment, as the real binary will.
+    let config = Config::load(&ConfigSources::from_process(None))?;
     match Cli::parse().command {
         Command::Fetch(args) => fetch::run(&config, args).await,
         Command::Sim(args) => sim::run(&config, args).await,

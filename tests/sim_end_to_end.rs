@@ -94,7 +94,7 @@ async fn every_book_scrapes_the_whole_simulator_without_failures() {
 async fn betpawa_pages_past_one_hundred_events_and_fetches_items_without_widgets() {
     let sim = simulator(600).await;
     let betpawa = BetPawa::new(&sim.base_url(), fast_policy(0)).unwrap();
-    let events = betpawa.discover().await.unwrap();
+    let events = betpawa.discover().await.unwrap().events;
     let biggest = sim.with_model(|m| m.events.iter().filter(|e| e.competition == 0).count());
     assert!(
         biggest > 100,
@@ -268,7 +268,7 @@ async fn a_kicked_off_event_leaves_discovery_and_its_fetch_reports_it_gone() {
     .unwrap();
     let base = sim.base_url();
     let sporty = SportyBet::new(&base, fast_policy(0)).unwrap();
-    let listed = sporty.discover().await.unwrap();
+    let listed = sporty.discover().await.unwrap().events;
     assert!(listed.iter().all(|e| e.sportradar_id != info.sportradar_id));
     let gone = sporty.fetch_event(&info.sportybet_id).await.unwrap_err();
     assert!(matches!(gone, FeedError::EventGone { .. }), "{gone:?}");
@@ -356,7 +356,7 @@ async fn simulator_faults_are_retried_or_counted_and_never_stop_the_book() {
         ..fast_policy(8)
     };
     let betpawa = BetPawa::new(&sim.base_url(), policy).unwrap();
-    let refs = betpawa.discover().await.unwrap();
+    let refs = betpawa.discover().await.unwrap().events;
     sim.apply(Script::SetFaultRate { rate: 0.3 }).unwrap();
     let mut fetched = 0;
     let mut malformed = 0;

@@ -231,7 +231,7 @@ async fn bet9ja_discovery_walks_soccer_leagues_and_skips_events_without_extid() 
         .mount(&server)
         .await;
     let bet9ja = Bet9ja::new(&server.uri(), fast_policy(0)).unwrap();
-    let events = bet9ja.discover().await.unwrap();
+    let events = bet9ja.discover().await.unwrap().events;
     let ids: Vec<_> = events
         .iter()
         .map(|e| (e.sportradar_id.as_str(), e.book_event_id.as_str()))
@@ -245,4 +245,41 @@ async fn bet9ja_discovery_walks_soccer_leagues_and_skips_events_without_extid() 
         "2026-12-02T20:00:00+00:00"
     );
     assert_eq!(bet9ja.stats().snapshot().events_without_sportradar_id, 2);
+}
+
+#[tokio::test]
+async fn bet9ja_a_failed_league_is_reported_without_losing_the_other_leagues() {
+    let server = MockServer::start().await;
+    bet9ja_mock("GetSports")
+        .respond_with(reply(json!({"R": "OK", "D": {"PAL": {"1": {"SG": {
+            "170": {"SG_DESC": "England", "G": {"1001": {"G_DESC": "Premier League"}, "1003": {"G_DESC": "Championship"}}}
+        }}}}})))
+        .mount(&server)
+        .await;
+    bet9ja_mock("GetEventsInGroupV2")
+        .and(query_param("GROUPID", "1001"))
+        .respond_with(reply(json!({"R": "OK", "D": {"E": [
+            {"ID": 11, "EXTID": "61300011", "DS": "Arsenal - Chelsea", "STARTDATE": "2026-12-01 15:00:00"}
+        ]}})))
+        .mount(&server)
+        .await;
+    bet9ja_mock("GetEventsInGroupV2")
+        .and(query_param("GROUPID", "1003"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&server)
+        .await;
+    let bet9ja = Bet9ja::new(&server.uri(), fast_policy(1)).unwrap();
+    let found = bet9ja.discover().await.unwrap();
+    assert_eq!(found.events.len(), 1);
+    assert!(
+        matches!(
+            found.failures.as_slice(),
+            [FeedError::Status { status: 502, .. }]
+        ),
+        "{:?}",
+        found.failures
+    );
+    let stats = bet9ja.stats().snapshot();
+    assert_eq!(stats.failures.get(&FailureKind::Status), Some(&1));
+    assert_eq!(stats.retries, 1);
 }

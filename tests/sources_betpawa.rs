@@ -415,7 +415,7 @@ async fn betpawa_discovery_pages_until_a_short_page_and_resolves_items_without_w
         .mount(&server)
         .await;
     let betpawa = BetPawa::new(&server.uri(), fast_policy(0)).unwrap();
-    let events = betpawa.discover().await.unwrap();
+    let events = betpawa.discover().await.unwrap().events;
     assert_eq!(
         events.len(),
         204,

@@ -322,7 +322,7 @@ async fn sportybet_discovery_posts_each_tournament_and_skips_events_without_a_sp
         .mount(&server)
         .await;
     let sportybet = SportyBet::new(&server.uri(), fast_policy(0)).unwrap();
-    let events = sportybet.discover().await.unwrap();
+    let events = sportybet.discover().await.unwrap().events;
     let ids: Vec<_> = events
         .iter()
         .map(|e| (e.sportradar_id.as_str(), e.book_event_id.as_str()))

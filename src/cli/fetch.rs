@@ -81,6 +81,17 @@ pub async fn run(config: &Config, args: FetchArgs) -> color_eyre::Result<ExitCod
         .get(kind.slug())
         .cloned()
         .ok_or_else(|| eyre!("no [books.{}] section in the configuration", kind.slug()))?;
+    if kind == FeedKind::TheOddsApi
+        && book_config
+            .api_key
+            .as_ref()
+            .is_none_or(|k| k.expose().trim().is_empty())
+    {
+        return Err(eyre!(
+            "books.theoddsapi.api_key is empty: set it in the config file or \
+             ODDSWATCH_BOOKS_THEODDSAPI_API_KEY"
+        ));
+    }
     let base_url = args
         .base_url
         .clone()
@@ -109,9 +120,9 @@ pub async fn run(config: &Config, args: FetchArgs) -> color_eyre::Result<ExitCod
                     stats: &stats,
                     elapsed_ms: elapsed.as_millis(),
                 };
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                emit(&serde_json::to_string_pretty(&report)?);
             } else {
-                println!("{}", render_summary(&[], &stats, elapsed));
+                emit(&render_summary(&[], &stats, elapsed));
                 eprintln!("error: {e}");
             }
             return Ok(ExitCode::from(1));
@@ -136,19 +147,26 @@ pub async fn run(config: &Config, args: FetchArgs) -> color_eyre::Result<ExitCod
             stats: &stats,
             elapsed_ms: elapsed.as_millis(),
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        emit(&serde_json::to_string_pretty(&report)?);
     } else {
-        println!("{}", render_summary(&scrapes, &stats, elapsed));
+        emit(&render_summary(&scrapes, &stats, elapsed));
         if args.event.is_some() {
             for scrape in &scrapes {
                 for event in &scrape.events {
-                    print!("{}", render_markets(event));
+                    emit(render_markets(event).trim_end());
                 }
             }
         }
     }
     let failed = scrapes.iter().any(|s| !s.failures.is_empty());
     Ok(ExitCode::from(if failed { 2 } else { 0 }))
+}
+
+/// Prints a block of output; a closed pipe (`| head`) ends output quietly instead of panicking.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
 }
 
 async fn fetch_one(feed: &Feed, event: &str) -> Result<Vec<BookScrape>, crate::sources::FeedError> {

@@ -104,11 +104,11 @@ async fn categories(State(state): State<Arc<SimState>>, headers: HeaderMap) -> R
     if let Some(refused) = refuse_without_brand(&headers) {
         return refused;
     }
+    if state.tick == TickMode::OnHomeDiscovery {
+        state.write().tick();
+    }
     let body = {
-        let mut model = state.write();
-        if state.tick == TickMode::OnHomeDiscovery {
-            model.tick();
-        }
+        let model = state.read();
         let mut regions: Vec<serde_json::Value> = Vec::new();
         let mut by_country: HashMap<u64, usize> = HashMap::new();
         for c in &model.competitions {

@@ -13,7 +13,7 @@ use super::http::{BookClient, Fetched, HttpPolicy, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping;
 use super::stats::BookStats;
-use super::{EventRef, FeedError, encode_query, split_teams};
+use super::{Discovery, EventRef, FeedError, encode_query, merge_lists, split_teams};
 use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
 
 /// Book slug.
@@ -108,7 +108,7 @@ impl Bet9ja {
     }
 
     /// Every soccer event with a SportRadar id (`EXTID`), over all leagues.
-    pub async fn discover(&self) -> Result<Vec<EventRef>, FeedError> {
+    pub async fn discover(&self) -> Result<Discovery, FeedError> {
         let result = self.discover_inner().await;
         self.client.counted(result)
     }
@@ -123,7 +123,7 @@ impl Bet9ja {
         self.fetch_event(&event.book_event_id).await
     }
 
-    async fn discover_inner(&self) -> Result<Vec<EventRef>, FeedError> {
+    async fn discover_inner(&self) -> Result<Discovery, FeedError> {
         let path = format!("{API}/GetSports?DISP=0&v_cache_version={CACHE_VERSION}");
         let fetched = self.client.get(&path).await?;
         let (_, sports) = self.open::<Sports>(&fetched, &["OK"])?;
@@ -146,13 +146,7 @@ impl Bet9ja {
             .buffer_unordered(width)
             .collect()
             .await;
-        let mut events = Vec::new();
-        for list in lists {
-            events.extend(list?);
-        }
-        events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
-        events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
-        Ok(events)
+        merge_lists(&self.client, lists)
     }
 
     async fn discover_group(

@@ -10,7 +10,7 @@ use super::http::{BookClient, HttpPolicy, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping::{self, MarketMapping};
 use super::stats::BookStats;
-use super::{EventRef, FeedError, encode_query, split_teams};
+use super::{Discovery, EventRef, FeedError, encode_query, merge_lists, split_teams};
 use crate::domain::{EventOdds, MarketOdds, OutcomeOdds};
 
 /// Book slug.
@@ -160,7 +160,7 @@ impl BetPawa {
     }
 
     /// Every upcoming football event with a SportRadar id, over all competitions and pages.
-    pub async fn discover(&self) -> Result<Vec<EventRef>, FeedError> {
+    pub async fn discover(&self) -> Result<Discovery, FeedError> {
         let result = self.discover_inner().await;
         self.client.counted(result)
     }
@@ -175,7 +175,7 @@ impl BetPawa {
         self.fetch_event(&event.book_event_id).await
     }
 
-    async fn discover_inner(&self) -> Result<Vec<EventRef>, FeedError> {
+    async fn discover_inner(&self) -> Result<Discovery, FeedError> {
         let fetched = self
             .client
             .get("/api/sportsbook/v3/categories/list/2")
@@ -200,13 +200,7 @@ impl BetPawa {
             .buffer_unordered(width)
             .collect()
             .await;
-        let mut events = Vec::new();
-        for list in lists {
-            events.extend(list?);
-        }
-        events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
-        events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
-        Ok(events)
+        merge_lists(&self.client, lists)
     }
 
     async fn discover_competition(

@@ -385,6 +385,11 @@ pub fn decode_json<T: DeserializeOwned>(
         path,
         message,
     };
+    // Path tracking slows every parse down; bodies are almost always well-formed, so parse
+    // plainly first and only re-parse with tracking to say where a broken body broke.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|e| malformed(e.path().to_string(), e.inner().to_string()))?;

@@ -91,6 +91,46 @@ pub struct EventRef {
     pub country: Option<String>,
 }
 
+/// What discovery found: the events, and the sub-lists (competitions, tournaments, leagues)
+/// that failed — their events are unknown this cycle, not gone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discovery {
+    /// Events with a SportRadar id, ordered by it.
+    pub events: Vec<EventRef>,
+    /// Failed sub-lists (already counted in the book's stats).
+    pub failures: Vec<FeedError>,
+}
+
+/// Merges per-list discovery results. A failed list does not sink the others; only when every
+/// list failed is discovery itself an error (the book is unreadable this cycle).
+pub(crate) fn merge_lists(
+    client: &BookClient,
+    lists: Vec<Result<Vec<EventRef>, FeedError>>,
+) -> Result<Discovery, FeedError> {
+    let total = lists.len();
+    let mut events = Vec::new();
+    let mut failures = Vec::new();
+    for list in lists {
+        match list {
+            Ok(list) => events.extend(list),
+            Err(e) => failures.push(e),
+        }
+    }
+    if total > 0 && failures.len() == total {
+        // The caller counts the error it returns; count the others here.
+        for e in &failures[1..] {
+            client.stats().record_failure(e);
+        }
+        return Err(failures.swap_remove(0));
+    }
+    for e in &failures {
+        client.stats().record_failure(e);
+    }
+    events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
+    events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
+    Ok(Discovery { events, failures })
+}
+
 /// One book's result of a cycle: the events it priced and the calls that failed. An event whose
 /// fetch failed is absent from `events` and present in `failures`; the pipeline must not read
 /// that absence as the event's markets disappearing.
@@ -158,26 +198,27 @@ impl Feed {
     }
 
     /// Discovery plus every event's odds. `Err` only when discovery itself failed (nothing is
-    /// known about the book this cycle); per-event failures are in [`BookScrape::failures`].
+    /// known about the book this cycle); failed lists and events are in
+    /// [`BookScrape::failures`].
     /// The Odds API yields one [`BookScrape`] per bookmaker, the others exactly one.
     pub async fn scrape(&self) -> Result<Vec<BookScrape>, FeedError> {
         match self {
             Feed::BetPawa(f) => {
-                let refs = f.discover().await?;
+                let found = f.discover().await?;
                 Ok(vec![
-                    scrape_events(f.client(), refs, |r| f.fetch_event_ref(r)).await,
+                    scrape_events(f.client(), found, |r| f.fetch_event_ref(r)).await,
                 ])
             }
             Feed::SportyBet(f) => {
-                let refs = f.discover().await?;
+                let found = f.discover().await?;
                 Ok(vec![
-                    scrape_events(f.client(), refs, |r| f.fetch_event_ref(r)).await,
+                    scrape_events(f.client(), found, |r| f.fetch_event_ref(r)).await,
                 ])
             }
             Feed::Bet9ja(f) => {
-                let refs = f.discover().await?;
+                let found = f.discover().await?;
                 Ok(vec![
-                    scrape_events(f.client(), refs, |r| f.fetch_event_ref(r)).await,
+                    scrape_events(f.client(), found, |r| f.fetch_event_ref(r)).await,
                 ])
             }
             Feed::TheOddsApi(f) => Ok(f.fetch_all().await?.into_book_scrapes()),
@@ -185,8 +226,9 @@ impl Feed {
     }
 }
 
-/// Fetches every discovered event with the book's concurrency; collects events and failures.
-async fn scrape_events<'a, F, Fut>(client: &BookClient, refs: Vec<EventRef>, fetch: F) -> BookScrape
+/// Fetches every discovered event with the book's concurrency; collects events and failures
+/// (discovery's own failures first).
+async fn scrape_events<'a, F, Fut>(client: &BookClient, found: Discovery, fetch: F) -> BookScrape
 where
     F: Fn(EventRef) -> Fut,
     Fut: Future<Output = Result<EventOdds, FeedError>> + 'a,
@@ -194,7 +236,7 @@ where
     // The client's semaphore bounds requests in flight; the stream keeps a few more futures
     // ready so a permit is never idle.
     let width = client.policy().concurrency * 2;
-    let results: Vec<_> = futures::stream::iter(refs)
+    let results: Vec<_> = futures::stream::iter(found.events)
         .map(fetch)
         .buffer_unordered(width.max(1))
         .collect()
@@ -202,7 +244,7 @@ where
     let mut scrape = BookScrape {
         book: client.book().to_string(),
         events: Vec::with_capacity(results.len()),
-        failures: Vec::new(),
+        failures: found.failures,
     };
     for result in results {
         match result {

@@ -13,7 +13,7 @@ use super::http::{BookClient, Fetched, HttpPolicy, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping::{self, MarketMapping};
 use super::stats::BookStats;
-use super::{EventRef, FeedError, encode_query};
+use super::{Discovery, EventRef, FeedError, encode_query, merge_lists};
 use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
 
 /// Book slug.
@@ -157,7 +157,7 @@ impl SportyBet {
     }
 
     /// Every football event of every tournament.
-    pub async fn discover(&self) -> Result<Vec<EventRef>, FeedError> {
+    pub async fn discover(&self) -> Result<Discovery, FeedError> {
         let result = self.discover_inner().await;
         self.client.counted(result)
     }
@@ -172,7 +172,7 @@ impl SportyBet {
         self.fetch_event(&event.book_event_id).await
     }
 
-    async fn discover_inner(&self) -> Result<Vec<EventRef>, FeedError> {
+    async fn discover_inner(&self) -> Result<Discovery, FeedError> {
         let path = format!(
             "/api/ng/factsCenter/popularAndSportList?sportId=sr%3Asport%3A1&timeline=&productId=3&_t={}",
             cache_buster()
@@ -195,13 +195,7 @@ impl SportyBet {
             .buffer_unordered(width)
             .collect()
             .await;
-        let mut events = Vec::new();
-        for list in lists {
-            events.extend(list?);
-        }
-        events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
-        events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
-        Ok(events)
+        merge_lists(&self.client, lists)
     }
 
     async fn discover_tournament(
