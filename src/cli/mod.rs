@@ -198,51 +198,108 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
             }
             attach_ui(&config, args.mouse).await
         }
-        None => {
-            // The pipeline joins this process later; until then the monitor attaches to the
-            // database like `oddswatch tui`, or runs headless when there is no terminal.
-            if std::io::stdout().is_terminal() {
-                attach_ui(&config, false).await
-            } else {
-                headless(&config).await
-            }
-        }
+        None => monitor(&config).await,
     }
 }
 
-/// How often an attached UI reads the database's change log.
-const ATTACHED_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often a UI, the API or the headless printer reads the database's change log (on
+/// PostgreSQL a NOTIFY wakes them sooner).
+const LIVE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The monitor: the pipeline and the terminal UI in one process — or, without a terminal, the
+/// pipeline printing new alerts as JSON lines. The API joins when `api.enabled`.
+async fn monitor(config: &Config) -> Result<ExitCode> {
+    let service = open_service(config).await?;
+    let running =
+        crate::pipeline::run::start(config, service.store().clone(), &crate::config::data_dir())
+            .await
+            .wrap_err("starting the pipeline")?;
+    let feed = crate::live::ChangeFeed::default();
+    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), LIVE_POLL);
+    let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
+    let result = if std::io::stdout().is_terminal() {
+        crate::tui::run(crate::tui::TuiOptions {
+            service: service.clone(),
+            feed,
+            pipeline_status: Some(running.status.clone()),
+            pipeline_commands: Some(running.commands.clone()),
+            config: config.clone(),
+            log_path: todays_log(config),
+            mouse: false,
+        })
+        .await
+    } else {
+        crate::tui::run_headless(service.clone(), feed, std::io::stdout()).await
+    };
+    poller.abort();
+    if let Some(api) = api {
+        api.abort();
+    }
+    let stopped = running.stop().await;
+    tracing::info!(
+        cycles = stopped.cycles,
+        batches = stopped.writes.stored,
+        "monitor stopped"
+    );
+    service.store().close().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Today's log file.
+fn todays_log(config: &Config) -> PathBuf {
+    config.log_dir().join(format!(
+        "{}.{}",
+        crate::telemetry::LOG_FILE_PREFIX,
+        chrono::Utc::now().format("%Y-%m-%d")
+    ))
+}
+
+/// Starts the API beside a pipeline when `api.enabled`.
+async fn spawn_api(
+    config: &Config,
+    service: &AlertService,
+    feed: &crate::live::ChangeFeed,
+    status: Option<tokio::sync::watch::Receiver<crate::health::PipelineStatus>>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    if !config.api.enabled {
+        return Ok(None);
+    }
+    let addr: std::net::SocketAddr = config
+        .api
+        .bind
+        .parse()
+        .wrap_err("api.bind is not an address")?;
+    let token = Some(config.api.token.expose().trim().to_string()).filter(|t| !t.is_empty());
+    let (listener, local) = crate::api::bind(addr, token.is_some()).await?;
+    tracing::info!(%local, "API listening");
+    let state = crate::api::ApiState {
+        service: service.clone(),
+        feed: feed.clone(),
+        status,
+        token,
+    };
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = crate::api::serve(listener, state, std::future::pending()).await {
+            tracing::error!(error = %e, "the API stopped");
+        }
+    })))
+}
 
 /// The terminal UI on the configured database, following other processes' changes.
 async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
     let service = open_service(config).await?;
     let feed = crate::live::ChangeFeed::default();
-    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), ATTACHED_POLL);
+    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), LIVE_POLL);
     let result = crate::tui::run(crate::tui::TuiOptions {
         service: service.clone(),
         feed,
         pipeline_status: None,
         pipeline_commands: None,
         config: config.clone(),
-        log_path: config.log_dir().join(format!(
-            "{}.{}",
-            crate::telemetry::LOG_FILE_PREFIX,
-            chrono::Utc::now().format("%Y-%m-%d")
-        )),
+        log_path: todays_log(config),
         mouse,
     })
     .await;
-    poller.abort();
-    service.store().close().await;
-    result.map(|()| ExitCode::SUCCESS)
-}
-
-/// No terminal: new alerts as JSON lines on stdout until SIGINT/SIGTERM.
-async fn headless(config: &Config) -> Result<ExitCode> {
-    let service = open_service(config).await?;
-    let feed = crate::live::ChangeFeed::default();
-    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), ATTACHED_POLL);
-    let result = crate::tui::run_headless(service.clone(), feed, std::io::stdout()).await;
     poller.abort();
     service.store().close().await;
     result.map(|()| ExitCode::SUCCESS)
@@ -301,6 +358,13 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
     let running = crate::pipeline::run::start(config, store.clone(), &crate::config::data_dir())
         .await
         .wrap_err("starting the pipeline")?;
+    let feed = crate::live::ChangeFeed::default();
+    let service = AlertService::new(store.clone(), config.acting_user());
+    let poller = config
+        .api
+        .enabled
+        .then(|| crate::live::spawn_poller(store.clone(), feed.clone(), LIVE_POLL));
+    let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
     tracing::info!(
         interval_secs = config.scrape.interval_secs,
         database = %redact_url(&config.database_url()),
@@ -309,6 +373,12 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
     );
     crate::shutdown::signal().await;
     tracing::info!("stopping: finishing the batch in flight and flushing the write queue");
+    if let Some(api) = api {
+        api.abort();
+    }
+    if let Some(poller) = poller {
+        poller.abort();
+    }
     let stopped = running.stop().await;
     tracing::info!(
         cycles = stopped.cycles,

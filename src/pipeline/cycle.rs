@@ -18,7 +18,7 @@ use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, PriceUpda
 use crate::domain::{EventOdds, Line, MarketOdds};
 use crate::health::{BookHealth, HealthLevel};
 use crate::service::now_millis;
-use crate::sources::{EventRef, Feed, FeedError, StatsSnapshot};
+use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
 use crate::store::{
     BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary,
     Store,
@@ -34,8 +34,9 @@ pub struct PipelineFeed {
 
 /// What discovery found on one feed.
 enum Discovered {
-    /// Event references to fetch one by one.
-    Refs(Vec<EventRef>),
+    /// Event references to fetch one by one (and the lists that failed: their events are
+    /// unknown this cycle, not gone).
+    Refs(Discovery),
     /// Complete odds per bookmaker (The Odds API answers everything in one response).
     Full(Vec<crate::sources::BookScrape>),
 }
@@ -167,9 +168,24 @@ impl ScrapeCycle {
         Ok(count)
     }
 
-    /// Rules of this cycle: the config with the settings saved in the database applied.
+    /// Rules of this cycle: the config with the settings saved in the database (edited in a
+    /// UI) applied, so an edit takes effect from the next cycle. Unreadable or invalid
+    /// overrides are reported and the configured rules used instead.
     async fn rules(&self) -> Rules {
-        Rules::from_config(&self.config.detection)
+        let overrides = match self.store.setting_overrides().await {
+            Ok(overrides) => overrides,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read settings overrides; using the configured rules");
+                return Rules::from_config(&self.config.detection);
+            }
+        };
+        match crate::config::apply_overrides(&self.config, &overrides) {
+            Ok(config) => Rules::from_config(&config.detection),
+            Err(e) => {
+                tracing::warn!(error = %e, "invalid settings override; using the configured rules");
+                Rules::from_config(&self.config.detection)
+            }
+        }
     }
 
     /// Runs one cycle; `stop` makes it finish the batch in flight and return early.
@@ -192,13 +208,20 @@ impl ScrapeCycle {
             join_all(self.feeds.iter().map(|f| discover(&f.feed))).await;
         totals.discovery_ms = t.elapsed().as_millis() as u64;
         let mut failed_books = BTreeSet::new();
+        // Failed requests per book (partial discovery and event fetches) with the last error.
+        let mut fetch_failed: BTreeMap<String, (u64, String)> = BTreeMap::new();
         let mut discovery_errors: BTreeMap<String, String> = BTreeMap::new();
         let mut merged: BTreeMap<String, MergedEvent> = BTreeMap::new();
         for (index, result) in discovered.into_iter().enumerate() {
             let slug = self.feeds[index].slug.clone();
             match result {
-                Ok(Discovered::Refs(refs)) => {
-                    for r in refs {
+                Ok(Discovered::Refs(discovery)) => {
+                    if let Some(e) = discovery.failures.last() {
+                        let entry = fetch_failed.entry(slug.clone()).or_default();
+                        entry.0 += discovery.failures.len() as u64;
+                        entry.1 = e.to_string();
+                    }
+                    for r in discovery.events {
                         let event =
                             merged
                                 .entry(r.sportradar_id.clone())
@@ -253,7 +276,6 @@ impl ScrapeCycle {
 
         // 3. Fetch, detect and queue batch by batch.
         let mut fetched_ok: BTreeMap<String, u64> = BTreeMap::new();
-        let mut fetch_failed: BTreeMap<String, (u64, String)> = BTreeMap::new();
         let mut markets_seen: BTreeMap<String, u64> = BTreeMap::new();
         let width = self
             .feeds

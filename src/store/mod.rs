@@ -29,8 +29,8 @@ pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts};
 pub use bulk::{BulkAlert, BulkEvent};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
-pub use runs::{BookRun, RunStatus, RunSummary, StoredOdds};
 pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
+pub use runs::{BookRun, RunStatus, RunSummary, StoredOdds};
 pub use settings::SettingRow;
 
 use crate::config::redact_url;
