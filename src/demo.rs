@@ -110,22 +110,19 @@ const MARKETS: &[(&str, &str, &[&str], &[f64])] = &[
 
 const BOOKS: &[&str] = &["betpawa", "sportybet", "bet9ja"];
 
-/// Generates and writes `options.alerts` alerts over `options.events` events, reporting
-/// progress (alerts written so far) after each batch.
-pub async fn load(
+/// From this many alerts on, [`load`] drops the alert indexes and rebuilds them afterwards.
+pub const BULK_INDEX_THRESHOLD: u64 = 100_000;
+
+/// Writes the alerts in batches, in detection order.
+async fn write_alerts(
     store: &Store,
     options: &DemoOptions,
-    mut progress: impl FnMut(u64),
-) -> Result<DemoSummary, StoreError> {
-    let now = now_millis();
-    let mut rng = SmallRng::seed_from_u64(options.seed);
-    let events = demo_events(&mut rng, options.events.max(1), now);
-    let ids = store.upsert_events(&events, now).await?;
-    let kickoffs: Vec<DateTime<Utc>> = events
-        .iter()
-        .map(|e| e.kickoff.expect("demo events have kickoffs"))
-        .collect();
-
+    rng: &mut SmallRng,
+    ids: &[i64],
+    kickoffs: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    progress: &mut impl FnMut(u64),
+) -> Result<u64, StoreError> {
     // Alerts are generated in detection order over the last week, as a pipeline writes them:
     // realistic, and it keeps index inserts near the end of each index.
     let upcoming: Vec<usize> = (0..ids.len()).filter(|&e| kickoffs[e] > now).collect();
@@ -145,19 +142,53 @@ pub async fn load(
                 if kickoffs[e] <= detected_at && !upcoming.is_empty() {
                     e = upcoming[rng.gen_range(0..upcoming.len())];
                 }
-                demo_alert(
-                    &mut rng,
-                    ids[e],
-                    kickoffs[e],
-                    detected_at.min(kickoffs[e]),
-                    now,
-                )
+                demo_alert(rng, ids[e], kickoffs[e], detected_at.min(kickoffs[e]), now)
             })
             .collect();
         store.bulk_insert_alerts(&batch).await?;
         written += n;
         progress(written);
     }
+    Ok(written)
+}
+
+/// Generates and writes `options.alerts` alerts over `options.events` events, reporting
+/// progress (alerts written so far) after each batch.
+pub async fn load(
+    store: &Store,
+    options: &DemoOptions,
+    mut progress: impl FnMut(u64),
+) -> Result<DemoSummary, StoreError> {
+    let now = now_millis();
+    let mut rng = SmallRng::seed_from_u64(options.seed);
+    let events = demo_events(&mut rng, options.events.max(1), now);
+    let ids = store.upsert_events(&events, now).await?;
+    let kickoffs: Vec<DateTime<Utc>> = events
+        .iter()
+        .map(|e| e.kickoff.expect("demo events have kickoffs"))
+        .collect();
+
+    // Large loads build the alert indexes once at the end instead of row by row.
+    let rebuild = if options.alerts >= BULK_INDEX_THRESHOLD {
+        Some(store.drop_alert_indexes().await?)
+    } else {
+        None
+    };
+    let loaded = write_alerts(
+        store,
+        options,
+        &mut rng,
+        &ids,
+        &kickoffs,
+        now,
+        &mut progress,
+    )
+    .await;
+    if let Some(indexes) = rebuild {
+        // Rebuild even when the load failed, so the database is never left without indexes.
+        store.create_indexes(&indexes).await?;
+    }
+    let written = loaded?;
     store.record_bulk_change("reloaded", now).await?;
     Ok(DemoSummary {
         alerts: written,

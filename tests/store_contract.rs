@@ -1044,3 +1044,29 @@ async fn on_postgres_a_notify_wakes_the_poller_long_before_its_interval() {
     other.close().await;
     db.finish().await;
 }
+
+#[tokio::test]
+async fn alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically() {
+    for db in common::all_dbs().await {
+        let definitions = db.store.drop_alert_indexes().await.unwrap();
+        assert_eq!(
+            definitions.len(),
+            11,
+            "{}: every secondary index of the alerts table",
+            db.name
+        );
+        assert!(
+            db.store.drop_alert_indexes().await.unwrap().is_empty(),
+            "none left"
+        );
+        fixture(&db.store).await;
+        db.store.create_indexes(&definitions).await.unwrap();
+        let mut rebuilt = db.store.drop_alert_indexes().await.unwrap();
+        let mut expected = definitions.clone();
+        rebuilt.sort();
+        expected.sort();
+        assert_eq!(rebuilt, expected);
+        db.store.create_indexes(&definitions).await.unwrap();
+        db.finish().await;
+    }
+}

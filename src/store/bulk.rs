@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::alerts::{ALERT_INSERT_COLUMNS, alert_params};
 use super::sql::{BindParams, Param};
-use super::{QueryContext, Store, StoreError};
+use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{NewAlert, Status};
 
 pub use super::events::EventRecord as BulkEvent;
@@ -104,4 +104,42 @@ fn write_csv_row(buf: &mut String, params: &[Param]) {
         }
     }
     buf.push('\n');
+}
+
+impl Store {
+    /// Drops the secondary indexes of the alerts table and returns the statements that
+    /// recreate them. Loading a million rows and then building each index once is several
+    /// times faster than maintaining eleven indexes row by row.
+    pub async fn drop_alert_indexes(&self) -> Result<Vec<String>, StoreError> {
+        let definitions: Vec<(String, String)> = match self {
+            Store::Sqlite(pool) => sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts' AND sql IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await,
+            Store::Postgres(pool) => sqlx::query_as(
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND tablename = 'alerts' AND indexname <> 'alerts_pkey'",
+            )
+            .fetch_all(pool)
+            .await,
+        }
+        .context("reading the alert indexes")?;
+        for (name, _) in &definitions {
+            // Names come from the catalogue, not from users; quoted all the same.
+            let drop = format!("DROP INDEX \"{}\"", name.replace('"', "\"\""));
+            with_pool!(self, pool => sqlx::query(&drop).execute(pool).await.map(|_| ()))
+                .context("dropping an alert index")?;
+        }
+        Ok(definitions.into_iter().map(|(_, sql)| sql).collect())
+    }
+
+    /// Runs index definitions returned by [`Store::drop_alert_indexes`].
+    pub async fn create_indexes(&self, statements: &[String]) -> Result<(), StoreError> {
+        for statement in statements {
+            with_pool!(self, pool => sqlx::query(statement).execute(pool).await.map(|_| ()))
+                .context("building an alert index")?;
+        }
+        Ok(())
+    }
 }
