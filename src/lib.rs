@@ -5,6 +5,7 @@
 //! [`service::AlertService`]. `domain` and `detect` are pure.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;

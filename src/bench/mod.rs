@@ -1,0 +1,619 @@
+//! `oddswatch bench`: the whole product measured on this machine — full cycles at real volume
+//! against the in-process simulator, growth per cycle, the limits we compare against (plainest
+//! writes, raw JSON parse), the reference cycle replayed through detection and persistence, and
+//! the read side at a million alerts. Numbers come from this run, never from a test.
+
+mod limits;
+mod read;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use color_eyre::eyre::{Result, WrapErr};
+use serde::Serialize;
+use sqlx::Connection;
+use tokio::sync::watch;
+
+pub use read::{Latency, ReadReport};
+
+use crate::config::Config;
+use crate::detect::{Detector, Rules};
+use crate::pipeline::cycle::{CycleTotals, ScrapeCycle, odds_writes};
+use crate::pipeline::run::build_feeds;
+use crate::pipeline::writer::{RetryPolicy, spawn_writer};
+use crate::service::{AlertService, now_millis};
+use crate::sim::{SimOptions, TickMode};
+use crate::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, Store};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// `sqlite`, `postgres`, or both.
+    pub backends: Vec<crate::store::Backend>,
+    /// Simulated events per cycle.
+    pub events: u32,
+    /// Steady-state cycles for the growth figure.
+    pub cycles: u32,
+    /// Alerts for the read side.
+    pub alerts: u64,
+    /// The reference cycle pair, if given.
+    pub refcycle: Option<PathBuf>,
+    /// A PostgreSQL server where a scratch database may be created and dropped.
+    pub postgres_admin_url: String,
+}
+
+/// Every figure of one backend.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BackendReport {
+    /// `sqlite` or `postgres`.
+    pub backend: String,
+    /// Events per cycle.
+    pub events: u64,
+    /// First cycle (everything new), seconds.
+    pub first_cycle_s: f64,
+    /// A steady-state cycle, seconds.
+    pub steady_cycle_s: f64,
+    /// Phases of the first cycle.
+    pub first_cycle: CycleTotals,
+    /// Phases of the steady cycle.
+    pub steady_cycle: CycleTotals,
+    /// Events per second in the steady cycle.
+    pub events_per_s: f64,
+    /// Outcomes compared per second in the steady cycle.
+    pub outcomes_per_s: f64,
+    /// Peak resident memory of this process so far (simulator included), MB.
+    pub peak_rss_mb: f64,
+    /// Database bytes added per steady cycle (mean).
+    pub db_bytes_per_cycle: f64,
+    /// Projection per day at a 5-minute interval.
+    pub db_bytes_per_day: f64,
+    /// Alerts per steady cycle (mean).
+    pub alerts_per_cycle: f64,
+    /// Our persistence time of the first cycle's home-book rows over the plainest loop's.
+    pub persist_overhead_ratio: f64,
+    /// Our persistence of those rows, seconds.
+    pub persist_s: f64,
+    /// The plainest loop (one prepared INSERT per row), seconds.
+    pub plain_insert_s: f64,
+    /// PostgreSQL COPY of the same rows, seconds.
+    pub copy_s: Option<f64>,
+    /// Our parse and map of the home book's event bodies over a raw `serde_json::Value` parse.
+    pub parse_overhead_ratio: f64,
+    /// Bytes parsed per second by our adapter, MB/s.
+    pub parse_mb_per_s: f64,
+    /// Reference cycle: detection of `cycle_next` alone, seconds.
+    pub refcycle_detect_s: Option<f64>,
+    /// Reference cycle: detection + persistence of `cycle_next`, seconds.
+    pub refcycle_detect_persist_s: Option<f64>,
+    /// Reference cycle: memory of the last-seen state, MB.
+    pub refcycle_state_mb: Option<f64>,
+    /// Reference cycle: our alerts per type.
+    pub refcycle_alerts: BTreeMap<&'static str, u64>,
+    /// Read side figures.
+    pub read: ReadReport,
+    /// `list` p50, ms.
+    pub list_p50_ms: f64,
+    /// `list` p99, ms.
+    pub list_p99_ms: f64,
+    /// `stats` p50, ms.
+    pub stats_p50_ms: f64,
+    /// Alerts loaded for the read side.
+    pub read_alerts: u64,
+}
+
+/// The reference system's published cost on this machine type (refcycle README).
+pub const REFERENCE_DETECT_STEADY_S: f64 = 7.74;
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A scratch database of one backend, dropped afterwards.
+struct Scratch {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl Scratch {
+    async fn new(backend: crate::store::Backend, admin: &str) -> Result<Scratch> {
+        match backend {
+            crate::store::Backend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                Ok(Scratch {
+                    store: Store::open(&url, 8).await?,
+                    _dir: Some(dir),
+                    pg: None,
+                })
+            }
+            crate::store::Backend::Postgres => {
+                static SCRATCH: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let n = SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let name = format!("oddswatch_bench_{}_{n}", std::process::id());
+                let mut conn = sqlx::PgConnection::connect(admin)
+                    .await
+                    .wrap_err("connecting to PostgreSQL for the benchmark")?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut conn)
+                    .await?;
+                let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+                let url = format!("{base}/{name}");
+                Ok(Scratch {
+                    store: Store::open(&url, 8).await?,
+                    _dir: None,
+                    pg: Some((admin.to_string(), name)),
+                })
+            }
+        }
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin, name)) = self.pg
+            && let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// Runs everything on every requested backend; `say` reports progress.
+pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<BackendReport>> {
+    let mut reports = Vec::new();
+    for backend in &options.backends {
+        say(&format!(
+            "[{}] cycles against the simulator ({} events)",
+            backend.as_str(),
+            options.events
+        ));
+        let mut report = BackendReport {
+            backend: backend.as_str().to_string(),
+            ..Default::default()
+        };
+        let scratch = Scratch::new(*backend, &options.postgres_admin_url).await?;
+        cycles(&scratch.store, options, &mut report).await?;
+        say(&format!(
+            "[{}] limits: plainest insert and raw JSON parse",
+            backend.as_str()
+        ));
+        limits_of(options, *backend, &mut report).await?;
+        if let Some(dir) = &options.refcycle {
+            say(&format!(
+                "[{}] reference cycle replay from {}",
+                backend.as_str(),
+                dir.display()
+            ));
+            refcycle(dir, *backend, options, &mut report).await?;
+        }
+        say(&format!(
+            "[{}] read side at {} alerts",
+            backend.as_str(),
+            options.alerts
+        ));
+        crate::demo::load(
+            &scratch.store,
+            &crate::demo::DemoOptions {
+                alerts: options.alerts,
+                events: (options.alerts / 200).max(40),
+                seed: 1,
+            },
+            |_| {},
+        )
+        .await?;
+        let service = AlertService::new(scratch.store.clone(), "bench");
+        report.read = read::measure(&service, 30).await?;
+        report.read_alerts = options.alerts;
+        report.list_p50_ms = report.read.list.p50_ms;
+        report.list_p99_ms = report.read.list.p99_ms;
+        report.stats_p50_ms = report.read.stats.p50_ms;
+        report.peak_rss_mb = peak_rss_mb();
+        scratch.finish().await;
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+fn bench_config(events: u32) -> Config {
+    let mut config = Config::defaults();
+    config.sim.events = events;
+    config
+}
+
+async fn cycles(store: &Store, options: &BenchOptions, report: &mut BackendReport) -> Result<()> {
+    let (_, sim) = crate::sim::start(SimOptions {
+        events: options.events,
+        tick: TickMode::Manual,
+        ..SimOptions::default()
+    })
+    .await?;
+    let config = bench_config(options.events);
+    let dir = tempfile::tempdir()?;
+    let (queue, writer) = spawn_writer(store.clone(), dir.path().into(), RetryPolicy::default(), 8);
+    let (feeds, home) = build_feeds(&config, Some(&sim.base_url()))?;
+    let mut cycle = ScrapeCycle::new(config, store.clone(), queue, feeds, home);
+    let stop = watch::channel(false).1;
+    let first = cycle.run_cycle(&stop).await;
+    sim.tick();
+    let steady = cycle.run_cycle(&stop).await;
+    report.events = steady.events;
+    report.first_cycle_s = first.total_ms as f64 / 1000.0;
+    report.steady_cycle_s = steady.total_ms as f64 / 1000.0;
+    report.events_per_s = steady.events as f64 / report.steady_cycle_s.max(0.001);
+    report.outcomes_per_s = steady.outcomes_compared as f64 / report.steady_cycle_s.max(0.001);
+    report.first_cycle = first;
+    report.steady_cycle = steady;
+    let before = store.database_bytes().await?;
+    let mut alerts = 0;
+    for _ in 0..options.cycles {
+        sim.tick();
+        alerts += cycle.run_cycle(&stop).await.alerts();
+    }
+    let after = store.database_bytes().await?;
+    let n = f64::from(options.cycles.max(1));
+    report.db_bytes_per_cycle = (after - before).max(0) as f64 / n;
+    report.db_bytes_per_day = report.db_bytes_per_cycle * 288.0;
+    report.alerts_per_cycle = alerts as f64 / n;
+    drop(cycle);
+    writer.await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// The home book's events of a fresh simulator as raw bodies, parsed by our adapter.
+async fn limits_of(
+    options: &BenchOptions,
+    backend: crate::store::Backend,
+    report: &mut BackendReport,
+) -> Result<()> {
+    let (_, sim) = crate::sim::start(SimOptions {
+        events: options.events,
+        tick: TickMode::Manual,
+        ..SimOptions::default()
+    })
+    .await?;
+    let client = reqwest::Client::new();
+    let mut bodies = Vec::new();
+    for event in sim.events() {
+        let body = client
+            .get(format!(
+                "{}/api/sportsbook/v3/events/{}",
+                sim.base_url(),
+                event.betpawa_id
+            ))
+            .header("x-pawa-brand", "betpawa-nigeria")
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        bodies.push(body);
+    }
+    sim.shutdown().await;
+    let config = bench_config(options.events);
+    let adapter = crate::sources::BetPawa::new(
+        "http://127.0.0.1:9",
+        crate::sources::HttpPolicy::from_book(&config.books["betpawa"]),
+    )?;
+    let bytes: usize = bodies.iter().map(|b| b.len()).sum();
+    let t = Instant::now();
+    let mut events = Vec::with_capacity(bodies.len());
+    for body in &bodies {
+        if let Ok(event) = adapter.parse_event(body) {
+            events.push(event);
+        }
+    }
+    let ours = t.elapsed();
+    let t = Instant::now();
+    for body in &bodies {
+        let value: serde_json::Value = serde_json::from_slice(body)?;
+        std::hint::black_box(value);
+    }
+    let raw = t.elapsed();
+    report.parse_overhead_ratio = ours.as_secs_f64() / raw.as_secs_f64().max(1e-9);
+    report.parse_mb_per_s = bytes as f64 / 1e6 / ours.as_secs_f64().max(1e-9);
+
+    // The same rows three ways, each into a fresh database: our batches, the plainest loop, COPY.
+    let batches: Vec<CycleBatch> = events
+        .chunks(100)
+        .map(|chunk| CycleBatch {
+            at: now_millis(),
+            events: chunk
+                .iter()
+                .map(|e| BatchEvent {
+                    record: record_of(e),
+                    books: vec![("betpawa".into(), e.book_event_id.clone())],
+                })
+                .collect(),
+            odds: chunk
+                .iter()
+                .flat_map(|e| first_seen_rows(e, "betpawa"))
+                .collect(),
+            alerts: Vec::new(),
+        })
+        .collect();
+    let ours = Scratch::new(backend, &options.postgres_admin_url).await?;
+    let t = Instant::now();
+    for batch in &batches {
+        ours.store.write_cycle_batch(batch).await?;
+    }
+    report.persist_s = t.elapsed().as_secs_f64();
+    ours.finish().await;
+
+    let plain = Scratch::new(backend, &options.postgres_admin_url).await?;
+    let records: Vec<EventRecord> = events.iter().map(record_of).collect();
+    let ids = plain.store.upsert_events(&records, now_millis()).await?;
+    let rows: Vec<OddsWrite> = events
+        .iter()
+        .flat_map(|e| first_seen_rows(e, "betpawa"))
+        .collect();
+    let by_key: std::collections::HashMap<&str, i64> =
+        records.iter().map(|r| r.sr_id.as_str()).zip(ids).collect();
+    let keyed: Vec<(i64, &OddsWrite)> = rows
+        .iter()
+        .map(|r| (by_key[r.event_key.as_str()], r))
+        .collect();
+    report.plain_insert_s = limits::plain_insert(&plain.store, &keyed)
+        .await?
+        .as_secs_f64();
+    plain.finish().await;
+    if backend == crate::store::Backend::Postgres {
+        let copy = Scratch::new(backend, &options.postgres_admin_url).await?;
+        let ids = copy.store.upsert_events(&records, now_millis()).await?;
+        let by_key: std::collections::HashMap<&str, i64> =
+            records.iter().map(|r| r.sr_id.as_str()).zip(ids).collect();
+        let keyed: Vec<(i64, &OddsWrite)> = rows
+            .iter()
+            .map(|r| (by_key[r.event_key.as_str()], r))
+            .collect();
+        report.copy_s = limits::copy_insert(&copy.store, &keyed)
+            .await?
+            .map(|d| d.as_secs_f64());
+        copy.finish().await;
+    }
+    report.persist_overhead_ratio = report.persist_s / report.plain_insert_s.max(1e-9);
+    Ok(())
+}
+
+fn record_of(e: &crate::domain::EventOdds) -> EventRecord {
+    EventRecord {
+        sr_id: e.event_key.clone(),
+        home_team: e.home_team.clone(),
+        away_team: e.away_team.clone(),
+        tournament: e.tournament.clone(),
+        country: e.country.clone(),
+        kickoff: e.kickoff,
+    }
+}
+
+fn first_seen_rows(e: &crate::domain::EventOdds, book: &str) -> Vec<OddsWrite> {
+    e.markets
+        .iter()
+        .map(|m| OddsWrite {
+            event_key: e.event_key.clone(),
+            bookmaker: book.to_string(),
+            market_id: m.market_id.clone(),
+            line: m.line.map(|l| l.to_string()).unwrap_or_default(),
+            outcomes: m.outcomes.clone(),
+            available: !m.is_suspended(),
+            unavailable_since: None,
+            record_history: true,
+        })
+        .collect()
+}
+
+async fn refcycle(
+    dir: &std::path::Path,
+    backend: crate::store::Backend,
+    options: &BenchOptions,
+    report: &mut BackendReport,
+) -> Result<()> {
+    let prev = crate::detect::refcycle::load_cycle(&dir.join("cycle_prev.jsonl.gz"))
+        .wrap_err("reading cycle_prev")?;
+    let next = crate::detect::refcycle::load_cycle(&dir.join("cycle_next.jsonl.gz"))
+        .wrap_err("reading cycle_next")?;
+    let rules = Rules::default();
+    let now = now_millis();
+
+    // Detection alone.
+    let mut detector = Detector::new();
+    detector.detect_cycle(&prev, &rules, now);
+    let t = Instant::now();
+    let output = detector.detect_cycle(&next, &rules, now + chrono::Duration::minutes(5));
+    report.refcycle_detect_s = Some(t.elapsed().as_secs_f64());
+    report.refcycle_state_mb = Some(detector.heap_bytes() as f64 / (1024.0 * 1024.0));
+    for alert in &output.alerts {
+        *report
+            .refcycle_alerts
+            .entry(alert.alert_type.as_str())
+            .or_default() += 1;
+    }
+
+    // Detection + persistence, prev first (stored), then next timed.
+    let scratch = Scratch::new(backend, &options.postgres_admin_url).await?;
+    let mut detector = Detector::new();
+    let out = detector.detect_cycle(&prev, &rules, now);
+    for batch in batches_of(&prev, out, now) {
+        scratch.store.write_cycle_batch(&batch).await?;
+    }
+    let t = Instant::now();
+    let later = now + chrono::Duration::minutes(5);
+    let out = detector.detect_cycle(&next, &rules, later);
+    for batch in batches_of(&next, out, later) {
+        scratch.store.write_cycle_batch(&batch).await?;
+    }
+    report.refcycle_detect_persist_s = Some(t.elapsed().as_secs_f64());
+    scratch.finish().await;
+    Ok(())
+}
+
+/// Cycle batches of 100 events from a detection result.
+fn batches_of(
+    input: &crate::detect::CycleInput,
+    output: crate::detect::CycleOutput,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<CycleBatch> {
+    let mut odds = odds_writes(input, &output);
+    let mut alerts = output.alerts;
+    let mut batches = Vec::new();
+    for chunk in input.events.chunks(100) {
+        let keys: std::collections::HashSet<&str> =
+            chunk.iter().map(|e| e.event_key.as_str()).collect();
+        let events = chunk
+            .iter()
+            .filter_map(|e| {
+                let odds = e.books.iter().find_map(|b| match &b.scrape {
+                    crate::detect::BookScrape::Fetched(o) => Some(o),
+                    crate::detect::BookScrape::Failed => None,
+                })?;
+                Some(BatchEvent {
+                    record: EventRecord {
+                        kickoff: e.kickoff,
+                        ..record_of(odds)
+                    },
+                    books: vec![(input.home_book.clone(), odds.book_event_id.clone())],
+                })
+            })
+            .collect();
+        let (mine, rest): (Vec<OddsWrite>, Vec<OddsWrite>) = odds
+            .into_iter()
+            .partition(|o| keys.contains(o.event_key.as_str()));
+        odds = rest;
+        let (mine_alerts, rest_alerts): (Vec<_>, Vec<_>) = alerts
+            .into_iter()
+            .partition(|a| keys.contains(a.event_key.as_str()));
+        alerts = rest_alerts;
+        batches.push(CycleBatch {
+            at,
+            events,
+            odds: mine,
+            alerts: mine_alerts
+                .into_iter()
+                .map(|a| KeyedAlert {
+                    event_key: a.event_key.clone(),
+                    alert: a.into_new_alert(0),
+                })
+                .collect(),
+        });
+    }
+    batches
+}
+
+/// The figures as a markdown table, one column per backend.
+pub fn markdown(reports: &[BackendReport]) -> String {
+    let mut out = String::from("| figure |");
+    for r in reports {
+        out.push_str(&format!(" {} |", r.backend));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(reports.len()));
+    out.push('\n');
+    let mut row = |name: &str, f: &dyn Fn(&BackendReport) -> String| {
+        out.push_str(&format!("| {name} |"));
+        for r in reports {
+            out.push_str(&format!(" {} |", f(r)));
+        }
+        out.push('\n');
+    };
+    let opt = |v: Option<f64>, unit: &str| {
+        v.map_or_else(|| "–".to_string(), |v| format!("{v:.3} {unit}"))
+    };
+    row("events per cycle", &|r| r.events.to_string());
+    row("first cycle (everything new)", &|r| {
+        format!("{:.2} s", r.first_cycle_s)
+    });
+    row("  discovery / fetch+parse / detect / persist wait", &|r| {
+        phases(&r.first_cycle)
+    });
+    row("steady cycle", &|r| format!("{:.2} s", r.steady_cycle_s));
+    row("  discovery / fetch+parse / detect / persist wait", &|r| {
+        phases(&r.steady_cycle)
+    });
+    row("events/s, outcomes/s (steady)", &|r| {
+        format!("{:.0}, {:.0}", r.events_per_s, r.outcomes_per_s)
+    });
+    row("peak RSS (process, simulator included)", &|r| {
+        format!("{:.0} MB", r.peak_rss_mb)
+    });
+    row("database growth per cycle", &|r| {
+        format!("{:.1} MB", r.db_bytes_per_cycle / 1e6)
+    });
+    row("projected per day at 5 min", &|r| {
+        format!("{:.0} MB", r.db_bytes_per_day / 1e6)
+    });
+    row("alerts per steady cycle", &|r| {
+        format!("{:.1}", r.alerts_per_cycle)
+    });
+    row("persist home rows: ours / plainest loop", &|r| {
+        format!(
+            "{:.2} s / {:.2} s = {:.2}×",
+            r.persist_s, r.plain_insert_s, r.persist_overhead_ratio
+        )
+    });
+    row("  COPY of the same rows", &|r| opt(r.copy_s, "s"));
+    row("parse+map / raw serde_json::Value", &|r| {
+        format!(
+            "{:.2}× ({:.0} MB/s)",
+            r.parse_overhead_ratio, r.parse_mb_per_s
+        )
+    });
+    row("refcycle detection (cycle_next)", &|r| {
+        r.refcycle_detect_s.map_or("–".into(), |s| {
+            format!(
+                "{s:.3} s ({:.0}× the reference's {REFERENCE_DETECT_STEADY_S} s)",
+                REFERENCE_DETECT_STEADY_S / s.max(1e-9)
+            )
+        })
+    });
+    row("refcycle detection + persistence", &|r| {
+        opt(r.refcycle_detect_persist_s, "s")
+    });
+    row("refcycle last-seen state", &|r| {
+        opt(r.refcycle_state_mb, "MB")
+    });
+    row("refcycle alerts (price / direction / availability)", &|r| {
+        let a = |k: &str| r.refcycle_alerts.get(k).copied().unwrap_or(0);
+        format!(
+            "{} / {} / {}",
+            a("price_change"),
+            a("direction_disagreement"),
+            a("availability")
+        )
+    });
+    row("read side: alerts stored", &|r| r.read_alerts.to_string());
+    let lat = |l: &Latency| format!("{:.1} / {:.1} ms", l.p50_ms, l.p99_ms);
+    row("list first page p50/p99", &|r| lat(&r.read.list));
+    row("list new+critical p50/p99", &|r| lat(&r.read.list_filtered));
+    row("list text search p50/p99", &|r| lat(&r.read.list_text));
+    row("list new by abs(change) p50/p99", &|r| {
+        lat(&r.read.list_by_change)
+    });
+    row("stats p50/p99", &|r| lat(&r.read.stats));
+    row("acknowledge 1 p50/p99", &|r| lat(&r.read.ack_1));
+    row("acknowledge 200 p50/p99", &|r| lat(&r.read.ack_200));
+    out
+}
+
+fn phases(t: &CycleTotals) -> String {
+    format!(
+        "{} / {} / {} / {} ms",
+        t.discovery_ms, t.fetch_ms, t.detect_ms, t.persist_wait_ms
+    )
+}
