@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
-use super::sql::{BindParams, Dialect, SqlQuery, contains_pattern};
+use super::alerts::push_filter;
+use super::sql::{BindParams, Dialect};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{AlertFilter, Severity};
 
@@ -42,44 +43,6 @@ fn into_groups(rows: Vec<GroupRow>) -> Vec<EventGroup> {
             worst: severity_of_rank(rank),
         })
         .collect()
-}
-
-/// `WHERE …` for an alert filter. The same conditions as the alert list's (kept in step with
-/// `alerts.rs`, whose builder is private to it), so groups count exactly what the list shows.
-fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
-    q.push(" WHERE 1 = 1");
-    if !filter.statuses.is_empty() {
-        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
-        q.push(" AND a.status IN ").bind_list(&statuses);
-    }
-    if !filter.severities.is_empty() {
-        let ranks: Vec<i64> = filter
-            .severities
-            .iter()
-            .map(|s| i64::from(s.rank()))
-            .collect();
-        q.push(" AND a.severity_rank IN ").bind_list(&ranks);
-    }
-    if !filter.alert_types.is_empty() {
-        let types: Vec<&str> = filter.alert_types.iter().map(|t| t.as_str()).collect();
-        q.push(" AND a.alert_type IN ").bind_list(&types);
-    }
-    if let Some(book) = &filter.bookmaker {
-        q.push(" AND a.bookmaker = ").bind(book.as_str());
-    }
-    if let Some(event_id) = filter.event_id {
-        q.push(" AND a.event_id = ").bind(event_id);
-    }
-    if let Some(term) = filter.text_term() {
-        let pattern = contains_pattern(term);
-        q.push(" AND (a.event_id IN (SELECT id FROM events WHERE search_text LIKE ")
-            .bind(pattern.clone())
-            .push(" ESCAPE '\\') OR a.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ")
-            .bind(pattern.clone())
-            .push(" ESCAPE '\\') OR LOWER(a.market_name) LIKE ")
-            .bind(pattern)
-            .push(" ESCAPE '\\')");
-    }
 }
 
 impl Store {

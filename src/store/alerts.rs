@@ -94,7 +94,8 @@ type CurrentState = (i64, String, DateTime<Utc>, Option<String>);
 const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 
 /// Appends `WHERE …` for `filter` (always emits a WHERE, so callers can append `AND …`).
-fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
+/// Every query over a filtered set of alerts uses it, so counts match what lists show.
+pub(super) fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
     q.push(" WHERE 1 = 1");
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
