@@ -187,6 +187,7 @@ pub async fn load(
     if let Some(indexes) = rebuild {
         // Rebuild even when the load failed, so the database is never left without indexes.
         store.create_indexes(&indexes).await?;
+        store.analyze().await?;
     }
     let written = loaded?;
     store.record_bulk_change("reloaded", now).await?;

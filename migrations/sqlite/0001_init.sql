@@ -106,6 +106,8 @@ CREATE INDEX alerts_status_change ON alerts (status, abs_change_pct DESC, id DES
 CREATE INDEX alerts_event ON alerts (event_id, detected_at DESC, id DESC);
 CREATE INDEX alerts_type_detected ON alerts (alert_type, detected_at DESC, id DESC);
 CREATE INDEX alerts_bookmaker_detected ON alerts (bookmaker, detected_at DESC, id DESC);
+-- Covers the tab counts and the stats (status, severity and type only): counted from the index.
+CREATE INDEX alerts_counts ON alerts (status, severity_rank, alert_type);
 
 CREATE TABLE alert_audit (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -143,3 +143,18 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Refreshes the planner's statistics (and on PostgreSQL the visibility map, so counts can
+    /// be answered from indexes alone) after a bulk load.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()),
+            Store::Postgres(pool) => sqlx::query("VACUUM ANALYZE alerts")
+                .execute(pool)
+                .await
+                .map(|_| ()),
+        }
+        .context("analyzing the alerts table")
+    }
+}
