@@ -1051,7 +1051,7 @@ async fn alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically() 
         let definitions = db.store.drop_alert_indexes().await.unwrap();
         assert_eq!(
             definitions.len(),
-            11,
+            12,
             "{}: every secondary index of the alerts table",
             db.name
         );
