@@ -74,10 +74,10 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
         ]),
     ];
     if let Some(detail) = a.competitor_detail() {
-        let gap = a
-            .gap_percent
-            .map_or_else(String::new, |g| format!(" gap {g:.2}%"));
-        lines.push(field("Competitor", format!("{detail}{gap}"), theme));
+        lines.push(field("Competitor", detail, theme));
+        if let Some(gap) = a.gap_percent {
+            lines.push(field("Gap", format!("{gap:.2}%"), theme));
+        }
     }
     if let Some(change) = a.availability {
         let gone = a
@@ -168,7 +168,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
     });
     let price_lines: Vec<Line> = if data.odds.is_empty() {
         vec![Line::from(Span::styled(
-            "no current prices recorded for this market",
+            "no prices recorded for this market yet",
             theme.muted,
         ))]
     } else {
