@@ -46,11 +46,7 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
             ),
             theme,
         ),
-        field(
-            "Market",
-            format!("{} [{}]", a.market_name, a.market_id),
-            theme,
-        ),
+        field("Market", a.market_name.clone(), theme),
         field(
             "Line/Outc.",
             format!(
@@ -83,7 +79,7 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
         let gone = a
             .unavailable_secs
             .map_or_else(String::new, |s| format!(" after {}m", s / 60));
-        lines.push(field("Market", format!("{change}{gone}"), theme));
+        lines.push(field("Offered", format!("{change}{gone}"), theme));
     }
     lines.push(field(
         "Detected",
