@@ -42,7 +42,9 @@ fn summary(name: &str, samples: &mut [Duration]) {
     );
 }
 
-/// Carries out effects (and those their results cause) until the screen is settled, then draws.
+/// Carries out effects (and those their results cause) until the rows are on screen, then draws.
+/// Stats and per-status counts are left out unless asked for: the UI shows the rows without
+/// waiting for them (they fill in when their own queries answer).
 async fn settle(
     state: &mut State,
     runner: &EffectRunner,
@@ -52,9 +54,8 @@ async fn settle(
 ) {
     let mut queue: VecDeque<Effect> = effects.into();
     while let Some(effect) = queue.pop_front() {
-        if matches!(effect, Effect::Bell | Effect::Quit)
-            || (!with_stats && effect == Effect::LoadStats)
-        {
+        let background = matches!(effect, Effect::LoadStats | Effect::LoadCounts { .. });
+        if matches!(effect, Effect::Bell | Effect::Quit) || (!with_stats && background) {
             continue;
         }
         if let Some(action) = runner.execute(effect).await {
@@ -191,6 +192,25 @@ async fn main() -> color_eyre::Result<()> {
         bottom.push(started.elapsed());
     }
     summary("last row (G, one OFFSET query) then top", &mut bottom);
+
+    // The tab counts of a filter, counted in the background after the rows are shown.
+    let mut counts = Vec::new();
+    for filter in [
+        oddswatch::domain::AlertFilter::default(),
+        oddswatch::domain::AlertFilter {
+            severities: vec![oddswatch::domain::Severity::Critical],
+            ..Default::default()
+        },
+        oddswatch::domain::AlertFilter {
+            text: Some("arsenal".into()),
+            ..Default::default()
+        },
+    ] {
+        let started = Instant::now();
+        runner.execute(Effect::LoadCounts { seq: 0, filter }).await;
+        counts.push(started.elapsed());
+    }
+    summary("tab counts (background; none/severity/text)", &mut counts);
 
     // The render alone, full screen of rows.
     for (w, h) in [(80, 24), (120, 40)] {

@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
 
-use crate::domain::{Alert, AlertFilter, AlertSort, Page};
+use crate::domain::{Alert, AlertFilter, AlertSort, Page, PageCursor};
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::live::Change;
-use crate::service::{AlertPage, AlertStats};
-use crate::store::{AckOutcome, AuditEntry, BookOdds, EventGroup, PricePoint, SettingRow};
+use crate::service::AlertStats;
+use crate::store::{
+    AckOutcome, AuditEntry, BookOdds, EventGroup, PricePoint, SettingRow, StatusCounts,
+};
 
 /// Everything the detail pane shows beyond the alert itself.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -20,6 +22,16 @@ pub struct DetailData {
     pub odds: Vec<BookOdds>,
     /// The market's recorded prices, oldest first.
     pub history: Vec<PricePoint>,
+}
+
+/// One window of the alert list, without counts (those come separately, see
+/// [`Action::CountsLoaded`], so a window never waits for a count over every alert).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageRows {
+    /// The rows, in sort order.
+    pub alerts: Vec<Alert>,
+    /// Where the next window starts, if this one was full.
+    pub next_cursor: Option<PageCursor>,
 }
 
 /// The stats panel's numbers.
@@ -54,8 +66,15 @@ pub enum Action {
     PageLoaded {
         /// Request number; stale answers are dropped.
         seq: u64,
-        /// The page, or the error text.
-        result: Result<AlertPage, String>,
+        /// The window, or the error text.
+        result: Result<PageRows, String>,
+    },
+    /// Per-status counts for the tabs arrived (for the request numbered `seq`).
+    CountsLoaded {
+        /// Request number; stale answers are dropped.
+        seq: u64,
+        /// The counts, or the error text.
+        result: Result<StatusCounts, String>,
     },
     /// Event groups arrived.
     GroupsLoaded {
@@ -115,6 +134,13 @@ pub enum Effect {
         seq: u64,
         /// The query.
         query: ListQuery,
+    },
+    /// Count the alerts per status for a filter (its status restriction ignored).
+    LoadCounts {
+        /// Request number.
+        seq: u64,
+        /// The filter.
+        filter: AlertFilter,
     },
     /// Load the event groups for a filter.
     LoadGroups {

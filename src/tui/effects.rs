@@ -5,10 +5,10 @@
 use chrono::Duration;
 use tokio::sync::mpsc;
 
-use super::action::{Action, DetailData, Effect, StatsData};
+use super::action::{Action, DetailData, Effect, PageRows, StatsData};
 use crate::domain::{Alert, Page};
 use crate::health::PipelineCommand;
-use crate::service::{AlertService, now_millis};
+use crate::service::{AlertService, cursor_of, now_millis};
 
 /// Price history shown in the detail chart: this far back, at most this many rows.
 const HISTORY_HOURS: i64 = 48;
@@ -51,11 +51,28 @@ impl EffectRunner {
         let text = |e: &dyn std::fmt::Display| e.to_string();
         match effect {
             Effect::LoadPage { seq, query } => {
+                // Rows only: the window is one indexed range read. The per-status counts, which
+                // read every matching alert, are a separate effect so they never hold it up.
                 let result = service
-                    .list(&query.filter, query.sort, &query.page)
+                    .store()
+                    .list_alerts(&query.filter, query.sort, &query.page)
                     .await
+                    .map(|alerts| PageRows {
+                        next_cursor: (alerts.len() == query.page.limit as usize)
+                            .then(|| alerts.last().map(cursor_of))
+                            .flatten(),
+                        alerts,
+                    })
                     .map_err(|e| text(&e));
                 Some(Action::PageLoaded { seq, result })
+            }
+            Effect::LoadCounts { seq, filter } => {
+                let result = service
+                    .store()
+                    .status_counts(&filter)
+                    .await
+                    .map_err(|e| text(&e));
+                Some(Action::CountsLoaded { seq, result })
             }
             Effect::LoadGroups { seq, filter } => {
                 let result = service

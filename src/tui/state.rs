@@ -100,14 +100,26 @@ pub struct ListState {
     pub first_row: u64,
     /// Where the next window starts, when there is one.
     pub next_cursor: Option<PageCursor>,
-    /// Alerts matching the filter.
-    pub total: u64,
     /// Per-status counts for the tabs.
     pub counts: StatusCounts,
     /// Number of the latest request; older answers are dropped.
     pub seq: u64,
     /// Selection rule for the answer to `seq`.
     pub anchor: Anchor,
+    /// A window query is running; newer requests wait for it (at most one in flight).
+    pub in_flight: bool,
+    /// A newer window is wanted once the running query answers.
+    pub queued: bool,
+    /// Number of the latest counts request.
+    pub counts_seq: u64,
+    /// A counts query is running.
+    pub counts_in_flight: bool,
+    /// Counts are out of date (a filter or the data changed).
+    pub counts_stale: bool,
+    /// The filter the counts on screen (or in flight) are for.
+    pub counted: Option<AlertFilter>,
+    /// When counts were last requested.
+    pub counts_requested: Option<DateTime<Utc>>,
     /// A first answer has arrived.
     pub loaded: bool,
 }
@@ -125,6 +137,10 @@ pub struct GroupState {
     pub expanded: Option<(i64, Vec<Alert>)>,
     /// Latest request.
     pub seq: u64,
+    /// A groups query is running.
+    pub in_flight: bool,
+    /// A newer groups query is wanted once it answers.
+    pub queued: bool,
     /// A first answer has arrived.
     pub loaded: bool,
 }
@@ -308,10 +324,16 @@ impl State {
                 pages: vec![PageStart::After(None)],
                 first_row: 0,
                 next_cursor: None,
-                total: 0,
                 counts: StatusCounts::default(),
                 seq: 0,
                 anchor: Anchor::First,
+                in_flight: false,
+                queued: false,
+                counts_seq: 0,
+                counts_in_flight: false,
+                counts_stale: false,
+                counted: None,
+                counts_requested: None,
                 loaded: false,
             },
             groups: GroupState::default(),

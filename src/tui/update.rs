@@ -20,7 +20,7 @@ use crate::health::{PipelineCommand, PipelineState};
 use crate::live::Change;
 
 /// Seconds between two stats loads while alerts keep arriving (a stats load reads every alert).
-const STATS_EVERY_SECS: i64 = 10;
+const STATS_EVERY_SECS: i64 = 30;
 /// Newly created alerts fetched for the bell, at most.
 const ARRIVALS_FETCHED: usize = 20;
 
@@ -51,26 +51,36 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::PageLoaded { seq, result } => {
+            let next: Vec<Effect> = nav::page_answered(state).into_iter().collect();
             if seq != state.list.seq {
                 state.dirty = false;
-                return Vec::new();
+                return next;
             }
             match result {
                 Ok(page) => nav::apply_page(state, page),
                 Err(e) => state.say(format!("cannot load alerts: {e}"), true),
             }
-            Vec::new()
+            next
         }
+        Action::CountsLoaded { seq, result } => match result {
+            Ok(counts) => nav::apply_counts(state, seq, counts).into_iter().collect(),
+            Err(e) => {
+                state.list.counts_in_flight = false;
+                state.say(format!("cannot count alerts: {e}"), true);
+                Vec::new()
+            }
+        },
         Action::GroupsLoaded { seq, result } => {
+            let next: Vec<Effect> = nav::groups_answered(state).into_iter().collect();
             if seq != state.groups.seq {
                 state.dirty = false;
-                return Vec::new();
+                return next;
             }
             match result {
                 Ok(groups) => nav::apply_groups(state, groups),
                 Err(e) => state.say(format!("cannot group alerts: {e}"), true),
             }
-            Vec::new()
+            next
         }
         Action::GroupAlertsLoaded { event_id, result } => {
             match result {
@@ -169,11 +179,14 @@ fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect>
     if minute_changed || countdown || expired_message || state.fresh.len() != fresh_before {
         state.dirty = true;
     }
-    stats_if_due(state).into_iter().collect()
+    let mut effects: Vec<Effect> = stats_if_due(state).into_iter().collect();
+    effects.extend(nav::request_counts(state, false));
+    effects
 }
 
 fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
     state.stats_stale = true;
+    state.list.counts_stale = true;
     let mut effects: Vec<Effect> = stats_if_due(state).into_iter().collect();
     match change {
         Change::Created(ids) => {
@@ -353,7 +366,9 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         }
         Command::Pause => pause(state),
         Command::Refresh => {
+            state.list.counts_stale = true;
             let mut effects = nav::reload(state, Anchor::Keep);
+            effects.extend(nav::request_counts(state, true));
             effects.push(request_stats(state));
             effects
         }

@@ -9,9 +9,9 @@ use ratatui::backend::TestBackend;
 
 use crate::config::Config;
 use crate::domain::{Alert, AlertType, Direction, Severity, Status};
-use crate::service::{AlertPage, cursor_of};
+use crate::service::cursor_of;
 use crate::store::StatusCounts;
-use crate::tui::action::{Action, Effect};
+use crate::tui::action::{Action, Effect, PageRows};
 use crate::tui::keymap::Keymap;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -96,22 +96,24 @@ pub fn alerts(n: i64) -> Vec<Alert> {
         .collect()
 }
 
-/// A page holding `alerts` (no next page unless `more`).
-pub fn page(alerts: Vec<Alert>, more: bool) -> AlertPage {
-    let counts = StatusCounts {
+/// A window holding `alerts` (no next window unless `more`).
+pub fn page(alerts: Vec<Alert>, more: bool) -> PageRows {
+    let next_cursor = more.then(|| alerts.last().map(cursor_of)).flatten();
+    PageRows {
+        alerts,
+        next_cursor,
+    }
+}
+
+/// Per-status counts of `alerts`.
+pub fn counts_of(alerts: &[Alert]) -> StatusCounts {
+    StatusCounts {
         new: alerts.iter().filter(|a| a.status == Status::New).count() as u64,
         acknowledged: alerts
             .iter()
             .filter(|a| a.status == Status::Acknowledged)
             .count() as u64,
         past: alerts.iter().filter(|a| a.status == Status::Past).count() as u64,
-    };
-    let next_cursor = more.then(|| alerts.last().map(cursor_of)).flatten();
-    AlertPage {
-        total: counts.total_of(&[]),
-        alerts,
-        counts,
-        next_cursor,
     }
 }
 
@@ -133,16 +135,28 @@ pub fn loaded(rows: Vec<Alert>) -> State {
     s
 }
 
-/// Answers the latest page request with `rows`.
-pub fn answer(state: &mut State, rows: Vec<Alert>, more: bool) {
+/// Answers the running window query with `rows`, and a running count with their counts.
+pub fn answer(state: &mut State, rows: Vec<Alert>, more: bool) -> Vec<Effect> {
     let seq = state.list.seq;
-    update(
+    let counts = counts_of(&rows);
+    let mut effects = update(
         state,
         Action::PageLoaded {
             seq,
             result: Ok(page(rows, more)),
         },
     );
+    if state.list.counts_in_flight {
+        let seq = state.list.counts_seq;
+        effects.extend(update(
+            state,
+            Action::CountsLoaded {
+                seq,
+                result: Ok(counts),
+            },
+        ));
+    }
+    effects
 }
 
 /// A key press.
@@ -150,8 +164,47 @@ pub fn key(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-/// Presses a character key.
+/// Answers whatever queries are running with what is on screen, as a quick database would.
+pub fn idle(state: &mut State) {
+    for _ in 0..10 {
+        if state.list.in_flight {
+            let rows = state.list.rows.clone();
+            let more = state.list.next_cursor.is_some();
+            let seq = state.list.seq;
+            update(
+                state,
+                Action::PageLoaded {
+                    seq,
+                    result: Ok(page(rows, more)),
+                },
+            );
+        } else if state.list.counts_in_flight {
+            let (seq, counts) = (state.list.counts_seq, state.list.counts);
+            update(
+                state,
+                Action::CountsLoaded {
+                    seq,
+                    result: Ok(counts),
+                },
+            );
+        } else if state.groups.in_flight {
+            let (seq, groups) = (state.groups.seq, state.groups.groups.clone());
+            update(
+                state,
+                Action::GroupsLoaded {
+                    seq,
+                    result: Ok(groups),
+                },
+            );
+        } else {
+            return;
+        }
+    }
+}
+
+/// Presses a character key once running queries have answered.
 pub fn press(state: &mut State, c: char) -> Vec<Effect> {
+    idle(state);
     update(state, key(KeyCode::Char(c)))
 }
 

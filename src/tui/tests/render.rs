@@ -318,6 +318,6 @@ fn detail_without_recorded_odds_says_so() {
         error: None,
     });
     let text = format!("{}", render(&s, &Theme::color(), 80, 24).backend());
-    assert!(text.contains("no current prices recorded"), "{text}");
+    assert!(text.contains("no prices recorded"), "{text}");
     assert!(text.contains("no price history recorded"), "{text}");
 }

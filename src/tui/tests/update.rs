@@ -64,6 +64,7 @@ fn filters_cycle_and_escape_clears_them() {
     );
     press(&mut s, 't');
     assert!(s.alert_type.is_some());
+    idle(&mut s);
     let effects = update(&mut s, key(KeyCode::Esc));
     let filter = &list_query(&effects).unwrap().filter;
     assert!(
@@ -211,16 +212,8 @@ fn moving_past_the_window_pages_by_keyset_and_back() {
 fn bottom_jumps_to_the_end_with_one_offset_query() {
     let mut s = state();
     update(&mut s, Action::Start);
-    let mut first = page(alerts(3), true);
-    first.total = 1_000_000;
-    let seq = s.list.seq;
-    update(
-        &mut s,
-        Action::PageLoaded {
-            seq,
-            result: Ok(first),
-        },
-    );
+    answer(&mut s, alerts(3), true);
+    s.list.counts.new = 1_000_000;
     let effects = press(&mut s, 'G');
     let query = list_query(&effects).unwrap();
     assert_eq!(
@@ -231,18 +224,50 @@ fn bottom_jumps_to_the_end_with_one_offset_query() {
 }
 
 #[test]
-fn stale_answers_are_dropped() {
+fn keystrokes_while_a_query_runs_wait_for_it_and_stale_answers_are_dropped() {
     let mut s = loaded(alerts(3));
-    let old = s.list.seq;
-    press(&mut s, 's');
-    update(
+    let effects = press(&mut s, 's');
+    let running = s.list.seq;
+    assert!(list_query(&effects).is_some());
+    // Two more keys while the query runs: no new window query yet.
+    assert!(list_query(&update(&mut s, key(KeyCode::Char('s')))).is_none());
+    assert!(list_query(&update(&mut s, key(KeyCode::Char('s')))).is_none());
+    let effects = update(
         &mut s,
         Action::PageLoaded {
-            seq: old,
+            seq: running,
             result: Ok(page(alerts(9), false)),
         },
     );
-    assert_eq!(ids(&s), vec![3, 2, 1]);
+    assert_eq!(ids(&s), vec![3, 2, 1], "the stale answer is dropped");
+    let query = list_query(&effects).expect("the newest request goes out");
+    assert_eq!(query.filter.severities, vec![Severity::Warning]);
+}
+
+#[test]
+fn tab_counts_come_from_a_separate_count_and_are_not_recounted_on_tab_switch() {
+    let mut s = state();
+    let effects = update(&mut s, Action::Start);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadCounts { .. }))
+    );
+    answer(&mut s, alerts(3), false);
+    assert_eq!(s.list.counts.new, 3);
+    let effects = press(&mut s, '2');
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadCounts { .. }))
+    );
+    let effects = press(&mut s, 's');
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadCounts { .. })),
+        "a filter change recounts"
+    );
 }
 
 #[test]

@@ -21,37 +21,132 @@ fn page_of(start: &PageStart) -> Page {
     }
 }
 
-/// Re-queries the current window (and the groups in grouped view), keeping the selection by
-/// `anchor`. Nothing is queried beyond the window on screen.
-pub fn reload(state: &mut State, anchor: Anchor) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    state.list.seq += 1;
-    state.list.anchor = anchor;
+/// Seconds between two counts requests caused by data changes (a count reads every matching
+/// alert; filter changes are counted at once).
+const COUNTS_EVERY_SECS: i64 = 2;
+
+fn page_query(state: &State) -> Effect {
     let start = state
         .list
         .pages
         .last()
         .cloned()
         .unwrap_or(PageStart::After(None));
-    effects.push(Effect::LoadPage {
+    Effect::LoadPage {
         seq: state.list.seq,
         query: ListQuery {
             filter: state.filter(),
             sort: state.sort,
             page: page_of(&start),
         },
-    });
+    }
+}
+
+fn groups_query(state: &State) -> Effect {
+    Effect::LoadGroups {
+        seq: state.groups.seq,
+        filter: state.filter(),
+    }
+}
+
+/// Re-queries the current window (and the groups in grouped view), keeping the selection by
+/// `anchor`. Nothing is queried beyond the window on screen, and at most one query of each kind
+/// runs at a time: a request made while one runs waits for it and then asks for the newest
+/// state, so a burst of keystrokes costs two queries, not one per key.
+pub fn reload(state: &mut State, anchor: Anchor) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    state.list.seq += 1;
+    state.list.anchor = anchor;
+    if state.list.in_flight {
+        state.list.queued = true;
+    } else {
+        state.list.in_flight = true;
+        effects.push(page_query(state));
+    }
+    let wanted = state.filter().without_statuses();
+    let filter_changed = state.list.counted.as_ref() != Some(&wanted);
+    if filter_changed {
+        state.list.counts_stale = true;
+    }
+    effects.extend(request_counts(state, filter_changed));
     if state.grouped {
         state.groups.seq += 1;
-        effects.push(Effect::LoadGroups {
-            seq: state.groups.seq,
-            filter: state.filter(),
-        });
+        if state.groups.in_flight {
+            state.groups.queued = true;
+        } else {
+            state.groups.in_flight = true;
+            effects.push(groups_query(state));
+        }
         if let Some((event_id, _)) = &state.groups.expanded {
             effects.push(group_alerts(state, *event_id));
         }
     }
     effects
+}
+
+/// Asks for per-status counts when they are stale and none are being counted; unless
+/// `immediate`, not more often than every [`COUNTS_EVERY_SECS`].
+pub fn request_counts(state: &mut State, immediate: bool) -> Option<Effect> {
+    let list = &mut state.list;
+    if !list.counts_stale || list.counts_in_flight {
+        return None;
+    }
+    let due = list
+        .counts_requested
+        .is_none_or(|at| state.now - at >= chrono::Duration::seconds(COUNTS_EVERY_SECS));
+    if !immediate && !due {
+        return None;
+    }
+    let filter = state.filter();
+    let list = &mut state.list;
+    list.counts_stale = false;
+    list.counts_in_flight = true;
+    list.counts_seq += 1;
+    list.counted = Some(filter.without_statuses());
+    list.counts_requested = Some(state.now);
+    Some(Effect::LoadCounts {
+        seq: list.counts_seq,
+        filter,
+    })
+}
+
+/// A window query answered: the next waiting one, if any, is due.
+pub fn page_answered(state: &mut State) -> Option<Effect> {
+    state.list.in_flight = false;
+    if state.list.queued {
+        state.list.queued = false;
+        state.list.in_flight = true;
+        return Some(page_query(state));
+    }
+    None
+}
+
+/// A groups query answered: the next waiting one, if any, is due.
+pub fn groups_answered(state: &mut State) -> Option<Effect> {
+    state.groups.in_flight = false;
+    if state.groups.queued {
+        state.groups.queued = false;
+        state.groups.in_flight = true;
+        return Some(groups_query(state));
+    }
+    None
+}
+
+/// Applies counts if they are for the filter on screen, and asks again if it changed meanwhile.
+pub fn apply_counts(
+    state: &mut State,
+    seq: u64,
+    counts: crate::store::StatusCounts,
+) -> Option<Effect> {
+    state.list.counts_in_flight = false;
+    let wanted = state.filter().without_statuses();
+    let current = state.list.counted.as_ref() == Some(&wanted);
+    if seq == state.list.counts_seq && current {
+        state.list.counts = counts;
+    } else {
+        state.list.counts_stale = true;
+    }
+    request_counts(state, !current)
 }
 
 /// The query for an expanded group's alerts.
@@ -157,7 +252,8 @@ pub fn bottom(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     if state.list.next_cursor.is_some() {
-        let start = state.list.total.saturating_sub(u64::from(PAGE_LIMIT));
+        let total = state.tab.count(&state.list.counts);
+        let start = total.saturating_sub(u64::from(PAGE_LIMIT));
         state.list.pages = vec![PageStart::Offset(start)];
         state.list.first_row = start;
         return reload(state, Anchor::Last);
@@ -170,12 +266,10 @@ pub fn bottom(state: &mut State) -> Vec<Effect> {
 /// Applies a loaded window: rows, counts, and the selection by the pending anchor. With
 /// [`Anchor::Keep`] the selected alert stays selected and on the same screen line when rows
 /// arrive above it.
-pub fn apply_page(state: &mut State, page: crate::service::AlertPage) {
+pub fn apply_page(state: &mut State, page: crate::tui::action::PageRows) {
     let old_id = state.list.rows.get(state.list.selected).map(|a| a.id);
     let old_index = state.list.selected;
     state.list.rows = page.alerts;
-    state.list.counts = page.counts;
-    state.list.total = page.total;
     state.list.next_cursor = page.next_cursor;
     state.list.loaded = true;
     let len = state.list.rows.len();

@@ -46,11 +46,7 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
             ),
             theme,
         ),
-        field(
-            "Market",
-            format!("{} [{}]", a.market_name, a.market_id),
-            theme,
-        ),
+        field("Market", a.market_name.clone(), theme),
         field(
             "Line/Outc.",
             format!(
@@ -74,16 +70,16 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
         ]),
     ];
     if let Some(detail) = a.competitor_detail() {
-        let gap = a
-            .gap_percent
-            .map_or_else(String::new, |g| format!(" gap {g:.2}%"));
-        lines.push(field("Competitor", format!("{detail}{gap}"), theme));
+        lines.push(field("Competitor", detail, theme));
+        if let Some(gap) = a.gap_percent {
+            lines.push(field("Gap", format!("{gap:.2}%"), theme));
+        }
     }
     if let Some(change) = a.availability {
         let gone = a
             .unavailable_secs
             .map_or_else(String::new, |s| format!(" after {}m", s / 60));
-        lines.push(field("Market", format!("{change}{gone}"), theme));
+        lines.push(field("Offered", format!("{change}{gone}"), theme));
     }
     lines.push(field(
         "Detected",
@@ -168,7 +164,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
     });
     let price_lines: Vec<Line> = if data.odds.is_empty() {
         vec![Line::from(Span::styled(
-            "no current prices recorded for this market",
+            "no prices recorded for this market yet",
             theme.muted,
         ))]
     } else {

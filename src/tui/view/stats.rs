@@ -39,13 +39,24 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!("│ {}/h ", format::count(last_hour)),
             theme.muted,
         ));
-        let used: usize = spans.iter().map(|s| s.width()).sum();
-        let [text, spark, rest] = Layout::horizontal([
-            Constraint::Length(used as u16),
-            Constraint::Length(30),
-            Constraint::Fill(1),
-        ])
-        .areas(area);
+        let used = (spans.iter().map(|s| s.width()).sum::<usize>() as u16).min(area.width);
+        // Laid out by hand: the text keeps its full width, the sparkline and the top event
+        // share what is left.
+        let text = Rect {
+            width: used,
+            ..area
+        };
+        let spark_width = (area.width - used).min(30);
+        let spark = Rect {
+            x: area.x + used,
+            width: spark_width,
+            ..area
+        };
+        let rest = Rect {
+            x: spark.x + spark_width,
+            width: area.width - used - spark_width,
+            ..area
+        };
         frame.render_widget(Paragraph::new(Line::from(spans)), text);
         frame.render_widget(
             Sparkline::default()

@@ -124,7 +124,7 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
             Length(9),
             Length(11),
             Length(8),
-            Length(22),
+            Length(24),
             Length(4),
         ];
     }
