@@ -116,12 +116,11 @@ fn the_sort_key_cycles_through_every_order() {
 }
 
 #[test]
-fn new_alerts_arriving_above_keep_the_same_alert_selected_on_the_same_line() {
+fn new_alerts_arriving_above_appear_at_the_top_and_the_same_alert_stays_selected() {
     let mut s = loaded(alerts(5));
     press(&mut s, 'j');
     press(&mut s, 'j');
     let chosen = s.selected_alert().unwrap().id;
-    let line = s.list.selected - s.list.offset;
     let effects = update(&mut s, Action::Change(Change::Created(vec![6, 7])));
     assert!(
         list_query(&effects).is_some(),
@@ -134,17 +133,35 @@ fn new_alerts_arriving_above_keep_the_same_alert_selected_on_the_same_line() {
     rows.extend(alerts(5));
     answer(&mut s, rows, false);
     assert_eq!(s.selected_alert().unwrap().id, chosen);
-    assert_eq!(
-        s.list.selected - s.list.offset,
-        line,
-        "the row did not move on screen"
-    );
+    assert_eq!(s.list.offset, 0, "the arrivals are on screen, at the top");
     assert!(s.fresh.contains_key(&7) && s.fresh.contains_key(&6));
     // The highlight fades after a few seconds, with one redraw.
     s.dirty = false;
     update(&mut s, Action::Tick(now() + Duration::seconds(10)));
     assert!(s.fresh.is_empty());
     assert!(s.dirty);
+}
+
+#[test]
+fn new_alerts_arriving_above_a_scrolled_window_keep_the_selected_row_on_its_line() {
+    let mut s = loaded(alerts(5));
+    s.list.offset = 1;
+    s.list.selected = 2;
+    let chosen = s.selected_alert().unwrap().id;
+    let line = s.list.selected - s.list.offset;
+    update(&mut s, Action::Change(Change::Created(vec![6, 7])));
+    let mut rows = vec![
+        alert(7, 0, Severity::Critical, Status::New),
+        alert(6, 0, Severity::Warning, Status::New),
+    ];
+    rows.extend(alerts(5));
+    answer(&mut s, rows, false);
+    assert_eq!(s.selected_alert().unwrap().id, chosen);
+    assert_eq!(
+        s.list.selected - s.list.offset,
+        line,
+        "the row did not move on screen"
+    );
 }
 
 #[test]

@@ -285,8 +285,14 @@ pub fn apply_page(state: &mut State, page: crate::tui::action::PageRows) {
         Anchor::Keep => {
             match old_id.and_then(|id| state.list.rows.iter().position(|a| a.id == id)) {
                 Some(pos) => {
-                    let shift = pos as isize - old_index as isize;
-                    state.list.offset = (state.list.offset as isize + shift).max(0) as usize;
+                    // A window showing the top of the list keeps showing it, so arrivals
+                    // appear above the selected alert (which stays selected); elsewhere the
+                    // window follows the selection so the row does not jump on screen.
+                    let at_top = state.list.offset == 0 && pos < state.table_rows();
+                    if !at_top {
+                        let shift = pos as isize - old_index as isize;
+                        state.list.offset = (state.list.offset as isize + shift).max(0) as usize;
+                    }
                     state.list.selected = pos;
                 }
                 None => state.list.selected = old_index.min(len.saturating_sub(1)),
