@@ -177,15 +177,15 @@ impl Config {
         Config::load(&ConfigSources::defaults_only()).expect("the embedded config.toml is valid")
     }
 
-    /// The acting user for acknowledgements: `user`, else `$USER`, else `"unknown"`.
+    /// The acting user for acknowledgements: `user`, else `$USER` or `$LOGNAME`, else `"unknown"`.
     pub fn acting_user(&self) -> String {
         let configured = self.user.trim();
         if !configured.is_empty() {
             return configured.to_string();
         }
-        std::env::var("USER")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
+        ["USER", "LOGNAME"]
+            .iter()
+            .find_map(|var| std::env::var(var).ok().filter(|u| !u.trim().is_empty()))
             .unwrap_or_else(|| "unknown".to_string())
     }
 
