@@ -1,0 +1,106 @@
+//! The benchmark's figures as a markdown table.
+
+use super::{BackendReport, Latency, REFERENCE_DETECT_STEADY_S};
+use crate::pipeline::cycle::CycleTotals;
+
+/// The figures as a markdown table, one column per backend.
+pub fn markdown(reports: &[BackendReport]) -> String {
+    let mut out = String::from("| figure |");
+    for r in reports {
+        out.push_str(&format!(" {} |", r.backend));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(reports.len()));
+    out.push('\n');
+    let mut row = |name: &str, f: &dyn Fn(&BackendReport) -> String| {
+        out.push_str(&format!("| {name} |"));
+        for r in reports {
+            out.push_str(&format!(" {} |", f(r)));
+        }
+        out.push('\n');
+    };
+    let opt = |v: Option<f64>, unit: &str| {
+        v.map_or_else(|| "–".to_string(), |v| format!("{v:.3} {unit}"))
+    };
+    row("events per cycle", &|r| r.events.to_string());
+    row("first cycle (everything new)", &|r| {
+        format!("{:.2} s", r.first_cycle_s)
+    });
+    row("  discovery / fetch+parse / detect / persist wait", &|r| {
+        phases(&r.first_cycle)
+    });
+    row("steady cycle", &|r| format!("{:.2} s", r.steady_cycle_s));
+    row("  discovery / fetch+parse / detect / persist wait", &|r| {
+        phases(&r.steady_cycle)
+    });
+    row("events/s, outcomes/s (steady)", &|r| {
+        format!("{:.0}, {:.0}", r.events_per_s, r.outcomes_per_s)
+    });
+    row("peak RSS (process, simulator included)", &|r| {
+        format!("{:.0} MB", r.peak_rss_mb)
+    });
+    row("database growth per cycle", &|r| {
+        format!("{:.1} MB", r.db_bytes_per_cycle / 1e6)
+    });
+    row("projected per day at 5 min", &|r| {
+        format!("{:.0} MB", r.db_bytes_per_day / 1e6)
+    });
+    row("alerts per steady cycle", &|r| {
+        format!("{:.1}", r.alerts_per_cycle)
+    });
+    row("persist home rows: ours / plainest loop", &|r| {
+        format!(
+            "{:.2} s / {:.2} s = {:.2}×",
+            r.persist_s, r.plain_insert_s, r.persist_overhead_ratio
+        )
+    });
+    row("  COPY of the same rows", &|r| opt(r.copy_s, "s"));
+    row("parse+map / raw serde_json::Value", &|r| {
+        format!(
+            "{:.2}× ({:.0} MB/s)",
+            r.parse_overhead_ratio, r.parse_mb_per_s
+        )
+    });
+    row("refcycle detection (cycle_next)", &|r| {
+        r.refcycle_detect_s.map_or("–".into(), |s| {
+            format!(
+                "{s:.3} s ({:.0}× the reference's {REFERENCE_DETECT_STEADY_S} s)",
+                REFERENCE_DETECT_STEADY_S / s.max(1e-9)
+            )
+        })
+    });
+    row("refcycle detection + persistence", &|r| {
+        opt(r.refcycle_detect_persist_s, "s")
+    });
+    row("refcycle last-seen state", &|r| {
+        opt(r.refcycle_state_mb, "MB")
+    });
+    row("refcycle alerts (price / direction / availability)", &|r| {
+        let a = |k: &str| r.refcycle_alerts.get(k).copied().unwrap_or(0);
+        format!(
+            "{} / {} / {}",
+            a("price_change"),
+            a("direction_disagreement"),
+            a("availability")
+        )
+    });
+    row("read side: alerts stored", &|r| r.read_alerts.to_string());
+    let lat = |l: &Latency| format!("{:.1} / {:.1} ms", l.p50_ms, l.p99_ms);
+    row("list first page p50/p99", &|r| lat(&r.read.list));
+    row("list new+critical p50/p99", &|r| lat(&r.read.list_filtered));
+    row("list text search p50/p99", &|r| lat(&r.read.list_text));
+    row("list new by abs(change) p50/p99", &|r| {
+        lat(&r.read.list_by_change)
+    });
+    row("stats p50/p99", &|r| lat(&r.read.stats));
+    row("acknowledge 1 p50/p99", &|r| lat(&r.read.ack_1));
+    row("acknowledge 200 p50/p99", &|r| lat(&r.read.ack_200));
+    out
+}
+
+fn phases(t: &CycleTotals) -> String {
+    format!(
+        "{} / {} / {} / {} ms",
+        t.discovery_ms, t.fetch_ms, t.detect_ms, t.persist_wait_ms
+    )
+}
