@@ -2,29 +2,14 @@
 
 mod common;
 
+use common::{count, exec};
+
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use oddswatch::domain::{OutcomeOdds, Price};
 use oddswatch::pipeline::writer::{RetryPolicy, WriteOutcome, replay_dead_letters, spawn_writer};
-use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, OddsWrite, Store};
-
-async fn exec(store: &Store, sql: &str) {
-    match store {
-        Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
-    .unwrap();
-}
-
-async fn count(store: &Store, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) FROM {table}");
-    let (n,): (i64,) = match store {
-        Store::Sqlite(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
-    };
-    n
-}
+use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, OddsWrite};
 
 fn batch(n: u32) -> CycleBatch {
     let key = format!("7{n:07}");

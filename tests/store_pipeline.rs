@@ -3,24 +3,17 @@
 
 mod common;
 
+use common::count;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oddswatch::domain::{AlertType, NewAlert, OutcomeOdds, Price, Severity};
 use oddswatch::store::{
     BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary,
-    Store, StoreError,
+    StoreError,
 };
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
-}
-
-async fn count(store: &Store, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) FROM {table}");
-    let (n,): (i64,) = match store {
-        Store::Sqlite(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
-    };
-    n
 }
 
 fn outcomes(prices: &[(&str, u32, bool)]) -> Vec<OutcomeOdds> {

@@ -121,3 +121,22 @@ pub async fn all_dbs() -> Vec<TestDb> {
     }
     dbs
 }
+
+/// Runs a statement on either backend (fault injection in tests).
+pub async fn exec(store: &Store, sql: &str) {
+    match store {
+        Store::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        Store::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+/// Rows in `table`.
+pub async fn count(store: &Store, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let (n,): (i64,) = match store {
+        Store::Sqlite(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
+        Store::Postgres(p) => sqlx::query_as(&sql).fetch_one(p).await.unwrap(),
+    };
+    n
+}
