@@ -192,10 +192,10 @@ impl Vocabulary {
     #[inline]
     pub(crate) fn market_name(&mut self, market: u32, name: &str) -> u32 {
         let index = market as usize;
-        if let Some(Some(id)) = self.name_of_market.get(index) {
-            if same_name(self.market_names.name(*id), name) {
-                return *id;
-            }
+        if let Some(Some(id)) = self.name_of_market.get(index)
+            && same_name(self.market_names.name(*id), name)
+        {
+            return *id;
         }
         let id = self.market_names.intern(name);
         if !name.is_empty() {
@@ -216,10 +216,9 @@ impl Vocabulary {
             .outcomes_of_market
             .get(index)
             .and_then(|o| o.get(position))
+            && same_name(self.outcomes.name(id), name)
         {
-            if same_name(self.outcomes.name(id), name) {
-                return id;
-            }
+            return id;
         }
         let id = self.outcomes.intern(name);
         if self.outcomes_of_market.len() <= index {

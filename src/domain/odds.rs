@@ -71,7 +71,7 @@ impl fmt::Display for Price {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let whole = self.0 / 1000;
         let frac = self.0 % 1000;
-        if frac % 10 == 0 {
+        if frac.is_multiple_of(10) {
             write!(f, "{whole}.{:02}", frac / 10)
         } else {
             write!(f, "{whole}.{frac:03}")
