@@ -466,18 +466,15 @@ fn audit_inserts(
         .map(|chunk| {
             let mut q = store
                 .query("INSERT INTO alert_audit (alert_id, action, actor, at, comment) VALUES ");
-            for (i, id) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.bind(*id)
-                    .push(", ")
-                    .bind(action)
-                    .push(", ")
-                    .bind(actor)
-                    .push(", ")
-                    .bind(now)
-                    .push(", ");
-                q.bind(comment.map(str::to_string)).push(")");
-            }
+            q.values(chunk.iter().map(|id| {
+                [
+                    Param::Int(*id),
+                    Param::from(action),
+                    Param::from(actor),
+                    Param::Time(now),
+                    Param::from(comment.map(str::to_string)),
+                ]
+            }));
             q
         })
         .collect()
@@ -493,15 +490,11 @@ pub(super) fn change_inserts(
     ids.chunks(MAX_PARAMS_PER_STATEMENT / 3)
         .map(|chunk| {
             let mut q = store.query("INSERT INTO alert_changes (alert_id, kind, at) VALUES ");
-            for (i, id) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                q.bind(*id)
-                    .push(", ")
-                    .bind(kind)
-                    .push(", ")
-                    .bind(now)
-                    .push(")");
-            }
+            q.values(
+                chunk
+                    .iter()
+                    .map(|id| [Param::Int(*id), Param::from(kind), Param::Time(now)]),
+            );
             q
         })
         .collect()
@@ -553,16 +546,7 @@ pub(super) fn alert_insert_chunks(store: &Store, alerts: &[NewAlert]) -> Vec<Sql
         .map(|chunk| {
             let mut q = store.query("INSERT INTO alerts (");
             q.push(ALERT_INSERT_COLUMNS).push(") VALUES ");
-            for (i, alert) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                for (j, p) in alert_params(alert, Status::New).into_iter().enumerate() {
-                    if j > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(p);
-                }
-                q.push(")");
-            }
+            q.values(chunk.iter().map(|alert| alert_params(alert, Status::New)));
             q.push(" RETURNING id");
             q
         })

@@ -42,16 +42,7 @@ impl Store {
                     let mut q = self.query("INSERT INTO alerts (");
                     q.push(ALERT_INSERT_COLUMNS)
                         .push(", acknowledged_at, acknowledged_by) VALUES ");
-                    for (i, alert) in chunk.iter().enumerate() {
-                        q.push(if i == 0 { "(" } else { ", (" });
-                        for (j, p) in bulk_params(alert).into_iter().enumerate() {
-                            if j > 0 {
-                                q.push(", ");
-                            }
-                            q.bind(p);
-                        }
-                        q.push(")");
-                    }
+                    q.values(chunk.iter().map(bulk_params));
                     sqlx::query(q.sql())
                         .bind_params(q.params())
                         .execute(&mut *tx)

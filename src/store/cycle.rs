@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::alerts::{alert_insert_chunks, change_inserts, ids_in_insert_order};
 use super::events::{EVENTS_PER_STATEMENT, EventRecord, event_upsert};
-use super::sql::{BindParams, SqlQuery};
+use super::sql::{BindParams, Param, SqlQuery};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{NewAlert, OutcomeOdds};
 
@@ -90,25 +90,19 @@ fn odds_upsert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> 
     let mut q = store.query(
         "INSERT INTO current_odds (event_id, bookmaker, market_id, line, outcomes, available, unavailable_since, last_changed, last_seen) VALUES ",
     );
-    for (i, (event_id, o)) in rows.iter().enumerate() {
-        q.push(if i == 0 { "(" } else { ", (" });
-        q.bind(*event_id)
-            .push(", ")
-            .bind(o.bookmaker.as_str())
-            .push(", ")
-            .bind(o.market_id.as_str());
-        q.push(", ")
-            .bind(o.line.as_str())
-            .push(", ")
-            .bind(outcomes_json(&o.outcomes))
-            .push(", ");
-        q.bind(o.available).push(", ");
-        q.bind(
-            o.unavailable_since
-                .map_or(super::sql::Param::NullTime, super::sql::Param::Time),
-        );
-        q.push(", ").bind(at).push(", ").bind(at).push(")");
-    }
+    q.values(rows.iter().map(|(event_id, o)| {
+        [
+            Param::Int(*event_id),
+            Param::from(o.bookmaker.as_str()),
+            Param::from(o.market_id.as_str()),
+            Param::from(o.line.as_str()),
+            Param::Text(outcomes_json(&o.outcomes)),
+            Param::Bool(o.available),
+            o.unavailable_since.map_or(Param::NullTime, Param::Time),
+            Param::Time(at),
+            Param::Time(at),
+        ]
+    }));
     q.push(
         " ON CONFLICT (event_id, bookmaker, market_id, line) DO UPDATE SET outcomes = excluded.outcomes, \
          available = excluded.available, unavailable_since = excluded.unavailable_since, \
@@ -120,21 +114,16 @@ fn odds_upsert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> 
 
 fn history_insert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> SqlQuery {
     let mut q = store.query("INSERT INTO price_history (event_id, bookmaker, market_id, line, outcomes, recorded_at) VALUES ");
-    for (i, (event_id, o)) in rows.iter().enumerate() {
-        q.push(if i == 0 { "(" } else { ", (" });
-        q.bind(*event_id)
-            .push(", ")
-            .bind(o.bookmaker.as_str())
-            .push(", ")
-            .bind(o.market_id.as_str());
-        q.push(", ")
-            .bind(o.line.as_str())
-            .push(", ")
-            .bind(outcomes_json(&o.outcomes))
-            .push(", ")
-            .bind(at)
-            .push(")");
-    }
+    q.values(rows.iter().map(|(event_id, o)| {
+        [
+            Param::Int(*event_id),
+            Param::from(o.bookmaker.as_str()),
+            Param::from(o.market_id.as_str()),
+            Param::from(o.line.as_str()),
+            Param::Text(outcomes_json(&o.outcomes)),
+            Param::Time(at),
+        ]
+    }));
     q
 }
 
@@ -161,10 +150,7 @@ impl Store {
             let mut tx = pool.begin().await.context("starting a cycle batch")?;
             if !books.is_empty() {
                 let mut q = self.query("INSERT INTO bookmakers (slug, name) VALUES ");
-                for (i, book) in books.iter().enumerate() {
-                    q.push(if i == 0 { "(" } else { ", (" });
-                    q.bind(*book).push(", ").bind(*book).push(")");
-                }
+                q.values(books.iter().map(|book| [Param::from(*book), Param::from(*book)]));
                 q.push(" ON CONFLICT (slug) DO NOTHING");
                 sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("registering books")?;
             }
@@ -193,10 +179,7 @@ impl Store {
                 .collect::<Result<_, StoreError>>()?;
             for chunk in links.chunks(5000) {
                 let mut q = self.query("INSERT INTO event_books (event_id, bookmaker, external_id) VALUES ");
-                for (i, (id, book, ext)) in chunk.iter().enumerate() {
-                    q.push(if i == 0 { "(" } else { ", (" });
-                    q.bind(*id).push(", ").bind(*book).push(", ").bind(*ext).push(")");
-                }
+                q.values(chunk.iter().map(|(id, book, ext)| [Param::Int(*id), Param::from(*book), Param::from(*ext)]));
                 q.push(" ON CONFLICT (event_id, bookmaker) DO UPDATE SET external_id = excluded.external_id");
                 sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("linking events to books")?;
             }

@@ -50,26 +50,19 @@ pub(super) fn event_upsert(store: &Store, events: &[EventRecord], now: DateTime<
     let mut q = store.query(
         "INSERT INTO events (sr_id, home_team, away_team, tournament, country, kickoff, search_text, created_at, updated_at) VALUES ",
     );
-    for (i, e) in events.iter().enumerate() {
-        q.push(if i == 0 { "(" } else { ", (" });
-        q.bind(e.sr_id.as_str())
-            .push(", ")
-            .bind(e.home_team.as_str())
-            .push(", ");
-        q.bind(e.away_team.as_str())
-            .push(", ")
-            .bind(e.tournament.clone())
-            .push(", ");
-        q.bind(e.country.clone()).push(", ");
-        q.bind(e.kickoff.map_or(Param::NullTime, Param::Time));
-        q.push(", ")
-            .bind(e.search_text())
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(")");
-    }
+    q.values(events.iter().map(|e| {
+        [
+            Param::from(e.sr_id.as_str()),
+            Param::from(e.home_team.as_str()),
+            Param::from(e.away_team.as_str()),
+            Param::from(e.tournament.clone()),
+            Param::from(e.country.clone()),
+            e.kickoff.map_or(Param::NullTime, Param::Time),
+            Param::Text(e.search_text()),
+            Param::Time(now),
+            Param::Time(now),
+        ]
+    }));
     q.push(
         " ON CONFLICT (sr_id) DO UPDATE SET home_team = excluded.home_team, \
          away_team = excluded.away_team, tournament = COALESCE(excluded.tournament, events.tournament), \

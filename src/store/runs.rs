@@ -138,35 +138,21 @@ impl Store {
         let mut books = self.query(
             "INSERT INTO scrape_run_books (run_id, bookmaker, status, events_seen, markets_seen, requests, failures, latency_p50_ms, latency_p95_ms, quota_remaining, error) VALUES ",
         );
-        for (i, b) in summary.books.iter().enumerate() {
-            books.push(if i == 0 { "(" } else { ", (" });
-            books
-                .bind(run_id)
-                .push(", ")
-                .bind(b.bookmaker.as_str())
-                .push(", ")
-                .bind(b.status.as_str())
-                .push(", ");
-            books
-                .bind(b.events_seen)
-                .push(", ")
-                .bind(b.markets_seen)
-                .push(", ")
-                .bind(b.requests)
-                .push(", ");
-            books
-                .bind(b.failures)
-                .push(", ")
-                .bind(int(b.latency_p50_ms))
-                .push(", ")
-                .bind(int(b.latency_p95_ms));
-            books
-                .push(", ")
-                .bind(int(b.quota_remaining))
-                .push(", ")
-                .bind(b.error.clone())
-                .push(")");
-        }
+        books.values(summary.books.iter().map(|b| {
+            [
+                Param::Int(run_id),
+                Param::from(b.bookmaker.as_str()),
+                Param::from(b.status.as_str()),
+                Param::Int(b.events_seen),
+                Param::Int(b.markets_seen),
+                Param::Int(b.requests),
+                Param::Int(b.failures),
+                int(b.latency_p50_ms),
+                int(b.latency_p95_ms),
+                int(b.quota_remaining),
+                Param::from(b.error.clone()),
+            ]
+        }));
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting to record a scrape run")?;
             sqlx::query(update.sql()).bind_params(update.params()).execute(&mut *tx).await

@@ -88,6 +88,24 @@ impl SqlQuery {
         self.push(")")
     }
 
+    /// Appends the rows of a multi-row `VALUES` list, `(p, p), (p, p)`, each bound in order.
+    pub fn values<R: IntoIterator<Item = Param>>(
+        &mut self,
+        rows: impl IntoIterator<Item = R>,
+    ) -> &mut Self {
+        for (i, row) in rows.into_iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            for (j, param) in row.into_iter().enumerate() {
+                if j > 0 {
+                    self.push(", ");
+                }
+                self.bind(param);
+            }
+            self.push(")");
+        }
+        self
+    }
+
     /// The case-insensitive LIKE operator of the dialect.
     pub fn ilike(&self) -> &'static str {
         match self.dialect {
