@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::store::{OddsWrite, QueryContext, Store, StoreError};
+use crate::store::sql::Param;
+use crate::store::{OddsWrite, QueryContext, Store, StoreError, write_csv_row};
 
 /// Writes `rows` (current odds, and history where flagged) with one prepared INSERT per row in
 /// one transaction — no batching, no upsert. Event ids are `event_ids[row]`.
@@ -52,24 +53,29 @@ pub async fn copy_insert(
         return Ok(None);
     };
     let started = Instant::now();
-    let now = crate::service::now_millis().to_rfc3339();
-    let csv = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let now = crate::service::now_millis();
     let mut odds = String::new();
     let mut history = String::new();
     for (event_id, row) in rows {
-        let outcomes = csv(&serde_json::to_string(&row.outcomes).expect("outcomes serialise"));
-        let key = format!(
-            "{event_id},{},{},{}",
-            csv(&row.bookmaker),
-            csv(&row.market_id),
-            csv(&row.line)
-        );
-        odds.push_str(&format!(
-            "{key},{outcomes},{},{now},{now}\n",
-            if row.available { "t" } else { "f" }
-        ));
+        let outcomes = serde_json::to_string(&row.outcomes).expect("outcomes serialise");
+        let key = [
+            Param::Int(*event_id),
+            Param::from(row.bookmaker.as_str()),
+            Param::from(row.market_id.as_str()),
+            Param::from(row.line.as_str()),
+            Param::Text(outcomes),
+        ];
+        let mut current = key.to_vec();
+        current.extend([
+            Param::Bool(row.available),
+            Param::Time(now),
+            Param::Time(now),
+        ]);
+        write_csv_row(&mut odds, &current);
         if row.record_history {
-            history.push_str(&format!("{key},{outcomes},{now}\n"));
+            let mut past = key.to_vec();
+            past.push(Param::Time(now));
+            write_csv_row(&mut history, &past);
         }
     }
     let mut conn = pool

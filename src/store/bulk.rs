@@ -74,8 +74,9 @@ impl Store {
     }
 }
 
-/// One CSV line; NULL is an unquoted empty field, text is always quoted.
-fn write_csv_row(buf: &mut String, params: &[Param]) {
+/// One CSV line for `COPY … WITH (FORMAT csv)`; NULL is an unquoted empty field, text is
+/// always quoted.
+pub fn write_csv_row(buf: &mut String, params: &[Param]) {
     use std::fmt::Write;
     for (i, p) in params.iter().enumerate() {
         if i > 0 {

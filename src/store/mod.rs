@@ -26,7 +26,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use activity::EventGroup;
 pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts};
-pub use bulk::{BulkAlert, BulkEvent};
+pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
 pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
