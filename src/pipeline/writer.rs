@@ -5,6 +5,8 @@
 //! the same way whether the writer runs in their process or another.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -67,6 +69,8 @@ enum Job {
 #[derive(Clone)]
 pub struct WriteQueue {
     tx: mpsc::Sender<Job>,
+    /// Nanoseconds the writer has spent storing batches (retries and backoff included).
+    busy_nanos: Arc<AtomicU64>,
 }
 
 /// Why a batch could not be queued.
@@ -94,6 +98,12 @@ impl WriteQueue {
             .await
             .map_err(|_| QueueClosed)?;
         Ok(rx)
+    }
+
+    /// Time the writer has spent storing batches since it started. The writer is one task, so
+    /// this is the persist phase's wall time, even though it overlaps the fetching.
+    pub fn write_time(&self) -> Duration {
+        Duration::from_nanos(self.busy_nanos.load(Ordering::Relaxed))
     }
 
     /// Waits until every batch queued before this call has been handled.
@@ -129,6 +139,8 @@ pub fn spawn_writer(
     capacity: usize,
 ) -> (WriteQueue, JoinHandle<WriterTotals>) {
     let (tx, mut rx) = mpsc::channel::<Job>(capacity.max(1));
+    let busy_nanos = Arc::new(AtomicU64::new(0));
+    let busy = busy_nanos.clone();
     let handle = tokio::spawn(async move {
         let mut totals = WriterTotals::default();
         while let Some(job) = rx.recv().await {
@@ -137,7 +149,10 @@ pub fn spawn_writer(
                     let _ = done.send(());
                 }
                 Job::Write(batch, reply) => {
+                    let started = std::time::Instant::now();
                     let outcome = write_with_retries(&store, &batch, policy).await;
+                    let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    busy.fetch_add(took, Ordering::Relaxed);
                     let outcome = match outcome {
                         Ok((written, attempts)) => {
                             totals.stored += 1;
@@ -172,7 +187,7 @@ pub fn spawn_writer(
         }
         totals
     });
-    (WriteQueue { tx }, handle)
+    (WriteQueue { tx, busy_nanos }, handle)
 }
 
 async fn write_with_retries(

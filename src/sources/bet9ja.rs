@@ -195,7 +195,8 @@ impl Bet9ja {
             }
             other => other?,
         };
-        self.event_from(&fetched, event_id)
+        self.client
+            .timed_parse(|| self.event_from(&fetched, event_id))
     }
 
     /// Parses one event body as `GetEvent` returns it (benchmarks, replays).

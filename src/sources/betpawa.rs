@@ -280,12 +280,12 @@ impl BetPawa {
             }
             other => other?,
         };
-        self.client.decode(&fetched)
+        self.client.timed_parse(|| self.client.decode(&fetched))
     }
 
     async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {
         let event = self.fetch_raw_event(event_id).await?;
-        self.normalise(event)
+        self.client.timed_parse(|| self.normalise(event))
     }
 
     /// Parses one event body as the event endpoint returns it (benchmarks, replays).

@@ -197,6 +197,15 @@ impl BookClient {
         decode_json(&self.book, &fetched.what, &fetched.body)
     }
 
+    /// Runs `parse` (decoding and mapping a body) and adds its time to the book's parse time,
+    /// which the cycle reports apart from the wait for the network.
+    pub fn timed_parse<T>(&self, parse: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let parsed = parse();
+        self.stats.record_parse(started.elapsed());
+        parsed
+    }
+
     /// Counts `result`'s error, if any, exactly once; adapters wrap each public call in it.
     pub fn counted<T>(&self, result: Result<T, FeedError>) -> Result<T, FeedError> {
         if let Err(e) = &result {

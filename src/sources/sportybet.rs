@@ -261,7 +261,8 @@ impl SportyBet {
             }
             other => other?,
         };
-        self.event_from(&fetched, &event_id)
+        self.client
+            .timed_parse(|| self.event_from(&fetched, &event_id))
     }
 
     /// Parses one event body as the event endpoint returns it (benchmarks, replays).

@@ -33,6 +33,7 @@ pub struct BookStats {
     failures: [AtomicU64; FailureKind::ALL.len()],
     markets_unmapped: AtomicU64,
     events_without_sportradar_id: AtomicU64,
+    parse_nanos: AtomicU64,
     latencies: Mutex<VecDeque<Duration>>,
     quota: Mutex<Option<Quota>>,
 }
@@ -52,6 +53,8 @@ pub struct StatsSnapshot {
     pub markets_unmapped: u64,
     /// Events skipped for lack of a SportRadar id.
     pub events_without_sportradar_id: u64,
+    /// Time spent parsing and mapping event bodies (CPU, summed over concurrent fetches), ms.
+    pub parse_ms: f64,
     /// Latency of successful requests.
     pub latency: LatencySummary,
     /// Last known quota (The Odds API only).
@@ -90,6 +93,17 @@ impl BookStats {
             samples.pop_front();
         }
         samples.push_back(latency);
+    }
+
+    /// Adds the time one event body took to parse and map.
+    pub fn record_parse(&self, took: Duration) {
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.parse_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Time spent parsing and mapping event bodies so far.
+    pub fn parse_time(&self) -> Duration {
+        Duration::from_nanos(self.parse_nanos.load(Ordering::Relaxed))
     }
 
     /// Counts a failed call by its kind.
@@ -161,6 +175,7 @@ impl BookStats {
             failures,
             markets_unmapped: self.markets_unmapped.load(Ordering::Relaxed),
             events_without_sportradar_id: self.events_without_sportradar_id.load(Ordering::Relaxed),
+            parse_ms: self.parse_time().as_secs_f64() * 1000.0,
             latency: LatencySummary::of_sorted(&latencies),
             quota: self.quota(),
         }

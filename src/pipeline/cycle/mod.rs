@@ -4,7 +4,7 @@
 //! flow to the writer while later events are still being fetched.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -56,7 +56,7 @@ struct MergedEvent {
 }
 
 /// Totals of one cycle, for the run record and the benchmark.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CycleTotals {
     /// Events after merging and the pre-match filter.
     pub events: u64,
@@ -69,15 +69,19 @@ pub struct CycleTotals {
     /// History rows queued.
     pub history_rows: u64,
     /// Alerts per type.
-    pub alerts_by_type: BTreeMap<&'static str, u64>,
+    pub alerts_by_type: BTreeMap<String, u64>,
     /// Alerts per severity.
-    pub alerts_by_severity: BTreeMap<&'static str, u64>,
+    pub alerts_by_severity: BTreeMap<String, u64>,
     /// Discovery wall time.
     pub discovery_ms: u64,
-    /// Fetch (and parse and map) wall time.
+    /// Fetch wall time (bodies are parsed and mapped as they arrive, so it includes that).
     pub fetch_ms: u64,
+    /// Parsing and mapping event bodies: CPU time summed over the concurrent fetches.
+    pub parse_map_ms: u64,
     /// Detection time (CPU, in this task).
     pub detect_ms: u64,
+    /// The writer storing this cycle's batches (overlaps the fetching).
+    pub persist_ms: u64,
     /// Waiting for the writer at the end of the cycle.
     pub persist_wait_ms: u64,
     /// The whole cycle.
@@ -290,6 +294,11 @@ impl ScrapeCycle {
             .max()
             .unwrap_or(4)
             * 2;
+        let parse_time = |feeds: &[PipelineFeed]| -> Duration {
+            feeds.iter().map(|f| f.feed.stats().parse_time()).sum()
+        };
+        let parse_before = parse_time(&self.feeds);
+        let write_before = self.queue.write_time();
         let mut remaining = events.into_iter().peekable();
         while remaining.peek().is_some() {
             if *stop.borrow() {
@@ -388,11 +397,11 @@ impl ScrapeCycle {
             for alert in output.alerts {
                 *totals
                     .alerts_by_type
-                    .entry(alert.alert_type.as_str())
+                    .entry(alert.alert_type.as_str().to_string())
                     .or_default() += 1;
                 *totals
                     .alerts_by_severity
-                    .entry(alert.severity.as_str())
+                    .entry(alert.severity.as_str().to_string())
                     .or_default() += 1;
                 let event_key = alert.event_key.clone();
                 batch.alerts.push(KeyedAlert {
@@ -407,12 +416,15 @@ impl ScrapeCycle {
             }
         }
 
+        totals.parse_map_ms = (parse_time(&self.feeds) - parse_before).as_millis() as u64;
+
         // 4. Wait for the writer, then the past transition.
         let t = Instant::now();
         if self.queue.flush().await.is_err() {
             tracing::error!("the write queue closed before the cycle's batches were written");
         }
         totals.persist_wait_ms = t.elapsed().as_millis() as u64;
+        totals.persist_ms = (self.queue.write_time() - write_before).as_millis() as u64;
         if let Err(e) = self.store.mark_past(now_millis()).await {
             tracing::warn!(error = %e, "past transition failed; retried by the minute job");
         }
@@ -460,7 +472,9 @@ impl ScrapeCycle {
             alerts = totals.alerts(),
             total_ms = totals.total_ms,
             fetch_ms = totals.fetch_ms,
+            parse_map_ms = totals.parse_map_ms,
             detect_ms = totals.detect_ms,
+            persist_ms = totals.persist_ms,
             persist_wait_ms = totals.persist_wait_ms,
             "cycle done"
         );
