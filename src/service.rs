@@ -177,9 +177,7 @@ impl AlertService {
         check_filter(filter)?;
         let alerts = self.store.list_alerts(filter, sort, page).await?;
         let counts = self.store.status_counts(filter).await?;
-        let next_cursor = (alerts.len() == page.limit as usize)
-            .then(|| alerts.last().map(cursor_of))
-            .flatten();
+        let next_cursor = next_cursor(page, &alerts);
         Ok(AlertPage {
             total: counts.total_of(&filter.statuses),
             alerts,
@@ -339,6 +337,18 @@ pub fn cursor_of(alert: &Alert) -> PageCursor {
         event_kickoff: alert.event_kickoff,
         abs_change: alert.change_percent.map_or(0.0, f64::abs),
     }
+}
+
+/// Where the page after `alerts` (read for `page`) starts, if there may be one: a full page
+/// read forwards may have more after it; a page read backwards before a cursor has at least the
+/// cursor's row after it; the last page has nothing after it.
+pub fn next_cursor(page: &Page, alerts: &[Alert]) -> Option<PageCursor> {
+    let more = if page.backwards {
+        page.after.is_some()
+    } else {
+        alerts.len() == page.limit as usize
+    };
+    more.then(|| alerts.last().map(cursor_of)).flatten()
 }
 
 fn check_page(page: &Page) -> Result<(), ServiceError> {

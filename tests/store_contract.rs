@@ -343,6 +343,7 @@ async fn every_sort_order_is_total_and_keyset_paging_matches_offset_paging() {
                     limit: 4,
                     offset: start,
                     after: None,
+                    backwards: false,
                 };
                 offset.extend(ids_of(
                     &svc.list(&AlertFilter::default(), sort, &page)
@@ -352,6 +353,33 @@ async fn every_sort_order_is_total_and_keyset_paging_matches_offset_paging() {
                 ));
             }
             assert_eq!(offset, full, "{} offset {sort}", db.name);
+            // Backwards from the end (the UI's jump to the last row): windows of 3, each
+            // ending just before the previous one's first row, each still in sort order.
+            let mut backwards: Vec<i64> = Vec::new();
+            let mut page = Page::last(3);
+            loop {
+                let result = svc
+                    .list(&AlertFilter::default(), sort, &page)
+                    .await
+                    .unwrap();
+                if page.after.is_none() {
+                    assert_eq!(
+                        result.next_cursor, None,
+                        "{} nothing after the end",
+                        db.name
+                    );
+                }
+                let window = ids_of(&result.alerts);
+                let Some(first) = result.alerts.first() else {
+                    break;
+                };
+                page = Page {
+                    after: Some(oddswatch::service::cursor_of(first)),
+                    ..Page::last(3)
+                };
+                backwards.splice(0..0, window);
+            }
+            assert_eq!(backwards, full, "{} backwards {sort}", db.name);
             orders.push(full);
         }
         // Newest first; the two simultaneous alerts newest id first.
@@ -436,6 +464,7 @@ async fn paging_edges_and_limits() {
             limit: 50,
             offset: 10,
             after: None,
+            backwards: false,
         };
         let empty = svc
             .list(&AlertFilter::default(), AlertSort::Detected, &beyond)
@@ -888,6 +917,22 @@ async fn bulk_load_round_trips_like_single_inserts() {
         assert_eq!(acked.acknowledged_by.as_deref(), Some("chidi"));
         assert_eq!(acked.market_name, "Quote \"and\", comma");
         assert_eq!(acked.change_percent, Some(9.99));
+        // Text search finds bulk-loaded alerts by their own market name and by the canonical
+        // name of their market id ("1X2 | Full Time" for 3743), through the name dictionary.
+        for (term, expected) in [("comma", 2), ("1x2", 2), ("first half", 0)] {
+            let found = svc
+                .list(
+                    &AlertFilter {
+                        text: Some(term.into()),
+                        ..Default::default()
+                    },
+                    AlertSort::Detected,
+                    &Page::first(10),
+                )
+                .await
+                .unwrap();
+            assert_eq!(found.total, expected, "{}: text {term:?}", db.name);
+        }
         let mut normalised: Vec<Alert> = page.alerts.clone();
         for a in &mut normalised {
             a.id = 0;
@@ -1051,7 +1096,7 @@ async fn alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically() 
         let definitions = db.store.drop_alert_indexes().await.unwrap();
         assert_eq!(
             definitions.len(),
-            12,
+            14,
             "{}: every secondary index of the alerts table",
             db.name
         );

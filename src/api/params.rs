@@ -143,6 +143,7 @@ pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListR
             limit,
             offset,
             after: None,
+            backwards: false,
         },
     })
 }

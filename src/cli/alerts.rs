@@ -169,6 +169,7 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
         limit: args.limit,
         offset: args.offset,
         after: None,
+        backwards: false,
     };
     let result = match service.list(&filter, args.sort, &page).await {
         Ok(result) => result,

@@ -123,6 +123,10 @@ pub struct Page {
     pub offset: u64,
     /// Start after this row instead (UI style keyset paging); `offset` is then ignored.
     pub after: Option<PageCursor>,
+    /// Read from the other end: the `limit` rows just before `after` (or the last `limit` rows
+    /// of the list when `after` is `None`), still returned in sort order. How the UI jumps to
+    /// the end of a million alerts and pages up from there without an OFFSET scan.
+    pub backwards: bool,
 }
 
 impl Default for Page {
@@ -131,11 +135,21 @@ impl Default for Page {
             limit: 50,
             offset: 0,
             after: None,
+            backwards: false,
         }
     }
 }
 
 impl Page {
+    /// The last `limit` rows.
+    pub fn last(limit: u32) -> Page {
+        Page {
+            limit,
+            backwards: true,
+            ..Page::default()
+        }
+    }
+
     /// The first `limit` rows.
     pub fn first(limit: u32) -> Page {
         Page {

@@ -121,54 +121,78 @@ pub(super) fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
         q.push(" AND a.event_id = ").bind(event_id);
     }
     if let Some(term) = filter.text_term() {
-        // Events and market names are small tables: match there, then filter alerts by id.
+        // Match the small tables (events, market names) first, then reach the alerts through
+        // the (event_id, …) and (market_id, market_name) indexes: no scan of the alerts.
         let pattern = contains_pattern(term);
-        q.push(" AND (a.event_id IN (SELECT id FROM events WHERE search_text LIKE ")
+        q.push(" AND a.id IN (SELECT t.id FROM alerts t WHERE t.event_id IN (SELECT id FROM events WHERE search_text LIKE ")
             .bind(pattern.clone())
-            .push(" ESCAPE '\\') OR a.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ")
+            .push(" ESCAPE '\\') UNION ALL SELECT t.id FROM alerts t WHERE (t.market_id, t.market_name) IN \
+                   (SELECT n.market_id, n.name FROM alert_market_names n WHERE LOWER(n.name) LIKE ")
             .bind(pattern.clone())
-            .push(" ESCAPE '\\') OR LOWER(a.market_name) LIKE ")
+            .push(" ESCAPE '\\' OR n.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ")
             .bind(pattern)
-            .push(" ESCAPE '\\')");
+            .push(" ESCAPE '\\')))");
     }
 }
 
-/// Appends the keyset condition "strictly after the cursor row" for `sort`.
-fn push_after(q: &mut SqlQuery, sort: AlertSort, page: &Page) {
+/// Appends the keyset condition "strictly after the cursor row" for `sort` — or, reading
+/// `backwards`, "strictly before" it.
+fn push_keyset(q: &mut SqlQuery, sort: AlertSort, page: &Page) {
     let Some(c) = &page.after else { return };
+    // `later` and `earlier` compare a column sorted descending / ascending with the cursor.
+    let (later, earlier) = if page.backwards {
+        (" > ", " < ")
+    } else {
+        (" < ", " > ")
+    };
     match sort {
         AlertSort::Detected => {
-            q.push(" AND (a.detected_at < ").bind(c.detected_at);
+            q.push(" AND (a.detected_at")
+                .push(later)
+                .bind(c.detected_at);
             q.push(" OR (a.detected_at = ").bind(c.detected_at);
-            q.push(" AND a.id < ").bind(c.id).push("))");
+            q.push(" AND a.id").push(later).bind(c.id).push("))");
         }
         AlertSort::Severity => {
             let rank = i64::from(c.severity.rank());
-            q.push(" AND (a.severity_rank < ").bind(rank);
+            q.push(" AND (a.severity_rank").push(later).bind(rank);
             q.push(" OR (a.severity_rank = ").bind(rank);
-            q.push(" AND (a.detected_at < ").bind(c.detected_at);
+            q.push(" AND (a.detected_at")
+                .push(later)
+                .bind(c.detected_at);
             q.push(" OR (a.detected_at = ").bind(c.detected_at);
-            q.push(" AND a.id < ").bind(c.id).push("))))");
+            q.push(" AND a.id").push(later).bind(c.id).push("))))");
         }
         AlertSort::Kickoff => {
-            q.push(" AND (a.event_kickoff > ").bind(c.event_kickoff);
+            q.push(" AND (a.event_kickoff")
+                .push(earlier)
+                .bind(c.event_kickoff);
             q.push(" OR (a.event_kickoff = ").bind(c.event_kickoff);
-            q.push(" AND a.id < ").bind(c.id).push("))");
+            q.push(" AND a.id").push(later).bind(c.id).push("))");
         }
         AlertSort::Change => {
-            q.push(" AND (a.abs_change_pct < ").bind(c.abs_change);
+            q.push(" AND (a.abs_change_pct")
+                .push(later)
+                .bind(c.abs_change);
             q.push(" OR (a.abs_change_pct = ").bind(c.abs_change);
-            q.push(" AND a.id < ").bind(c.id).push("))");
+            q.push(" AND a.id").push(later).bind(c.id).push("))");
         }
     }
 }
 
-fn order_by(sort: AlertSort) -> &'static str {
-    match sort {
-        AlertSort::Detected => " ORDER BY a.detected_at DESC, a.id DESC",
-        AlertSort::Severity => " ORDER BY a.severity_rank DESC, a.detected_at DESC, a.id DESC",
-        AlertSort::Kickoff => " ORDER BY a.event_kickoff ASC, a.id DESC",
-        AlertSort::Change => " ORDER BY a.abs_change_pct DESC, a.id DESC",
+/// `ORDER BY` of `sort`, or its exact reverse (the same index read the other way).
+fn order_by(sort: AlertSort, backwards: bool) -> &'static str {
+    match (sort, backwards) {
+        (AlertSort::Detected, false) => " ORDER BY a.detected_at DESC, a.id DESC",
+        (AlertSort::Detected, true) => " ORDER BY a.detected_at ASC, a.id ASC",
+        (AlertSort::Severity, false) => {
+            " ORDER BY a.severity_rank DESC, a.detected_at DESC, a.id DESC"
+        }
+        (AlertSort::Severity, true) => " ORDER BY a.severity_rank ASC, a.detected_at ASC, a.id ASC",
+        (AlertSort::Kickoff, false) => " ORDER BY a.event_kickoff ASC, a.id DESC",
+        (AlertSort::Kickoff, true) => " ORDER BY a.event_kickoff DESC, a.id ASC",
+        (AlertSort::Change, false) => " ORDER BY a.abs_change_pct DESC, a.id DESC",
+        (AlertSort::Change, true) => " ORDER BY a.abs_change_pct ASC, a.id ASC",
     }
 }
 
@@ -183,10 +207,10 @@ impl Store {
         let mut q = self.query("SELECT ");
         q.push(ALERT_COLUMNS);
         push_filter(&mut q, filter);
-        push_after(&mut q, sort, page);
-        q.push(order_by(sort));
+        push_keyset(&mut q, sort, page);
+        q.push(order_by(sort, page.backwards));
         q.push(" LIMIT ").bind(i64::from(page.limit));
-        if page.after.is_none() && page.offset > 0 {
+        if !page.backwards && page.after.is_none() && page.offset > 0 {
             q.push(" OFFSET ")
                 .bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
         }
@@ -194,7 +218,11 @@ impl Store {
             sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await
         })
         .context("listing alerts")?;
-        into_alerts(rows)
+        let mut alerts = into_alerts(rows)?;
+        if page.backwards {
+            alerts.reverse();
+        }
+        Ok(alerts)
     }
 
     /// Alerts per status among those matching `filter` (its status restriction ignored).

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use super::action::{Action, DetailData, Effect, PageRows, StatsData};
 use crate::domain::{Alert, Page};
 use crate::health::PipelineCommand;
-use crate::service::{AlertService, cursor_of, now_millis};
+use crate::service::{AlertService, next_cursor, now_millis};
 
 /// Price history shown in the detail chart: this far back, at most this many rows.
 const HISTORY_HOURS: i64 = 48;
@@ -58,9 +58,7 @@ impl EffectRunner {
                     .list_alerts(&query.filter, query.sort, &query.page)
                     .await
                     .map(|alerts| PageRows {
-                        next_cursor: (alerts.len() == query.page.limit as usize)
-                            .then(|| alerts.last().map(cursor_of))
-                            .flatten(),
+                        next_cursor: next_cursor(&query.page, &alerts),
                         alerts,
                     })
                     .map_err(|e| text(&e));

@@ -70,8 +70,9 @@ impl Tab {
 pub enum PageStart {
     /// After this keyset cursor (`None`: the top).
     After(Option<PageCursor>),
-    /// At this row number (used to jump to the end, where no cursor is known).
-    Offset(u64),
+    /// The window ending just before this row, read backwards (`None`: the end of the list).
+    /// Jumping to the end and paging up from there read an index backwards, never an OFFSET.
+    Before(Option<PageCursor>),
 }
 
 /// Where the selection goes when a requested window arrives.

@@ -226,18 +226,36 @@ fn moving_past_the_window_pages_by_keyset_and_back() {
 }
 
 #[test]
-fn bottom_jumps_to_the_end_with_one_offset_query() {
+fn bottom_reads_the_end_backwards_and_pages_up_by_keyset() {
     let mut s = state();
     update(&mut s, Action::Start);
     answer(&mut s, alerts(3), true);
     s.list.counts.new = 1_000_000;
     let effects = press(&mut s, 'G');
     let query = list_query(&effects).unwrap();
+    assert!(query.page.backwards, "the end is read backwards");
+    assert_eq!(query.page.after, None);
+    assert_eq!(query.page.offset, 0, "no OFFSET scan");
     assert_eq!(
-        query.page.offset,
+        s.list.first_row,
         1_000_000 - u64::from(crate::tui::state::PAGE_LIMIT)
     );
-    assert!(matches!(s.list.pages.last(), Some(PageStart::Offset(_))));
+    answer(&mut s, alerts(3), false);
+    assert_eq!(s.list.selected, 2, "on the last row");
+    press(&mut s, 'k');
+    press(&mut s, 'k');
+    let effects = press(&mut s, 'k');
+    let query = list_query(&effects).expect("the window above is loaded");
+    assert!(query.page.backwards);
+    assert_eq!(
+        query.page.after.as_ref().map(|c| c.id),
+        Some(3),
+        "it ends just before the first row shown"
+    );
+    assert!(matches!(
+        s.list.pages.last(),
+        Some(PageStart::Before(Some(_)))
+    ));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! `update`. Pure state changes that return the queries to run.
 
 use crate::domain::Page;
+use crate::service::cursor_of;
 use crate::tui::action::{Effect, ListQuery};
 use crate::tui::state::{Anchor, GroupRow, PAGE_LIMIT, PageStart, State};
 
@@ -12,11 +13,13 @@ fn page_of(start: &PageStart) -> Page {
             limit: PAGE_LIMIT,
             offset: 0,
             after: cursor.clone(),
+            backwards: false,
         },
-        PageStart::Offset(offset) => Page {
+        PageStart::Before(cursor) => Page {
             limit: PAGE_LIMIT,
-            offset: *offset,
-            after: None,
+            offset: 0,
+            after: cursor.clone(),
+            backwards: true,
         },
     }
 }
@@ -212,13 +215,13 @@ pub fn move_by(state: &mut State, delta: isize) -> Vec<Effect> {
             state.list.first_row = state.list.first_row.saturating_sub(u64::from(PAGE_LIMIT));
             return reload(state, Anchor::Last);
         }
-        if let Some(PageStart::Offset(n)) = state.list.pages.last().cloned()
-            && n > 0
+        if let Some(PageStart::Before(_)) = state.list.pages.last()
+            && state.list.first_row > 0
+            && let Some(first) = state.list.rows.first()
         {
-            let start = n.saturating_sub(u64::from(PAGE_LIMIT));
-            state.list.pages = vec![PageStart::Offset(start)];
-            state.list.first_row = start;
             // A window ending just above the current one: the anchor is its last row.
+            state.list.pages = vec![PageStart::Before(Some(cursor_of(first)))];
+            state.list.first_row = state.list.first_row.saturating_sub(u64::from(PAGE_LIMIT));
             return reload(state, Anchor::Last);
         }
         state.list.selected = 0;
@@ -244,7 +247,7 @@ pub fn top(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The last row of the whole list (one OFFSET query when it is beyond the window).
+/// The last row of the whole list (the index read backwards when it is beyond the window).
 pub fn bottom(state: &mut State) -> Vec<Effect> {
     if state.grouped {
         state.groups.selected = state.group_rows().len().saturating_sub(1);
@@ -253,9 +256,8 @@ pub fn bottom(state: &mut State) -> Vec<Effect> {
     }
     if state.list.next_cursor.is_some() {
         let total = state.tab.count(&state.list.counts);
-        let start = total.saturating_sub(u64::from(PAGE_LIMIT));
-        state.list.pages = vec![PageStart::Offset(start)];
-        state.list.first_row = start;
+        state.list.pages = vec![PageStart::Before(None)];
+        state.list.first_row = total.saturating_sub(u64::from(PAGE_LIMIT));
         return reload(state, Anchor::Last);
     }
     state.list.selected = state.list.rows.len().saturating_sub(1);
