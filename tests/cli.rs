@@ -384,3 +384,81 @@ async fn the_same_commands_work_against_postgresql() {
         .await
         .unwrap();
 }
+
+#[test]
+fn bench_runs_every_phase_at_small_scale_and_writes_the_json_figures() {
+    let sandbox = Sandbox::new();
+    let json = sandbox.home.path().join("bench.json");
+    let out = sandbox
+        .cmd()
+        .args([
+            "bench",
+            "--backend",
+            "sqlite",
+            "--events",
+            "12",
+            "--cycles",
+            "1",
+        ])
+        .args(["--alerts", "3000", "--json"])
+        .arg(&json)
+        .timeout(std::time::Duration::from_secs(300))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(out).unwrap();
+    for row in [
+        "first cycle (everything new)",
+        "peak RSS of the pipeline process",
+        "list text search p50/p99",
+        "UI first frame",
+        "UI last row (G)",
+    ] {
+        assert!(table.contains(row), "the table has {row:?}:\n{table}");
+    }
+    let figures: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let sqlite = &figures.as_array().expect("one object per backend")[0];
+    assert_eq!(sqlite["backend"], "sqlite");
+    assert_eq!(sqlite["events"], 12, "every simulated event was scraped");
+    assert!(
+        sqlite["peak_rss_mb"].as_f64().unwrap() > 1.0,
+        "the pipeline child reported its memory: {sqlite}"
+    );
+    assert!(
+        sqlite["steady_cycle"]["outcomes_compared"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert!(sqlite["ui"]["first_frame"]["p50_ms"].as_f64().unwrap() > 0.0);
+    for key in [
+        "first_cycle_s",
+        "steady_cycle_s",
+        "db_bytes_per_day",
+        "persist_overhead_ratio",
+        "parse_overhead_ratio",
+        "list_p50_ms",
+        "list_p99_ms",
+        "stats_p50_ms",
+    ] {
+        assert!(sqlite[key].is_number(), "{key} in {sqlite}");
+    }
+}
+
+#[test]
+fn the_bench_pipeline_child_needs_one_backend() {
+    Sandbox::new()
+        .cmd()
+        .args([
+            "bench",
+            "--backend",
+            "both",
+            "--pipeline-child",
+            "http://127.0.0.1:9",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs one --backend"));
+}

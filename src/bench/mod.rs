@@ -4,8 +4,10 @@
 //! the read side at a million alerts. Numbers come from this run, never from a test.
 
 mod limits;
+pub mod pipeline;
 mod read;
 mod report;
+mod ui;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,16 +16,14 @@ use std::time::Instant;
 use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 use sqlx::Connection;
-use tokio::sync::watch;
 
 pub use read::{Latency, ReadReport};
 pub use report::markdown;
+pub use ui::UiReport;
 
 use crate::config::Config;
 use crate::detect::{Detector, Rules};
-use crate::pipeline::cycle::{CycleTotals, ScrapeCycle, odds_writes};
-use crate::pipeline::run::build_feeds;
-use crate::pipeline::writer::{RetryPolicy, spawn_writer};
+use crate::pipeline::cycle::{CycleTotals, odds_writes};
 use crate::service::{AlertService, now_millis};
 use crate::sim::{SimOptions, TickMode};
 use crate::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, Store};
@@ -64,7 +64,8 @@ pub struct BackendReport {
     pub events_per_s: f64,
     /// Outcomes compared per second in the steady cycle.
     pub outcomes_per_s: f64,
-    /// Peak resident memory of this process so far (simulator included), MB.
+    /// Peak resident memory of the pipeline process over all its cycles (the simulator serves
+    /// from another process), MB.
     pub peak_rss_mb: f64,
     /// Database bytes added per steady cycle (mean).
     pub db_bytes_per_cycle: f64,
@@ -94,6 +95,8 @@ pub struct BackendReport {
     pub refcycle_alerts: BTreeMap<&'static str, u64>,
     /// Read side figures.
     pub read: ReadReport,
+    /// Terminal UI figures on the same database.
+    pub ui: UiReport,
     /// `list` p50, ms.
     pub list_p50_ms: f64,
     /// `list` p99, ms.
@@ -107,6 +110,7 @@ pub struct BackendReport {
 /// The reference system's published cost on this machine type (refcycle README).
 pub const REFERENCE_DETECT_STEADY_S: f64 = 7.74;
 
+/// Peak resident memory of this process so far, MB (Linux; 0 elsewhere).
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -126,6 +130,7 @@ fn peak_rss_mb() -> f64 {
 /// A scratch database of one backend, dropped afterwards.
 struct Scratch {
     store: Store,
+    url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -138,6 +143,7 @@ impl Scratch {
                 let url = format!("sqlite://{}", dir.path().join("bench.db").display());
                 Ok(Scratch {
                     store: Store::open(&url, 8).await?,
+                    url,
                     _dir: Some(dir),
                     pg: None,
                 })
@@ -159,6 +165,7 @@ impl Scratch {
                 let url = format!("{base}/{name}");
                 Ok(Scratch {
                     store: Store::open(&url, 8).await?,
+                    url,
                     _dir: None,
                     pg: Some((admin.to_string(), name)),
                 })
@@ -180,6 +187,7 @@ impl Scratch {
 
 /// Runs everything on every requested backend; `say` reports progress.
 pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<BackendReport>> {
+    let exe = std::env::current_exe().wrap_err("finding this executable for the pipeline child")?;
     let mut reports = Vec::new();
     for backend in &options.backends {
         say(&format!(
@@ -191,8 +199,19 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
             backend: backend.as_str().to_string(),
             ..Default::default()
         };
-        let scratch = Scratch::new(*backend, &options.postgres_admin_url).await?;
-        cycles(&scratch.store, options, &mut report).await?;
+        let figures = pipeline::measure(&exe, *backend, options).await?;
+        report.events = figures.events;
+        report.first_cycle_s = figures.first_cycle.total_ms as f64 / 1000.0;
+        report.steady_cycle_s = figures.steady_cycle.total_ms as f64 / 1000.0;
+        report.events_per_s = figures.steady_cycle.events as f64 / report.steady_cycle_s.max(0.001);
+        report.outcomes_per_s =
+            figures.steady_cycle.outcomes_compared as f64 / report.steady_cycle_s.max(0.001);
+        report.first_cycle = figures.first_cycle;
+        report.steady_cycle = figures.steady_cycle;
+        report.db_bytes_per_cycle = figures.db_bytes_per_cycle;
+        report.db_bytes_per_day = figures.db_bytes_per_cycle * 288.0;
+        report.alerts_per_cycle = figures.alerts_per_cycle;
+        report.peak_rss_mb = figures.peak_rss_mb;
         say(&format!(
             "[{}] limits: plainest insert and raw JSON parse",
             backend.as_str()
@@ -211,6 +230,7 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
             backend.as_str(),
             options.alerts
         ));
+        let scratch = Scratch::new(*backend, &options.postgres_admin_url).await?;
         crate::demo::load(
             &scratch.store,
             &crate::demo::DemoOptions {
@@ -227,7 +247,12 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
         report.list_p50_ms = report.read.list.p50_ms;
         report.list_p99_ms = report.read.list.p99_ms;
         report.stats_p50_ms = report.read.stats.p50_ms;
-        report.peak_rss_mb = peak_rss_mb();
+        say(&format!(
+            "[{}] terminal UI at {} alerts",
+            backend.as_str(),
+            options.alerts
+        ));
+        report.ui = ui::measure(&scratch.url, 10).await?;
         scratch.finish().await;
         reports.push(report);
     }
@@ -238,46 +263,6 @@ fn bench_config(events: u32) -> Config {
     let mut config = Config::defaults();
     config.sim.events = events;
     config
-}
-
-async fn cycles(store: &Store, options: &BenchOptions, report: &mut BackendReport) -> Result<()> {
-    let (_, sim) = crate::sim::start(SimOptions {
-        events: options.events,
-        tick: TickMode::Manual,
-        ..SimOptions::default()
-    })
-    .await?;
-    let config = bench_config(options.events);
-    let dir = tempfile::tempdir()?;
-    let (queue, writer) = spawn_writer(store.clone(), dir.path().into(), RetryPolicy::default(), 8);
-    let (feeds, home) = build_feeds(&config, Some(&sim.base_url()))?;
-    let mut cycle = ScrapeCycle::new(config, store.clone(), queue, feeds, home);
-    let stop = watch::channel(false).1;
-    let first = cycle.run_cycle(&stop).await;
-    sim.tick();
-    let steady = cycle.run_cycle(&stop).await;
-    report.events = steady.events;
-    report.first_cycle_s = first.total_ms as f64 / 1000.0;
-    report.steady_cycle_s = steady.total_ms as f64 / 1000.0;
-    report.events_per_s = steady.events as f64 / report.steady_cycle_s.max(0.001);
-    report.outcomes_per_s = steady.outcomes_compared as f64 / report.steady_cycle_s.max(0.001);
-    report.first_cycle = first;
-    report.steady_cycle = steady;
-    let before = store.database_bytes().await?;
-    let mut alerts = 0;
-    for _ in 0..options.cycles {
-        sim.tick();
-        alerts += cycle.run_cycle(&stop).await.alerts();
-    }
-    let after = store.database_bytes().await?;
-    let n = f64::from(options.cycles.max(1));
-    report.db_bytes_per_cycle = (after - before).max(0) as f64 / n;
-    report.db_bytes_per_day = report.db_bytes_per_cycle * 288.0;
-    report.alerts_per_cycle = alerts as f64 / n;
-    drop(cycle);
-    writer.await?;
-    sim.shutdown().await;
-    Ok(())
 }
 
 /// The home book's events of a fresh simulator as raw bodies, parsed by our adapter.

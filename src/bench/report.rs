@@ -26,17 +26,13 @@ pub fn markdown(reports: &[BackendReport]) -> String {
     row("first cycle (everything new)", &|r| {
         format!("{:.2} s", r.first_cycle_s)
     });
-    row("  discovery / fetch+parse / detect / persist wait", &|r| {
-        phases(&r.first_cycle)
-    });
+    row(PHASES, &|r| phases(&r.first_cycle));
     row("steady cycle", &|r| format!("{:.2} s", r.steady_cycle_s));
-    row("  discovery / fetch+parse / detect / persist wait", &|r| {
-        phases(&r.steady_cycle)
-    });
+    row(PHASES, &|r| phases(&r.steady_cycle));
     row("events/s, outcomes/s (steady)", &|r| {
         format!("{:.0}, {:.0}", r.events_per_s, r.outcomes_per_s)
     });
-    row("peak RSS (process, simulator included)", &|r| {
+    row("peak RSS of the pipeline process (all cycles)", &|r| {
         format!("{:.0} MB", r.peak_rss_mb)
     });
     row("database growth per cycle", &|r| {
@@ -95,12 +91,54 @@ pub fn markdown(reports: &[BackendReport]) -> String {
     row("stats p50/p99", &|r| lat(&r.read.stats));
     row("acknowledge 1 p50/p99", &|r| lat(&r.read.ack_1));
     row("acknowledge 200 p50/p99", &|r| lat(&r.read.ack_200));
+    row("UI first frame (open, load, draw) p50/p99", &|r| {
+        lat(&r.ui.first_frame)
+    });
+    row("UI tab switch p50/p99", &|r| lat(&r.ui.tab_switch));
+    row("UI severity / type / book filter p50", &|r| {
+        format!(
+            "{:.1} / {:.1} / {:.1} ms",
+            r.ui.severity_filter.p50_ms, r.ui.type_filter.p50_ms, r.ui.book_filter.p50_ms
+        )
+    });
+    row("UI severity / type / book filter p99", &|r| {
+        format!(
+            "{:.1} / {:.1} / {:.1} ms",
+            r.ui.severity_filter.p99_ms, r.ui.type_filter.p99_ms, r.ui.book_filter.p99_ms
+        )
+    });
+    row("UI sort change p50/p99", &|r| lat(&r.ui.sort_change));
+    row("UI text filter keystroke p50/p99", &|r| {
+        lat(&r.ui.text_keystroke)
+    });
+    row("UI next window (keyset) p50/p99", &|r| {
+        lat(&r.ui.next_window)
+    });
+    row("UI grouped view p50/p99", &|r| lat(&r.ui.grouped_view));
+    row("UI reload with stats panel p50/p99", &|r| {
+        lat(&r.ui.stats_panel)
+    });
+    row("UI last row (G) p50/p99", &|r| lat(&r.ui.last_row));
+    row("UI tab counts of a text filter p50/p99", &|r| {
+        lat(&r.ui.text_counts)
+    });
+    row("UI render 80x24 / 120x40 p50", &|r| {
+        format!(
+            "{:.2} / {:.2} ms",
+            r.ui.render_80x24.p50_ms, r.ui.render_120x40.p50_ms
+        )
+    });
     out
 }
 
+/// The phase row's label: fetch and persist are wall times that overlap (the writer stores
+/// batches while later ones are fetched); parse+map is CPU summed over concurrent fetches.
+const PHASES: &str =
+    "  discovery / fetch / parse+map (CPU) / detect / persist (writer) / persist wait";
+
 fn phases(t: &CycleTotals) -> String {
     format!(
-        "{} / {} / {} / {} ms",
-        t.discovery_ms, t.fetch_ms, t.detect_ms, t.persist_wait_ms
+        "{} / {} / {} / {} / {} / {} ms",
+        t.discovery_ms, t.fetch_ms, t.parse_map_ms, t.detect_ms, t.persist_ms, t.persist_wait_ms
     )
 }

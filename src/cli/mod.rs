@@ -125,6 +125,10 @@ pub struct BenchArgs {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     pub postgres_url: String,
+    /// Internal: run only the pipeline cycles against the simulator at URL and print their
+    /// figures as JSON (the benchmark runs itself this way to measure the pipeline's memory).
+    #[arg(long, value_name = "URL", hide = true)]
+    pub pipeline_child: Option<String>,
 }
 
 /// `oddswatch demo-data`
@@ -462,6 +466,15 @@ async fn bench(args: BenchArgs) -> Result<ExitCode> {
         refcycle: args.refcycle,
         postgres_admin_url: args.postgres_url,
     };
+    if let Some(sim_url) = &args.pipeline_child {
+        let [backend] = options.backends[..] else {
+            eprintln!("error: --pipeline-child needs one --backend (sqlite or postgres)");
+            return Ok(ExitCode::from(2));
+        };
+        let figures = crate::bench::pipeline::run_child(backend, &options, sim_url).await?;
+        println!("{}", serde_json::to_string(&figures)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let started = std::time::Instant::now();
     let reports = crate::bench::run(&options, |step| eprintln!("{step}")).await?;
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
