@@ -11,7 +11,7 @@ use oddswatch::domain::{
     Severity, Status,
 };
 use oddswatch::service::{AlertService, ServiceError};
-use oddswatch::store::{AckOutcome, BulkAlert, EventRecord, Store};
+use oddswatch::store::{AckOutcome, BulkAlert, EventRecord, Store, TextPlan};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
@@ -142,12 +142,26 @@ fn ids_of(alerts: &[Alert]) -> Vec<i64> {
 }
 
 async fn list_ids(svc: &AlertService, filter: AlertFilter, sort: AlertSort) -> Vec<i64> {
-    ids_of(
-        &svc.list(&filter, sort, &Page::first(200))
-            .await
-            .unwrap()
-            .alerts,
-    )
+    let page = Page::first(200);
+    let result = svc.list(&filter, sort, &page).await.unwrap();
+    let ids = ids_of(&result.alerts);
+    if filter.text_term().is_some() {
+        // Both ways of reaching a text filter's alerts list the same ones, as many as counted.
+        for plan in [TextPlan::Gather, TextPlan::Walk] {
+            let listed = svc
+                .store()
+                .list_alerts_with(&filter, sort, &page, plan)
+                .await
+                .unwrap();
+            assert_eq!(ids_of(&listed), ids, "{plan:?} {filter:?}");
+        }
+        assert_eq!(
+            result.total,
+            ids.len() as u64,
+            "counted as listed: {filter:?}"
+        );
+    }
+    ids
 }
 
 #[tokio::test]
@@ -920,18 +934,12 @@ async fn bulk_load_round_trips_like_single_inserts() {
         // Text search finds bulk-loaded alerts by their own market name and by the canonical
         // name of their market id ("1X2 | Full Time" for 3743), through the name dictionary.
         for (term, expected) in [("comma", 2), ("1x2", 2), ("first half", 0)] {
-            let found = svc
-                .list(
-                    &AlertFilter {
-                        text: Some(term.into()),
-                        ..Default::default()
-                    },
-                    AlertSort::Detected,
-                    &Page::first(10),
-                )
-                .await
-                .unwrap();
-            assert_eq!(found.total, expected, "{}: text {term:?}", db.name);
+            let filter = AlertFilter {
+                text: Some(term.into()),
+                ..Default::default()
+            };
+            let found = list_ids(&svc, filter, AlertSort::Detected).await;
+            assert_eq!(found.len(), expected, "{}: text {term:?}", db.name);
         }
         let mut normalised: Vec<Alert> = page.alerts.clone();
         for a in &mut normalised {

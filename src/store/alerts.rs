@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
-use super::sql::{BindParams, Param, SqlQuery, contains_pattern};
+use super::sql::{BindParams, Dialect, Param, SqlQuery, contains_pattern};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{Alert, AlertFilter, AlertSort, NewAlert, Page, Status};
 
@@ -93,9 +93,31 @@ type CurrentState = (i64, String, DateTime<Utc>, Option<String>);
 /// Most placeholders one statement gets (SQLite allows 32,766).
 const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 
+/// How a text filter reaches its alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextPlan {
+    /// Match the small tables (events, market names) first, then fetch every matching alert
+    /// through the (event_id, …) and (market_id, market_name) indexes. Its cost grows with the
+    /// matches, not the table: counts and groups use it (they visit every match anyway), and
+    /// lists whose text matches few alerts.
+    Gather,
+    /// Test the alerts in the list's sort order against the matched events and names, and
+    /// stop after a page: lists whose text matches many alerts (a first keystroke like "a").
+    Walk,
+}
+
+/// Share of events a list's text must match before walking the sort order beats gathering
+/// the matches: gathering reads every match, walking reads about a page divided by this share.
+const WALK_ABOVE_EVENT_SHARE: f64 = 0.01;
+
 /// Appends `WHERE …` for `filter` (always emits a WHERE, so callers can append `AND …`).
 /// Every query over a filtered set of alerts uses it, so counts match what lists show.
 pub(super) fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
+    push_filter_with(q, filter, TextPlan::Gather);
+}
+
+/// [`push_filter`] with the text filter reached by `plan` (both select the same alerts).
+pub(super) fn push_filter_with(q: &mut SqlQuery, filter: &AlertFilter, plan: TextPlan) {
     q.push(" WHERE 1 = 1");
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
@@ -121,17 +143,47 @@ pub(super) fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
         q.push(" AND a.event_id = ").bind(event_id);
     }
     if let Some(term) = filter.text_term() {
-        // Match the small tables (events, market names) first, then reach the alerts through
-        // the (event_id, …) and (market_id, market_name) indexes: no scan of the alerts.
         let pattern = contains_pattern(term);
-        q.push(" AND a.id IN (SELECT t.id FROM alerts t WHERE t.event_id IN (SELECT id FROM events WHERE search_text LIKE ")
-            .bind(pattern.clone())
-            .push(" ESCAPE '\\') UNION ALL SELECT t.id FROM alerts t WHERE (t.market_id, t.market_name) IN \
-                   (SELECT n.market_id, n.name FROM alert_market_names n WHERE LOWER(n.name) LIKE ")
-            .bind(pattern.clone())
-            .push(" ESCAPE '\\' OR n.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ")
-            .bind(pattern)
-            .push(" ESCAPE '\\')))");
+        let events = "SELECT id FROM events WHERE search_text LIKE ";
+        let names =
+            "SELECT n.market_id, n.name FROM alert_market_names n WHERE LOWER(n.name) LIKE ";
+        let canonical =
+            " ESCAPE '\\' OR n.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ";
+        match plan {
+            TextPlan::Gather => {
+                q.push(" AND a.id IN (SELECT t.id FROM alerts t WHERE t.event_id IN (")
+                    .push(events)
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\') UNION ALL SELECT t.id FROM alerts t WHERE (t.market_id, t.market_name) IN (")
+                    .push(names)
+                    .bind(pattern.clone())
+                    .push(canonical)
+                    .bind(pattern)
+                    .push(" ESCAPE '\\')))");
+            }
+            TextPlan::Walk => {
+                // SQLite's unary + keeps these terms off the indexes, so it walks the order.
+                let plus = match q.dialect() {
+                    Dialect::Sqlite => "+",
+                    Dialect::Postgres => "",
+                };
+                q.push(" AND (")
+                    .push(plus)
+                    .push("a.event_id IN (")
+                    .push(events)
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\') OR (")
+                    .push(plus)
+                    .push("a.market_id, ")
+                    .push(plus)
+                    .push("a.market_name) IN (")
+                    .push(names)
+                    .bind(pattern.clone())
+                    .push(canonical)
+                    .bind(pattern)
+                    .push(" ESCAPE '\\')))");
+            }
+        }
     }
 }
 
@@ -204,9 +256,25 @@ impl Store {
         sort: AlertSort,
         page: &Page,
     ) -> Result<Vec<Alert>, StoreError> {
+        let plan = match filter.text_term() {
+            Some(term) => self.text_plan(term).await?,
+            None => TextPlan::Gather,
+        };
+        self.list_alerts_with(filter, sort, page, plan).await
+    }
+
+    /// [`Store::list_alerts`] with the text filter reached by `plan`; both plans list the
+    /// same alerts (the contract tests check it), only their speed differs.
+    pub async fn list_alerts_with(
+        &self,
+        filter: &AlertFilter,
+        sort: AlertSort,
+        page: &Page,
+        plan: TextPlan,
+    ) -> Result<Vec<Alert>, StoreError> {
         let mut q = self.query("SELECT ");
         q.push(ALERT_COLUMNS);
-        push_filter(&mut q, filter);
+        push_filter_with(&mut q, filter, plan);
         push_keyset(&mut q, sort, page);
         q.push(order_by(sort, page.backwards));
         q.push(" LIMIT ").bind(i64::from(page.limit));
@@ -223,6 +291,30 @@ impl Store {
             alerts.reverse();
         }
         Ok(alerts)
+    }
+
+    /// How a list with this text should reach its alerts: from the share of events it
+    /// matches (the events table is small) and whether it matches a market name at all (then
+    /// it matches a whole market's alerts).
+    async fn text_plan(&self, term: &str) -> Result<TextPlan, StoreError> {
+        let pattern = contains_pattern(term);
+        let mut q = self.query("SELECT (SELECT COUNT(*) FROM events WHERE search_text LIKE ");
+        q.bind(pattern.clone())
+            .push(" ESCAPE '\\'), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM alert_market_names n WHERE LOWER(n.name) LIKE ")
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\' OR n.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\'))");
+        let (matched, events, names): (i64, i64, i64) = with_pool!(self, pool => {
+            sqlx::query_as(q.sql()).bind_params(q.params()).fetch_one(pool).await
+        })
+        .context("estimating a text filter's matches")?;
+        let share = matched as f64 / events.max(1) as f64;
+        Ok(if names > 0 || share > WALK_ABOVE_EVENT_SHARE {
+            TextPlan::Walk
+        } else {
+            TextPlan::Gather
+        })
     }
 
     /// Alerts per status among those matching `filter` (its status restriction ignored).

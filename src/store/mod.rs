@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use activity::EventGroup;
-pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts};
+pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts, TextPlan};
 pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
