@@ -152,20 +152,18 @@ pub async fn measure(url: &str, runs: usize) -> Result<UiReport> {
     let effects = update(&mut state, Action::Start);
     settle(&mut state, &runner, &mut terminal, effects, true).await?;
 
-    let quick: [(&mut Latency, &[&str]); 6] = [
+    let quick: [(&mut Latency, &[&str]); 5] = [
         (&mut report.tab_switch, &["2", "3", "4", "1"]),
         (&mut report.severity_filter, &["s"]),
         (&mut report.type_filter, &["t"]),
         (&mut report.book_filter, &["b"]),
         (&mut report.sort_change, &["o"]),
-        (
-            &mut report.text_keystroke,
-            &["/a", "r", "s", "e", "n", "a", "l\u{1b}"],
-        ),
     ];
     for (slot, keys) in quick {
-        let mut samples = Vec::with_capacity(runs);
-        for i in 0..runs {
+        // Whole rounds of the key sequence, so each figure ends where it started.
+        let presses = runs.div_ceil(keys.len()) * keys.len();
+        let mut samples = Vec::with_capacity(presses);
+        for i in 0..presses {
             samples.push(
                 press(
                     &mut state,
@@ -187,6 +185,19 @@ pub async fn measure(url: &str, runs: usize) -> Result<UiReport> {
             press(&mut state, &runner, &mut terminal, "o", false).await?;
         }
     }
+
+    // Typing "arsenal" into the text filter: each keystroke reloads the list.
+    let mut samples = Vec::new();
+    for _ in 0..runs.div_ceil(7).max(1) {
+        press(&mut state, &runner, &mut terminal, "/", false).await?;
+        for c in "arsenal".chars() {
+            samples.push(press(&mut state, &runner, &mut terminal, &c.to_string(), false).await?);
+        }
+        // Esc in the prompt clears the text and closes it.
+        press(&mut state, &runner, &mut terminal, "\u{1b}", false).await?;
+    }
+    report.text_keystroke = latency(&mut samples);
+    color_eyre::eyre::ensure!(state.text.is_empty(), "the text filter did not clear");
 
     let mut samples = Vec::new();
     for _ in 0..slow_runs {
