@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use super::{BenchOptions, Scratch, bench_config, peak_rss_mb};
 use crate::pipeline::cycle::{CycleTotals, ScrapeCycle};
 use crate::pipeline::run::build_feeds;
-use crate::pipeline::writer::{RetryPolicy, spawn_writer};
+use crate::pipeline::writer::{QUEUE_BATCHES, RetryPolicy, spawn_writer};
 use crate::sim::{SimOptions, TickMode};
 use crate::store::Backend;
 
@@ -77,7 +77,12 @@ pub async fn run_child(
     let store = scratch.store.clone();
     let config = bench_config(options.events);
     let dir = tempfile::tempdir()?;
-    let (queue, writer) = spawn_writer(store.clone(), dir.path().into(), RetryPolicy::default(), 8);
+    let (queue, writer) = spawn_writer(
+        store.clone(),
+        dir.path().into(),
+        RetryPolicy::default(),
+        QUEUE_BATCHES,
+    );
     let (feeds, home) = build_feeds(&config, Some(sim_url))?;
     let mut cycle = ScrapeCycle::new(config, store.clone(), queue, feeds, home);
     let stop = watch::channel(false).1;

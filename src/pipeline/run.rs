@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use super::cycle::{PipelineFeed, ScrapeCycle};
 use super::scheduler::run_schedule;
 use super::writer::{
-    RetryPolicy, WriterTotals, dead_letter_dir, replay_dead_letters, spawn_writer,
+    QUEUE_BATCHES, RetryPolicy, WriterTotals, dead_letter_dir, replay_dead_letters, spawn_writer,
 };
 use crate::config::Config;
 use crate::health::{PipelineCommand, PipelineStatus};
@@ -158,7 +158,12 @@ pub async fn start(
             "dead letters replayed"
         );
     }
-    let (queue, writer) = spawn_writer(store.clone(), letters, RetryPolicy::default(), 8);
+    let (queue, writer) = spawn_writer(
+        store.clone(),
+        letters,
+        RetryPolicy::default(),
+        QUEUE_BATCHES,
+    );
     let mut cycle = ScrapeCycle::new(config.clone(), store.clone(), queue, feeds, home_book);
     let warmed = cycle.warm().await?;
     tracing::info!(markets = warmed, "last-seen state warmed from the database");

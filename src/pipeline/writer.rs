@@ -65,6 +65,10 @@ enum Job {
     Flush(oneshot::Sender<()>),
 }
 
+/// Batches the write queue holds before the cycle waits for the writer. Each first-cycle batch
+/// of 100 events carries tens of thousands of rows, so this bounds the pipeline's memory.
+pub const QUEUE_BATCHES: usize = 2;
+
 /// The sending side of the write queue. Cheap to clone.
 #[derive(Clone)]
 pub struct WriteQueue {
