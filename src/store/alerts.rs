@@ -144,22 +144,15 @@ pub(super) fn push_filter_with(q: &mut SqlQuery, filter: &AlertFilter, plan: Tex
     }
     if let Some(term) = filter.text_term() {
         let pattern = contains_pattern(term);
-        let events = "SELECT id FROM events WHERE search_text LIKE ";
-        let names =
-            "SELECT n.market_id, n.name FROM alert_market_names n WHERE LOWER(n.name) LIKE ";
-        let canonical =
-            " ESCAPE '\\' OR n.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ";
         match plan {
             TextPlan::Gather => {
-                q.push(" AND a.id IN (SELECT t.id FROM alerts t WHERE t.event_id IN (")
-                    .push(events)
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\') UNION ALL SELECT t.id FROM alerts t WHERE (t.market_id, t.market_name) IN (")
-                    .push(names)
-                    .bind(pattern.clone())
-                    .push(canonical)
-                    .bind(pattern)
-                    .push(" ESCAPE '\\')))");
+                q.push(" AND a.id IN (SELECT t.id FROM alerts t WHERE t.event_id IN (");
+                push_matching_events(q, &pattern);
+                q.push(
+                    ") UNION ALL SELECT t.id FROM alerts t WHERE (t.market_id, t.market_name) IN (",
+                );
+                push_matching_market_names(q, &pattern);
+                q.push("))");
             }
             TextPlan::Walk => {
                 // SQLite's unary + keeps these terms off the indexes, so it walks the order.
@@ -167,24 +160,37 @@ pub(super) fn push_filter_with(q: &mut SqlQuery, filter: &AlertFilter, plan: Tex
                     Dialect::Sqlite => "+",
                     Dialect::Postgres => "",
                 };
-                q.push(" AND (")
-                    .push(plus)
-                    .push("a.event_id IN (")
-                    .push(events)
-                    .bind(pattern.clone())
-                    .push(" ESCAPE '\\') OR (")
+                q.push(" AND (").push(plus).push("a.event_id IN (");
+                push_matching_events(q, &pattern);
+                q.push(") OR (")
                     .push(plus)
                     .push("a.market_id, ")
                     .push(plus)
-                    .push("a.market_name) IN (")
-                    .push(names)
-                    .bind(pattern.clone())
-                    .push(canonical)
-                    .bind(pattern)
-                    .push(" ESCAPE '\\')))");
+                    .push("a.market_name) IN (");
+                push_matching_market_names(q, &pattern);
+                q.push("))");
             }
         }
     }
+}
+
+/// Appends a subquery of the ids of the events whose names match the LIKE `pattern`.
+fn push_matching_events(q: &mut SqlQuery, pattern: &str) {
+    q.push("SELECT id FROM events WHERE search_text LIKE ")
+        .bind(pattern)
+        .push(" ESCAPE '\\'");
+}
+
+/// Appends a subquery of the (market id, name) pairs alerts carry whose name, or whose
+/// market's canonical name, matches the LIKE `pattern`.
+fn push_matching_market_names(q: &mut SqlQuery, pattern: &str) {
+    q.push("SELECT n.market_id, n.name FROM alert_market_names n WHERE LOWER(n.name) LIKE ")
+        .bind(pattern)
+        .push(
+            " ESCAPE '\\' OR n.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ",
+        )
+        .bind(pattern)
+        .push(" ESCAPE '\\')");
 }
 
 /// Appends the keyset condition "strictly after the cursor row" for `sort` — or, reading
@@ -298,13 +304,11 @@ impl Store {
     /// it matches a whole market's alerts).
     async fn text_plan(&self, term: &str) -> Result<TextPlan, StoreError> {
         let pattern = contains_pattern(term);
-        let mut q = self.query("SELECT (SELECT COUNT(*) FROM events WHERE search_text LIKE ");
-        q.bind(pattern.clone())
-            .push(" ESCAPE '\\'), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM alert_market_names n WHERE LOWER(n.name) LIKE ")
-            .bind(pattern.clone())
-            .push(" ESCAPE '\\' OR n.market_id IN (SELECT market_id FROM markets WHERE LOWER(name) LIKE ")
-            .bind(pattern)
-            .push(" ESCAPE '\\'))");
+        let mut q = self.query("SELECT (SELECT COUNT(*) FROM (");
+        push_matching_events(&mut q, &pattern);
+        q.push(") matched_events), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM (");
+        push_matching_market_names(&mut q, &pattern);
+        q.push(") matched_names)");
         let (matched, events, names): (i64, i64, i64) = with_pool!(self, pool => {
             sqlx::query_as(q.sql()).bind_params(q.params()).fetch_one(pool).await
         })
