@@ -2,6 +2,7 @@
 //! backends.
 
 mod common;
+mod contract;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use tokio::sync::oneshot;
 
 struct Server {
     base: String,
+    contract: contract::Contract,
     client: reqwest::Client,
     _stop: oneshot::Sender<()>,
     poller: tokio::task::JoinHandle<()>,
@@ -48,6 +50,7 @@ async fn start(store: &Store, token: Option<&str>) -> Server {
     }));
     Server {
         base: format!("http://{addr}"),
+        contract: contract::Contract::generated(),
         client: reqwest::Client::new(),
         _stop: stop,
         poller,
@@ -55,6 +58,25 @@ async fn start(store: &Store, token: Option<&str>) -> Server {
 }
 
 impl Server {
+    /// The answer's status and JSON body (`Null` when it has none), after checking it against
+    /// the OpenAPI document: a test fails on any answer the document does not declare.
+    async fn answer(&self, method: &str, path: &str, r: reqwest::Response) -> (u16, Value) {
+        let status = r.status().as_u16();
+        let content_type = r
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = r.bytes().await.unwrap();
+        if let Err(e) = self
+            .contract
+            .check(method, path, status, content_type.as_deref(), &body)
+        {
+            panic!("contract: {e}");
+        }
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
     async fn get(&self, path: &str) -> (u16, Value) {
         let r = self
             .client
@@ -62,8 +84,10 @@ impl Server {
             .send()
             .await
             .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        if path == "/api/openapi.json" {
+            return (r.status().as_u16(), r.json().await.unwrap());
+        }
+        self.answer("GET", path, r).await
     }
 
     async fn send(
@@ -75,14 +99,13 @@ impl Server {
     ) -> (u16, Value) {
         let mut req = self
             .client
-            .request(method, format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .json(&body);
         if let Some(user) = user {
             req = req.header("X-Oddswatch-User", user);
         }
         let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        self.answer(method.as_str(), path, r).await
     }
 }
 
@@ -534,6 +557,113 @@ async fn the_openapi_document_is_generated_and_lists_every_endpoint() {
     db.finish().await;
 }
 
+#[test]
+fn the_contract_check_refuses_what_the_document_does_not_declare() {
+    contract::self_test();
+}
+
+/// The cases an independent contract tester (schemathesis) found where the document and the
+/// server disagreed, and every status each operation can answer, each checked against the
+/// document by `Server::answer`.
+#[tokio::test]
+async fn every_operation_answers_only_what_the_openapi_document_declares() {
+    for db in common::all_dbs().await {
+        with_demo(&db, 300).await;
+        let s = start(&db.store, None).await;
+        for path in [
+            "/api/alerts?sort=",
+            "/api/alerts?sort=severity&status=new&status=past&severity=critical",
+            "/api/alerts?alertType=availability&limit=200&offset=9223372036854775807",
+            "/api/alerts?limit=0",
+            "/api/alerts?q=arsenal&bookmaker=betpawa&eventId=1",
+            "/api/events/1/alerts?limit=0",
+            "/api/events/1/alerts?limit=1&sort=change",
+            "/api/events/-9223372036854775808/alerts",
+            "/api/alerts/9223372036854775808",
+            "/api/alerts/1",
+            "/api/alerts/stats",
+            "/api/health",
+        ] {
+            let (code, body) = s.get(path).await;
+            assert!(
+                code == 200 || code == 400 || code == 404,
+                "{path}: {code} {body}"
+            );
+        }
+        let r = s
+            .client
+            .patch(format!("{}/api/alerts/1", s.base))
+            .body("{\"acknowledged\": true}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(s.answer("PATCH", "/api/alerts/1", r).await.0, 415);
+        let (code, _) = s
+            .send(
+                reqwest::Method::POST,
+                "/api/alerts/acknowledge",
+                json!({"ids": []}),
+                None,
+            )
+            .await;
+        assert_eq!(code, 400);
+        let (_, past) = s.get("/api/alerts?status=past&limit=1").await;
+        let past_id = past["alerts"][0]["id"]
+            .as_i64()
+            .expect("the demo has past alerts");
+        let (code, _) = s
+            .send(
+                reqwest::Method::PATCH,
+                &format!("/api/alerts/{past_id}"),
+                json!({"acknowledged": true}),
+                None,
+            )
+            .await;
+        assert_eq!(code, 400, "a past alert is frozen");
+        let r = s
+            .client
+            .get(format!("{}/api/alerts/stream", s.base))
+            .send()
+            .await
+            .unwrap();
+        let content_type = r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        s.contract
+            .check(
+                "GET",
+                "/api/alerts/stream",
+                r.status().as_u16(),
+                Some(&content_type),
+                b"",
+            )
+            .unwrap();
+        let guarded = start(&db.store, Some("sesame")).await;
+        assert_eq!(guarded.get("/api/alerts/stats").await.0, 401);
+        assert_eq!(guarded.get("/api/alerts/stream").await.0, 401);
+        db.store.close().await;
+        for path in [
+            "/api/alerts",
+            "/api/alerts/stats",
+            "/api/alerts/1",
+            "/api/health",
+        ] {
+            assert_eq!(s.get(path).await.0, 503, "{path} with the database gone");
+        }
+        let (code, _) = s
+            .send(
+                reqwest::Method::PATCH,
+                "/api/alerts/1",
+                json!({"acknowledged": true}),
+                None,
+            )
+            .await;
+        assert_eq!(code, 503);
+        db.finish().await;
+    }
+}
+
 mod fuzz {
     use super::*;
     use proptest::prelude::*;
@@ -620,8 +750,22 @@ mod fuzz {
                 .await
                 .unwrap();
             let status = r.status().as_u16();
+            let content_type = r
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let text = r.text().await.unwrap();
             assert!(status < 500, "{method} {url} {body:?} -> {status}: {text}");
+            if let Err(e) = s.contract.check(
+                method.as_str(),
+                &format!("{path}?{query}"),
+                status,
+                content_type.as_deref(),
+                text.as_bytes(),
+            ) {
+                panic!("contract, for body {body:?}: {e}");
+            }
             assert!(
                 serde_json::from_str::<Value>(&text).is_ok(),
                 "{method} {url} -> non-JSON {text:?}"

@@ -3,6 +3,7 @@
 //! service; they contain no queries. Binds 127.0.0.1 unless configured, and then only with a
 //! bearer token.
 
+mod doc;
 mod error;
 mod params;
 mod routes;
@@ -19,6 +20,7 @@ use axum::routing::{get, post};
 use tokio::sync::watch;
 use utoipa::OpenApi;
 
+pub use doc::ApiDoc;
 pub use error::{ApiError, ErrorBody};
 pub use routes::USER_HEADER;
 
@@ -41,27 +43,6 @@ pub struct ApiState {
     /// Bearer token required on every request, if set.
     pub token: Option<String>,
 }
-
-/// The OpenAPI document, generated from the handlers' annotations and the types' schemas.
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "oddswatch",
-        description = "Risk alerts of a sportsbook trading desk."
-    ),
-    paths(
-        routes::list_alerts,
-        routes::stats,
-        routes::get_alert,
-        routes::patch_alert,
-        routes::bulk_acknowledge,
-        routes::event_alerts,
-        routes::health,
-        stream::stream,
-    ),
-    components(schemas(crate::domain::Alert, ErrorBody))
-)]
-pub struct ApiDoc;
 
 /// The API's routes over `state`.
 pub fn router(state: ApiState) -> Router {

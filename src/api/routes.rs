@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::ApiState;
+use super::doc::{ActingUser, EventQuery, ListQuery};
 use super::error::{ApiError, ErrorBody};
 use super::params::{EVENT_PARAMS, LIST_PARAMS, parse_list};
 use crate::domain::Alert;
@@ -44,18 +45,12 @@ fn acting_user(state: &ApiState, headers: &HeaderMap) -> Result<String, ApiError
 /// List alerts with filters and paging.
 #[utoipa::path(
     get, path = "/api/alerts", tag = "alerts",
-    params(
-        ("status" = Option<String>, Query, description = "new, acknowledged, past (comma-separated or repeated)"),
-        ("severity" = Option<String>, Query, description = "warning, elevated, critical"),
-        ("alertType" = Option<String>, Query, description = "price_change, direction_disagreement, availability"),
-        ("eventId" = Option<i64>, Query, description = "only this event"),
-        ("bookmaker" = Option<String>, Query, description = "book slug"),
-        ("q" = Option<String>, Query, description = "text in event, team, tournament or market names"),
-        ("sort" = Option<String>, Query, description = "detected (default), severity, kickoff, change"),
-        ("limit" = Option<u32>, Query, description = "1-200, default 50"),
-        ("offset" = Option<u64>, Query, description = ">= 0"),
-    ),
-    responses((status = 200, body = AlertListBody), (status = 400, body = ErrorBody))
+    params(ListQuery),
+    responses(
+        (status = 200, body = AlertListBody),
+        (status = 400, description = "a parameter is unknown, repeated where it may not be, or out of range; the message names it and what is allowed", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),
+    )
 )]
 pub async fn list_alerts(
     State(state): State<ApiState>,
@@ -70,7 +65,13 @@ pub async fn list_alerts(
 }
 
 /// Counts by status, severity and type, every key present.
-#[utoipa::path(get, path = "/api/alerts/stats", tag = "alerts", responses((status = 200, body = AlertStats)))]
+#[utoipa::path(
+    get, path = "/api/alerts/stats", tag = "alerts",
+    responses(
+        (status = 200, body = AlertStats),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),
+    )
+)]
 pub async fn stats(State(state): State<ApiState>) -> Result<Json<AlertStats>, ApiError> {
     Ok(Json(state.service.stats().await?))
 }
@@ -78,8 +79,13 @@ pub async fn stats(State(state): State<ApiState>) -> Result<Json<AlertStats>, Ap
 /// One alert.
 #[utoipa::path(
     get, path = "/api/alerts/{id}", tag = "alerts",
-    params(("id" = i64, Path, description = "alert id")),
-    responses((status = 200, body = Alert), (status = 404, body = ErrorBody))
+    params(("id" = i64, Path, format = Int64, description = "alert id")),
+    responses(
+        (status = 200, body = Alert),
+        (status = 400, description = "the id is not a 64-bit integer", body = ErrorBody),
+        (status = 404, description = "no alert has this id", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),
+    )
 )]
 pub async fn get_alert(
     State(state): State<ApiState>,
@@ -95,19 +101,20 @@ pub struct PatchAlert {
     /// `true` to acknowledge, `false` to return to new.
     pub acknowledged: bool,
     /// Comment for the audit trail.
+    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u001F\u007F]*$")]
     pub comment: Option<String>,
 }
 
 /// Acknowledge or unacknowledge one alert.
 #[utoipa::path(
     patch, path = "/api/alerts/{id}", tag = "alerts",
-    params(("id" = i64, Path, description = "alert id"), ("X-Oddswatch-User" = Option<String>, Header, description = "acting user")),
+    params(("id" = i64, Path, format = Int64, description = "alert id"), ActingUser),
     request_body = PatchAlert,
     responses(
-        (status = 200, body = Alert),
-        (status = 400, description = "the event has started (past alerts are frozen)", body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 422, description = "malformed body", body = ErrorBody),
+        (status = 200, description = "the alert as it is now", body = Alert),
+        (status = 400, description = "the alert is past (its event has started: past alerts cannot be acknowledged or unacknowledged), the id is not a 64-bit integer, or the comment or user header is invalid", body = ErrorBody),
+        (status = 404, description = "no alert has this id", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),
     )
 )]
 pub async fn patch_alert(
@@ -131,11 +138,13 @@ pub async fn patch_alert(
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BulkAck {
     /// Alert ids (1 to 1000).
+    #[schema(min_items = 1, max_items = 1000)]
     pub ids: Vec<i64>,
     /// `false` to unacknowledge instead (default `true`).
     #[serde(default = "yes")]
     pub acknowledged: bool,
     /// Comment for the audit trail.
+    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u001F\u007F]*$")]
     pub comment: Option<String>,
 }
 
@@ -169,8 +178,12 @@ pub struct BulkAnswer {
 #[utoipa::path(
     post, path = "/api/alerts/acknowledge", tag = "alerts",
     request_body = BulkAck,
-    params(("X-Oddswatch-User" = Option<String>, Header, description = "acting user")),
-    responses((status = 200, body = BulkAnswer), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody))
+    params(ActingUser),
+    responses(
+        (status = 200, description = "one result per requested id, in request order", body = BulkAnswer),
+        (status = 400, description = "ids does not hold 1 to 1000 ids, or the comment or user header is invalid", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),
+    )
 )]
 pub async fn bulk_acknowledge(
     State(state): State<ApiState>,
@@ -226,13 +239,12 @@ pub async fn bulk_acknowledge(
 /// The alerts of one event, same shape as the list.
 #[utoipa::path(
     get, path = "/api/events/{id}/alerts", tag = "alerts",
-    params(
-        ("id" = i64, Path, description = "event id"),
-        ("status" = Option<String>, Query, description = "new, acknowledged, past"),
-        ("limit" = Option<u32>, Query, description = "1-200, default 50"),
-        ("offset" = Option<u64>, Query, description = ">= 0"),
-    ),
-    responses((status = 200, body = AlertListBody), (status = 400, body = ErrorBody))
+    params(("id" = i64, Path, format = Int64, description = "event id"), EventQuery),
+    responses(
+        (status = 200, description = "the event's alerts (an empty page for an unknown event)", body = AlertListBody),
+        (status = 400, description = "a parameter is unknown, repeated where it may not be, or out of range; the message names it and what is allowed", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),
+    )
 )]
 pub async fn event_alerts(
     State(state): State<ApiState>,

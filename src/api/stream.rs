@@ -11,6 +11,7 @@ use futures::stream::{self, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::ApiState;
+use super::doc::StreamEvent;
 use crate::live::Change;
 use crate::service::AlertService;
 
@@ -20,7 +21,12 @@ const MAX_EVENTS_PER_CHANGE: usize = 500;
 /// The live stream.
 #[utoipa::path(
     get, path = "/api/alerts/stream", tag = "alerts",
-    responses((status = 200, description = "text/event-stream of `alert`, `update` and `reload` events; data is an Alert as JSON"))
+    responses((
+        status = 200,
+        description = "Server-Sent Events, kept alive with comments: `alert` (a new alert; `id` is its id, data the Alert as JSON), `update` (an alert whose status changed; data the Alert as it is now) and `reload` (many changed or the client fell behind; data `{}`: read the list again)",
+        content_type = "text/event-stream",
+        body = StreamEvent,
+    ))
 )]
 pub async fn stream(
     State(state): State<ApiState>,

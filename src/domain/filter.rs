@@ -44,7 +44,9 @@ impl AlertFilter {
 }
 
 /// Sort orders of the alert list. Every order breaks ties by id, newest first, so pages are stable.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertSort {
     /// Newest detection first (default).
