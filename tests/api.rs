@@ -607,6 +607,21 @@ async fn every_operation_answers_only_what_the_openapi_document_declares() {
             )
             .await;
         assert_eq!(code, 400);
+        for (ids, expected) in [
+            (json!([1.0, 2]), 200),
+            (json!([1.5]), 422),
+            (json!([1e30]), 422),
+        ] {
+            let (code, body) = s
+                .send(
+                    reqwest::Method::POST,
+                    "/api/alerts/acknowledge",
+                    json!({"ids": ids}),
+                    None,
+                )
+                .await;
+            assert_eq!(code, expected, "ids {ids}: {body}");
+        }
         let (_, past) = s.get("/api/alerts?status=past&limit=1").await;
         let past_id = past["alerts"][0]["id"]
             .as_i64()

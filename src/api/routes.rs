@@ -101,7 +101,7 @@ pub struct PatchAlert {
     /// `true` to acknowledge, `false` to return to new.
     pub acknowledged: bool,
     /// Comment for the audit trail.
-    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u001F\u007F]*$")]
+    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub comment: Option<String>,
 }
 
@@ -139,13 +139,32 @@ pub async fn patch_alert(
 pub struct BulkAck {
     /// Alert ids (1 to 1000).
     #[schema(min_items = 1, max_items = 1000)]
+    #[serde(deserialize_with = "integer_ids")]
     pub ids: Vec<i64>,
     /// `false` to unacknowledge instead (default `true`).
     #[serde(default = "yes")]
     pub acknowledged: bool,
     /// Comment for the audit trail.
-    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u001F\u007F]*$")]
+    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub comment: Option<String>,
+}
+
+/// Alert ids as JSON integers. JSON has one number type, so `7.0` is the integer 7 (as JSON
+/// Schema says); `7.5` or a number outside 64 bits is refused with the offending value.
+fn integer_ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<i64>, D::Error> {
+    let numbers = Vec::<serde_json::Number>::deserialize(deserializer)?;
+    numbers
+        .iter()
+        .map(|n| {
+            n.as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                        .map(|f| f as i64)
+                })
+                .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a 64-bit integer id")))
+        })
+        .collect()
 }
 
 fn yes() -> bool {
