@@ -39,7 +39,6 @@ fn database_passwords_never_appear_in_any_output() {
             &["config", "print"][..],
             &["config", "path"],
             &["migrate"],
-            &["alerts", "stats"],
         ] {
             let by_flag = s
                 .cmd()
@@ -198,4 +197,49 @@ async fn commands_on_postgresql_keep_stderr_clean() {
         .execute(&mut conn)
         .await
         .unwrap();
+}
+
+/// Every field name in `value` (not the keys of `failures`, which are failure kinds).
+fn field_names(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, value) in fields {
+                out.push(key.clone());
+                if key != "failures" {
+                    field_names(value, out);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| field_names(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fetch_json_uses_camel_case_like_every_other_json_output() {
+    let options = oddswatch::sim::SimOptions {
+        port: 0,
+        events: 3,
+        ..oddswatch::sim::SimOptions::default()
+    };
+    let (_, sim) = oddswatch::sim::start(options).await.unwrap();
+    let base = sim.base_url();
+    let output = tokio::task::spawn_blocking(move || {
+        Sandbox::new()
+            .cmd()
+            .args(["fetch", "--book", "sportybet", "--base-url", &base, "--json"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["events"][0]["eventKey"].is_string(), "{report}");
+    assert!(report["elapsedMs"].is_number(), "{report}");
+    let mut names = Vec::new();
+    field_names(&report, &mut names);
+    let snake: Vec<&String> = names.iter().filter(|n| n.contains('_')).collect();
+    assert!(snake.is_empty(), "snake_case fields: {snake:?}");
+    sim.shutdown().await;
 }
