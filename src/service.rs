@@ -17,6 +17,39 @@ use crate::store::{AckOutcome, AuditEntry, StatusCounts, Store, StoreError};
 /// Longest free-text filter accepted.
 pub const MAX_TEXT_FILTER_CHARS: usize = 200;
 
+/// Longest acknowledgement comment accepted.
+pub const MAX_COMMENT_CHARS: usize = 1000;
+
+/// Longest book filter accepted (slugs are short words).
+pub const MAX_BOOKMAKER_CHARS: usize = 64;
+
+/// Checks a text input from a user: at most `max` characters and no control characters. NUL in
+/// particular is refused by PostgreSQL and matched by every row on SQLite, so it must never
+/// reach a query; the other control characters have no place in a name, a filter or a comment.
+/// The error names the input as `name` (the API parameter or the CLI flag).
+pub fn check_text(name: &'static str, text: &str, max: usize) -> Result<(), ServiceError> {
+    if let Some((position, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(ServiceError::InvalidArgument {
+            name,
+            value: format!(
+                "holding the control character U+{:04X} at character {}",
+                u32::from(c),
+                position + 1
+            ),
+            allowed: "control characters (U+0000–U+001F, U+007F–U+009F) are not allowed".into(),
+        });
+    }
+    let count = text.chars().count();
+    if count > max {
+        return Err(ServiceError::InvalidArgument {
+            name,
+            value: format!("of {count} characters"),
+            allowed: format!("at most {max} characters"),
+        });
+    }
+    Ok(())
+}
+
 /// The time source; tests inject a fixed one.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -298,12 +331,8 @@ impl AlertService {
             });
         }
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
-        if let Some(c) = comment.filter(|c| c.chars().count() > 1000) {
-            return Err(ServiceError::InvalidArgument {
-                name: "comment",
-                value: format!("of {} characters", c.chars().count()),
-                allowed: "at most 1000 characters".into(),
-            });
+        if let Some(c) = comment {
+            check_text("comment", c, MAX_COMMENT_CHARS)?;
         }
         let mut unique = ids.to_vec();
         unique.sort_unstable();
@@ -370,14 +399,11 @@ fn check_page(page: &Page) -> Result<(), ServiceError> {
 }
 
 fn check_filter(filter: &AlertFilter) -> Result<(), ServiceError> {
-    if let Some(text) = &filter.text
-        && text.chars().count() > MAX_TEXT_FILTER_CHARS
-    {
-        return Err(ServiceError::InvalidArgument {
-            name: "text filter",
-            value: format!("of {} characters", text.chars().count()),
-            allowed: format!("at most {MAX_TEXT_FILTER_CHARS} characters"),
-        });
+    if let Some(text) = &filter.text {
+        check_text("text filter", text, MAX_TEXT_FILTER_CHARS)?;
+    }
+    if let Some(book) = &filter.bookmaker {
+        check_text("bookmaker", book, MAX_BOOKMAKER_CHARS)?;
     }
     Ok(())
 }

@@ -18,6 +18,17 @@ pub struct LogGuard {
     pub dir: Option<PathBuf>,
 }
 
+/// Whether stderr may carry colour: a terminal, and `NO_COLOR` unset or empty (no-color.org).
+pub fn stderr_colour() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Directives added to the stderr filter when `RUST_LOG` is not set: sqlx's slow-statement
+/// warnings (index builds in `demo-data`, migrations) and server notices are for the log file, not
+/// for a user's terminal.
+const STDERR_QUIET: &[&str] = &["sqlx::query=error", "sqlx::postgres::notice=error"];
+
 /// Installs the global subscriber. `level` is the configured filter; `RUST_LOG` wins when set.
 /// If the log folder cannot be created, logging goes to stderr only (when allowed) and a warning
 /// says so, rather than failing the command.
@@ -40,12 +51,20 @@ pub fn init(level: &str, dir: &Path, to_stderr: bool) -> LogGuard {
         }
         Err(_) => (None, None, false),
     };
+    let stderr_filter = || {
+        if std::env::var("RUST_LOG").is_ok() {
+            return filter();
+        }
+        STDERR_QUIET.iter().fold(filter(), |f, directive| {
+            f.add_directive(directive.parse().expect("a valid directive"))
+        })
+    };
     let stderr_layer = to_stderr.then(|| {
         tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_target(false)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_filter(filter())
+            .with_ansi(stderr_colour())
+            .with_filter(stderr_filter())
     });
     // A second init (tests calling run twice) is harmless: keep the first subscriber.
     let _ = tracing_subscriber::registry()

@@ -1,58 +1,11 @@
 //! The real binary, run as a user would: every subcommand and the bad-input paths.
 
 mod common;
+mod sandbox;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
+use sandbox::Sandbox;
 use serde_json::Value;
-
-/// A command isolated from the user's config, data and environment.
-struct Sandbox {
-    home: tempfile::TempDir,
-    url: String,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", home.path().join("cli.db").display());
-        Sandbox { home, url }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("oddswatch").unwrap();
-        for (key, _) in std::env::vars() {
-            if key.starts_with("ODDSWATCH_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
-            .env("XDG_DATA_HOME", self.home.path().join("data"))
-            .env("USER", "tester")
-            .env("RUST_LOG", "warn");
-        cmd
-    }
-
-    /// A command on this sandbox's database.
-    fn db(&self) -> Command {
-        let mut cmd = self.cmd();
-        cmd.arg("--database-url").arg(&self.url);
-        cmd
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = self
-            .db()
-            .args(args)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-}
 
 #[test]
 fn demo_data_then_list_as_json_uses_the_api_field_names() {

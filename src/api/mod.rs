@@ -7,6 +7,7 @@ mod doc;
 mod error;
 mod params;
 mod routes;
+mod server;
 mod stream;
 
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use utoipa::OpenApi;
 pub use doc::ApiDoc;
 pub use error::{ApiError, ErrorBody};
 pub use routes::USER_HEADER;
+pub use server::{ConnectionLimits, HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 use crate::health::PipelineStatus;
 use crate::live::ChangeFeed;
@@ -90,9 +92,29 @@ async fn method_not_allowed(request: Request) -> ApiError {
     }
 }
 
-/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether `given` is `expected`, in a time that depends only on the length of `given` (which the
+/// client chose): neither the bytes nor the length of the token can be learnt from timings.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let mut differ = u8::from(given.len() != expected.len());
+    for (i, g) in given.iter().enumerate() {
+        // Cycling through `expected` keeps the work independent of its length.
+        let e = if expected.is_empty() {
+            0
+        } else {
+            expected[i % expected.len()]
+        };
+        differ |= g ^ e;
+    }
+    differ == 0
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header: the scheme in any case (RFC 9110),
+/// one space, then the token exactly as sent — no trimming, so `"Bearer  t"` and `"Bearer t "`
+/// carry tokens `" t"` and `"t "`, which do not match `t`.
+fn bearer_token(value: &HeaderValue) -> Option<&[u8]> {
+    let bytes = value.as_bytes();
+    let scheme = bytes.get(..7)?;
+    scheme.eq_ignore_ascii_case(b"bearer ").then(|| &bytes[7..])
 }
 
 async fn require_token(State(state): State<ApiState>, request: Request, next: Next) -> Response {
@@ -102,11 +124,9 @@ async fn require_token(State(state): State<ApiState>, request: Request, next: Ne
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(bearer_token);
     match given {
-        Some(given) if same_secret(given.as_bytes(), token.as_bytes()) => next.run(request).await,
+        Some(given) if same_secret(given, token.as_bytes()) => next.run(request).await,
         _ => {
             let mut response = ApiError {
                 status: StatusCode::UNAUTHORIZED,
@@ -157,13 +177,48 @@ pub async fn bind(
     Ok((listener, local))
 }
 
-/// Serves the API on `listener` until `shutdown` resolves.
+/// Serves the API on `listener` until `shutdown` resolves, with the default connection limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: ApiState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// Serves the API on `listener` within `limits` until `shutdown` resolves.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve_connections(listener, router(state), limits, shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_the_token_exact() {
+        let token = |v: &str| bearer_token(&HeaderValue::from_str(v).unwrap()).map(<[u8]>::to_vec);
+        assert_eq!(token("Bearer s3cret"), Some(b"s3cret".to_vec()));
+        assert_eq!(token("bearer s3cret"), Some(b"s3cret".to_vec()));
+        assert_eq!(token("BEARER s3cret"), Some(b"s3cret".to_vec()));
+        assert_eq!(token("Bearer  s3cret"), Some(b" s3cret".to_vec()));
+        assert_eq!(token("Basic s3cret"), None);
+        assert_eq!(token("Bearer"), None);
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        for wrong in [
+            &b"s3cret "[..],
+            b" s3cret",
+            b"s3cre",
+            b"s3cretx",
+            b"",
+            b"S3CRET",
+        ] {
+            assert!(!same_secret(wrong, b"s3cret"), "{wrong:?}");
+        }
+    }
 }

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use super::error::ApiError;
 use crate::domain::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page};
+use crate::service::{MAX_BOOKMAKER_CHARS, MAX_TEXT_FILTER_CHARS, check_text};
 
 /// Parameters `GET /api/alerts` accepts.
 pub const LIST_PARAMS: &[&str] = &[
@@ -95,16 +96,24 @@ pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListR
         })?),
         None => None,
     };
+    let bookmaker = single(params, "bookmaker")?
+        .map(str::trim)
+        .filter(|b| !b.is_empty());
+    let text = single(params, "q")?;
+    // Checked here too (the service checks again) so the 400 names the query parameter.
+    if let Some(book) = bookmaker {
+        check_text("bookmaker", book, MAX_BOOKMAKER_CHARS)?;
+    }
+    if let Some(text) = text {
+        check_text("q", text, MAX_TEXT_FILTER_CHARS)?;
+    }
     let filter = AlertFilter {
         statuses: enums(params, "status")?,
         severities: enums(params, "severity")?,
         alert_types: enums(params, "alertType")?,
-        bookmaker: single(params, "bookmaker")?
-            .map(str::trim)
-            .filter(|b| !b.is_empty())
-            .map(str::to_string),
+        bookmaker: bookmaker.map(str::to_string),
         event_id,
-        text: single(params, "q")?.map(str::to_string),
+        text: text.map(str::to_string),
     };
     let sort = match single(params, "sort")? {
         Some(v) => v
@@ -204,5 +213,33 @@ mod tests {
         }
         assert!(parse_list(&q(&[("limit", "5"), ("limit", "6")]), LIST_PARAMS).is_err());
         assert!(parse_list(&q(&[("q", "x")]), EVENT_PARAMS).is_err());
+    }
+
+    #[test]
+    fn control_characters_in_text_parameters_are_a_400_naming_the_parameter() {
+        for (k, v) in [
+            ("q", "\0"),
+            ("q", "Arse\0nal"),
+            ("q", "a\u{1b}[31m"),
+            ("bookmaker", "bet\0pawa"),
+            ("bookmaker", "bet\npawa"),
+        ] {
+            let e = parse_list(&q(&[(k, v)]), LIST_PARAMS).unwrap_err();
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST);
+            assert!(
+                e.message
+                    .starts_with(&format!("invalid {k} holding the control character")),
+                "{k}={v:?}: {}",
+                e.message
+            );
+        }
+        let e = parse_list(&q(&[("q", &"x".repeat(201))]), LIST_PARAMS).unwrap_err();
+        assert!(
+            e.message
+                .contains("invalid q of 201 characters: at most 200"),
+            "{}",
+            e.message
+        );
+        assert!(parse_list(&q(&[("q", "Zoë Ålesund")]), LIST_PARAMS).is_ok());
     }
 }

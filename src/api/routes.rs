@@ -31,10 +31,14 @@ fn acting_user(state: &ApiState, headers: &HeaderMap) -> Result<String, ApiError
     match headers.get(USER_HEADER) {
         None => Ok(state.service.user().to_string()),
         Some(value) => {
-            let user = value.to_str().map(str::trim).unwrap_or_default();
+            // Header values are bytes; names such as "Zoë" arrive as UTF-8.
+            let user = std::str::from_utf8(value.as_bytes())
+                .map(str::trim)
+                .unwrap_or_default();
             if user.is_empty() || user.chars().count() > 64 || user.chars().any(char::is_control) {
                 return Err(ApiError::bad_request(
-                    "X-Oddswatch-User must be 1 to 64 printable characters",
+                    "X-Oddswatch-User must be 1 to 64 printable characters (UTF-8, no control \
+                     characters)",
                 ));
             }
             Ok(user.to_string())

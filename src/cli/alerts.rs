@@ -10,7 +10,10 @@ use super::table;
 use crate::domain::{
     Alert, AlertFilter, AlertSort, AlertType, MAX_PAGE_LIMIT, Page, Severity, Status,
 };
-use crate::service::{AlertService, ServiceError};
+use crate::service::{
+    AlertService, MAX_BOOKMAKER_CHARS, MAX_COMMENT_CHARS, MAX_TEXT_FILTER_CHARS, ServiceError,
+    check_text,
+};
 use crate::store::AckOutcome;
 
 /// `oddswatch alerts …`
@@ -31,8 +34,8 @@ pub enum AlertsCommand {
         /// Alert ids.
         #[arg(required = true, num_args = 1..)]
         ids: Vec<i64>,
-        /// Comment recorded in the audit trail.
-        #[arg(long)]
+        /// Comment recorded in the audit trail (at most 1000 characters).
+        #[arg(long, value_parser = parse_comment)]
         comment: Option<String>,
     },
     /// Return acknowledged alerts to new.
@@ -40,8 +43,8 @@ pub enum AlertsCommand {
         /// Alert ids.
         #[arg(required = true, num_args = 1..)]
         ids: Vec<i64>,
-        /// Comment recorded in the audit trail.
-        #[arg(long)]
+        /// Comment recorded in the audit trail (at most 1000 characters).
+        #[arg(long, value_parser = parse_comment)]
         comment: Option<String>,
     },
     /// Counts by status, severity and type.
@@ -65,13 +68,14 @@ pub struct ListArgs {
     #[arg(long = "type", value_delimiter = ',')]
     pub alert_type: Vec<AlertType>,
     /// Only alerts about this book (slug, e.g. betpawa).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_book)]
     pub book: Option<String>,
     /// Only alerts of this event (id).
     #[arg(long)]
     pub event: Option<i64>,
-    /// Text in the event, team, tournament or market name (case-insensitive).
-    #[arg(long, short = 'q')]
+    /// Text in the event, team, tournament or market name (case-insensitive; at most 200
+    /// characters).
+    #[arg(long, short = 'q', value_parser = parse_text_filter)]
     pub text: Option<String>,
     /// Sort order: detected (newest first), severity, kickoff (soonest first), change (largest first).
     #[arg(long, default_value_t = AlertSort::Detected)]
@@ -79,12 +83,35 @@ pub struct ListArgs {
     /// Alerts per page (1–200).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=MAX_PAGE_LIMIT as i64))]
     pub limit: u32,
-    /// Alerts to skip.
-    #[arg(long, default_value_t = 0)]
+    /// Alerts to skip (0 to 9223372036854775807).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub offset: u64,
     /// Print JSON (the HTTP API's shape) instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A flag's text checked by the service's rules, so a bad value is a usage error (exit 2) that
+/// states the limit, before any database is opened.
+fn checked_text(raw: &str, max: usize) -> Result<String, String> {
+    check_text("value", raw, max)
+        .map(|()| raw.to_string())
+        .map_err(|e| match e {
+            ServiceError::InvalidArgument { value, allowed, .. } => format!("{value}: {allowed}"),
+            other => other.to_string(),
+        })
+}
+
+fn parse_text_filter(raw: &str) -> Result<String, String> {
+    checked_text(raw, MAX_TEXT_FILTER_CHARS)
+}
+
+fn parse_book(raw: &str) -> Result<String, String> {
+    checked_text(raw, MAX_BOOKMAKER_CHARS)
+}
+
+fn parse_comment(raw: &str) -> Result<String, String> {
+    checked_text(raw, MAX_COMMENT_CHARS)
 }
 
 impl AlertsCommand {
@@ -273,10 +300,15 @@ fn report_ack(
     })
 }
 
-/// Prints a service error a user can act on and exits 1; database failures propagate.
+/// Prints a service error a user can act on: an invalid argument exits 2 (bad arguments), a
+/// missing or refused alert exits 1; database failures propagate.
 fn user_error(e: ServiceError) -> Result<ExitCode> {
     match e {
         ServiceError::Store(e) => Err(e.into()),
+        e @ ServiceError::InvalidArgument { .. } => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
         other => {
             eprintln!("error: {other}");
             Ok(ExitCode::FAILURE)

@@ -62,7 +62,7 @@ struct BookEvent<'a> {
     event: &'a EventOdds,
 }
 
-/// What `--json` prints.
+/// What `--json` prints (through [`to_json`], which makes the field names camelCase).
 #[derive(Debug, Serialize)]
 struct FetchReport<'a> {
     events: Vec<BookEvent<'a>>,
@@ -70,6 +70,51 @@ struct FetchReport<'a> {
     errors: Vec<String>,
     stats: &'a StatsSnapshot,
     elapsed_ms: u128,
+}
+
+/// The report as pretty JSON with camelCase field names, like every other `--json` and the HTTP
+/// API. The domain types keep their snake_case serde names (dead letters and the reference cycle
+/// files are written with them), so the renaming happens here. The keys of `failures` are failure
+/// kinds — values, like the keys of `byType` in the API — and stay as they are.
+fn to_json(report: &FetchReport<'_>) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&camel_case_fields(serde_json::to_value(report)?))
+}
+
+fn camel_case_fields(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, value)| {
+                    let value = if key == "failures" {
+                        value
+                    } else {
+                        camel_case_fields(value)
+                    };
+                    (camel_case(&key), value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_case_fields).collect()),
+        other => other,
+    }
+}
+
+fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Runs the command: exit 0 when everything was fetched, 2 when some events failed, 1 when
@@ -120,7 +165,7 @@ pub async fn run(config: &Config, args: FetchArgs) -> color_eyre::Result<ExitCod
                     stats: &stats,
                     elapsed_ms: elapsed.as_millis(),
                 };
-                emit(&serde_json::to_string_pretty(&report)?);
+                emit(&to_json(&report)?);
             } else {
                 emit(&render_summary(&[], &stats, elapsed));
                 eprintln!("error: {e}");
@@ -147,7 +192,7 @@ pub async fn run(config: &Config, args: FetchArgs) -> color_eyre::Result<ExitCod
             stats: &stats,
             elapsed_ms: elapsed.as_millis(),
         };
-        emit(&serde_json::to_string_pretty(&report)?);
+        emit(&to_json(&report)?);
     } else {
         emit(&render_summary(&scrapes, &stats, elapsed));
         if args.event.is_some() {
@@ -373,10 +418,21 @@ mod tests {
             stats: &stats,
             elapsed_ms: 5,
         };
-        let value = serde_json::to_value(&report).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&to_json(&report).unwrap()).unwrap();
         assert_eq!(value["events"][0]["book"], "sportybet");
-        assert_eq!(value["events"][0]["event_key"], "61300947");
+        assert_eq!(value["events"][0]["eventKey"], "61300947");
+        assert_eq!(value["events"][0]["bookEventId"], "sr:match:61300947");
+        assert_eq!(value["events"][0]["homeTeam"], "Debreceni");
+        assert_eq!(value["events"][0]["markets"][0]["marketId"], "5000");
         assert_eq!(value["events"][0]["markets"][0]["line"], 2.5);
-        assert_eq!(value["failures"]["event_gone"], 1);
+        assert_eq!(value["elapsedMs"], 5);
+        assert_eq!(value["stats"]["latency"]["p50Ms"], 0.0);
+        assert_eq!(value["stats"]["marketsUnmapped"], 0);
+        assert_eq!(
+            value["failures"]["event_gone"], 1,
+            "failure kinds are values"
+        );
+        let text = to_json(&report).unwrap();
+        assert!(!text.contains("_key") && !text.contains("_ms"), "{text}");
     }
 }

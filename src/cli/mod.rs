@@ -258,10 +258,22 @@ const LIVE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 /// pipeline printing new alerts as JSON lines. The API joins when `api.enabled`.
 async fn monitor(config: &Config) -> Result<ExitCode> {
     let service = open_service(config).await?;
-    let running =
-        crate::pipeline::run::start(config, service.store().clone(), &crate::config::data_dir())
-            .await
-            .wrap_err("starting the pipeline")?;
+    let running = match crate::pipeline::run::start(
+        config,
+        service.store().clone(),
+        &crate::config::data_dir(),
+    )
+    .await
+    {
+        Ok(running) => running,
+        Err(e) => {
+            service.store().close().await;
+            return match pipeline_config_error(&e) {
+                Some(code) => Ok(code),
+                None => Err(e).wrap_err("starting the pipeline"),
+            };
+        }
+    };
     let feed = crate::live::ChangeFeed::default();
     let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), LIVE_POLL);
     let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
@@ -377,6 +389,15 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
             .wrap_err("api.bind is not an address")?,
     };
     let token = Some(config.api.token.expose().trim().to_string()).filter(|t| !t.is_empty());
+    // The same rule as api.bind in the configuration, and the same exit code (2: bad arguments).
+    if !addr.ip().is_loopback() && token.is_none() {
+        eprintln!(
+            "error: --bind {addr}: binding a non-loopback address requires api.token \
+             (ODDSWATCH_API_TOKEN); clients then send Authorization: Bearer TOKEN. \
+             Without a token only loopback addresses (127.0.0.1, ::1) are allowed"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let (listener, local) = crate::api::bind(addr, token.is_some()).await?;
     let service = open_service(config).await?;
     let feed = crate::live::ChangeFeed::default();
@@ -401,11 +422,42 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A configuration the pipeline cannot start with (no enabled book, an unknown book section) is
+/// a bad configuration: exit 2 with the pipeline's message, which names the key.
+fn pipeline_config_error(e: &crate::pipeline::run::StartError) -> Option<ExitCode> {
+    use crate::pipeline::run::StartError;
+    matches!(e, StartError::NoBooks | StartError::Feed { .. }).then(|| {
+        eprintln!("error: invalid configuration: {e}");
+        ExitCode::from(2)
+    })
+}
+
 async fn scrape(config: &Config) -> Result<ExitCode> {
+    if !config.books.values().any(|b| b.enabled) {
+        eprintln!(
+            "error: invalid configuration: no book is enabled; set books.<name>.enabled = true \
+             for at least the home book (books: {})",
+            config.books.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+        return Ok(ExitCode::from(2));
+    }
     let store = open_store(config).await?;
-    let running = crate::pipeline::run::start(config, store.clone(), &crate::config::data_dir())
-        .await
-        .wrap_err("starting the pipeline")?;
+    let running = match crate::pipeline::run::start(
+        config,
+        store.clone(),
+        &crate::config::data_dir(),
+    )
+    .await
+    {
+        Ok(running) => running,
+        Err(e) => {
+            store.close().await;
+            return match pipeline_config_error(&e) {
+                Some(code) => Ok(code),
+                None => Err(e).wrap_err("starting the pipeline"),
+            };
+        }
+    };
     let feed = crate::live::ChangeFeed::default();
     let service = AlertService::new(store.clone(), config.acting_user());
     let poller = config

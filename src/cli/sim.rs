@@ -15,8 +15,8 @@ pub struct SimArgs {
     /// Seed of the market model.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Number of simulated events (1300 is a real cycle).
-    #[arg(long)]
+    /// Number of simulated events, 1–20000 like `sim.events` (1300 is a real cycle).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub events: Option<u32>,
     /// Fraction (0–1) of responses that are slow, 5xx, 429, truncated or malformed.
     #[arg(long, value_parser = parse_fraction)]

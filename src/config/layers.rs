@@ -1,6 +1,7 @@
 //! Merging the layers: defaults < file < environment < flags, with unknown keys and wrong types
 //! rejected before anything is deserialised, so every message names the key and its source.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
@@ -12,6 +13,12 @@ pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config.toml");
 
 /// Prefix of configuration environment variables.
 const ENV_PREFIX: &str = "ODDSWATCH_";
+
+/// What a value nobody overrode came from.
+const DEFAULTS_SOURCE: &str = "built-in defaults";
+
+/// The source name validation uses before [`Config::load`] names the real one.
+pub(super) const EFFECTIVE: &str = "effective config";
 
 /// Environment variables with the prefix that are not config keys.
 const ENV_NOT_KEYS: &[&str] = &["ODDSWATCH_CONFIG"];
@@ -89,8 +96,59 @@ impl ConfigSources {
     }
 }
 
-/// Merges every layer over the defaults and deserialises the result (not yet range-checked).
-pub(super) fn merge(sources: &ConfigSources) -> Result<Config, ConfigError> {
+/// Where each value came from, by dotted key: the file, the environment variable or the flag that
+/// set it last. Keys nobody set came from the built-in defaults.
+#[derive(Debug, Default)]
+pub(super) struct Provenance(BTreeMap<String, String>);
+
+impl Provenance {
+    fn record(&mut self, key: &str, source_name: &str) {
+        self.0.insert(key.to_string(), source_name.to_string());
+    }
+
+    /// The source of `key`; for a rule over several keys (`detection.a/b/c`), the sources of
+    /// the ones that were set, else the defaults.
+    pub(super) fn source_of(&self, key: &str) -> String {
+        if let Some(source) = self.0.get(key) {
+            return source.clone();
+        }
+        if let Some((first, rest)) = key.split_once('/') {
+            let prefix = first.rsplit_once('.').map_or("", |(p, _)| p);
+            let mut named: Vec<&str> = std::iter::once(first.to_string())
+                .chain(rest.split('/').map(|k| format!("{prefix}.{k}")))
+                .filter_map(|k| self.0.get(&k).map(String::as_str))
+                .collect();
+            named.dedup();
+            if !named.is_empty() {
+                return named.join(", ");
+            }
+        }
+        DEFAULTS_SOURCE.to_string()
+    }
+
+    /// Fills in where the value of a validation error came from.
+    pub(super) fn name_source(&self, error: ConfigError) -> ConfigError {
+        match error {
+            ConfigError::Invalid {
+                key,
+                value,
+                source_name,
+                allowed,
+            } if source_name == EFFECTIVE => ConfigError::Invalid {
+                source_name: self.source_of(&key),
+                key,
+                value,
+                allowed,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Merges every layer over the defaults and deserialises the result (not yet range-checked),
+/// with where each value came from.
+pub(super) fn merge(sources: &ConfigSources) -> Result<(Config, Provenance), ConfigError> {
+    let mut provenance = Provenance::default();
     let defaults: Table = DEFAULT_CONFIG_TOML
         .parse()
         .expect("embedded config.toml parses");
@@ -111,6 +169,7 @@ pub(super) fn merge(sources: &ConfigSources) -> Result<Config, ConfigError> {
             table,
             "",
             &path.display().to_string(),
+            &mut provenance,
         )?;
     }
 
@@ -135,32 +194,59 @@ pub(super) fn merge(sources: &ConfigSources) -> Result<Config, ConfigError> {
         let default = lookup(&defaults, &path).expect("path comes from the defaults");
         let value = value_from_env(raw, default);
         set_checked(&mut merged, &defaults, &path, value, name)?;
+        provenance.record(&path.join("."), &format!("environment variable {name}"));
     }
 
     for (key, value) in &sources.overrides {
         let path: Vec<String> = key.split('.').map(str::to_string).collect();
-        set_checked(
-            &mut merged,
-            &defaults,
-            &path,
-            value.clone(),
-            &format!("flag for {key}"),
-        )?;
+        let source_name = format!("flag for {key}");
+        set_checked(&mut merged, &defaults, &path, value.clone(), &source_name)?;
+        provenance.record(key, &source_name);
     }
 
-    Config::deserialize_table(merged)
+    let config = Config::deserialize_table(merged, &provenance)?;
+    Ok((config, provenance))
 }
 
 impl Config {
-    fn deserialize_table(table: Table) -> Result<Config, ConfigError> {
-        use serde::Deserialize;
-        Config::deserialize(Value::Table(table)).map_err(|e| ConfigError::Invalid {
-            key: "(config)".into(),
-            value: String::new(),
-            source_name: "effective config".into(),
-            allowed: e.to_string(),
+    /// Deserialises the merged table. The types were checked while merging, so what fails here
+    /// is a number its field cannot hold (`interval_secs = -5`): the message names the key, the
+    /// value, its source and the documented range.
+    fn deserialize_table(table: Table, provenance: &Provenance) -> Result<Config, ConfigError> {
+        serde_path_to_error::deserialize(Value::Table(table.clone())).map_err(|e| {
+            let key = e.path().to_string();
+            let path: Vec<String> = key.split('.').map(str::to_string).collect();
+            let value = lookup(&table, &path)
+                .map(Value::to_string)
+                .unwrap_or_default();
+            let inner = e.into_inner().to_string();
+            // toml appends "in `key`" on a second line; the key is named already.
+            let inner = inner.lines().next().unwrap_or_default().to_string();
+            let allowed = super::validate::documented_range(&key)
+                .map(|range| format!("must be {range}"))
+                .or_else(|| type_range(&inner))
+                .unwrap_or(inner);
+            ConfigError::Invalid {
+                source_name: provenance.source_of(&key),
+                key,
+                value,
+                allowed,
+            }
         })
     }
+}
+
+/// The range of the integer type serde named (`expected u16`), for keys without a documented one.
+fn type_range(message: &str) -> Option<String> {
+    let first_line = message.lines().next()?;
+    let (_, expected) = first_line.rsplit_once("expected ")?;
+    let max = match expected.trim() {
+        "u16" => u64::from(u16::MAX),
+        "u32" => u64::from(u32::MAX),
+        "u64" => i64::MAX as u64,
+        _ => return None,
+    };
+    Some(format!("must be a whole number between 0 and {max}"))
 }
 
 fn read_file(path: &Path) -> Result<Table, ConfigError> {
@@ -181,6 +267,7 @@ fn merge_table(
     overlay: Table,
     prefix: &str,
     source_name: &str,
+    provenance: &mut Provenance,
 ) -> Result<(), ConfigError> {
     for (key, value) in overlay {
         let dotted = if prefix.is_empty() {
@@ -201,11 +288,19 @@ fn merge_table(
                     .get_mut(&key)
                     .and_then(Value::as_table_mut)
                     .expect("target mirrors the defaults' tables");
-                merge_table(target_sub, default_sub, sub, &dotted, source_name)?;
+                merge_table(
+                    target_sub,
+                    default_sub,
+                    sub,
+                    &dotted,
+                    source_name,
+                    provenance,
+                )?;
             }
             (default, value) => {
                 let value = coerce(&dotted, default, value, source_name)?;
                 target.insert(key, value);
+                provenance.record(&dotted, source_name);
             }
         }
     }
@@ -255,7 +350,10 @@ fn coerce(
         key: key.into(),
         value: value.to_string(),
         source_name: source_name.into(),
-        allowed: format!("expected {expected}"),
+        allowed: match super::validate::documented_range(key) {
+            Some(range) => format!("expected {expected} {range}"),
+            None => format!("expected {expected}"),
+        },
     };
     match (default, value) {
         (Value::Float(_), Value::Integer(i)) => Ok(Value::Float(i as f64)),

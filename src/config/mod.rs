@@ -167,8 +167,8 @@ pub struct BookConfig {
 impl Config {
     /// Loads and validates the configuration from all layers.
     pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
-        let config = layers::merge(sources)?;
-        validate::validate(&config)?;
+        let (config, provenance) = layers::merge(sources)?;
+        validate::validate(&config).map_err(|e| provenance.name_source(e))?;
         Ok(config)
     }
 

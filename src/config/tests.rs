@@ -209,3 +209,140 @@ fn the_api_binds_loopback_by_default_and_needs_a_token_elsewhere() {
     assert!(!format!("{ok:?}").contains("s3cret"));
     assert!(error_of(&env(&[("ODDSWATCH_API_BIND", "localhost")])).contains("with a port"));
 }
+
+#[test]
+fn a_negative_count_names_key_value_file_and_range() {
+    let (f, sources) = with_file("[scrape]\ninterval_secs = -5\n");
+    let err = error_of(&sources);
+    assert_eq!(
+        err,
+        format!(
+            "invalid config value scrape.interval_secs = -5 (from {}): must be between 1 and 86400",
+            f.path().display()
+        )
+    );
+    let err = error_of(&env(&[("ODDSWATCH_SIM_PORT", "-1")]));
+    assert_eq!(
+        err,
+        "invalid config value sim.port = -1 (from environment variable ODDSWATCH_SIM_PORT): \
+         must be a whole number between 0 and 65535"
+    );
+}
+
+#[test]
+fn range_errors_name_the_file_or_variable_the_value_came_from() {
+    let err = error_of(&env(&[("ODDSWATCH_RETENTION_PAST_ALERT_DAYS", "0")]));
+    assert!(
+        err.contains("(from environment variable ODDSWATCH_RETENTION_PAST_ALERT_DAYS)"),
+        "{err}"
+    );
+    let (f, sources) = with_file("[books.sportybet]\ntimeout_secs = 301\n");
+    let err = error_of(&sources);
+    assert!(
+        err.contains(&format!(
+            "books.sportybet.timeout_secs = 301 (from {})",
+            f.path().display()
+        )),
+        "{err}"
+    );
+    let (f, mut sources) = with_file("[detection]\nwarning_pct = 12\n");
+    sources.overrides = vec![(
+        "database.url".into(),
+        toml::Value::String("sqlite://x.db".into()),
+    )];
+    let err = error_of(&sources);
+    assert!(
+        err.contains(&format!("(from {})", f.path().display())),
+        "{err}"
+    );
+    let (_f, sources) = with_file("[scrape]\ninterval_secs = \"ten\"\n");
+    assert!(
+        error_of(&sources).contains("expected integer between 1 and 86400"),
+        "{}",
+        error_of(&sources)
+    );
+}
+
+#[test]
+fn documented_ranges_agree_with_the_range_checks() {
+    for (key, too_big) in [
+        ("database.max_connections", "65"),
+        ("scrape.interval_secs", "86401"),
+        ("retention.past_alert_days", "3651"),
+        ("retention.history_days", "3651"),
+        ("sim.events", "20001"),
+        ("books.betpawa.timeout_secs", "301"),
+        ("books.betpawa.concurrency", "65"),
+        ("books.betpawa.delay_ms", "60001"),
+        ("books.betpawa.retries", "11"),
+        ("books.betpawa.max_body_bytes", "1073741825"),
+    ] {
+        let var = format!("ODDSWATCH_{}", key.replace('.', "_").to_ascii_uppercase());
+        let err = error_of(&env(&[(&var, too_big)]));
+        let range = validate::documented_range(key).unwrap();
+        assert!(err.contains(range), "{key}: {err} vs {range}");
+        let err = error_of(&env(&[(&var, "-1")]));
+        assert!(err.contains(range), "{key}: {err} vs {range}");
+    }
+}
+
+#[test]
+fn an_unknown_log_level_is_refused_listing_the_valid_ones() {
+    for bad in ["verbose", "oddswatch=loud", "info,chatty", "=debug"] {
+        let err = error_of(&env(&[("ODDSWATCH_LOG_LEVEL", bad)]));
+        assert!(
+            err.contains("log.level") && err.contains("off, error, warn, info, debug, trace"),
+            "{bad}: {err}"
+        );
+    }
+    for good in [
+        "warn",
+        "DEBUG",
+        "oddswatch=debug,sqlx=warn",
+        "info,hyper=off",
+    ] {
+        let c = Config::load(&env(&[("ODDSWATCH_LOG_LEVEL", good)]));
+        assert!(c.is_ok(), "{good}: {c:?}");
+    }
+}
+
+#[test]
+fn the_odds_api_enabled_without_a_key_is_refused() {
+    let err = error_of(&env(&[("ODDSWATCH_BOOKS_THEODDSAPI_ENABLED", "true")]));
+    assert!(
+        err.contains("books.theoddsapi.api_key")
+            && err.contains("ODDSWATCH_BOOKS_THEODDSAPI_API_KEY"),
+        "{err}"
+    );
+    assert!(
+        Config::load(&env(&[
+            ("ODDSWATCH_BOOKS_THEODDSAPI_ENABLED", "true"),
+            ("ODDSWATCH_BOOKS_THEODDSAPI_API_KEY", "k3y"),
+        ]))
+        .is_ok()
+    );
+}
+
+#[test]
+fn a_malformed_database_url_is_refused_without_showing_its_password() {
+    for url in [
+        "postgres:trader:hunter2@db/odds",
+        "postgres//trader:hunter2@db/odds",
+        "mysql://trader:hunter2@db/odds",
+    ] {
+        let err = error_of(&env(&[("ODDSWATCH_DATABASE_URL", url)]));
+        assert!(err.contains("database.url"), "{err}");
+        assert!(!err.contains("hunter2"), "{url}: {err}");
+    }
+    for url in [
+        "postgres://trader:hun/ter2@db/odds",
+        "postgres://trader:hun?ter2@db/odds",
+    ] {
+        let c = Config::load(&env(&[("ODDSWATCH_DATABASE_URL", url)])).unwrap();
+        let printed = c.to_redacted_toml();
+        assert!(
+            !printed.contains("hun") && !printed.contains("ter2"),
+            "{printed}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ fn invalid(key: &str, value: impl ToString, allowed: &str) -> ConfigError {
     ConfigError::Invalid {
         key: key.to_string(),
         value: value.to_string(),
-        source_name: "effective config".into(),
+        source_name: super::layers::EFFECTIVE.into(),
         allowed: allowed.to_string(),
     }
 }
@@ -28,6 +28,46 @@ fn in_range<T: PartialOrd + ToString>(
     Ok(())
 }
 
+/// The range of a bounded whole-number key, as the range check below states it. Used for values
+/// its type rejects before that check runs (`interval_secs = -5`, `"ten"`), so those messages
+/// state the same range; a test keeps the two in step.
+pub(super) fn documented_range(key: &str) -> Option<&'static str> {
+    let book_key = key
+        .strip_prefix("books.")
+        .and_then(|k| k.split_once('.'))
+        .map(|(_, k)| k);
+    Some(match (key, book_key) {
+        ("database.max_connections", _) => "between 1 and 64",
+        ("scrape.interval_secs", _) => "between 1 and 86400",
+        ("retention.past_alert_days" | "retention.history_days", _) => "between 1 and 3650",
+        ("sim.events", _) => "between 1 and 20000",
+        (_, Some("timeout_secs")) => "between 1 and 300",
+        (_, Some("concurrency")) => "between 1 and 64",
+        (_, Some("delay_ms")) => "between 0 and 60000",
+        (_, Some("retries")) => "between 0 and 10",
+        (_, Some("max_body_bytes")) => "between 1024 and 1073741824",
+        _ => return None,
+    })
+}
+
+/// The levels `log.level` accepts, alone or after `target=`.
+const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
+
+/// `log.level` is a level or comma-separated `target=level` directives. A bare word that is not
+/// a level would be read by tracing as a target name and silence everything else, so it is
+/// refused.
+fn valid_log_level(level: &str) -> bool {
+    let is_level = |l: &str| LOG_LEVELS.iter().any(|v| v.eq_ignore_ascii_case(l.trim()));
+    !level.trim().is_empty()
+        && tracing_subscriber::EnvFilter::try_new(level.trim()).is_ok()
+        && level
+            .split(',')
+            .all(|directive| match directive.rsplit_once('=') {
+                Some((target, l)) => !target.trim().is_empty() && is_level(l),
+                None => is_level(directive),
+            })
+}
+
 /// Checks every range and cross-key rule; the first violation is returned.
 pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     let url = c.database.url.expose().trim();
@@ -47,13 +87,14 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         1,
         64,
     )?;
-    if c.log.level.trim().is_empty()
-        || tracing_subscriber::EnvFilter::try_new(c.log.level.trim()).is_err()
-    {
+    if !valid_log_level(&c.log.level) {
         return Err(invalid(
             "log.level",
-            &c.log.level,
-            "must be error, warn, info, debug, trace or a tracing filter such as \"oddswatch=debug\"",
+            format!("{:?}", c.log.level),
+            &format!(
+                "must be one of {} or comma-separated target=level directives such as \"oddswatch=debug,sqlx=warn\"",
+                LOG_LEVELS.join(", ")
+            ),
         ));
     }
     in_range("scrape.interval_secs", c.scrape.interval_secs, 1, 86_400)?;
@@ -136,6 +177,22 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         in_range(&key("delay_ms"), book.delay_ms, 0, 60_000)?;
         in_range(&key("retries"), book.retries, 0, 10)?;
         in_range(&key("max_body_bytes"), book.max_body_bytes, 1024, 1 << 30)?;
+        // An enabled feed that needs a key would fail every request; say so at start instead.
+        if book.enabled
+            && book
+                .api_key
+                .as_ref()
+                .is_some_and(|k| k.expose().trim().is_empty())
+        {
+            return Err(invalid(
+                &key("api_key"),
+                "\"\"",
+                &format!(
+                    "must be set while books.{slug}.enabled = true (also ODDSWATCH_BOOKS_{}_API_KEY), or disable the book",
+                    slug.to_ascii_uppercase()
+                ),
+            ));
+        }
     }
     let homes: Vec<&String> = c
         .books

@@ -177,7 +177,10 @@ impl Store {
                     url: shown.clone(),
                     source,
                 })?
-                .application_name("oddswatch");
+                .application_name("oddswatch")
+                // The server's NOTICEs ("relation … already exists, skipping" on every start)
+                // are not for users; warnings and errors still arrive.
+                .options([("client_min_messages", "warning")]);
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(10))
