@@ -484,6 +484,8 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         cycles = stopped.cycles,
         batches_stored = stopped.writes.stored,
         dead_lettered = stopped.writes.dead_lettered,
+        replayed = stopped.writes.replayed,
+        letters_waiting = stopped.writes.letters_waiting,
         lost = stopped.writes.lost,
         "stopped"
     );

@@ -151,11 +151,12 @@ pub async fn start(
     }
     let letters = dead_letter_dir(data_dir);
     let replay = replay_dead_letters(&store, &letters).await;
-    if replay.replayed + replay.failed > 0 {
+    if replay.replayed + replay.runs_replayed + replay.failed > 0 {
         tracing::warn!(
-            replayed = replay.replayed,
-            failed = replay.failed,
-            "dead letters replayed"
+            batches_replayed = replay.replayed,
+            runs_replayed = replay.runs_replayed,
+            still_waiting = replay.failed,
+            "dead letters replayed at start; the writer retries those still waiting"
         );
     }
     let (queue, writer) = spawn_writer(

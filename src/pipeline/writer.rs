@@ -1,9 +1,31 @@
 //! The write queue: a bounded channel and a single writer task. Each batch is stored in one
-//! transaction; a failure is retried with exponential backoff, and a batch that still cannot be
-//! stored is written to a dead-letter file (replayed on the next start) — never dropped quietly.
-//! Subscribers learn about stored alerts from the database's change log (see [`crate::live`]),
-//! the same way whether the writer runs in their process or another.
+//! transaction; a failure is retried with backoff for about a minute, and a batch that still
+//! cannot be stored is kept as a dead letter (see [`super::dead_letters`]) — never dropped
+//! quietly. While the process runs, waiting dead letters are stored as soon as the database
+//! answers again. The cycle's run record goes through the same queue, so a cycle that ran into
+//! an outage is recorded once the database is back. Subscribers learn about stored alerts from
+//! the database's change log (see [`crate::live`]), the same way whether the writer runs in their
+//! process or another.
+//!
+//! # Choices
+//!
+//! - **The retry window is a time, not a count of attempts.** Against a database that refuses
+//!   connections each attempt waits out the pool's acquire timeout (10 s on PostgreSQL), so eight
+//!   attempts made a window of about two minutes, not the documented minute. Now a batch is
+//!   retried until [`RetryPolicy::window`] has passed since its first attempt; before each retry
+//!   a `SELECT 1` bounded by the time left checks the database answers, and only then is the
+//!   batch written again. The batch write itself is never cut short by a timeout: a commit
+//!   interrupted after the server applied it would be replayed as a duplicate.
+//! - **Dead letters are retried in the background** every [`RetryPolicy::replay_every`] while
+//!   any wait (a probe first, so a down database costs one bounded check), and at once after a
+//!   batch is stored (the database answers). The queue's own jobs come first.
+//! - **Counts per run.** The writer counts the batches it dead-letters and the letters it replays
+//!   between two run records and writes them into the next run record, which the cycle queues
+//!   after its last batch: `batches_dead_lettered` are that cycle's, `batches_replayed` are the
+//!   letters (of any cycle) stored while it ran. A run with dead-lettered batches is at best
+//!   `partial`, and its error says how many batches wait.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,27 +33,38 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-use crate::store::{BatchWritten, CycleBatch, Store, StoreError};
+use super::dead_letters::{Letter, keep, waiting};
+pub use super::dead_letters::{Replay, dead_letter_dir, replay_dead_letters};
+use crate::store::{BatchWritten, CycleBatch, RunRecord, RunStatus, Store, StoreError};
 
-/// How hard the writer tries before dead-lettering a batch.
+/// How hard the writer tries before dead-lettering, and how often it retries dead letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts in all (≥ 1).
-    pub attempts: u32,
+    /// How long a batch is retried, from its first attempt, before it becomes a dead letter.
+    /// Zero: one attempt.
+    pub window: Duration,
     /// Delay before the second attempt; doubled each time.
     pub first_backoff: Duration,
     /// Longest delay between attempts.
     pub max_backoff: Duration,
+    /// How often waiting dead letters are retried while the process runs.
+    pub replay_every: Duration,
+    /// Longest wait for the database to answer a check before a retry.
+    pub probe_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        // About a minute of retries: rides out a database restart or a long lock.
+        // About a minute of retries (as the README says): rides out a database restart or a
+        // long lock.
         RetryPolicy {
-            attempts: 8,
+            window: Duration::from_secs(60),
             first_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(15),
+            replay_every: Duration::from_secs(5),
+            probe_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -62,6 +95,7 @@ pub enum WriteOutcome {
 
 enum Job {
     Write(Box<CycleBatch>, Option<oneshot::Sender<WriteOutcome>>),
+    Run(Box<RunRecord>, oneshot::Sender<()>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -104,6 +138,17 @@ impl WriteQueue {
         Ok(rx)
     }
 
+    /// Queues the record of a finished cycle (after its batches) and waits until the writer
+    /// has stored it or kept it as a dead letter. The writer adds the dead-letter counts.
+    pub async fn record_run(&self, run: RunRecord) -> Result<(), QueueClosed> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Run(Box::new(run), tx))
+            .await
+            .map_err(|_| QueueClosed)?;
+        rx.await.map_err(|_| QueueClosed)
+    }
+
     /// Time the writer has spent storing batches since it started. The writer is one task, so
     /// this is the persist phase's wall time, even though it overlaps the fetching.
     pub fn write_time(&self) -> Duration {
@@ -130,8 +175,32 @@ pub struct WriterTotals {
     pub retried: u64,
     /// Batches dead-lettered.
     pub dead_lettered: u64,
+    /// Dead-letter batches stored while the writer ran (including ones this writer kept).
+    pub replayed: u64,
     /// Batches lost (could not even be dead-lettered).
     pub lost: u64,
+    /// Run records that could not be stored and were kept as dead letters.
+    pub runs_dead_lettered: u64,
+    /// Dead letters still waiting when the writer stopped (replayed on the next start).
+    pub letters_waiting: u64,
+}
+
+/// Dead-letter counts since the last run record.
+#[derive(Debug, Default)]
+struct SinceLastRun {
+    dead_lettered: i64,
+    replayed: i64,
+}
+
+/// The writer task's state.
+struct Writer {
+    store: Store,
+    dir: PathBuf,
+    policy: RetryPolicy,
+    totals: WriterTotals,
+    since_run: SinceLastRun,
+    /// Letters the database may still take are waiting in `dir`.
+    letters_waiting: bool,
 }
 
 /// Starts the writer. It stops (returning its totals) once every [`WriteQueue`] is dropped and
@@ -146,74 +215,210 @@ pub fn spawn_writer(
     let busy_nanos = Arc::new(AtomicU64::new(0));
     let busy = busy_nanos.clone();
     let handle = tokio::spawn(async move {
-        let mut totals = WriterTotals::default();
-        while let Some(job) = rx.recv().await {
+        let mut writer = Writer {
+            letters_waiting: !waiting(&dead_letter_dir).is_empty(),
+            store,
+            dir: dead_letter_dir,
+            policy,
+            totals: WriterTotals::default(),
+            since_run: SinceLastRun::default(),
+        };
+        loop {
+            let job = tokio::select! {
+                biased;
+                job = rx.recv() => job,
+                () = tokio::time::sleep(policy.replay_every), if writer.letters_waiting => {
+                    writer.replay_if_answering().await;
+                    continue;
+                }
+            };
+            let Some(job) = job else { break };
             match job {
                 Job::Flush(done) => {
                     let _ = done.send(());
                 }
                 Job::Write(batch, reply) => {
                     let started = std::time::Instant::now();
-                    let outcome = write_with_retries(&store, &batch, policy).await;
+                    let outcome = writer.write_batch(*batch).await;
                     let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
                     busy.fetch_add(took, Ordering::Relaxed);
-                    let outcome = match outcome {
-                        Ok((written, attempts)) => {
-                            totals.stored += 1;
-                            if attempts > 1 {
-                                totals.retried += 1;
-                            }
-                            WriteOutcome::Stored { written, attempts }
-                        }
-                        Err(error) => match dead_letter(&dead_letter_dir, &batch) {
-                            Ok(path) => {
-                                totals.dead_lettered += 1;
-                                tracing::error!(path = %path.display(), %error, "batch could not be stored; kept as a dead letter");
-                                WriteOutcome::DeadLettered {
-                                    path,
-                                    error: error.to_string(),
-                                }
-                            }
-                            Err(io) => {
-                                totals.lost += 1;
-                                tracing::error!(%error, dead_letter_error = %io, "batch could not be stored nor dead-lettered: DATA LOST");
-                                WriteOutcome::Lost {
-                                    error: format!("{error}; dead letter failed: {io}"),
-                                }
-                            }
-                        },
-                    };
+                    let stored = matches!(outcome, WriteOutcome::Stored { .. });
                     if let Some(reply) = reply {
                         let _ = reply.send(outcome);
                     }
+                    // The database answers: this is the moment to store what waits.
+                    if stored && writer.letters_waiting {
+                        writer.replay().await;
+                    }
+                }
+                Job::Run(run, done) => {
+                    writer.record_run(*run).await;
+                    let _ = done.send(());
                 }
             }
         }
-        totals
+        // A last chance before the process exits; what still waits is replayed on the next start.
+        if writer.letters_waiting {
+            writer.replay_if_answering().await;
+        }
+        writer.totals.letters_waiting = waiting(&writer.dir).len() as u64;
+        if writer.totals.letters_waiting > 0 {
+            tracing::warn!(
+                letters = writer.totals.letters_waiting,
+                dir = %writer.dir.display(),
+                "dead letters still waiting; they are replayed on the next start"
+            );
+        }
+        writer.totals
     });
     (WriteQueue { tx, busy_nanos }, handle)
 }
 
-async fn write_with_retries(
-    store: &Store,
-    batch: &CycleBatch,
-    policy: RetryPolicy,
-) -> Result<(BatchWritten, u32), StoreError> {
-    let mut backoff = policy.first_backoff;
-    let mut attempt = 1;
-    loop {
-        match store.write_cycle_batch(batch).await {
-            Ok(written) => return Ok((written, attempt)),
-            // A batch that is wrong in itself will not get better by waiting.
-            Err(e @ StoreError::Corrupt { .. }) => return Err(e),
-            Err(e) if attempt >= policy.attempts.max(1) => return Err(e),
-            Err(e) => {
-                tracing::warn!(attempt, error = %e, "storing a batch failed; retrying in {backoff:?}");
-                tokio::time::sleep(jitter(backoff)).await;
-                backoff = (backoff * 2).min(policy.max_backoff);
-                attempt += 1;
+impl Writer {
+    async fn write_batch(&mut self, batch: CycleBatch) -> WriteOutcome {
+        let store = &self.store;
+        match with_retries(store, self.policy, || store.write_cycle_batch(&batch)).await {
+            Ok((written, attempts)) => {
+                self.totals.stored += 1;
+                if attempts > 1 {
+                    self.totals.retried += 1;
+                }
+                WriteOutcome::Stored { written, attempts }
+            }
+            Err(error) => match keep(&self.dir, &Letter::Batch(batch)) {
+                Ok(path) => {
+                    self.totals.dead_lettered += 1;
+                    self.since_run.dead_lettered += 1;
+                    self.letters_waiting = true;
+                    tracing::error!(path = %path.display(), %error, "batch could not be stored; kept as a dead letter");
+                    WriteOutcome::DeadLettered {
+                        path,
+                        error: error.to_string(),
+                    }
+                }
+                Err(io) => {
+                    self.totals.lost += 1;
+                    tracing::error!(%error, dead_letter_error = %io, "batch could not be stored nor dead-lettered: DATA LOST");
+                    WriteOutcome::Lost {
+                        error: format!("{error}; dead letter failed: {io}"),
+                    }
+                }
+            },
+        }
+    }
+
+    /// Stores a run record with the dead-letter counts since the previous one.
+    async fn record_run(&mut self, mut run: RunRecord) {
+        let counts = std::mem::take(&mut self.since_run);
+        run.batches_dead_lettered = counts.dead_lettered;
+        run.batches_replayed = counts.replayed;
+        if counts.dead_lettered > 0 {
+            if run.summary.status == RunStatus::Ok {
+                run.summary.status = RunStatus::Partial;
+            }
+            let note = format!(
+                "{} batches could not be stored and wait as dead letters",
+                counts.dead_lettered
+            );
+            run.summary.error = Some(match run.summary.error.take() {
+                Some(error) => format!("{error}; {note}"),
+                None => note,
+            });
+        }
+        if counts.dead_lettered > 0 || counts.replayed > 0 {
+            tracing::warn!(
+                batches_dead_lettered = counts.dead_lettered,
+                batches_replayed = counts.replayed,
+                "dead letters of this cycle"
+            );
+        }
+        let store = &self.store;
+        if let Err(error) = with_retries(store, self.policy, || store.record_run(&run)).await {
+            match keep(&self.dir, &Letter::Run(run)) {
+                Ok(path) => {
+                    self.totals.runs_dead_lettered += 1;
+                    self.letters_waiting = true;
+                    tracing::error!(path = %path.display(), %error, "run record could not be stored; kept as a dead letter");
+                }
+                Err(io) => {
+                    tracing::error!(%error, dead_letter_error = %io, "run record could not be stored nor dead-lettered");
+                }
             }
         }
+    }
+
+    /// Replays waiting letters if the database answers a quick check.
+    async fn replay_if_answering(&mut self) {
+        match tokio::time::timeout(self.policy.probe_timeout, self.store.ping()).await {
+            Ok(Ok(())) => self.replay().await,
+            Ok(Err(e)) => tracing::debug!(error = %e, "database still down; dead letters wait"),
+            Err(_) => tracing::debug!("database does not answer; dead letters wait"),
+        }
+    }
+
+    async fn replay(&mut self) {
+        let replay = replay_dead_letters(&self.store, &self.dir).await;
+        self.totals.replayed += replay.replayed;
+        self.since_run.replayed += i64::try_from(replay.replayed).unwrap_or(i64::MAX);
+        self.letters_waiting = replay.retryable() > 0;
+        if replay.replayed + replay.runs_replayed > 0 {
+            tracing::warn!(
+                batches_replayed = replay.replayed,
+                runs_replayed = replay.runs_replayed,
+                still_waiting = replay.failed,
+                "dead letters replayed"
+            );
+        }
+    }
+}
+
+/// Runs `write` until it succeeds, the batch is wrong in itself, or the policy's window has
+/// passed since the first attempt. Returns the result and the attempts it took.
+async fn with_retries<T, F, Fut>(
+    store: &Store,
+    policy: RetryPolicy,
+    mut write: F,
+) -> Result<(T, u32), StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    let deadline = Instant::now() + policy.window;
+    let mut backoff = policy.first_backoff;
+    let mut attempt = 1;
+    let mut last = match write().await {
+        Ok(done) => return Ok((done, attempt)),
+        Err(e) => e,
+    };
+    loop {
+        // A batch that is wrong in itself will not get better by waiting.
+        if matches!(last, StoreError::Corrupt { .. }) {
+            return Err(last);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(last);
+        }
+        let delay = jitter(backoff).min(deadline - now);
+        tracing::warn!(attempt, error = %last, "storing failed; retrying in {delay:?}");
+        tokio::time::sleep(delay).await;
+        backoff = (backoff * 2).min(policy.max_backoff);
+        attempt += 1;
+        // Check the database answers within the time left before writing again: against a
+        // refused connection a write would wait out the pool's whole acquire timeout.
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, store.ping()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                last = e;
+                continue;
+            }
+            Err(_) => continue,
+        }
+        last = match write().await {
+            Ok(done) => return Ok((done, attempt)),
+            Err(e) => e,
+        };
     }
 }
 
@@ -224,71 +429,7 @@ fn jitter(delay: Duration) -> Duration {
     delay.mul_f64(1.0 + extra)
 }
 
-/// The folder of dead letters under a data dir.
-pub fn dead_letter_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("dead-letters")
-}
-
-fn dead_letter(dir: &Path, batch: &CycleBatch) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
-    let name = format!(
-        "batch-{}-{}.json",
-        batch.at.format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id()
-    );
-    let path = dir.join(name);
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec(batch).map_err(std::io::Error::other)?,
-    )?;
-    // Rename so a crash never leaves a half-written letter that replay would choke on.
-    std::fs::rename(&tmp, &path)?;
-    Ok(path)
-}
-
-/// Result of replaying dead letters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Replay {
-    /// Letters stored and removed.
-    pub replayed: u64,
-    /// Letters that still fail (kept).
-    pub failed: u64,
-}
-
-/// Stores every dead letter in `dir` (oldest first), deleting each one that is stored.
-pub async fn replay_dead_letters(store: &Store, dir: &Path) -> Replay {
-    let mut replay = Replay::default();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return replay;
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let batch: Result<CycleBatch, String> = std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()));
-        match batch {
-            Ok(batch) => match store.write_cycle_batch(&batch).await {
-                Ok(_) => {
-                    replay.replayed += 1;
-                    if let Err(e) = std::fs::remove_file(&path) {
-                        tracing::warn!(path = %path.display(), error = %e, "replayed dead letter could not be removed");
-                    }
-                }
-                Err(e) => {
-                    replay.failed += 1;
-                    tracing::error!(path = %path.display(), error = %e, "dead letter still cannot be stored; kept");
-                }
-            },
-            Err(e) => {
-                replay.failed += 1;
-                tracing::error!(path = %path.display(), error = %e, "dead letter is unreadable; kept for inspection");
-            }
-        }
-    }
-    replay
+/// The dead letters waiting in `dir` (for status lines and tests).
+pub fn letters_waiting(dir: &Path) -> usize {
+    waiting(dir).len()
 }

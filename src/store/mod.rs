@@ -30,7 +30,7 @@ pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
 pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
-pub use runs::{BookRun, RunStatus, RunSummary, StoredOdds};
+pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredOdds};
 pub use settings::SettingRow;
 
 use crate::config::redact_url;
@@ -143,6 +143,16 @@ impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`), creating an SQLite file and its
     /// folder if needed. Does not migrate; see [`Store::open`].
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        Store::build(url, max_connections, false).await
+    }
+
+    /// Like [`Store::connect`], but opens connections only when first used: the pool exists
+    /// even while the database is down (outage tests; queries fail until it answers).
+    pub async fn connect_lazy(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        Store::build(url, max_connections, true).await
+    }
+
+    async fn build(url: &str, max_connections: u32, lazy: bool) -> Result<Store, StoreError> {
         let shown = redact_url(url);
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
@@ -166,10 +176,14 @@ impl Store {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
-                .await
-                .map_err(|source| StoreError::Connect { url: shown, source })?;
+                .acquire_timeout(Duration::from_secs(30));
+            let pool = if lazy {
+                pool.connect_lazy_with(options)
+            } else {
+                pool.connect_with(options)
+                    .await
+                    .map_err(|source| StoreError::Connect { url: shown, source })?
+            };
             Ok(Store::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
@@ -183,10 +197,14 @@ impl Store {
                 .options([("client_min_messages", "warning")]);
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await
-                .map_err(|source| StoreError::Connect { url: shown, source })?;
+                .acquire_timeout(Duration::from_secs(10));
+            let pool = if lazy {
+                pool.connect_lazy_with(options)
+            } else {
+                pool.connect_with(options)
+                    .await
+                    .map_err(|source| StoreError::Connect { url: shown, source })?
+            };
             Ok(Store::Postgres(pool))
         } else {
             Err(StoreError::UnsupportedUrl { url: shown })

@@ -77,6 +77,37 @@ pub struct RunSummary {
     pub books: Vec<BookRun>,
 }
 
+/// A whole run as the writer stores it at the end of a cycle: the summary, the row `start_run`
+/// created (if the database answered then) and the cycle's dead-letter counts. Serialisable so a
+/// run record that cannot be stored is kept as a dead letter like a batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The `running` row of this cycle, or `None` when the database did not answer at its start
+    /// (then the whole row is inserted).
+    pub id: Option<i64>,
+    /// When the cycle started.
+    pub started_at: DateTime<Utc>,
+    /// How it ended.
+    pub summary: RunSummary,
+    /// Batches of this cycle the writer could not store and kept as dead letters.
+    pub batches_dead_lettered: i64,
+    /// Dead letters (of this or earlier cycles) stored while this cycle ran.
+    pub batches_replayed: i64,
+}
+
+impl RunRecord {
+    /// A record without dead-letter counts (the writer fills them in).
+    pub fn new(id: Option<i64>, started_at: DateTime<Utc>, summary: RunSummary) -> Self {
+        RunRecord {
+            id,
+            started_at,
+            summary,
+            batches_dead_lettered: 0,
+            batches_replayed: 0,
+        }
+    }
+}
+
 /// A stored current-odds row, for warming the detector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredOdds {
@@ -121,24 +152,84 @@ impl Store {
 
     /// Records the end of a cycle with its per-book results.
     pub async fn finish_run(&self, run_id: i64, summary: &RunSummary) -> Result<(), StoreError> {
-        let mut update = self.query("UPDATE scrape_runs SET finished_at = ");
-        update
+        let record = RunRecord::new(Some(run_id), summary.finished_at, summary.clone());
+        self.record_run(&record).await.map(|_| ())
+    }
+
+    /// Stores a whole run in one transaction and returns its id: updates the `running` row when
+    /// there is one, inserts the run otherwise (its start was not recorded, or the row is gone).
+    /// Idempotent: the per-book rows are replaced, so a dead letter replayed twice stores once.
+    pub async fn record_run(&self, record: &RunRecord) -> Result<i64, StoreError> {
+        let summary = &record.summary;
+        let update = record.id.map(|id| {
+            let mut q = self.query("UPDATE scrape_runs SET finished_at = ");
+            q.bind(summary.finished_at)
+                .push(", status = ")
+                .bind(summary.status.as_str());
+            q.push(", events_seen = ").bind(summary.events_seen);
+            q.push(", rows_written = ").bind(summary.rows_written);
+            q.push(", alerts_written = ").bind(summary.alerts_written);
+            q.push(", stats = ").bind(summary.stats.to_string());
+            q.push(", error = ").bind(summary.error.clone());
+            q.push(", batches_dead_lettered = ")
+                .bind(record.batches_dead_lettered);
+            q.push(", batches_replayed = ")
+                .bind(record.batches_replayed);
+            q.push(" WHERE id = ").bind(id).push(" RETURNING id");
+            q
+        });
+        let mut insert = self.query(
+            "INSERT INTO scrape_runs (started_at, finished_at, status, events_seen, rows_written, alerts_written, stats, error, batches_dead_lettered, batches_replayed) VALUES (",
+        );
+        insert
+            .bind(record.started_at)
+            .push(", ")
             .bind(summary.finished_at)
-            .push(", status = ")
+            .push(", ")
             .bind(summary.status.as_str());
-        update.push(", events_seen = ").bind(summary.events_seen);
-        update.push(", rows_written = ").bind(summary.rows_written);
-        update
-            .push(", alerts_written = ")
-            .bind(summary.alerts_written);
-        update.push(", stats = ").bind(summary.stats.to_string());
-        update.push(", error = ").bind(summary.error.clone());
-        update.push(" WHERE id = ").bind(run_id);
+        insert.push(", ").bind(summary.events_seen);
+        insert.push(", ").bind(summary.rows_written);
+        insert.push(", ").bind(summary.alerts_written);
+        insert.push(", ").bind(summary.stats.to_string());
+        insert.push(", ").bind(summary.error.clone());
+        insert.push(", ").bind(record.batches_dead_lettered);
+        insert.push(", ").bind(record.batches_replayed);
+        insert.push(") RETURNING id");
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting to record a scrape run")?;
+            let updated: Option<(i64,)> = match &update {
+                Some(q) => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_optional(&mut *tx).await
+                    .context("recording the end of a scrape run")?,
+                None => None,
+            };
+            let run_id = match updated {
+                Some((id,)) => id,
+                None => {
+                    let (id,): (i64,) = sqlx::query_as(insert.sql()).bind_params(insert.params()).fetch_one(&mut *tx).await
+                        .context("recording a scrape run")?;
+                    id
+                }
+            };
+            let mut clear = self.query("DELETE FROM scrape_run_books WHERE run_id = ");
+            clear.bind(run_id);
+            sqlx::query(clear.sql()).bind_params(clear.params()).execute(&mut *tx).await
+                .context("replacing per-book results")?;
+            if !summary.books.is_empty() {
+                let books = self.run_books_insert(run_id, &summary.books);
+                sqlx::query(books.sql()).bind_params(books.params()).execute(&mut *tx).await
+                    .context("recording per-book results")?;
+            }
+            tx.commit().await.context("committing a scrape run")?;
+            Ok(run_id)
+        })
+    }
+
+    fn run_books_insert(&self, run_id: i64, books: &[BookRun]) -> super::sql::SqlQuery {
         let int = |v: Option<i64>| v.map_or(Param::NullInt, Param::Int);
-        let mut books = self.query(
+        let mut q = self.query(
             "INSERT INTO scrape_run_books (run_id, bookmaker, status, events_seen, markets_seen, requests, failures, latency_p50_ms, latency_p95_ms, quota_remaining, error) VALUES ",
         );
-        books.values(summary.books.iter().map(|b| {
+        q.values(books.iter().map(|b| {
             [
                 Param::Int(run_id),
                 Param::from(b.bookmaker.as_str()),
@@ -153,16 +244,7 @@ impl Store {
                 Param::from(b.error.clone()),
             ]
         }));
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await.context("starting to record a scrape run")?;
-            sqlx::query(update.sql()).bind_params(update.params()).execute(&mut *tx).await
-                .context("recording the end of a scrape run")?;
-            if !summary.books.is_empty() {
-                sqlx::query(books.sql()).bind_params(books.params()).execute(&mut *tx).await
-                    .context("recording per-book results")?;
-            }
-            tx.commit().await.context("committing a scrape run")
-        })
+        q
     }
 
     /// Closes runs left `running` by a process that died, as failed. Returns how many.

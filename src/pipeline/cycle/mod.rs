@@ -20,7 +20,8 @@ use crate::health::BookHealth;
 use crate::service::now_millis;
 use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
 use crate::store::{
-    BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary, Store,
+    BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunRecord, RunStatus, RunSummary,
+    Store,
 };
 
 mod health;
@@ -439,7 +440,10 @@ impl ScrapeCycle {
             &fetch_failed,
             &markets_seen,
         );
-        if let Some(run_id) = run_id {
+        // The run goes through the write queue: stored after the cycle's batches, retried like
+        // them, kept as a dead letter if the database is down, inserted whole if its start
+        // could not be recorded.
+        {
             let status = if failed_books.len() == self.feeds.len() && !self.feeds.is_empty() {
                 RunStatus::Failed
             } else if books.iter().any(|b| b.status != "ok") {
@@ -463,8 +467,9 @@ impl ScrapeCycle {
                 }),
                 books,
             };
-            if let Err(e) = self.store.finish_run(run_id, &summary).await {
-                tracing::error!(error = %e, "cannot record the end of a scrape run");
+            let record = RunRecord::new(run_id, now, summary);
+            if self.queue.record_run(record).await.is_err() {
+                tracing::error!("the write queue closed before the scrape run was recorded");
             }
         }
         tracing::info!(

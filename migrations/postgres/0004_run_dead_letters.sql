@@ -1,0 +1,5 @@
+-- Dead-letter bookkeeping per scrape run: the cycle's batches the writer could not store and kept
+-- as files, and dead letters (of this or earlier cycles) stored while the cycle ran. Additive.
+ALTER TABLE scrape_runs
+    ADD COLUMN batches_dead_lettered BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN batches_replayed BIGINT NOT NULL DEFAULT 0;
