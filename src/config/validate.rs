@@ -136,6 +136,25 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         in_range(&key("delay_ms"), book.delay_ms, 0, 60_000)?;
         in_range(&key("retries"), book.retries, 0, 10)?;
         in_range(&key("max_body_bytes"), book.max_body_bytes, 1024, 1 << 30)?;
+        in_range(&key("deadline_secs"), book.deadline_secs, 1, 3600)?;
+        if book.deadline_secs < book.timeout_secs {
+            return Err(invalid(
+                &key("deadline_secs"),
+                book.deadline_secs,
+                &format!(
+                    "must be at least books.{slug}.timeout_secs ({}) and at most 3600",
+                    book.timeout_secs
+                ),
+            ));
+        }
+        in_range(&key("budget_secs"), book.budget_secs, 1, 86_400)?;
+        in_range(&key("breaker_failures"), book.breaker_failures, 1, 10_000)?;
+        in_range(
+            &key("max_inflight_bytes"),
+            book.max_inflight_bytes,
+            book.max_body_bytes,
+            1 << 32,
+        )?;
     }
     let homes: Vec<&String> = c
         .books
