@@ -283,3 +283,54 @@ async fn bet9ja_a_failed_league_is_reported_without_losing_the_other_leagues() {
     assert_eq!(stats.failures.get(&FailureKind::Status), Some(&1));
     assert_eq!(stats.retries, 1);
 }
+
+#[tokio::test]
+async fn bet9ja_discovery_keeps_a_league_with_one_undecodable_event() {
+    let server = MockServer::start().await;
+    bet9ja_mock("GetSports")
+        .respond_with(reply(json!({"R": "OK", "D": {"PAL": {
+            "1": {"S_DESC": "Soccer", "SG": {
+                "170": {"SG_DESC": "England", "G": {"1001": {"G_DESC": "Premier League"}}},
+                "180": {"SG_DESC": "Spain", "G": {"1002": {"G_DESC": "LaLiga"}}}
+            }}
+        }}})))
+        .mount(&server)
+        .await;
+    bet9ja_mock("GetEventsInGroupV2")
+        .and(query_param("GROUPID", "1001"))
+        .respond_with(reply(json!({"R": "OK", "D": {"E": [
+            {"ID": 11, "EXTID": "61300011", "DS": "Arsenal - Chelsea", "STARTDATE": "2026-12-01 15:00:00"},
+            {"ID": [12], "EXTID": "61300012", "DS": "Broken - Item", "STARTDATE": "2026-12-01 15:00:00"},
+            {"ID": 13, "EXTID": "61300013", "DS": "Everton - Fulham", "STARTDATE": "2026-12-01 15:00:00"}
+        ]}})))
+        .mount(&server)
+        .await;
+    bet9ja_mock("GetEventsInGroupV2")
+        .and(query_param("GROUPID", "1002"))
+        .respond_with(reply(json!({"R": "OK", "D": {"E": [
+            {"ID": 21, "EXTID": "61300021", "DS": "Betis - Sevilla", "STARTDATE": "2026-12-02 20:00:00"}
+        ]}})))
+        .mount(&server)
+        .await;
+    let bet9ja = Bet9ja::new(&server.uri(), fast_policy(0)).unwrap();
+    let found = bet9ja.discover().await.unwrap();
+    let ids: Vec<&str> = found
+        .events
+        .iter()
+        .map(|e| e.book_event_id.as_str())
+        .collect();
+    assert_eq!(ids, ["11", "13", "21"], "the league's other events stay");
+    assert!(
+        matches!(&found.failures[..], [FeedError::Malformed { path, .. }] if path == "ID"),
+        "{:?}",
+        found.failures
+    );
+    assert_eq!(
+        bet9ja
+            .stats()
+            .snapshot()
+            .failures
+            .get(&FailureKind::Malformed),
+        Some(&1)
+    );
+}

@@ -453,3 +453,128 @@ async fn betpawa_discovery_fails_with_the_json_path_of_a_malformed_page() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Categories with two competitions: `11965` (England) and `22` (Spain).
+async fn two_competitions(server: &MockServer) {
+    betpawa_mock("/api/sportsbook/v3/categories/list/2")
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"withRegions": [{"regions": [
+            {"region": {"id": "1", "name": "England"}, "competitions": [{"competition": {"id": "11965", "name": "Premier League"}}]},
+            {"region": {"id": "2", "name": "Spain"}, "competitions": [{"competition": {"id": 22, "name": "LaLiga"}}]}
+        ]}]})))
+        .mount(server)
+        .await;
+    betpawa_mock("/api/sportsbook/v3/events/lists/by-queries")
+        .and(ListQuery {
+            competition: "22",
+            skip: 0,
+        })
+        .respond_with(page(vec![list_item(
+            500,
+            Some(vec![json!({"id": "61300500", "type": "SPORTRADAR"})]),
+        )]))
+        .mount(server)
+        .await;
+}
+
+fn with_sportradar(id: u64) -> Option<Vec<Value>> {
+    Some(vec![
+        json!({"id": (61_300_000 + id).to_string(), "type": "SPORTRADAR"}),
+    ])
+}
+
+#[tokio::test]
+async fn betpawa_discovery_keeps_a_competition_whose_widgetless_item_fails_to_resolve() {
+    let server = MockServer::start().await;
+    two_competitions(&server).await;
+    betpawa_mock("/api/sportsbook/v3/events/lists/by-queries")
+        .and(ListQuery {
+            competition: "11965",
+            skip: 0,
+        })
+        .respond_with(page(vec![
+            list_item(1, with_sportradar(1)),
+            list_item(2, None),
+            list_item(3, with_sportradar(3)),
+        ]))
+        .mount(&server)
+        .await;
+    // The item without widgets cannot be resolved: its event answers 503 every time.
+    betpawa_mock("/api/sportsbook/v3/events/2")
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let betpawa = BetPawa::new(&server.uri(), fast_policy(1)).unwrap();
+    let found = betpawa.discover().await.unwrap();
+    let ids: Vec<&str> = found
+        .events
+        .iter()
+        .map(|e| e.book_event_id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["1", "3", "500"],
+        "the competition's other events stay"
+    );
+    assert_eq!(found.failures.len(), 1, "{:?}", found.failures);
+    assert!(
+        matches!(
+            found.failures[0],
+            oddswatch::sources::FeedError::Status { status: 503, .. }
+        ),
+        "{:?}",
+        found.failures
+    );
+    let stats = betpawa.stats().snapshot();
+    assert_eq!(
+        stats.failures.get(&oddswatch::sources::FailureKind::Status),
+        Some(&1),
+        "the failed item is counted"
+    );
+    assert_eq!(
+        serde_json::to_value(&stats).unwrap()["discovery_items_failed"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn betpawa_discovery_keeps_a_competition_with_one_undecodable_item() {
+    let server = MockServer::start().await;
+    two_competitions(&server).await;
+    let mut broken = list_item(2, with_sportradar(2));
+    broken["participants"] = json!("oops");
+    betpawa_mock("/api/sportsbook/v3/events/lists/by-queries")
+        .and(ListQuery {
+            competition: "11965",
+            skip: 0,
+        })
+        .respond_with(page(vec![
+            list_item(1, with_sportradar(1)),
+            broken,
+            list_item(3, with_sportradar(3)),
+        ]))
+        .mount(&server)
+        .await;
+    let betpawa = BetPawa::new(&server.uri(), fast_policy(0)).unwrap();
+    let found = betpawa.discover().await.unwrap();
+    let ids: Vec<&str> = found
+        .events
+        .iter()
+        .map(|e| e.book_event_id.as_str())
+        .collect();
+    assert_eq!(ids, ["1", "3", "500"]);
+    match &found.failures[..] {
+        [oddswatch::sources::FeedError::Malformed { path, what, .. }] => {
+            assert_eq!(path, "participants");
+            assert!(what.contains("list item 1"), "{what}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        betpawa
+            .stats()
+            .snapshot()
+            .failures
+            .get(&oddswatch::sources::FailureKind::Malformed),
+        Some(&1)
+    );
+}

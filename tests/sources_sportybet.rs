@@ -356,3 +356,59 @@ async fn sportybet_discovery_fails_on_a_business_error_of_the_tournament_list() 
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn sportybet_discovery_keeps_a_tournament_with_one_undecodable_event() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/ng/factsCenter/popularAndSportList"))
+        .respond_with(ok(json!({"sportList": [{"id": "sr:sport:1", "name": "Football", "categories": [
+            {"id": "sr:category:1", "name": "England", "tournaments": [{"id": "sr:tournament:17", "name": "Premier League"}]},
+            {"id": "sr:category:32", "name": "Spain", "tournaments": [{"id": "sr:tournament:8", "name": "LaLiga"}]}
+        ]}]})))
+        .mount(&server)
+        .await;
+    let list_body = |t: &str| json!([{"sportId": "sr:sport:1", "marketId": "1,18,10,29,11,26,36,14", "tournamentId": [[t]]}]);
+    Mock::given(method("POST"))
+        .and(path("/api/ng/factsCenter/pcEvents"))
+        .and(body_json(list_body("sr:tournament:17")))
+        .respond_with(ok(json!([{"id": "sr:tournament:17", "events": [
+            {"eventId": "sr:match:100", "homeTeamName": "Arsenal", "awayTeamName": "Chelsea"},
+            {"eventId": {"not": "an id"}, "homeTeamName": "X", "awayTeamName": "Y"},
+            {"eventId": "sr:match:102", "homeTeamName": "Everton", "awayTeamName": "Fulham"}
+        ]}])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/ng/factsCenter/pcEvents"))
+        .and(body_json(list_body("sr:tournament:8")))
+        .respond_with(ok(json!([{"id": "sr:tournament:8", "events": [
+            {"eventId": "sr:match:200", "homeTeamName": "Betis", "awayTeamName": "Sevilla"}
+        ]}])))
+        .mount(&server)
+        .await;
+    let sportybet = SportyBet::new(&server.uri(), fast_policy(0)).unwrap();
+    let found = sportybet.discover().await.unwrap();
+    let ids: Vec<&str> = found
+        .events
+        .iter()
+        .map(|e| e.sportradar_id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["100", "102", "200"],
+        "the tournament's other events stay"
+    );
+    assert!(
+        matches!(&found.failures[..], [FeedError::Malformed { path, .. }] if path == "eventId"),
+        "{:?}",
+        found.failures
+    );
+    assert_eq!(
+        sportybet
+            .stats()
+            .snapshot()
+            .failures
+            .get(&FailureKind::Malformed),
+        Some(&1)
+    );
+}

@@ -150,6 +150,14 @@ pub struct BookConfig {
     pub retries: u32,
     /// Largest response body accepted.
     pub max_body_bytes: u64,
+    /// The most one call may take, retries, waits and body included.
+    pub deadline_secs: u64,
+    /// The book's time budget per cycle, from the cycle's start.
+    pub budget_secs: u64,
+    /// Consecutive failed calls that open the book's circuit breaker.
+    pub breaker_failures: u32,
+    /// Body bytes of the book's responses held at once while reading.
+    pub max_inflight_bytes: u64,
     /// API key (The Odds API).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<Secret>,

@@ -346,3 +346,37 @@ fn a_malformed_database_url_is_refused_without_showing_its_password() {
         );
     }
 }
+fn slow_book_limits_have_defaults_and_their_ranges_are_checked() {
+    let c = Config::defaults();
+    let betpawa = &c.books["betpawa"];
+    assert_eq!(
+        (
+            betpawa.deadline_secs,
+            betpawa.budget_secs,
+            betpawa.breaker_failures,
+            betpawa.max_inflight_bytes
+        ),
+        (45, 120, 10, 32 << 20)
+    );
+    let (_f, sources) = with_file("[books.sportybet]\ndeadline_secs = 5\n");
+    let message = error_of(&sources);
+    assert!(
+        message.contains("books.sportybet.deadline_secs")
+            && message.contains('5')
+            && message.contains("timeout_secs (20)"),
+        "{message}"
+    );
+    let (_f, sources) = with_file("[books.bet9ja]\nbreaker_failures = 0\n");
+    let message = error_of(&sources);
+    assert!(
+        message.contains("books.bet9ja.breaker_failures")
+            && message.contains("between 1 and 10000"),
+        "{message}"
+    );
+    let (_f, sources) = with_file("[books.betpawa]\nmax_inflight_bytes = 1024\n");
+    let message = error_of(&sources);
+    assert!(
+        message.contains("books.betpawa.max_inflight_bytes") && message.contains("16777216"),
+        "{message}"
+    );
+}

@@ -193,6 +193,25 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
                 ),
             ));
         }
+        in_range(&key("deadline_secs"), book.deadline_secs, 1, 3600)?;
+        if book.deadline_secs < book.timeout_secs {
+            return Err(invalid(
+                &key("deadline_secs"),
+                book.deadline_secs,
+                &format!(
+                    "must be at least books.{slug}.timeout_secs ({}) and at most 3600",
+                    book.timeout_secs
+                ),
+            ));
+        }
+        in_range(&key("budget_secs"), book.budget_secs, 1, 86_400)?;
+        in_range(&key("breaker_failures"), book.breaker_failures, 1, 10_000)?;
+        in_range(
+            &key("max_inflight_bytes"),
+            book.max_inflight_bytes,
+            book.max_body_bytes,
+            1 << 32,
+        )?;
     }
     let homes: Vec<&String> = c
         .books

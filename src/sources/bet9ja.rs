@@ -13,7 +13,9 @@ use super::http::{BookClient, Fetched, HttpPolicy, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping;
 use super::stats::BookStats;
-use super::{Discovery, EventRef, FeedError, encode_query, merge_lists, split_teams};
+use super::{
+    Discovery, EventRef, FeedError, Listed, decode_item, encode_query, merge_lists, split_teams,
+};
 use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
 
 /// Book slug.
@@ -67,8 +69,9 @@ struct Group {
 
 #[derive(Deserialize)]
 struct GroupEvents {
+    /// Items decoded one by one ([`decode_item`]): a broken item must not fail its list.
     #[serde(rename = "E", default)]
-    events: Vec<Event>,
+    events: Vec<serde_json::Value>,
 }
 
 /// List items and the full event share this shape; only the full event has `O`.
@@ -141,7 +144,7 @@ impl Bet9ja {
             })
             .collect();
         let width = self.client.policy().concurrency.max(1);
-        let lists: Vec<Result<Vec<EventRef>, FeedError>> = futures::stream::iter(groups)
+        let lists: Vec<Result<Listed, FeedError>> = futures::stream::iter(groups)
             .map(|(id, league, country)| self.discover_group(id, league, country))
             .buffer_unordered(width)
             .collect()
@@ -154,21 +157,28 @@ impl Bet9ja {
         group_id: String,
         league: Option<String>,
         country: Option<String>,
-    ) -> Result<Vec<EventRef>, FeedError> {
+    ) -> Result<Listed, FeedError> {
         let path = format!(
             "{API}/GetEventsInGroupV2?{}&DISP=0&GROUPMARKETID=1&v_cache_version={CACHE_VERSION}",
             encode_query(&[("GROUPID", &group_id)])
         );
         let fetched = self.client.get(&path).await?;
         let (_, list) = self.open::<GroupEvents>(&fetched, &["OK"])?;
-        let mut refs = Vec::new();
-        for event in list.events {
+        let mut listed = Listed::default();
+        for (index, event) in list.events.into_iter().enumerate() {
+            let event: Event = match decode_item(BOOK, &fetched.what, index, event) {
+                Ok(event) => event,
+                Err(e) => {
+                    listed.failures.push(e);
+                    continue;
+                }
+            };
             let Some(sportradar_id) = sportradar_id(&event) else {
                 self.client.stats().record_event_without_sportradar_id();
                 continue;
             };
             let (home_team, away_team) = split_teams(&event.name);
-            refs.push(EventRef {
+            listed.events.push(EventRef {
                 book_event_id: event.id.as_str().to_string(),
                 sportradar_id,
                 kickoff: parse_start_date(event.start_date.as_deref()),
@@ -178,7 +188,7 @@ impl Bet9ja {
                 country: country.clone(),
             });
         }
-        Ok(refs)
+        Ok(listed)
     }
 
     async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {

@@ -10,7 +10,9 @@ use super::http::{BookClient, HttpPolicy, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping::{self, MarketMapping};
 use super::stats::BookStats;
-use super::{Discovery, EventRef, FeedError, encode_query, merge_lists, split_teams};
+use super::{
+    Discovery, EventRef, FeedError, Listed, decode_item, encode_query, merge_lists, split_teams,
+};
 use crate::domain::{EventOdds, MarketOdds, OutcomeOdds};
 
 /// Book slug.
@@ -70,8 +72,9 @@ struct ListResponse {
 
 #[derive(Deserialize)]
 struct ListPage {
+    /// Items decoded one by one ([`decode_item`]): a broken item must not fail its list.
     #[serde(default)]
-    responses: Vec<Event>,
+    responses: Vec<serde_json::Value>,
 }
 
 /// A list item and a full event share this shape; list items lack `markets` and may lack
@@ -195,7 +198,7 @@ impl BetPawa {
             })
             .collect();
         let width = self.client.policy().concurrency.max(1);
-        let lists: Vec<Result<Vec<EventRef>, FeedError>> = futures::stream::iter(competitions)
+        let lists: Vec<Result<Listed, FeedError>> = futures::stream::iter(competitions)
             .map(|(region, competition)| self.discover_competition(region, competition))
             .buffer_unordered(width)
             .collect()
@@ -207,8 +210,8 @@ impl BetPawa {
         &self,
         region: Named,
         competition: Named,
-    ) -> Result<Vec<EventRef>, FeedError> {
-        let mut refs = Vec::new();
+    ) -> Result<Listed, FeedError> {
+        let mut listed = Listed::default();
         for page in 0..MAX_PAGES {
             let skip = page * PAGE_SIZE;
             let query = serde_json::json!({"queries": [{
@@ -235,14 +238,25 @@ impl BetPawa {
                 .map(|p| p.responses)
                 .unwrap_or_default();
             let short_page = items.len() < PAGE_SIZE;
-            for item in items {
+            for (index, item) in items.into_iter().enumerate() {
+                let item: Event = match decode_item(BOOK, &fetched.what, skip + index, item) {
+                    Ok(item) => item,
+                    Err(e) => {
+                        listed.failures.push(e);
+                        continue;
+                    }
+                };
                 let sportradar_id = match &item.widgets {
                     Some(widgets) => sportradar_id(widgets),
                     // A list item without widgets: only the full event tells its SportRadar id.
+                    // If that fetch fails, only this item is lost (counted), not the list.
                     None => match self.fetch_raw_event(item.id.as_str()).await {
                         Ok(full) => full.widgets.as_deref().and_then(sportradar_id),
                         Err(FeedError::EventGone { .. }) => continue,
-                        Err(e) => return Err(e),
+                        Err(e) => {
+                            listed.failures.push(e);
+                            continue;
+                        }
                     },
                 };
                 let Some(sportradar_id) = sportradar_id else {
@@ -250,7 +264,7 @@ impl BetPawa {
                     continue;
                 };
                 let (home_team, away_team) = teams(&item);
-                refs.push(EventRef {
+                listed.events.push(EventRef {
                     book_event_id: item.id.as_str().to_string(),
                     sportradar_id,
                     kickoff: parse_start_time(item.start_time.as_deref()),
@@ -266,7 +280,7 @@ impl BetPawa {
                 break;
             }
         }
-        Ok(refs)
+        Ok(listed)
     }
 
     async fn fetch_raw_event(&self, event_id: &str) -> Result<Event, FeedError> {

@@ -98,6 +98,28 @@ pub enum FeedError {
         /// The book's event id.
         event: String,
     },
+    /// The book's circuit breaker is open (too many consecutive failures): the request was not
+    /// sent. A probe is let through next cycle.
+    #[error("{book}: {what}: not sent: circuit breaker open after {failures} consecutive failures")]
+    CircuitOpen {
+        /// Book slug.
+        book: String,
+        /// Request.
+        what: String,
+        /// The configured threshold (`scrape.breaker_failures`).
+        failures: u32,
+    },
+    /// The book's time budget for this cycle (`scrape.book_budget_secs`) ran out before this
+    /// call finished: it counts as a failed fetch.
+    #[error("{book}: {what}: cycle budget of {budget:?} spent")]
+    BudgetSpent {
+        /// Book slug.
+        book: String,
+        /// What was left undone.
+        what: String,
+        /// The configured budget.
+        budget: Duration,
+    },
 }
 
 /// The kind of a [`FeedError`], for counters and source health.
@@ -122,11 +144,15 @@ pub enum FailureKind {
     QuotaExhausted,
     /// [`FeedError::NoSportRadarId`]
     NoSportRadarId,
+    /// [`FeedError::CircuitOpen`]
+    CircuitOpen,
+    /// [`FeedError::BudgetSpent`]
+    BudgetSpent,
 }
 
 impl FailureKind {
     /// Every kind, in counter order.
-    pub const ALL: [FailureKind; 9] = [
+    pub const ALL: [FailureKind; 11] = [
         FailureKind::Network,
         FailureKind::Timeout,
         FailureKind::Status,
@@ -136,6 +162,8 @@ impl FailureKind {
         FailureKind::BodyTooLarge,
         FailureKind::QuotaExhausted,
         FailureKind::NoSportRadarId,
+        FailureKind::CircuitOpen,
+        FailureKind::BudgetSpent,
     ];
 
     /// Snake-case name, as in JSON output.
@@ -150,6 +178,8 @@ impl FailureKind {
             FailureKind::BodyTooLarge => "body_too_large",
             FailureKind::QuotaExhausted => "quota_exhausted",
             FailureKind::NoSportRadarId => "no_sportradar_id",
+            FailureKind::CircuitOpen => "circuit_open",
+            FailureKind::BudgetSpent => "budget_spent",
         }
     }
 }
@@ -167,6 +197,8 @@ impl FeedError {
             FeedError::BodyTooLarge { .. } => FailureKind::BodyTooLarge,
             FeedError::QuotaExhausted { .. } => FailureKind::QuotaExhausted,
             FeedError::NoSportRadarId { .. } => FailureKind::NoSportRadarId,
+            FeedError::CircuitOpen { .. } => FailureKind::CircuitOpen,
+            FeedError::BudgetSpent { .. } => FailureKind::BudgetSpent,
         }
     }
 
@@ -181,7 +213,9 @@ impl FeedError {
             | FeedError::EventGone { book, .. }
             | FeedError::BodyTooLarge { book, .. }
             | FeedError::QuotaExhausted { book, .. }
-            | FeedError::NoSportRadarId { book, .. } => book,
+            | FeedError::NoSportRadarId { book, .. }
+            | FeedError::CircuitOpen { book, .. }
+            | FeedError::BudgetSpent { book, .. } => book,
         }
     }
 }

@@ -1,7 +1,14 @@
-//! The HTTP policy every adapter shares: per-request timeout, bounded concurrency, spacing
-//! between requests, retries with exponential backoff and jitter, a response-size cap enforced
-//! while streaming, and counters. Adapters only say which path to fetch and which type to
-//! decode into.
+//! The HTTP policy every adapter shares: per-attempt timeout, a deadline over the whole call
+//! (retries, waits and body included), bounded concurrency, spacing between requests, retries
+//! with exponential backoff and jitter, `Retry-After` honoured by every request of the book at
+//! once, a circuit breaker ([`super::breaker`]), a response-size cap enforced while streaming
+//! plus a cap on the book's body bytes in flight, and counters. Adapters only say which path to
+//! fetch and which type to decode into.
+//!
+//! Choices: the in-flight byte cap counts the buffers of bodies being read (their capacity, not
+//! just their length) and is released when the body is handed to the adapter, which decodes it
+//! at once; a response that would pass the cap fails (as too large) rather than waiting, since
+//! waiting for bytes held by other slow responses could only end at the deadline.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -10,8 +17,9 @@ use rand::Rng;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::breaker::{Breaker, BreakerState, RetryAfterGate};
 use super::error::FeedError;
 use super::stats::BookStats;
 use crate::config::{BookConfig, Secret};
@@ -43,6 +51,12 @@ pub struct HttpPolicy {
     pub backoff_max: Duration,
     /// Ceiling on a server's `Retry-After`, so one header cannot stall a cycle for hours.
     pub retry_after_max: Duration,
+    /// The most one call may take: every attempt, backoff, `Retry-After` wait and body byte.
+    pub deadline: Duration,
+    /// Consecutive failed calls that open the book's circuit breaker.
+    pub breaker_failures: u32,
+    /// Body bytes of the book's responses held at once while reading.
+    pub max_inflight_bytes: u64,
 }
 
 impl HttpPolicy {
@@ -54,6 +68,9 @@ impl HttpPolicy {
             delay: Duration::from_millis(config.delay_ms),
             retries: config.retries,
             max_body_bytes: config.max_body_bytes,
+            deadline: Duration::from_secs(config.deadline_secs),
+            breaker_failures: config.breaker_failures,
+            max_inflight_bytes: config.max_inflight_bytes,
             ..HttpPolicy::default()
         }
     }
@@ -87,6 +104,9 @@ impl Default for HttpPolicy {
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(8),
             retry_after_max: Duration::from_secs(60),
+            deadline: Duration::from_secs(45),
+            breaker_failures: 10,
+            max_inflight_bytes: 32 << 20,
         }
     }
 }
@@ -112,6 +132,10 @@ pub struct BookClient {
     permits: Semaphore,
     next_start: Mutex<Option<Instant>>,
     stats: Arc<BookStats>,
+    breaker: Breaker,
+    retry_after: RetryAfterGate,
+    /// One permit per body byte held while reading (see the module's choices).
+    inflight: Semaphore,
 }
 
 enum AttemptError {
@@ -151,6 +175,13 @@ impl BookClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             http,
             permits: Semaphore::new(policy.concurrency.max(1)),
+            breaker: Breaker::new(policy.breaker_failures),
+            retry_after: RetryAfterGate::default(),
+            inflight: Semaphore::new(
+                usize::try_from(policy.max_inflight_bytes)
+                    .unwrap_or(usize::MAX)
+                    .min(Semaphore::MAX_PERMITS),
+            ),
             policy,
             next_start: Mutex::new(None),
             stats: Arc::new(BookStats::default()),
@@ -170,6 +201,21 @@ impl BookClient {
     /// The book's counters.
     pub fn stats(&self) -> &Arc<BookStats> {
         &self.stats
+    }
+
+    /// Where the book's circuit breaker stands.
+    pub fn breaker_state(&self) -> BreakerState {
+        self.breaker.state()
+    }
+
+    /// A new cycle starts: an open breaker lets one probe through.
+    pub fn begin_cycle(&self) {
+        self.breaker.next_cycle();
+    }
+
+    /// When the book's `Retry-After` ends, while it holds requests back.
+    pub fn held_until(&self) -> Option<tokio::time::Instant> {
+        self.retry_after.not_before()
     }
 
     /// `GET base_url + path_and_query`.
@@ -234,6 +280,35 @@ impl BookClient {
         if let Some((name, secret)) = secret_param {
             url.query_pairs_mut().append_pair(name, secret.expose());
         }
+        if self.breaker.state() == BreakerState::Open {
+            return Err(self.circuit_open(&what));
+        }
+        let call = self.send_with_retries(method, url, body, &what);
+        match tokio::time::timeout(self.policy.deadline, call).await {
+            Ok(result) => result,
+            Err(_) => Err(FeedError::Timeout {
+                book: self.book.clone(),
+                what: what.clone(),
+                after: self.policy.deadline,
+            }),
+        }
+    }
+
+    fn circuit_open(&self, what: &str) -> FeedError {
+        FeedError::CircuitOpen {
+            book: self.book.clone(),
+            what: what.to_string(),
+            failures: self.breaker.threshold(),
+        }
+    }
+
+    async fn send_with_retries(
+        &self,
+        method: Method,
+        url: reqwest::Url,
+        body: Option<Vec<u8>>,
+        what: &str,
+    ) -> Result<Fetched, FeedError> {
         let mut retry_after = None;
         let mut retry = 0;
         loop {
@@ -247,9 +322,13 @@ impl BookClient {
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body.clone());
             }
-            match self.attempt(request, &what).await {
+            match self.attempt(request, what).await {
                 Ok(fetched) => return Ok(fetched),
-                Err(AttemptError::Retryable(e, wait)) if retry < self.policy.retries => {
+                // Once other calls opened the breaker, retrying this one only adds load.
+                Err(AttemptError::Retryable(e, wait))
+                    if retry < self.policy.retries
+                        && self.breaker.state() != BreakerState::Open =>
+                {
                     tracing::debug!(book = %self.book, error = %e, retry, "retrying");
                     retry_after = wait;
                     retry += 1;
@@ -268,6 +347,13 @@ impl BookClient {
             AttemptError::Fatal(self.network(what, "client is shutting down".into()))
         })?;
         self.wait_for_slot().await;
+        // A `Retry-After` another request received holds this one too.
+        self.retry_after.wait().await;
+        // Every attempt passes the breaker, so calls queued for a permit while others opened it
+        // are not sent either, and retries stop as soon as it opens.
+        let Some(pass) = self.breaker.admit() else {
+            return Err(AttemptError::Fatal(self.circuit_open(what)));
+        };
         self.stats.record_request();
         let started = Instant::now();
         let exchange = async {
@@ -275,6 +361,10 @@ impl BookClient {
             let status = response.status();
             if !status.is_success() {
                 let wait = retry_after(response.headers());
+                if let Some(wait) = wait {
+                    self.retry_after
+                        .hold_for(wait.min(self.policy.retry_after_max));
+                }
                 let error = FeedError::Status {
                     book: self.book.clone(),
                     what: what.to_string(),
@@ -290,7 +380,7 @@ impl BookClient {
             let body = self.read_capped(response, what).await?;
             Ok((headers, body))
         };
-        let (headers, body) = tokio::time::timeout(self.policy.timeout, exchange)
+        let outcome = tokio::time::timeout(self.policy.timeout, exchange)
             .await
             .map_err(|_| {
                 AttemptError::Retryable(
@@ -301,13 +391,37 @@ impl BookClient {
                     },
                     None,
                 )
-            })??;
+            })
+            .and_then(|exchanged| exchanged);
+        let (headers, body) = match outcome {
+            Ok(exchanged) => {
+                pass.succeeded();
+                exchanged
+            }
+            Err(AttemptError::Retryable(e, wait)) => {
+                self.breaker_failure(pass, &e);
+                return Err(AttemptError::Retryable(e, wait));
+            }
+            Err(AttemptError::Fatal(e)) => {
+                self.breaker_failure(pass, &e);
+                return Err(AttemptError::Fatal(e));
+            }
+        };
         self.stats.record_response(started.elapsed(), body.len());
         Ok(Fetched {
             what: what.to_string(),
             headers,
             body,
         })
+    }
+
+    /// Reports an attempt's failure to the breaker (if it says the book is unwell).
+    fn breaker_failure(&self, pass: super::breaker::Pass<'_>, error: &FeedError) {
+        if !is_book_failure(error) {
+            pass.succeeded();
+        } else if pass.failed() {
+            tracing::warn!(book = %self.book, error = %error, failures = self.breaker.threshold(), "circuit breaker opened: nothing more is sent to this book until next cycle's probe");
+        }
     }
 
     /// Reads the body chunk by chunk and stops as soon as it exceeds the cap, so an endless or
@@ -329,18 +443,65 @@ impl BookClient {
         if declared.is_some_and(|len| len > limit) {
             return Err(too_large());
         }
-        let mut body = Vec::with_capacity(declared.unwrap_or(64 * 1024).min(limit) as usize);
+        let mut held: Option<SemaphorePermit<'_>> = None;
+        let mut body = Vec::new();
+        self.reserve_inflight(
+            &mut body,
+            &mut held,
+            declared.unwrap_or(64 * 1024).min(limit) as usize,
+            what,
+        )?;
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| self.transport(what, &e))?
         {
-            if (body.len() + chunk.len()) as u64 > limit {
+            let needed = body.len() + chunk.len();
+            if needed as u64 > limit {
                 return Err(too_large());
+            }
+            if needed > body.capacity() {
+                let grown = needed.max(body.capacity() * 2).min(limit as usize);
+                self.reserve_inflight(&mut body, &mut held, grown, what)?;
             }
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+
+    /// Grows `body` to `capacity` bytes if the book's in-flight cap allows it.
+    fn reserve_inflight<'s>(
+        &'s self,
+        body: &mut Vec<u8>,
+        held: &mut Option<SemaphorePermit<'s>>,
+        capacity: usize,
+        what: &str,
+    ) -> Result<(), AttemptError> {
+        let grow = capacity.saturating_sub(body.capacity());
+        if grow == 0 {
+            return Ok(());
+        }
+        let permit = u32::try_from(grow)
+            .ok()
+            .and_then(|n| self.inflight.try_acquire_many(n).ok())
+            .ok_or_else(|| {
+                AttemptError::Fatal(FeedError::BodyTooLarge {
+                    book: self.book.clone(),
+                    what: format!("{what} (with the book's other responses being read)"),
+                    limit: self.policy.max_inflight_bytes,
+                })
+            })?;
+        match held {
+            Some(held) => held.merge(permit),
+            None => *held = Some(permit),
+        }
+        body.reserve_exact(capacity - body.len());
+        let cap = usize::try_from(self.policy.max_inflight_bytes)
+            .unwrap_or(usize::MAX)
+            .min(Semaphore::MAX_PERMITS);
+        self.stats
+            .record_inflight_bytes(cap.saturating_sub(self.inflight.available_permits()) as u64);
+        Ok(())
     }
 
     async fn wait_for_slot(&self) {
@@ -406,6 +567,21 @@ pub fn decode_json<T: DeserializeOwned>(
         .end()
         .map_err(|e| malformed(".".into(), e.to_string()))?;
     Ok(value)
+}
+
+/// Whether an error says the book is unwell (what the circuit breaker counts): no answer in
+/// time, no connection, 5xx, throttling, oversized bodies. A 404 or a business error is an
+/// answer.
+fn is_book_failure(error: &FeedError) -> bool {
+    match error {
+        FeedError::Network { .. } | FeedError::Timeout { .. } | FeedError::BodyTooLarge { .. } => {
+            true
+        }
+        FeedError::Status { status, .. } => {
+            StatusCode::from_u16(*status).is_ok_and(is_retryable_status)
+        }
+        _ => false,
+    }
 }
 
 /// 5xx are the server's trouble; 429 and 403 are how these books say "slow down".

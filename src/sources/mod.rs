@@ -8,6 +8,7 @@
 
 pub mod bet9ja;
 pub mod betpawa;
+pub mod breaker;
 pub mod error;
 pub mod http;
 mod json;
@@ -25,6 +26,7 @@ use serde::Serialize;
 
 pub use bet9ja::Bet9ja;
 pub use betpawa::BetPawa;
+pub use breaker::BreakerState;
 pub use error::{FailureKind, FeedError};
 pub use http::{BookClient, HttpPolicy};
 pub use sportybet::SportyBet;
@@ -101,20 +103,57 @@ pub struct Discovery {
     pub failures: Vec<FeedError>,
 }
 
+/// One discovery list (a competition, tournament or league) that answered: its events, and the
+/// items of it that could not be read. A broken item costs that item only, never its list.
+#[derive(Debug, Default)]
+pub(crate) struct Listed {
+    /// Events read from the list.
+    pub events: Vec<EventRef>,
+    /// Items that failed (undecodable, or their follow-up fetch failed).
+    pub failures: Vec<FeedError>,
+}
+
+/// Decodes one list item on its own, so that one malformed item does not fail its whole list.
+/// The error names the item's index in the list and the JSON path inside it.
+pub(crate) fn decode_item<T: serde::de::DeserializeOwned>(
+    book: &str,
+    what: &str,
+    index: usize,
+    item: serde_json::Value,
+) -> Result<T, FeedError> {
+    serde_path_to_error::deserialize(item).map_err(|e| FeedError::Malformed {
+        book: book.to_string(),
+        what: format!("{what} (list item {index})"),
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+    })
+}
+
 /// Merges per-list discovery results. A failed list does not sink the others; only when every
-/// list failed is discovery itself an error (the book is unreadable this cycle).
+/// list failed is discovery itself an error (the book is unreadable this cycle). Failed items of
+/// lists that answered are counted (as failures of their kind and as
+/// `discovery_items_failed`), logged, and reported in [`Discovery::failures`].
 pub(crate) fn merge_lists(
     client: &BookClient,
-    lists: Vec<Result<Vec<EventRef>, FeedError>>,
+    lists: Vec<Result<Listed, FeedError>>,
 ) -> Result<Discovery, FeedError> {
     let total = lists.len();
     let mut events = Vec::new();
     let mut failures = Vec::new();
+    let mut item_failures = Vec::new();
     for list in lists {
         match list {
-            Ok(list) => events.extend(list),
+            Ok(list) => {
+                events.extend(list.events);
+                item_failures.extend(list.failures);
+            }
             Err(e) => failures.push(e),
         }
+    }
+    for e in &item_failures {
+        tracing::warn!(book = %client.book(), error = %e, "discovery: one list item failed; the rest of its list is kept");
+        client.stats().record_discovery_item_failure();
+        client.stats().record_failure(e);
     }
     if total > 0 && failures.len() == total {
         // The caller counts the error it returns; count the others here.
@@ -126,6 +165,7 @@ pub(crate) fn merge_lists(
     for e in &failures {
         client.stats().record_failure(e);
     }
+    failures.extend(item_failures);
     events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
     events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
     Ok(Discovery { events, failures })
@@ -189,11 +229,16 @@ impl Feed {
 
     /// The feed's counters.
     pub fn stats(&self) -> &Arc<BookStats> {
+        self.client().stats()
+    }
+
+    /// The feed's HTTP client (policy, breaker, counters).
+    pub fn client(&self) -> &BookClient {
         match self {
-            Feed::BetPawa(f) => f.stats(),
-            Feed::SportyBet(f) => f.stats(),
-            Feed::Bet9ja(f) => f.stats(),
-            Feed::TheOddsApi(f) => f.stats(),
+            Feed::BetPawa(f) => f.client(),
+            Feed::SportyBet(f) => f.client(),
+            Feed::Bet9ja(f) => f.client(),
+            Feed::TheOddsApi(f) => f.client(),
         }
     }
 

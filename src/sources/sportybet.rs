@@ -13,7 +13,7 @@ use super::http::{BookClient, Fetched, HttpPolicy, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping::{self, MarketMapping};
 use super::stats::BookStats;
-use super::{Discovery, EventRef, FeedError, encode_query, merge_lists};
+use super::{Discovery, EventRef, FeedError, Listed, decode_item, encode_query, merge_lists};
 use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
 
 /// Book slug.
@@ -77,8 +77,9 @@ struct Tournament {
 
 #[derive(Deserialize)]
 struct TournamentEvents {
+    /// Items decoded one by one ([`decode_item`]): a broken item must not fail its list.
     #[serde(default)]
-    events: Vec<Event>,
+    events: Vec<serde_json::Value>,
 }
 
 /// List items and the full event share this shape; list items carry fewer markets.
@@ -190,7 +191,7 @@ impl SportyBet {
             })
             .collect();
         let width = self.client.policy().concurrency.max(1);
-        let lists: Vec<Result<Vec<EventRef>, FeedError>> = futures::stream::iter(tournaments)
+        let lists: Vec<Result<Listed, FeedError>> = futures::stream::iter(tournaments)
             .map(|(country, tournament)| self.discover_tournament(country, tournament))
             .buffer_unordered(width)
             .collect()
@@ -202,7 +203,7 @@ impl SportyBet {
         &self,
         country: Option<String>,
         tournament: Tournament,
-    ) -> Result<Vec<EventRef>, FeedError> {
+    ) -> Result<Listed, FeedError> {
         let body = serde_json::to_vec(&serde_json::json!([{
             "sportId": "sr:sport:1",
             "marketId": LIST_MARKETS,
@@ -219,13 +220,20 @@ impl SportyBet {
             .post_json("/api/ng/factsCenter/pcEvents", body)
             .await?;
         let data: Vec<TournamentEvents> = self.open(&fetched)?;
-        let mut refs = Vec::new();
-        for event in data.into_iter().flat_map(|t| t.events) {
+        let mut listed = Listed::default();
+        for (index, event) in data.into_iter().flat_map(|t| t.events).enumerate() {
+            let event: Event = match decode_item(BOOK, &fetched.what, index, event) {
+                Ok(event) => event,
+                Err(e) => {
+                    listed.failures.push(e);
+                    continue;
+                }
+            };
             let Some(sportradar_id) = strip_sr_match(event.event_id.as_str()) else {
                 self.client.stats().record_event_without_sportradar_id();
                 continue;
             };
-            refs.push(EventRef {
+            listed.events.push(EventRef {
                 sportradar_id: sportradar_id.to_string(),
                 book_event_id: event.event_id.as_str().to_string(),
                 kickoff: parse_epoch_ms(event.estimate_start_time.as_ref()),
@@ -235,7 +243,7 @@ impl SportyBet {
                 country: country_name(&event).or_else(|| country.clone()),
             });
         }
-        Ok(refs)
+        Ok(listed)
     }
 
     async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {

@@ -33,6 +33,8 @@ pub struct BookStats {
     failures: [AtomicU64; FailureKind::ALL.len()],
     markets_unmapped: AtomicU64,
     events_without_sportradar_id: AtomicU64,
+    discovery_items_failed: AtomicU64,
+    inflight_peak_bytes: AtomicU64,
     parse_nanos: AtomicU64,
     latencies: Mutex<VecDeque<Duration>>,
     quota: Mutex<Option<Quota>>,
@@ -53,6 +55,11 @@ pub struct StatsSnapshot {
     pub markets_unmapped: u64,
     /// Events skipped for lack of a SportRadar id.
     pub events_without_sportradar_id: u64,
+    /// Discovery list items that could not be read (the rest of their list was kept); each is
+    /// also counted in `failures` under its kind.
+    pub discovery_items_failed: u64,
+    /// Most body bytes (buffer capacity) held at once by responses being read.
+    pub inflight_peak_bytes: u64,
     /// Time spent parsing and mapping event bodies (CPU, summed over concurrent fetches), ms.
     pub parse_ms: f64,
     /// Latency of successful requests.
@@ -133,6 +140,16 @@ impl BookStats {
             .fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a discovery list item that could not be read.
+    pub fn record_discovery_item_failure(&self) {
+        self.discovery_items_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Notes the body bytes held by responses being read right now (keeps the peak).
+    pub fn record_inflight_bytes(&self, bytes: u64) {
+        self.inflight_peak_bytes.fetch_max(bytes, Ordering::Relaxed);
+    }
+
     /// Stores the quota read from the latest response.
     pub fn set_quota(&self, quota: Quota) {
         *self.quota.lock().unwrap_or_else(|e| e.into_inner()) = Some(quota);
@@ -175,6 +192,8 @@ impl BookStats {
             failures,
             markets_unmapped: self.markets_unmapped.load(Ordering::Relaxed),
             events_without_sportradar_id: self.events_without_sportradar_id.load(Ordering::Relaxed),
+            discovery_items_failed: self.discovery_items_failed.load(Ordering::Relaxed),
+            inflight_peak_bytes: self.inflight_peak_bytes.load(Ordering::Relaxed),
             parse_ms: self.parse_time().as_secs_f64() * 1000.0,
             latency: LatencySummary::of_sorted(&latencies),
             quota: self.quota(),

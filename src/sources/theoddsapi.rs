@@ -134,6 +134,10 @@ impl TheOddsApi {
         self.client.stats()
     }
 
+    pub(crate) fn client(&self) -> &BookClient {
+        &self.client
+    }
+
     /// The quota after the last response, if any was received.
     pub fn quota(&self) -> Option<Quota> {
         self.client.stats().quota()

@@ -17,6 +17,7 @@ pub fn fast_policy(retries: u32) -> HttpPolicy {
         backoff_base: Duration::from_millis(1),
         backoff_max: Duration::from_millis(5),
         retry_after_max: Duration::from_millis(50),
+        ..HttpPolicy::default()
     }
 }
 
@@ -31,6 +32,10 @@ pub fn book_config(base_url: &str) -> BookConfig {
         delay_ms: 0,
         retries: 2,
         max_body_bytes: 16 << 20,
+        deadline_secs: 30,
+        budget_secs: 120,
+        breaker_failures: 10,
+        max_inflight_bytes: 32 << 20,
         api_key: Some(Secret::new("test-key-123")),
         sports: Some(vec!["soccer_epl".into()]),
         home_bookmaker: Some("betpawa".into()),
