@@ -209,3 +209,20 @@ fn the_api_binds_loopback_by_default_and_needs_a_token_elsewhere() {
     assert!(!format!("{ok:?}").contains("s3cret"));
     assert!(error_of(&env(&[("ODDSWATCH_API_BIND", "localhost")])).contains("with a port"));
 }
+
+#[test]
+fn mass_vanish_pct_defaults_to_50_and_out_of_range_names_key_value_and_range() {
+    assert_eq!(Config::defaults().detection.mass_vanish_pct, 50);
+    for bad in ["0", "101"] {
+        let (_f, sources) = with_file(&format!("[detection]\nmass_vanish_pct = {bad}\n"));
+        let err = error_of(&sources);
+        assert!(err.contains("detection.mass_vanish_pct"), "{err}");
+        assert!(err.contains(bad), "{err}");
+        assert!(err.contains("between 1 and 100"), "{err}");
+    }
+    let (_f, sources) = with_file("[detection]\nmass_vanish_pct = 100\n");
+    assert_eq!(
+        Config::load(&sources).unwrap().detection.mass_vanish_pct,
+        100
+    );
+}
