@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::sim::{self, SimOptions};
+use crate::sim::{self, FAULT_BOOKS, FaultKind, SimOptions};
 
-/// `oddswatch sim [--port P] [--seed S] [--events N] [--fault-rate F]`; unset flags come from
-/// the `[sim]` section of the configuration.
+/// `oddswatch sim [--port P] [--seed S] [--events N] [--fault-rate F] [--fault MODE]…
+/// [--fault-book SLUG]`; unset flags come from the `[sim]` section of the configuration.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SimArgs {
     /// Port on 127.0.0.1 (0: any free port).
@@ -21,6 +21,25 @@ pub struct SimArgs {
     /// Fraction (0–1) of responses that are slow, 5xx, 429, truncated or malformed.
     #[arg(long, value_parser = parse_fraction)]
     pub fault_rate: Option<f64>,
+    /// Roll only these faults (repeatable or comma-separated): slow, server-error,
+    /// too-many-requests, truncated, malformed, drip, retry-after, reshaped, oversize.
+    #[arg(long = "fault", value_name = "MODE", value_delimiter = ',', value_parser = parse_fault)]
+    pub faults: Vec<FaultKind>,
+    /// Only this book's responses are faulty: betpawa, sportybet, bet9ja or theoddsapi.
+    #[arg(long, value_name = "SLUG", value_parser = parse_fault_book)]
+    pub fault_book: Option<String>,
+}
+
+fn parse_fault(raw: &str) -> Result<FaultKind, String> {
+    raw.parse()
+}
+
+fn parse_fault_book(raw: &str) -> Result<String, String> {
+    FAULT_BOOKS
+        .iter()
+        .find(|b| **b == raw)
+        .map(|b| b.to_string())
+        .ok_or_else(|| format!("unknown book {raw:?}; allowed: {}", FAULT_BOOKS.join(", ")))
 }
 
 fn parse_fraction(raw: &str) -> Result<f64, String> {
@@ -42,6 +61,8 @@ impl SimArgs {
         options.seed = self.seed.unwrap_or(options.seed);
         options.events = self.events.unwrap_or(options.events);
         options.fault_rate = self.fault_rate.unwrap_or(options.fault_rate);
+        options.fault_kinds = self.faults.clone();
+        options.fault_book = self.fault_book.clone();
         options
     }
 }
@@ -50,10 +71,24 @@ impl SimArgs {
 pub async fn run(config: &Config, args: SimArgs) -> color_eyre::Result<ExitCode> {
     let options = args.options(config);
     let (events, seed, fault_rate) = (options.events, options.seed, options.fault_rate);
+    let kinds = if options.fault_kinds.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = options.fault_kinds.iter().map(|k| k.name()).collect();
+        format!(", faults {}", names.join(","))
+    };
+    let only = options
+        .fault_book
+        .as_deref()
+        .map(|b| format!(" on {b} only"))
+        .unwrap_or_default();
+    if !options.fault_kinds.is_empty() && fault_rate <= 0.0 {
+        eprintln!("note: --fault is given but the fault rate is 0; add --fault-rate to see faults");
+    }
     let (_, handle) = sim::start(options).await?;
     let base = handle.base_url();
     println!(
-        "simulated bookmakers at {base} ({events} events, seed {seed}, fault rate {fault_rate})"
+        "simulated bookmakers at {base} ({events} events, seed {seed}, fault rate {fault_rate}{kinds}{only})"
     );
     println!("  try: oddswatch fetch --book sportybet --base-url {base}");
     println!("  control: POST {base}/sim/tick, POST {base}/sim/script, GET {base}/sim/events");
@@ -80,6 +115,53 @@ mod tests {
         assert_eq!(
             (options.port, options.seed),
             (config.sim.port, config.sim.seed)
+        );
+    }
+
+    #[test]
+    fn fault_modes_are_repeatable_or_comma_separated_and_limited_to_one_book() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            sim: SimArgs,
+        }
+        let cli = Cli::try_parse_from([
+            "sim",
+            "--fault",
+            "drip,retry-after",
+            "--fault",
+            "oversize",
+            "--fault-book",
+            "sportybet",
+            "--fault-rate",
+            "0.5",
+        ])
+        .unwrap();
+        let options = cli.sim.options(&Config::defaults());
+        assert_eq!(
+            options.fault_kinds,
+            vec![FaultKind::Drip, FaultKind::RetryAfter, FaultKind::Oversize]
+        );
+        assert_eq!(options.fault_book.as_deref(), Some("sportybet"));
+        assert_eq!(options.fault_rate, 0.5);
+        let error = Cli::try_parse_from(["sim", "--fault", "slowish"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("slowish") && error.contains("reshaped"),
+            "{error}"
+        );
+        assert!(Cli::try_parse_from(["sim", "--fault-book", "pinnacle"]).is_err());
+        // Without --fault the historical dice are used.
+        let plain = Cli::try_parse_from(["sim", "--fault-rate", "0.1"]).unwrap();
+        assert!(
+            plain
+                .sim
+                .options(&Config::defaults())
+                .fault_kinds
+                .is_empty()
         );
     }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::{Availability, Model, SimBook, SimEvent};
-use super::{SimState, json_body, respond, upcoming};
+use super::{BodyKind, SimState, json_body, respond, upcoming};
 use crate::domain::Price;
 use crate::sources::bet9ja::CACHE_VERSION;
 
@@ -69,7 +69,7 @@ async fn sports(State(state): State<Arc<SimState>>, Query(params): Params) -> Re
         }
         json_body(&json!({"R": "OK", "D": {"PAL": {"1": {"S_DESC": "Soccer", "SG": countries}}}}))
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "bet9ja", BodyKind::Listing, StatusCode::OK, body).await
 }
 
 async fn group_events(State(state): State<Arc<SimState>>, Query(params): Params) -> Response {
@@ -100,7 +100,7 @@ async fn group_events(State(state): State<Arc<SimState>>, Query(params): Params)
             }
         }
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "bet9ja", BodyKind::Listing, StatusCode::OK, body).await
 }
 
 async fn event(State(state): State<Arc<SimState>>, Query(params): Params) -> Response {
@@ -119,7 +119,7 @@ async fn event(State(state): State<Arc<SimState>>, Query(params): Params) -> Res
             None => json_body(&json!({"R": "E", "D": null})),
         }
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "bet9ja", BodyKind::Event, StatusCode::OK, body).await
 }
 
 /// Bet9ja abbreviates where others spell out: names differ between books, ids do not.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::{Availability, Model, SimBook, SimEvent};
-use super::{SimState, TickMode, json_body, respond, upcoming};
+use super::{BodyKind, SimState, TickMode, json_body, respond, upcoming};
 
 const HOME: usize = SimBook::Betpawa.index();
 
@@ -127,7 +127,7 @@ async fn categories(State(state): State<Arc<SimState>>, headers: HeaderMap) -> R
             &json!({"withRegions": [{"category": {"id": "2", "name": "Football"}, "regions": regions}]}),
         )
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "betpawa", BodyKind::Listing, StatusCode::OK, body).await
 }
 
 /// The competition, skip and take of a `by-queries` request.
@@ -176,7 +176,7 @@ async fn list(
             .collect();
         json_body(&json!({"responses": [{"responses": items}]}))
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "betpawa", BodyKind::Listing, StatusCode::OK, body).await
 }
 
 async fn event(
@@ -199,7 +199,7 @@ async fn event(
             ),
         }
     };
-    respond(&state, status, body).await
+    respond(&state, "betpawa", BodyKind::Event, status, body).await
 }
 
 fn event_json<'a>(model: &'a Model, e: &'a SimEvent, full: bool) -> EventJson<'a> {

@@ -22,7 +22,9 @@
 //! for any sport key, with the three simulated books as bookmakers.
 //!
 //! **Faults.** A `fault_rate` fraction of feed responses is slow, 503, 429 (`Retry-After: 1`),
-//! truncated or malformed; control endpoints never fault.
+//! truncated or malformed; control endpoints never fault. [`SimOptions::fault_kinds`] narrows
+//! (or widens) the kinds rolled to any of [`FaultKind::ALL`], adding `drip`, `retry-after`,
+//! `reshaped` and `oversize`; [`SimOptions::fault_book`] limits faults to one book.
 
 mod bet9ja;
 mod betpawa;
@@ -46,11 +48,12 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use faults::{FAULT_BOOKS, FaultKind, FaultTiming};
 pub use model::{Availability, Model, ScriptError, SimBook};
 
 use crate::config::SimConfig;
 use crate::domain::{Line, Price};
-use faults::Faults;
+use faults::{BodyKind, Faults};
 
 /// When the market model moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,17 @@ pub struct SimOptions {
     pub tick: TickMode,
     /// How long a "slow" fault stalls a response.
     pub slow_delay: Duration,
+    /// Fault kinds rolled; empty: the historical five (slow, 5xx, 429, truncated, malformed).
+    pub fault_kinds: Vec<FaultKind>,
+    /// Only this book's responses are faulty, when set: `betpawa`, `sportybet`, `bet9ja` or
+    /// `theoddsapi` (see [`FAULT_BOOKS`]).
+    pub fault_book: Option<String>,
+    /// Bytes per chunk of a `drip` fault.
+    pub drip_chunk_bytes: usize,
+    /// Pause before each chunk of a `drip` fault.
+    pub drip_every: Duration,
+    /// Size of an `oversize` body.
+    pub oversize_bytes: u64,
 }
 
 impl Default for SimOptions {
@@ -89,6 +103,11 @@ impl Default for SimOptions {
             fault_rate: 0.0,
             tick: TickMode::OnHomeDiscovery,
             slow_delay: Duration::from_millis(1500),
+            fault_kinds: Vec::new(),
+            fault_book: None,
+            drip_chunk_bytes: FaultTiming::default().drip_bytes,
+            drip_every: FaultTiming::default().drip_every,
+            oversize_bytes: FaultTiming::default().oversize_bytes,
         }
     }
 }
@@ -286,7 +305,14 @@ pub async fn start(options: SimOptions) -> std::io::Result<(SocketAddr, SimHandl
         faults: Mutex::new(Faults::new(
             options.seed,
             options.fault_rate,
-            options.slow_delay,
+            options.fault_kinds.clone(),
+            options.fault_book.clone(),
+            FaultTiming {
+                slow: options.slow_delay,
+                drip_bytes: options.drip_chunk_bytes,
+                drip_every: options.drip_every,
+                oversize_bytes: options.oversize_bytes,
+            },
         )),
         tick: options.tick,
         odds_api_used: Default::default(),
@@ -475,14 +501,20 @@ fn json_body<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec())
 }
 
-/// Sends a body through the fault injector.
-async fn respond(state: &SimState, status: StatusCode, body: Vec<u8>) -> Response {
+/// Sends a body of `book` (a slug of [`FAULT_BOOKS`]) through the fault injector.
+async fn respond(
+    state: &SimState,
+    book: &'static str,
+    kind: BodyKind,
+    status: StatusCode,
+    body: Vec<u8>,
+) -> Response {
     let fault = state
         .faults
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .roll();
-    faults::apply(fault, status, body).await
+        .roll(book);
+    faults::apply(fault, book, kind, status, body).await
 }
 
 /// Whether an event is still pre-match.

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::{Availability, Model, SimBook, SimEvent};
-use super::{SimState, json_body, respond, upcoming};
+use super::{BodyKind, SimState, json_body, respond, upcoming};
 use crate::domain::Line;
 
 /// The quota a fresh simulator grants.
@@ -86,7 +86,7 @@ async fn odds(
             .collect();
         json_body(&events)
     };
-    let mut response = respond(&state, StatusCode::OK, body).await;
+    let mut response = respond(&state, "theoddsapi", BodyKind::Event, StatusCode::OK, body).await;
     let headers = response.headers_mut();
     for (name, value) in [
         ("x-requests-remaining", QUOTA.saturating_sub(used)),

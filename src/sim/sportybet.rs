@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::model::{Availability, Model, SimBook, SimEvent};
-use super::{SimState, json_body, respond, upcoming};
+use super::{BodyKind, SimState, json_body, respond, upcoming};
 use crate::domain::Price;
 use crate::sources::mapping::LineKind;
 
@@ -111,7 +111,7 @@ async fn sport_list(State(state): State<Arc<SimState>>) -> Response {
             json!({"sportList": [{"id": "sr:sport:1", "name": "Football", "categories": categories}]}),
         )
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "sportybet", BodyKind::Listing, StatusCode::OK, body).await
 }
 
 #[derive(Deserialize)]
@@ -124,7 +124,7 @@ struct PcEventsQuery {
 async fn pc_events(State(state): State<Arc<SimState>>, body: Bytes) -> Response {
     let Ok(queries) = serde_json::from_slice::<Vec<PcEventsQuery>>(&body) else {
         let body = business_error(4000, "Invalid request parameters");
-        return respond(&state, StatusCode::OK, body).await;
+        return respond(&state, "sportybet", BodyKind::Listing, StatusCode::OK, body).await;
     };
     let body = {
         let model = state.read();
@@ -150,7 +150,7 @@ async fn pc_events(State(state): State<Arc<SimState>>, body: Bytes) -> Response 
             .collect();
         ok(data)
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "sportybet", BodyKind::Listing, StatusCode::OK, body).await
 }
 
 async fn event(
@@ -171,7 +171,7 @@ async fn event(
             None => ok(serde_json::Value::Null),
         }
     };
-    respond(&state, StatusCode::OK, body).await
+    respond(&state, "sportybet", BodyKind::Event, StatusCode::OK, body).await
 }
 
 fn event_json<'a>(model: &'a Model, e: &'a SimEvent, full: bool) -> EventJson<'a> {
