@@ -275,6 +275,7 @@ fn demo_alert(
         gap_pct: None,
         availability: None,
         unavailable_secs: None,
+        markets_affected: None,
         detected_at,
         event_kickoff: kickoff,
     };

@@ -428,6 +428,7 @@ fn pipeline_batch(kickoff: chrono::DateTime<Utc>) -> CycleBatch {
                 gap_pct: None,
                 availability: None,
                 unavailable_secs: None,
+                markets_affected: None,
                 detected_at: Utc::now(),
                 event_kickoff: kickoff,
             },

@@ -31,6 +31,7 @@ fn alert(event_id: i64, seconds_ago: i64, severity: Severity) -> NewAlert {
         gap_pct: None,
         availability: None,
         unavailable_secs: None,
+        markets_affected: None,
         detected_at: now() - Duration::seconds(seconds_ago),
         event_kickoff: now() + Duration::hours(2),
     }

@@ -64,6 +64,7 @@ fn price_alert(
         gap_pct: None,
         availability: None,
         unavailable_secs: None,
+        markets_affected: None,
         detected_at: now() - Duration::minutes(minutes_ago),
         event_kickoff: kickoff,
     }

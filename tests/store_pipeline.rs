@@ -77,6 +77,7 @@ fn alert(kickoff: DateTime<Utc>) -> NewAlert {
         gap_pct: None,
         availability: None,
         unavailable_secs: None,
+        markets_affected: None,
         detected_at: t0(),
         event_kickoff: kickoff,
     }

@@ -92,6 +92,10 @@ pub struct DetectionConfig {
     pub primary_markets: Vec<String>,
     /// Only alert on home markets a competitor priced this cycle.
     pub require_competitor: bool,
+    /// Percent (1–100) of its markets a book may lose in one cycle before that is treated as a
+    /// feed problem (no availability alerts from it, a health warning); also the share of an
+    /// event's markets above which their loss is one event-level alert.
+    pub mass_vanish_pct: u32,
 }
 
 /// `[retention]`

@@ -378,5 +378,18 @@ fn slow_book_limits_have_defaults_and_their_ranges_are_checked() {
     assert!(
         message.contains("books.betpawa.max_inflight_bytes") && message.contains("16777216"),
         "{message}"
+fn mass_vanish_pct_defaults_to_50_and_out_of_range_names_key_value_and_range() {
+    assert_eq!(Config::defaults().detection.mass_vanish_pct, 50);
+    for bad in ["0", "101"] {
+        let (_f, sources) = with_file(&format!("[detection]\nmass_vanish_pct = {bad}\n"));
+        let err = error_of(&sources);
+        assert!(err.contains("detection.mass_vanish_pct"), "{err}");
+        assert!(err.contains(bad), "{err}");
+        assert!(err.contains("between 1 and 100"), "{err}");
+    }
+    let (_f, sources) = with_file("[detection]\nmass_vanish_pct = 100\n");
+    assert_eq!(
+        Config::load(&sources).unwrap().detection.mass_vanish_pct,
+        100
     );
 }

@@ -117,6 +117,7 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         0.001,
         1.0,
     )?;
+    in_range("detection.mass_vanish_pct", d.mass_vanish_pct, 1, 100)?;
     if d.primary_markets.is_empty() {
         return Err(invalid(
             "detection.primary_markets",

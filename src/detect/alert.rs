@@ -47,6 +47,8 @@ pub struct DetectedAlert {
     pub availability: Option<AvailabilityChange>,
     /// Seconds the market was unavailable, for `returned` alerts.
     pub unavailable_secs: Option<i64>,
+    /// Markets gone or back, for event-level availability alerts only.
+    pub markets_affected: Option<i64>,
     /// The cycle's `now`.
     pub detected_at: DateTime<Utc>,
     /// Kickoff of the event.
@@ -75,6 +77,7 @@ impl DetectedAlert {
             gap_pct: self.gap_pct,
             availability: self.availability,
             unavailable_secs: self.unavailable_secs,
+            markets_affected: self.markets_affected,
             detected_at: self.detected_at,
             event_kickoff: self.event_kickoff,
         }
@@ -121,6 +124,7 @@ mod tests {
             gap_pct: Some(11.21),
             availability: None,
             unavailable_secs: None,
+            markets_affected: None,
             detected_at: at,
             event_kickoff: at,
         };

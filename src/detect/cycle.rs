@@ -154,8 +154,24 @@ pub struct CycleOutput {
     pub market_changes: Vec<MarketChange>,
     /// Markets that vanished this cycle.
     pub vanished: Vec<VanishedMarket>,
+    /// Books that lost more than `mass_vanish_pct` of their markets this cycle (a feed
+    /// problem: their availability alerts were not raised), by book slug.
+    pub mass_vanished: Vec<MassVanish>,
     /// What happened, for logs and the source-health view.
     pub counters: CycleCounters,
+}
+
+/// A book that lost more than [`Rules::mass_vanish_pct`](super::Rules::mass_vanish_pct) of
+/// its markets in one cycle: treated as a feed problem, not as markets going away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MassVanish {
+    /// Book slug.
+    pub book: String,
+    /// Markets available in the book's previous scrapes of this cycle's fetched events that
+    /// are missing or suspended now.
+    pub lost: u64,
+    /// Markets available in those previous scrapes.
+    pub of: u64,
 }
 
 /// Counts of one detection cycle.
@@ -201,6 +217,13 @@ pub struct CycleCounters {
     pub price_change_alerts: u64,
     /// `direction_disagreement` alerts raised.
     pub direction_alerts: u64,
-    /// `availability` alerts raised.
+    /// `availability` alerts raised (per market and event-level).
     pub availability_alerts: u64,
+    /// Event-level `availability` alerts raised (each stands for several markets).
+    pub event_availability_alerts: u64,
+    /// Books whose loss of markets this cycle was over `mass_vanish_pct` (see
+    /// [`CycleOutput::mass_vanished`]).
+    pub mass_vanish_books: u64,
+    /// Home availability flips not alerted because the home book's loss was a mass vanish.
+    pub availability_suppressed: u64,
 }

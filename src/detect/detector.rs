@@ -4,16 +4,17 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::cycle::{BookScrape, CycleCounters, CycleInput, CycleOutput};
+use super::cycle::{BookScrape, CycleCounters, CycleInput, CycleOutput, MassVanish};
 use super::diff::{DiffSink, Move, Origin, Transition, diff_book};
 use super::intern::FxHashMap;
 use super::raise::{AlertContext, raise_event_alerts};
+use super::rules::{EVENT_VANISH_MIN_MARKETS, MASS_VANISH_MIN_MARKETS};
 use super::state::{
     BookState, EventState, SeenMarket, Vocabulary, build_slot, events_heap_bytes, market_key,
     seen_market, to_ms, to_u32,
 };
 use super::{DetectedAlert, Rules};
-use crate::domain::{EventOdds, MarketOdds};
+use crate::domain::{AvailabilityChange, EventOdds, MarketOdds};
 
 /// Change and risk detection over consecutive scrape cycles. Holds the last-seen state of every
 /// (event, book, market, line); see the [module docs](super) for the rules.
@@ -129,6 +130,8 @@ impl Detector {
             .iter()
             .map(|b| self.vocabulary.books.intern(b))
             .collect();
+        let vanishing = self.mass_vanish(input, rules, &mut output.mass_vanished);
+        output.counters.mass_vanish_books = vanishing.len() as u64;
         let mut seen_events: HashSet<&str> = HashSet::with_capacity(input.events.len());
         let mut fetched: Vec<FetchedBook> = Vec::new();
         let mut listed: Vec<u32> = Vec::new();
@@ -175,6 +178,7 @@ impl Detector {
                     Origin {
                         event: to_u32(event_index),
                         book: to_u32(book_index),
+                        announce: !vanishing.contains(&book),
                     },
                     now,
                     &self.vocabulary,
@@ -195,6 +199,14 @@ impl Detector {
             }
             output.counters.books_failed +=
                 failed.iter().filter(|b| !listed.contains(b)).count() as u64;
+            let home_vanishing = vanishing.contains(&home);
+            let event_level_gone = !home_vanishing
+                && mark_event_level_loss(
+                    state.book(home),
+                    fetched.iter_mut().find(|b| b.book == home),
+                    &self.scratch.transitions,
+                    rules,
+                );
 
             match event.kickoff {
                 None => output.counters.events_without_kickoff += 1,
@@ -209,6 +221,8 @@ impl Detector {
                         vocabulary: &self.vocabulary,
                         moves: &self.scratch.moves,
                         transitions: &self.scratch.transitions,
+                        suppress_availability: home_vanishing,
+                        event_level_gone,
                     },
                     &fetched,
                     &mut output.alerts,
@@ -223,6 +237,82 @@ impl Detector {
         }
         output.alerts.sort_by(DetectedAlert::output_order);
         output
+    }
+
+    /// The books whose scrapes in `input` lose more than `rules.mass_vanish_pct` of the
+    /// markets that were available in their previous scrapes of the same events (and at least
+    /// [`MASS_VANISH_MIN_MARKETS`]); each is also reported in `report`. A pass over the input
+    /// before anything is compared, because the verdict must hold for the book's first event
+    /// as much as its last. Events and books listed twice count once, like in the cycle.
+    fn mass_vanish(
+        &mut self,
+        input: &CycleInput,
+        rules: &Rules,
+        report: &mut Vec<MassVanish>,
+    ) -> Vec<u32> {
+        // (book, lost, of)
+        let mut tally: Vec<(u32, u64, u64)> = Vec::new();
+        let mut seen_events: HashSet<&str> = HashSet::with_capacity(input.events.len());
+        let mut keys: Vec<(u64, bool)> = Vec::new();
+        let mut listed: Vec<u32> = Vec::new();
+        for event in &input.events {
+            if !seen_events.insert(event.event_key.as_str()) {
+                continue;
+            }
+            let Some(state) = self.events.get(event.event_key.as_str()) else {
+                continue;
+            };
+            listed.clear();
+            for entry in &event.books {
+                let book = self.vocabulary.books.intern(&entry.book);
+                if listed.contains(&book) {
+                    continue;
+                }
+                listed.push(book);
+                let (BookScrape::Fetched(odds), Some(old)) = (&entry.scrape, state.book(book))
+                else {
+                    continue;
+                };
+                keys.clear();
+                for market in &odds.markets {
+                    let id = self.vocabulary.market_id(&market.market_id);
+                    let offered = market.outcomes.iter().any(|o| o.active);
+                    keys.push((market_key(id, market.line), offered));
+                }
+                // Stable: of a (market, line) quoted twice the first row counts, as in the
+                // state the cycle builds.
+                keys.sort_by_key(|k| k.0);
+                keys.dedup_by_key(|k| k.0);
+                let (mut lost, mut of) = (0u64, 0u64);
+                for slot in old.markets.iter().filter(|m| m.is_available()) {
+                    of += 1;
+                    let offered = keys
+                        .binary_search_by_key(&slot.key(), |k| k.0)
+                        .is_ok_and(|i| keys[i].1);
+                    lost += u64::from(!offered);
+                }
+                match tally.iter_mut().find(|t| t.0 == book) {
+                    Some(t) => {
+                        t.1 += lost;
+                        t.2 += of;
+                    }
+                    None => tally.push((book, lost, of)),
+                }
+            }
+        }
+        let mut vanishing = Vec::new();
+        for (book, lost, of) in tally {
+            if lost >= MASS_VANISH_MIN_MARKETS && rules.vanish_exceeds(lost, of) {
+                vanishing.push(book);
+                report.push(MassVanish {
+                    book: self.vocabulary.books.name(book).to_string(),
+                    lost,
+                    of,
+                });
+            }
+        }
+        report.sort_by(|a, b| a.book.cmp(&b.book));
+        vanishing
     }
 
     /// The last-seen state of one (event, book), as domain types, sorted by market id and line;
@@ -345,6 +435,41 @@ fn build_book_state(
         state.outcomes.shrink_to_fit();
     }
     state
+}
+
+/// Decides whether the home book's loss of markets on this event is event-level: at least
+/// [`EVENT_VANISH_MIN_MARKETS`] markets, and more than `mass_vanish_pct` of those available in
+/// its previous scrape. If so, marks them in the new state so that their return is counted
+/// into one event-level `returned` alert too, and returns true.
+fn mark_event_level_loss(
+    before: Option<&BookState>,
+    home: Option<&mut FetchedBook>,
+    transitions: &[super::diff::Transition],
+    rules: &Rules,
+) -> bool {
+    let (Some(before), Some(home)) = (before, home) else {
+        return false;
+    };
+    let gone = || {
+        transitions[home.transitions.clone()]
+            .iter()
+            .filter(|t| t.alertable && t.change == AvailabilityChange::Suspended)
+    };
+    let lost = gone().count() as u64;
+    if lost < EVENT_VANISH_MIN_MARKETS {
+        return false;
+    }
+    let offered = before.markets.iter().filter(|m| m.is_available()).count() as u64;
+    if !rules.vanish_exceeds(lost, offered) {
+        return false;
+    }
+    let keys: Vec<u64> = gone().map(|t| market_key(t.market, t.line)).collect();
+    for key in keys {
+        if let Ok(index) = home.state.markets.binary_search_by(|m| m.key().cmp(&key)) {
+            home.state.markets[index].announced_for_event = true;
+        }
+    }
+    true
 }
 
 /// The state of an event, created empty when unknown (without allocating a key when known).

@@ -50,8 +50,11 @@ pub(crate) struct Transition {
     pub change: AvailabilityChange,
     /// For `returned`: whole seconds it was unavailable.
     pub unavailable_secs: Option<i64>,
-    /// False for a market first seen suspended that now opens: a change to store, not an alert.
+    /// False for a market first seen suspended that now opens, and for any flip of a book
+    /// whose loss this cycle is a mass vanish: a change to store, not an alert.
     pub alertable: bool,
+    /// For `returned`: it went away as part of an event-level alert.
+    pub event_level: bool,
 }
 
 /// Where the diff writes: the cycle's output lists plus per-book scratch lists.
@@ -68,6 +71,10 @@ pub(crate) struct DiffSink<'a> {
 pub(crate) struct Origin {
     pub event: u32,
     pub book: u32,
+    /// False when this book's loss this cycle is a mass vanish (a feed problem): markets that
+    /// go away are recorded as unavailable but not announced, so neither their going nor their
+    /// return raises an alert.
+    pub announce: bool,
 }
 
 /// Compares `new` (built from this cycle's scrape, sorted; `sources[i]` is the input index of
@@ -106,7 +113,8 @@ pub(crate) fn diff_book(
                 };
                 if gone.is_available() {
                     kept.unavailable_since_ms = now_ms;
-                    kept.announced = true;
+                    kept.announced = origin.announce;
+                    kept.announced_for_event = false;
                     sink.counters.markets_suspended += 1;
                     sink.vanished.push(VanishedMarket {
                         event: origin.event,
@@ -126,7 +134,8 @@ pub(crate) fn diff_book(
                         market_name: gone.name,
                         change: AvailabilityChange::Suspended,
                         unavailable_secs: None,
-                        alertable: true,
+                        alertable: origin.announce,
+                        event_level: false,
                     });
                 }
                 carried.push(kept);
@@ -146,7 +155,13 @@ pub(crate) fn diff_book(
             Ordering::Equal => {
                 let previous = old.markets[i];
                 let prices = compare_market(old, &previous, new, j, sink);
-                let availability = carry_availability(&previous, &mut new.markets[j], now_ms, sink);
+                let availability = carry_availability(
+                    &previous,
+                    &mut new.markets[j],
+                    now_ms,
+                    origin.announce,
+                    sink,
+                );
                 sink.changes.push(change_of(
                     origin,
                     sources[j],
@@ -229,13 +244,14 @@ fn carry_availability(
     previous: &MarketSlot,
     current: &mut MarketSlot,
     now_ms: i64,
+    announce: bool,
     sink: &mut DiffSink<'_>,
 ) -> Option<AvailabilityChange> {
     match (previous.is_available(), current.is_available()) {
         (true, true) => None,
         (true, false) => {
             current.unavailable_since_ms = now_ms;
-            current.announced = true;
+            current.announced = announce;
             sink.counters.markets_suspended += 1;
             sink.transitions.push(Transition {
                 market: current.market,
@@ -243,7 +259,8 @@ fn carry_availability(
                 market_name: current.name,
                 change: AvailabilityChange::Suspended,
                 unavailable_secs: None,
-                alertable: true,
+                alertable: announce,
+                event_level: false,
             });
             Some(AvailabilityChange::Suspended)
         }
@@ -257,12 +274,14 @@ fn carry_availability(
                 change: AvailabilityChange::Returned,
                 unavailable_secs: Some(gone_ms / 1000),
                 alertable: previous.announced,
+                event_level: previous.announced && previous.announced_for_event,
             });
             Some(AvailabilityChange::Returned)
         }
         (false, false) => {
             current.unavailable_since_ms = previous.unavailable_since_ms;
             current.announced = previous.announced;
+            current.announced_for_event = previous.announced_for_event;
             None
         }
     }

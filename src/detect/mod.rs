@@ -35,6 +35,17 @@
 //!   both leave the book's state for that event untouched, so the next successful scrape is
 //!   compared with the last successful one.
 //!
+//! - **Mass vanish** (issue 11): when one book loses more than `mass_vanish_pct` (default
+//!   50 %) of its markets at once, that is a feed problem, not markets going away: no
+//!   availability alerts from that book this cycle, the book named in
+//!   [`CycleOutput::mass_vanished`] (the pipeline logs it, degrades the book's health with the
+//!   counts and records it in the scrape run).
+//! - **Event-level availability** (issue 11): when one event loses more than that share of its
+//!   markets on the home book, **one** availability alert stands for them (market id
+//!   [`EVENT_MARKET_ID`](crate::domain::EVENT_MARKET_ID), `markets_affected` = markets gone),
+//!   and one `returned` alert when they come back (`markets_affected` = markets back,
+//!   `unavailable_secs` = the longest absence). A book pulling an event is a real signal.
+//!
 //! Filters: alerts only on the primary markets ([`Rules::primary_markets`]); home-book alerts
 //! only on markets that at least one competitor priced (market **and** line present with an
 //! active outcome) for the same event in the same cycle ([`Rules::require_competitor`]); a
@@ -63,6 +74,32 @@
 //! - **Duplicates in the input** (an event listed twice, a book twice for one event, a
 //!   (market, line) twice in one scrape, an outcome name twice in one market) keep the first
 //!   occurrence and are counted, so a flaky feed cannot make the state flip-flop within a cycle.
+//! - **Mass vanish is judged per detection call.** The pipeline detects batch by batch (100
+//!   events) as fetches arrive, so "one cycle" is the batch: lost = markets available in the
+//!   book's previous scrapes of the batch's successfully fetched events that are missing or
+//!   suspended now; the share is of those previously available markets. Failed fetches and
+//!   unlisted events count on neither side. "More than" is strict and exact (`lost × 100 >
+//!   pct × of`): at 50 %, 5 of 10 is not a mass vanish, 6 of 10 is; at 100 % nothing is.
+//! - **A mass vanish needs at least [`MASS_VANISH_MIN_MARKETS`] (10) lost markets**, and an
+//!   event-level alert at least [`EVENT_VANISH_MIN_MARKETS`] (2): a small book losing its last
+//!   few markets, or one market of an event going, is still worth one alert per market and is
+//!   no storm.
+//! - **A mass-vanished book is still stored as the feed says.** Its markets are marked
+//!   unavailable and its history and price alerts continue, so nothing is lost and the book is
+//!   never stuck on a stale state; only its availability alerts are dropped (counted in
+//!   [`CycleCounters::availability_suppressed`]). Its markets' going is recorded as **not
+//!   announced**, so their return raises nothing either (the reference's 9,644 `returned`).
+//!   Returns of that book in the same cycle are dropped too.
+//! - **Event-level over per-market.** For the event rule the share is of the home book's
+//!   markets available in its previous scrape of the event, all markets counted (primary or
+//!   not). The single alert is raised when at least one of the markets it stands for would pass
+//!   the filters (primary, and priced by a competitor when required); otherwise it is counted
+//!   as filtered. Markets that went at event level are remembered as such, so their return is
+//!   also one event-level alert per cycle, even when they come back in parts (each part is one
+//!   alert with its own count). Severity stays warning, like every availability alert. The
+//!   event-level alert has market name [`EVENT_MARKET_NAME`](crate::domain::EVENT_MARKET_NAME),
+//!   no line and no outcome. After a restart the state is warmed from stored rows, which do not
+//!   say how a market went; such markets return per market.
 //! - **Output order** of alerts is canonical (event, market, line, outcome, type, competitor),
 //!   so the same cycle in any event or book order gives the same alerts.
 //!
@@ -93,8 +130,11 @@ mod tests;
 pub use alert::DetectedAlert;
 pub use cycle::{
     BookScrape, CycleCounters, CycleEvent, CycleInput, CycleOutput, EventBook, MarketChange,
-    PriceUpdate, ResolvedMarket, VanishedMarket,
+    MassVanish, PriceUpdate, ResolvedMarket, VanishedMarket,
 };
 pub use detector::Detector;
-pub use rules::{DEFAULT_PRIMARY_MARKETS, Rules, change_hundredths, gap_hundredths};
+pub use rules::{
+    DEFAULT_PRIMARY_MARKETS, EVENT_VANISH_MIN_MARKETS, MASS_VANISH_MIN_MARKETS, Rules,
+    change_hundredths, gap_hundredths,
+};
 pub use state::SeenMarket;

@@ -7,7 +7,10 @@ use super::diff::{Move, Transition};
 use super::rules::{change_hundredths, gap_hundredths, hundredths_to_pct};
 use super::state::{Vocabulary, market_key};
 use super::{CycleCounters, DetectedAlert, Rules};
-use crate::domain::{AlertType, AvailabilityChange, Direction, Line, Price, Severity};
+use crate::domain::{
+    AlertType, AvailabilityChange, Direction, EVENT_MARKET_ID, EVENT_MARKET_NAME, Line, Price,
+    Severity,
+};
 
 /// What the rules need to know about the event being processed.
 pub(crate) struct AlertContext<'a> {
@@ -22,6 +25,23 @@ pub(crate) struct AlertContext<'a> {
     pub moves: &'a [Move],
     /// Every fetched book's availability flips, by range likewise.
     pub transitions: &'a [Transition],
+    /// The home book's loss this cycle is a mass vanish: no availability alerts from it.
+    pub suppress_availability: bool,
+    /// The home book lost an event-level share of this event's markets: one alert for them.
+    pub event_level_gone: bool,
+}
+
+/// Availability flips reported together as one event-level alert.
+#[derive(Default)]
+struct EventFlips {
+    /// Markets in the group.
+    count: i64,
+    /// At least one of them passes the primary-market and competitor filters.
+    passes: bool,
+    /// At least one of them is a primary market (for the filter counters).
+    primary: bool,
+    /// Longest time away, for `returned`.
+    longest_secs: Option<i64>,
 }
 
 /// A competitor's counted move, for matching against the home book's moves.
@@ -131,20 +151,63 @@ pub(crate) fn raise_event_alerts(
         }
     }
 
+    let mut gone = EventFlips::default();
+    let mut back = EventFlips::default();
+    if ctx.suppress_availability {
+        // A mass vanish left its suspensions unannounced (not alertable); returns are dropped
+        // too, as the rule is no availability alert from the book this cycle.
+        counters.availability_suppressed += home_transitions
+            .iter()
+            .filter(|t| t.alertable || t.change == AvailabilityChange::Suspended)
+            .count() as u64;
+        return;
+    }
     for flip in home_transitions.iter().filter(|t| t.alertable) {
-        if !ctx
+        let primary = ctx
             .rules
-            .is_primary(ctx.vocabulary.markets.name(flip.market))
-        {
+            .is_primary(ctx.vocabulary.markets.name(flip.market));
+        let priced = !ctx.rules.require_competitor || competitor_priced(flip.market, flip.line);
+        let group = match flip.change {
+            AvailabilityChange::Suspended if ctx.event_level_gone => Some(&mut gone),
+            AvailabilityChange::Returned if flip.event_level => Some(&mut back),
+            _ => None,
+        };
+        if let Some(group) = group {
+            group.count += 1;
+            group.passes |= primary && priced;
+            group.primary |= primary;
+            group.longest_secs = group.longest_secs.max(flip.unavailable_secs);
+            continue;
+        }
+        if !primary {
             counters.filtered_not_primary += 1;
             continue;
         }
-        if ctx.rules.require_competitor && !competitor_priced(flip.market, flip.line) {
+        if !priced {
             counters.filtered_no_competitor += 1;
             continue;
         }
         counters.availability_alerts += 1;
         alerts.push(availability_alert(ctx, flip));
+    }
+    for (group, change) in [
+        (gone, AvailabilityChange::Suspended),
+        (back, AvailabilityChange::Returned),
+    ] {
+        if group.count == 0 {
+            continue;
+        }
+        if !group.passes {
+            if group.primary {
+                counters.filtered_no_competitor += 1;
+            } else {
+                counters.filtered_not_primary += 1;
+            }
+            continue;
+        }
+        counters.availability_alerts += 1;
+        counters.event_availability_alerts += 1;
+        alerts.push(event_availability_alert(ctx, &group, change));
     }
 }
 
@@ -191,6 +254,26 @@ fn availability_alert(ctx: &AlertContext<'_>, flip: &Transition) -> DetectedAler
     }
 }
 
+/// One alert for many markets of the event: market id [`EVENT_MARKET_ID`], no line, the
+/// number of markets in `markets_affected` and, for `returned`, the longest time one was away.
+fn event_availability_alert(
+    ctx: &AlertContext<'_>,
+    group: &EventFlips,
+    change: AvailabilityChange,
+) -> DetectedAlert {
+    DetectedAlert {
+        market_id: EVENT_MARKET_ID.to_string(),
+        market_name: EVENT_MARKET_NAME.to_string(),
+        availability: Some(change),
+        unavailable_secs: match change {
+            AvailabilityChange::Returned => group.longest_secs,
+            AvailabilityChange::Suspended => None,
+        },
+        markets_affected: Some(group.count),
+        ..common_alert(ctx, AlertType::Availability)
+    }
+}
+
 fn base_alert(
     ctx: &AlertContext<'_>,
     market: u32,
@@ -199,11 +282,21 @@ fn base_alert(
     alert_type: AlertType,
 ) -> DetectedAlert {
     DetectedAlert {
-        event_key: ctx.event_key.to_string(),
-        bookmaker: ctx.vocabulary.books.name(ctx.home).to_string(),
         market_id: ctx.vocabulary.markets.name(market).to_string(),
         market_name: ctx.vocabulary.display_name(market, market_name).to_string(),
         line: line.map(Line::as_f64),
+        ..common_alert(ctx, alert_type)
+    }
+}
+
+/// The fields every home-book alert of the event shares; market fields empty.
+fn common_alert(ctx: &AlertContext<'_>, alert_type: AlertType) -> DetectedAlert {
+    DetectedAlert {
+        event_key: ctx.event_key.to_string(),
+        bookmaker: ctx.vocabulary.books.name(ctx.home).to_string(),
+        market_id: String::new(),
+        market_name: String::new(),
+        line: None,
         outcome_name: None,
         alert_type,
         severity: Severity::Warning,
@@ -217,6 +310,7 @@ fn base_alert(
         gap_pct: None,
         availability: None,
         unavailable_secs: None,
+        markets_affected: None,
         detected_at: ctx.now,
         event_kickoff: ctx.kickoff,
     }

@@ -33,7 +33,21 @@ pub struct Rules {
     /// Home-book alerts only for markets (market id **and** line) a competitor priced for the
     /// same event in the same cycle.
     pub require_competitor: bool,
+    /// Share of markets, in percent (1–100), whose loss in one cycle is more than a market
+    /// going away: above it, a book's loss is a feed problem (no availability alerts from
+    /// it) and an event's loss on the home book is one event-level alert
+    /// ([`Rules::vanish_exceeds`]).
+    pub mass_vanish_pct: u32,
 }
+
+/// Fewest markets a book must lose in one detection batch before the mass-vanish guard treats
+/// it as a feed problem: a small book (or a test) losing its last few markets is still worth
+/// one alert per market, and is no storm.
+pub const MASS_VANISH_MIN_MARKETS: u64 = 10;
+
+/// Fewest markets an event must lose on the home book at once to be reported as one
+/// event-level alert: one market gone is simply that market's alert.
+pub const EVENT_VANISH_MIN_MARKETS: u64 = 2;
 
 impl Default for Rules {
     /// The reference system's rules: 7 / 10 / 15 %, a move of 0.01, the five primary markets,
@@ -50,6 +64,7 @@ impl Default for Rules {
                 .map(|m| (*m).to_string())
                 .collect(),
             require_competitor: true,
+            mass_vanish_pct: 50,
         }
     }
 }
@@ -70,7 +85,15 @@ impl Rules {
                 .map(|m| m.trim().to_string())
                 .collect(),
             require_competitor: config.require_competitor,
+            mass_vanish_pct: config.mass_vanish_pct,
         }
+    }
+
+    /// True when losing `lost` of `of` markets is **more than** `mass_vanish_pct` percent of
+    /// them (exact integer comparison: at 50 %, 5 of 10 is not, 6 of 10 is). Never true when
+    /// `of` is zero.
+    pub fn vanish_exceeds(&self, lost: u64, of: u64) -> bool {
+        of > 0 && lost.saturating_mul(100) > u64::from(self.mass_vanish_pct).saturating_mul(of)
     }
 
     /// True when alerts may be raised on this market id.
@@ -171,6 +194,7 @@ mod tests {
             direction_min_move: 0.01,
             primary_markets: vec!["3743".into(), " 5000 ".into()],
             require_competitor: true,
+            mass_vanish_pct: 50,
         }
     }
 
@@ -243,6 +267,23 @@ mod tests {
         assert_eq!(rules.counted_move(p("2.00"), p("2.009")), None);
         assert_eq!(rules.counted_move(p("2.00"), p("2.00")), None);
         assert_eq!(rules.counted_move(Price::from_milli(0), p("2.00")), None);
+    }
+
+    #[test]
+    fn vanish_share_is_strictly_more_than_the_threshold() {
+        let mut rules = Rules::default();
+        assert!(!rules.vanish_exceeds(5, 10));
+        assert!(rules.vanish_exceeds(6, 10));
+        assert!(!rules.vanish_exceeds(0, 0));
+        assert!(!rules.vanish_exceeds(3, 0));
+        rules.mass_vanish_pct = 1;
+        assert!(!rules.vanish_exceeds(1, 100));
+        assert!(rules.vanish_exceeds(2, 100));
+        rules.mass_vanish_pct = 100;
+        assert!(
+            !rules.vanish_exceeds(10, 10),
+            "at 100 % nothing is more than all"
+        );
     }
 
     #[test]

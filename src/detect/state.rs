@@ -57,6 +57,9 @@ pub(crate) struct MarketSlot {
     /// Whether its going unavailable was an observed transition. A market first seen already
     /// suspended never "returns": it just opens.
     pub announced: bool,
+    /// Whether it went away as part of an event-level alert: its return is then counted into
+    /// one event-level `returned` alert rather than alerted on its own.
+    pub announced_for_event: bool,
 }
 
 impl MarketSlot {
@@ -311,6 +314,7 @@ pub(crate) fn build_slot(
         len: to_u32(outcomes.len() - first),
         unavailable_since_ms: if any_active { AVAILABLE } else { now_ms },
         announced: false,
+        announced_for_event: false,
     }
 }
 

@@ -118,6 +118,13 @@ wire_enum!(
     }
 );
 
+/// Market id of an event-level availability alert: the book pulled (or restored) most of an
+/// event's markets at once, reported as one alert instead of one per market.
+pub const EVENT_MARKET_ID: &str = "*";
+
+/// Market name of an event-level availability alert.
+pub const EVENT_MARKET_NAME: &str = "All markets";
+
 /// An alert as detected, before it has an id. Prices are floats here because they are stored
 /// and shown; detection itself compares exact [`super::Price`]s.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +166,11 @@ pub struct NewAlert {
     pub availability: Option<AvailabilityChange>,
     /// For `returned` alerts: how long the market was gone, in seconds.
     pub unavailable_secs: Option<i64>,
+    /// For event-level availability alerts (market id [`EVENT_MARKET_ID`]): how many of the
+    /// event's markets went away (`suspended`) or came back (`returned`) on the book at once.
+    /// `None` for every per-market alert.
+    #[serde(default)]
+    pub markets_affected: Option<i64>,
     /// When the pipeline saw it.
     pub detected_at: DateTime<Utc>,
     /// Kickoff of the event (alerts are never raised without one).
@@ -217,6 +229,10 @@ pub struct Alert {
     pub availability: Option<AvailabilityChange>,
     /// Seconds the market was unavailable, for `returned` alerts.
     pub unavailable_secs: Option<i64>,
+    /// Event-level availability alerts only (market id `"*"`): how many of the event's markets
+    /// went away at once (`suspended`) or came back (`returned`). Absent for per-market alerts.
+    #[serde(default)]
+    pub markets_affected: Option<i64>,
     /// When it was detected.
     pub detected_at: DateTime<Utc>,
     /// When it was acknowledged, if it is.
@@ -230,6 +246,11 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// True for an event-level availability alert (many markets of the event at once).
+    pub fn is_event_level(&self) -> bool {
+        self.markets_affected.is_some()
+    }
+
     /// A short description of the competitor side, e.g. `"sportybet 2.00 → 1.90 ↓"`.
     pub fn competitor_detail(&self) -> Option<String> {
         let book = self.competitor_bookmaker.as_deref()?;

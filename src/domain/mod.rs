@@ -7,7 +7,10 @@ mod filter;
 mod odds;
 mod snapshot;
 
-pub use alert::{Alert, AlertType, AvailabilityChange, Direction, NewAlert, Severity, Status};
+pub use alert::{
+    Alert, AlertType, AvailabilityChange, Direction, EVENT_MARKET_ID, EVENT_MARKET_NAME, NewAlert,
+    Severity, Status,
+};
 pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor};
 pub use odds::{Line, ParseOddsError, Price};
 pub use snapshot::{EventOdds, MarketOdds, OutcomeOdds};

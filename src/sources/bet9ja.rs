@@ -89,8 +89,10 @@ struct Event {
     league: Option<String>,
     #[serde(rename = "SG", default)]
     country: Option<String>,
+    /// Required in an event body (checked in `normalise`); list items lack it. Not
+    /// defaulted: a body without it would otherwise read as "every market vanished".
     #[serde(rename = "O", default)]
-    odds: HashMap<String, Decimal>,
+    odds: Option<HashMap<String, Decimal>>,
 }
 
 impl Bet9ja {
@@ -277,7 +279,17 @@ impl Bet9ja {
                 event: event.id.0,
             });
         };
-        let (markets, unmapped) = normalise_odds(&event.odds);
+        let Some(odds) = event.odds.as_ref() else {
+            return Err(FeedError::Malformed {
+                book: BOOK.into(),
+                what: format!("event {}", event.id.as_str()),
+                path: "D.O".into(),
+                message: "missing field `O`: an event body must carry its flat odds object `O` \
+                          (possibly empty)"
+                    .into(),
+            });
+        };
+        let (markets, unmapped) = normalise_odds(odds);
         self.client.stats().record_unmapped_markets(unmapped);
         let (home_team, away_team) = split_teams(&event.name);
         Ok(EventOdds {

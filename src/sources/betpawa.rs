@@ -94,8 +94,10 @@ struct Event {
     region: Option<Named>,
     #[serde(default)]
     widgets: Option<Vec<Widget>>,
+    /// Required in an event body (checked in `normalise`); list items lack it. Not defaulted:
+    /// a body without it would otherwise read as "every market vanished" (issue 11).
     #[serde(default)]
-    markets: Vec<Market>,
+    markets: Option<Vec<Market>>,
 }
 
 #[derive(Deserialize)]
@@ -118,7 +120,7 @@ struct Widget {
 struct Market {
     #[serde(rename = "marketType")]
     market_type: MarketType,
-    #[serde(default)]
+    /// Required: a market is its rows.
     row: Vec<Row>,
 }
 
@@ -131,7 +133,7 @@ struct MarketType {
 struct Row {
     #[serde(rename = "formattedHandicap", default)]
     formatted_handicap: Option<String>,
-    #[serde(default)]
+    /// Required: a row is its prices.
     prices: Vec<RowPrice>,
 }
 
@@ -315,10 +317,20 @@ impl BetPawa {
                 event: event.id.0,
             });
         };
+        let Some(event_markets) = event.markets.as_deref() else {
+            return Err(FeedError::Malformed {
+                book: BOOK.into(),
+                what: format!("event {}", event.id.as_str()),
+                path: "markets".into(),
+                message: "missing field `markets`: an event body must carry a `markets` array \
+                          (possibly empty)"
+                    .into(),
+            });
+        };
         let (home_team, away_team) = teams(&event);
         let mut unmapped = 0;
         let mut markets = Vec::new();
-        for market in &event.markets {
+        for market in event_markets {
             let Some(mapping) = mapping::by_betpawa_id(market.market_type.id.as_str()) else {
                 unmapped += market.row.len() as u64;
                 continue;

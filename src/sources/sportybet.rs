@@ -95,8 +95,10 @@ struct Event {
     away_team_name: String,
     #[serde(default)]
     sport: Option<EventSport>,
+    /// Required in an event body (checked in `normalise`); list items may lack it. Not
+    /// defaulted: a body without it would otherwise read as "every market vanished".
     #[serde(default)]
-    markets: Vec<Market>,
+    markets: Option<Vec<Market>>,
 }
 
 #[derive(Deserialize)]
@@ -340,9 +342,21 @@ impl SportyBet {
                 event: event.event_id.0,
             });
         };
+        let Some(event_markets) = event.markets.as_deref() else {
+            return Err(FeedError::Malformed {
+                book: BOOK.into(),
+                what: format!("event {}", event.event_id.as_str()),
+                path: "data.markets".into(),
+                message: "missing field `markets`: an event body must carry a `markets` array \
+                          (possibly empty)"
+                    .into(),
+            });
+        };
         let mut unmapped = 0;
         let mut markets = Vec::new();
-        for market in &event.markets {
+        // A market without `outcomes` (the feed omits fields freely) yields no market and is
+        // counted as unmapped by `normalise_market` returning `None`.
+        for market in event_markets {
             match mapping::by_sportybet_id(market.id.as_str())
                 .and_then(|mapping| normalise_market(mapping, market))
             {

@@ -90,21 +90,20 @@ struct Event {
     home_team: String,
     #[serde(default)]
     away_team: String,
-    #[serde(default)]
+    /// Required, like `markets` and `outcomes` below: a missing array is a malformed body (a
+    /// source-health failure), never an empty one that would read as "everything vanished".
     bookmakers: Vec<Bookmaker>,
 }
 
 #[derive(Deserialize)]
 struct Bookmaker {
     key: String,
-    #[serde(default)]
     markets: Vec<Market>,
 }
 
 #[derive(Deserialize)]
 struct Market {
     key: String,
-    #[serde(default)]
     outcomes: Vec<Outcome>,
 }
 
@@ -195,33 +194,9 @@ impl TheOddsApi {
         if let Some(quota) = read_quota(&fetched.headers) {
             self.client.stats().set_quota(quota);
         }
-        let events: Vec<Event> = self.client.decode(&fetched)?;
-        let mut unmapped = 0;
-        let mut by_book: BTreeMap<String, Vec<EventOdds>> = BTreeMap::new();
-        for event in &events {
-            for bookmaker in &event.bookmakers {
-                let (markets, skipped) = normalise_markets(event, bookmaker);
-                unmapped += skipped;
-                by_book
-                    .entry(bookmaker.key.clone())
-                    .or_default()
-                    .push(EventOdds {
-                        // No SportRadar id in this feed: its own id matches books within a response.
-                        event_key: event.id.as_str().to_string(),
-                        book_event_id: event.id.as_str().to_string(),
-                        home_team: event.home_team.clone(),
-                        away_team: event.away_team.clone(),
-                        tournament: event.sport_title.clone(),
-                        country: None,
-                        kickoff: event
-                            .commence_time
-                            .as_deref()
-                            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                            .map(|t| t.with_timezone(&Utc)),
-                        markets,
-                    });
-            }
-        }
+        let (by_book, unmapped) = self
+            .client
+            .timed_parse(|| parse_odds(&fetched.what, &fetched.body))?;
         self.client.stats().record_unmapped_markets(unmapped);
         Ok(by_book)
     }
@@ -251,6 +226,43 @@ fn read_quota(headers: &HeaderMap) -> Option<Quota> {
         last: read("x-requests-last"),
     };
     (quota != Quota::default()).then_some(quota)
+}
+
+/// Parses one odds response (a JSON array of events) into each bookmaker's events, and counts
+/// the markets that could not be mapped. `what` names the request in errors. Pure: benchmarks,
+/// replays and the fuzz tests call it on raw bytes.
+pub fn parse_odds(
+    what: &str,
+    body: &[u8],
+) -> Result<(BTreeMap<String, Vec<EventOdds>>, u64), FeedError> {
+    let events: Vec<Event> = super::http::decode_json(BOOK, what, body)?;
+    let mut unmapped = 0;
+    let mut by_book: BTreeMap<String, Vec<EventOdds>> = BTreeMap::new();
+    for event in &events {
+        for bookmaker in &event.bookmakers {
+            let (markets, skipped) = normalise_markets(event, bookmaker);
+            unmapped += skipped;
+            by_book
+                .entry(bookmaker.key.clone())
+                .or_default()
+                .push(EventOdds {
+                    // No SportRadar id in this feed: its own id matches books within a response.
+                    event_key: event.id.as_str().to_string(),
+                    book_event_id: event.id.as_str().to_string(),
+                    home_team: event.home_team.clone(),
+                    away_team: event.away_team.clone(),
+                    tournament: event.sport_title.clone(),
+                    country: None,
+                    kickoff: event
+                        .commence_time
+                        .as_deref()
+                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&Utc)),
+                    markets,
+                });
+        }
+    }
+    Ok((by_book, unmapped))
 }
 
 /// One bookmaker's markets of one event; markets split per line (home point for spreads).

@@ -628,10 +628,13 @@ pub(super) fn change_inserts(
 pub(super) const ALERT_INSERT_COLUMNS: &str = "event_id, bookmaker, market_id, market_name, line, \
     outcome_name, alert_type, severity, severity_rank, change_pct, abs_change_pct, old_price, new_price, \
     competitor_bookmaker, competitor_old_price, competitor_new_price, competitor_direction, gap_pct, \
-    availability, unavailable_secs, detected_at, event_kickoff, status";
+    availability, unavailable_secs, detected_at, event_kickoff, status, markets_affected";
+
+/// Number of [`ALERT_INSERT_COLUMNS`].
+pub(super) const ALERT_INSERT_WIDTH: usize = 24;
 
 /// Binds one alert's values in [`ALERT_INSERT_COLUMNS`] order.
-pub(super) fn alert_params(a: &NewAlert, status: Status) -> [Param; 23] {
+pub(super) fn alert_params(a: &NewAlert, status: Status) -> [Param; ALERT_INSERT_WIDTH] {
     let float = |v: Option<f64>| v.map_or(Param::NullFloat, Param::Float);
     [
         Param::Int(a.event_id),
@@ -659,12 +662,13 @@ pub(super) fn alert_params(a: &NewAlert, status: Status) -> [Param; 23] {
         Param::Time(a.detected_at),
         Param::Time(a.event_kickoff),
         Param::Text(status.as_str().into()),
+        a.markets_affected.map_or(Param::NullInt, Param::Int),
     ]
 }
 
 /// Multi-row INSERTs of `alerts` (status new), each returning the new ids in order.
 pub(super) fn alert_insert_chunks(store: &Store, alerts: &[NewAlert]) -> Vec<SqlQuery> {
-    const COLUMNS: usize = 23;
+    const COLUMNS: usize = ALERT_INSERT_WIDTH;
     alerts
         .chunks(MAX_PARAMS_PER_STATEMENT / COLUMNS)
         .map(|chunk| {

@@ -23,7 +23,7 @@ pub struct BulkAlert {
     pub acknowledged_by: Option<String>,
 }
 
-const BULK_COLUMNS: usize = 25;
+const BULK_COLUMNS: usize = super::alerts::ALERT_INSERT_WIDTH + 2;
 
 fn bulk_params(b: &BulkAlert) -> Vec<Param> {
     let mut params = alert_params(&b.alert, b.status).to_vec();

@@ -10,7 +10,7 @@ pub(super) const ALERT_COLUMNS: &str = "a.id, a.event_id, e.sr_id, e.home_team, 
      a.bookmaker, a.market_id, a.market_name, a.line, a.outcome_name, a.alert_type, a.severity, \
      a.change_pct, a.old_price, a.new_price, a.competitor_bookmaker, a.competitor_old_price, \
      a.competitor_new_price, a.competitor_direction, a.gap_pct, a.availability, a.unavailable_secs, \
-     a.detected_at, a.event_kickoff, a.status, a.acknowledged_at, a.acknowledged_by \
+     a.markets_affected, a.detected_at, a.event_kickoff, a.status, a.acknowledged_at, a.acknowledged_by \
      FROM alerts a JOIN events e ON e.id = a.event_id";
 
 /// One alert row as stored (enums still text).
@@ -39,6 +39,7 @@ pub(super) struct AlertRow {
     gap_pct: Option<f64>,
     availability: Option<String>,
     unavailable_secs: Option<i64>,
+    markets_affected: Option<i64>,
     detected_at: DateTime<Utc>,
     event_kickoff: DateTime<Utc>,
     status: String,
@@ -88,6 +89,7 @@ impl TryFrom<AlertRow> for Alert {
             gap_percent: r.gap_pct,
             availability: parse_opt(r.availability)?,
             unavailable_secs: r.unavailable_secs,
+            markets_affected: r.markets_affected,
             detected_at: r.detected_at,
             acknowledged_at: r.acknowledged_at,
             acknowledged_by: r.acknowledged_by,

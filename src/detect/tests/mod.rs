@@ -9,6 +9,7 @@ mod changes;
 mod filters;
 mod lifecycle;
 mod props;
+mod vanish;
 mod vectors;
 
 use chrono::{DateTime, Duration, Utc};

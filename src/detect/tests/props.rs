@@ -244,7 +244,12 @@ proptest! {
         );
         for alert in &output.alerts {
             prop_assert_eq!(&alert.bookmaker, HOME);
-            prop_assert!(Rules::default().is_primary(&alert.market_id));
+            // An event-level availability alert stands for several markets, one of them
+            // at least primary.
+            prop_assert!(
+                alert.market_id == crate::domain::EVENT_MARKET_ID
+                    || Rules::default().is_primary(&alert.market_id)
+            );
         }
     }
 

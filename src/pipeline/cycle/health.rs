@@ -12,6 +12,7 @@ use crate::store::BookRun;
 
 impl ScrapeCycle {
     /// Updates each book's health from this cycle and returns the run's per-book records.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn update_health(
         &mut self,
         now: DateTime<Utc>,
@@ -20,6 +21,7 @@ impl ScrapeCycle {
         fetched_ok: &BTreeMap<String, u64>,
         fetch_failed: &BTreeMap<String, (u64, String)>,
         markets_seen: &BTreeMap<String, u64>,
+        mass_vanish: &BTreeMap<String, (u64, u64)>,
     ) -> Vec<BookRun> {
         let mut runs = Vec::new();
         for (index, feed) in self.feeds.iter().enumerate() {
@@ -56,9 +58,16 @@ impl ScrapeCycle {
                     .cloned()
                     .unwrap_or((0, String::new()));
                 let discovery_error = discovery_errors.get(&slug);
+                // A book that lost most of its markets at once answered, but not with its feed.
+                let vanish_error = mass_vanish.get(&slug).map(|(lost, of)| {
+                    format!(
+                        "mass vanish: lost {lost} of {of} markets in one cycle (over \
+                         detection.mass_vanish_pct); no availability alerts from this book"
+                    )
+                });
                 let level = if discovery_error.is_some() || (ok == 0 && failed > 0) {
                     HealthLevel::Down
-                } else if failed > 0 {
+                } else if failed > 0 || vanish_error.is_some() {
                     HealthLevel::Degraded
                 } else {
                     HealthLevel::Ok
@@ -81,6 +90,7 @@ impl ScrapeCycle {
                 }
                 let error = discovery_error
                     .cloned()
+                    .or(vanish_error)
                     .or_else(|| (!last_error.is_empty()).then_some(last_error));
                 if error.is_some() {
                     health.last_error = error.clone();

@@ -87,6 +87,14 @@ pub struct CycleTotals {
     pub persist_wait_ms: u64,
     /// The whole cycle.
     pub total_ms: u64,
+    /// Books whose loss of markets was a mass vanish (`detection.mass_vanish_pct`) in some
+    /// batch of this cycle: markets lost and markets they had, summed over those batches. A
+    /// feed problem: no availability alerts from them, health degraded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mass_vanish: BTreeMap<String, (u64, u64)>,
+    /// Home availability flips not alerted because of a mass vanish.
+    #[serde(default)]
+    pub availability_suppressed: u64,
 }
 
 impl CycleTotals {
@@ -393,6 +401,18 @@ impl ScrapeCycle {
                 alerts: Vec::new(),
             };
             totals.outcomes_compared += output.counters.outcomes_compared;
+            totals.availability_suppressed += output.counters.availability_suppressed;
+            for vanish in &output.mass_vanished {
+                tracing::warn!(
+                    book = %vanish.book,
+                    lost = vanish.lost,
+                    of = vanish.of,
+                    "book lost more than detection.mass_vanish_pct of its markets at once: treated as a feed problem, no availability alerts from it"
+                );
+                let entry = totals.mass_vanish.entry(vanish.book.clone()).or_default();
+                entry.0 += vanish.lost;
+                entry.1 += vanish.of;
+            }
             totals.odds_rows += batch.odds.len() as u64;
             totals.history_rows += batch.odds.iter().filter(|o| o.record_history).count() as u64;
             for alert in output.alerts {
@@ -439,6 +459,7 @@ impl ScrapeCycle {
             &fetched_ok,
             &fetch_failed,
             &markets_seen,
+            &totals.mass_vanish,
         );
         // The run goes through the write queue: stored after the cycle's batches, retried like
         // them, kept as a dead letter if the database is down, inserted whole if its start

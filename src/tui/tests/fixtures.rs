@@ -73,6 +73,7 @@ pub fn alert(id: i64, minutes_ago: i64, severity: Severity, status: Status) -> A
         gap_percent: direction.then_some(11.21),
         availability: None,
         unavailable_secs: None,
+        markets_affected: None,
         detected_at: now() - Duration::minutes(minutes_ago),
         acknowledged_at: (status == Status::Acknowledged).then(|| now() - Duration::minutes(1)),
         acknowledged_by: (status == Status::Acknowledged).then(|| "alice".into()),

@@ -1,5 +1,5 @@
 //! Tests of the UI without a terminal: `update` behaviour and rendered screens.
 
-mod fixtures;
+pub(crate) mod fixtures;
 mod render;
 mod update;

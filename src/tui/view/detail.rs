@@ -75,11 +75,8 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
             lines.push(field("Gap", format!("{gap:.2}%"), theme));
         }
     }
-    if let Some(change) = a.availability {
-        let gone = a
-            .unavailable_secs
-            .map_or_else(String::new, |s| format!(" after {}m", s / 60));
-        lines.push(field("Offered", format!("{change}{gone}"), theme));
+    if let Some(offered) = format::offered(a) {
+        lines.push(field("Offered", offered, theme));
     }
     lines.push(field(
         "Detected",

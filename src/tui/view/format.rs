@@ -74,16 +74,36 @@ pub fn price(value: Option<f64>) -> String {
     }
 }
 
-/// `2.00→2.30`, or the availability change for availability alerts.
+/// `2.00→2.30`, or the availability change for availability alerts (`12 suspended` when an
+/// event-level alert stands for 12 markets).
 pub fn old_new(alert: &Alert) -> String {
     if alert.alert_type == AlertType::Availability {
-        return match alert.availability {
-            Some(AvailabilityChange::Suspended) => "suspended".into(),
-            Some(AvailabilityChange::Returned) => "returned".into(),
-            None => "-".into(),
+        let change = match alert.availability {
+            Some(AvailabilityChange::Suspended) => "suspended",
+            Some(AvailabilityChange::Returned) => "returned",
+            None => "-",
+        };
+        return match alert.markets_affected {
+            Some(n) => format!("{n} {change}"),
+            None => change.into(),
         };
     }
     format!("{}→{}", price(alert.old_value), price(alert.new_value))
+}
+
+/// The detail pane's availability line: `suspended`, `returned after 12m`, and for an
+/// event-level alert how many of the event's markets it stands for
+/// (`returned: 37 markets of the event after 15m`). `None` for other alerts.
+pub fn offered(alert: &Alert) -> Option<String> {
+    let change = alert.availability?;
+    let gone = alert
+        .unavailable_secs
+        .map_or_else(String::new, |s| format!(" after {}m", s / 60));
+    let markets = alert.markets_affected.map_or_else(String::new, |n| {
+        let plural = if n == 1 { "" } else { "s" };
+        format!(": {n} market{plural} of the event")
+    });
+    Some(format!("{change}{markets}{gone}"))
 }
 
 /// The signed change, e.g. `+15.00%`, or empty.
@@ -122,6 +142,30 @@ mod tests {
     use chrono::{Duration, TimeZone};
 
     use super::*;
+
+    #[test]
+    fn event_level_availability_says_how_many_markets() {
+        use crate::domain::{AlertType, AvailabilityChange, Severity, Status};
+        let mut alert = crate::tui::tests::fixtures::alert(1, 5, Severity::Warning, Status::New);
+        alert.alert_type = AlertType::Availability;
+        alert.availability = Some(AvailabilityChange::Suspended);
+        assert_eq!(old_new(&alert), "suspended");
+        assert_eq!(offered(&alert).as_deref(), Some("suspended"));
+        alert.markets_affected = Some(37);
+        assert_eq!(old_new(&alert), "37 suspended");
+        assert_eq!(
+            offered(&alert).as_deref(),
+            Some("suspended: 37 markets of the event")
+        );
+        alert.availability = Some(AvailabilityChange::Returned);
+        alert.unavailable_secs = Some(900);
+        alert.markets_affected = Some(1);
+        assert_eq!(old_new(&alert), "1 returned");
+        assert_eq!(
+            offered(&alert).as_deref(),
+            Some("returned: 1 market of the event after 15m")
+        );
+    }
 
     #[test]
     fn ages_and_countdowns_are_shown_to_the_minute() {
