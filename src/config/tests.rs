@@ -276,6 +276,10 @@ fn documented_ranges_agree_with_the_range_checks() {
         ("books.betpawa.delay_ms", "60001"),
         ("books.betpawa.retries", "11"),
         ("books.betpawa.max_body_bytes", "1073741825"),
+        ("books.betpawa.deadline_secs", "3601"),
+        ("books.betpawa.budget_secs", "86401"),
+        ("books.betpawa.breaker_failures", "10001"),
+        ("detection.mass_vanish_pct", "101"),
     ] {
         let var = format!("ODDSWATCH_{}", key.replace('.', "_").to_ascii_uppercase());
         let err = error_of(&env(&[(&var, too_big)]));
@@ -346,6 +350,8 @@ fn a_malformed_database_url_is_refused_without_showing_its_password() {
         );
     }
 }
+
+#[test]
 fn slow_book_limits_have_defaults_and_their_ranges_are_checked() {
     let c = Config::defaults();
     let betpawa = &c.books["betpawa"];
@@ -378,6 +384,10 @@ fn slow_book_limits_have_defaults_and_their_ranges_are_checked() {
     assert!(
         message.contains("books.betpawa.max_inflight_bytes") && message.contains("16777216"),
         "{message}"
+    );
+}
+
+#[test]
 fn mass_vanish_pct_defaults_to_50_and_out_of_range_names_key_value_and_range() {
     assert_eq!(Config::defaults().detection.mass_vanish_pct, 50);
     for bad in ["0", "101"] {

@@ -41,11 +41,15 @@ pub(super) fn documented_range(key: &str) -> Option<&'static str> {
         ("scrape.interval_secs", _) => "between 1 and 86400",
         ("retention.past_alert_days" | "retention.history_days", _) => "between 1 and 3650",
         ("sim.events", _) => "between 1 and 20000",
+        ("detection.mass_vanish_pct", _) => "between 1 and 100",
         (_, Some("timeout_secs")) => "between 1 and 300",
         (_, Some("concurrency")) => "between 1 and 64",
         (_, Some("delay_ms")) => "between 0 and 60000",
         (_, Some("retries")) => "between 0 and 10",
         (_, Some("max_body_bytes")) => "between 1024 and 1073741824",
+        (_, Some("deadline_secs")) => "between 1 and 3600",
+        (_, Some("budget_secs")) => "between 1 and 86400",
+        (_, Some("breaker_failures")) => "between 1 and 10000",
         _ => return None,
     })
 }
