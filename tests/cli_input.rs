@@ -35,11 +35,7 @@ fn assert_no_password(what: &str, output: &std::process::Output) {
 fn database_passwords_never_appear_in_any_output() {
     let s = Sandbox::new();
     for url in URL_SHAPES {
-        for args in [
-            &["config", "print"][..],
-            &["config", "path"],
-            &["migrate"],
-        ] {
+        for args in [&["config", "print"][..], &["config", "path"], &["migrate"]] {
             let by_flag = s
                 .cmd()
                 .arg("--database-url")
@@ -227,7 +223,14 @@ async fn fetch_json_uses_camel_case_like_every_other_json_output() {
     let output = tokio::task::spawn_blocking(move || {
         Sandbox::new()
             .cmd()
-            .args(["fetch", "--book", "sportybet", "--base-url", &base, "--json"])
+            .args([
+                "fetch",
+                "--book",
+                "sportybet",
+                "--base-url",
+                &base,
+                "--json",
+            ])
             .output()
             .unwrap()
     })
