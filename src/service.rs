@@ -2,6 +2,14 @@
 //! It validates requests, supplies the acting user and the clock, and turns store results into
 //! the answers a trader needs (totals, per-status counts, a cursor for the next page, and why an
 //! action was refused).
+//!
+//! Choices (DESIGN.md is silent on these):
+//! - Text from users (the text filter, the book filter, acknowledgement comments) is refused,
+//!   not cleaned, when it holds a control character (Unicode `Cc`: NUL, ESC, tab, newline, …):
+//!   silently changing what a trader typed would be worse than saying no. So a comment is one
+//!   line, as the audit trail shows it. Printable Unicode (`Zoë`, `événement`) is fine.
+//! - [`check_text`] is the one rule; the API and the CLI call it first so their errors name their
+//!   own parameter (`q`, `--text`), and the service calls it again for every other caller.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -65,7 +65,13 @@ async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> (u16, String) {
     // The server may answer and close before reading everything; a reset while writing is fine.
     let _ = stream.write_all(request).await;
     let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer).await;
+    // Every request here ends the connection (an error, or `Connection: close`); a server that
+    // keeps it open fails the test instead of hanging it.
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok(),
+        "the server kept the connection open: {answer:?}"
+    );
     let answer = String::from_utf8_lossy(&answer).to_string();
     let status = answer
         .get(9..12)
@@ -107,7 +113,7 @@ async fn control_characters_in_text_inputs_are_a_400_naming_the_parameter() {
                 .unwrap();
             let status = r.status().as_u16();
             let body = r.text().await.unwrap();
-            assert_eq!(status, 400, "{} {query}: {body}", db.name);
+            assert_eq!(status, 400, "{} {query}: {:.300}", db.name, body);
             assert!(
                 error_of(&body).starts_with(&format!("invalid {name} holding the control")),
                 "{} {query}: {body}",
@@ -268,19 +274,15 @@ async fn connections_over_the_limit_get_a_json_503() {
     let s = start_with(&db.store, None, limits).await;
     let first = TcpStream::connect(s.addr).await.unwrap();
     let second = TcpStream::connect(s.addr).await.unwrap();
-    let (code, body) = raw(s.addr, b"GET /api/alerts/stats HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let stats = b"GET /api/alerts/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let (code, body) = raw(s.addr, stats).await;
     assert_eq!(code, 503, "{body}");
     assert!(error_of(&body).contains("the limit is 2"), "{body}");
     drop((first, second));
     // The server frees the two places once it notices the closes.
     let mut code = 0;
     for _ in 0..200 {
-        code = raw(
-            s.addr,
-            b"GET /api/alerts/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        )
-        .await
-        .0;
+        code = raw(s.addr, stats).await.0;
         if code == 200 {
             break;
         }

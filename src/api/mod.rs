@@ -2,6 +2,18 @@
 //! RFC 3339 timestamps in UTC, every error as `{"error": "..."}`. Handlers call the alert
 //! service; they contain no queries. Binds 127.0.0.1 unless configured, and then only with a
 //! bearer token.
+//!
+//! Choices (DESIGN.md is silent on these):
+//! - `Authorization`: the scheme `Bearer` in any case (RFC 9110 §11.1), then exactly one space,
+//!   then the token compared byte for byte — `Bearer  t` carries the token `" t"` and is
+//!   refused. (Trailing whitespace is not part of a header value, RFC 9110 §5.5; the HTTP parser
+//!   drops it before this check.) The comparison takes a time that depends only on the length
+//!   the client sent.
+//! - A database failure answers 503 only when the database cannot be reached (connection,
+//!   pool timeout, PostgreSQL classes 08/53/57P, SQLite busy or locked); any other database
+//!   error is a 500, logged, without SQL or driver text in the answer.
+//! - Connection handling (protocol errors as JSON, header timeout, connection limit): see
+//!   `server.rs`.
 
 mod doc;
 mod error;
