@@ -317,7 +317,7 @@ impl Writer {
                 run.summary.status = RunStatus::Partial;
             }
             let note = format!(
-                "{} batches could not be stored and wait as dead letters",
+                "{} batches could not be stored within the retry window and were kept as dead letters",
                 counts.dead_lettered
             );
             run.summary.error = Some(match run.summary.error.take() {
