@@ -578,3 +578,41 @@ async fn against_a_database_refusing_connections_a_batch_is_retried_for_about_a_
     drop(queue);
     assert_eq!(writer.await.unwrap().dead_lettered, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn at_shutdown_during_an_outage_the_writer_keeps_what_is_left_as_dead_letters_within_seconds()
+{
+    let url = format!("postgres://postgres@127.0.0.1:{}/oddswatch", refused_port());
+    let store = Store::connect_lazy(&url, 2).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (queue, writer) = spawn_writer(
+        store,
+        dir.path().to_path_buf(),
+        RetryPolicy {
+            replay_every: Duration::from_secs(3600),
+            ..RetryPolicy::default()
+        },
+        4,
+    );
+    let stop = queue.stop_handle();
+    let first = queue.send_and_track(batch(1)).await.unwrap();
+    // Virtual time: the first batch is well into its retries when the process is told to stop.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let asked = tokio::time::Instant::now();
+    stop.stop_retrying();
+    queue.send(batch(2)).await.unwrap();
+    queue.send(batch(3)).await.unwrap();
+    assert!(matches!(
+        first.await.unwrap(),
+        WriteOutcome::DeadLettered { .. }
+    ));
+    drop(queue);
+    let totals = writer.await.unwrap();
+    let took = asked.elapsed();
+    assert!(
+        took <= Duration::from_secs(5),
+        "stopping took {took:?} of retries"
+    );
+    assert_eq!((totals.dead_lettered, totals.lost), (3, 0), "nothing lost");
+    assert_eq!(letters_waiting(dir.path()), 3);
+}
