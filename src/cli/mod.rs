@@ -257,15 +257,15 @@ const LIVE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 /// The monitor: the pipeline and the terminal UI in one process — or, without a terminal, the
 /// pipeline printing new alerts as JSON lines. The API joins when `api.enabled`.
 async fn monitor(config: &Config) -> Result<ExitCode> {
-    // Listening from the start: a SIGHUP during start-up must not kill the process outright.
-    let stop = crate::shutdown::listen();
-    let service = open_service(config).await?;
     let terminal = std::io::stdout().is_terminal();
+    // Without a terminal, listen from the start: a SIGHUP during start-up must not kill the
+    // process outright. (With one, the UI's event loop listens; until then Ctrl-C still works.)
+    let stop = (!terminal).then(crate::shutdown::listen);
+    let service = open_service(config).await?;
     // Without a terminal every alert stored from now on is printed, the pipeline's first too.
-    let headless = if terminal {
-        None
-    } else {
-        Some(crate::tui::Headless::begin(service.clone()).await?)
+    let headless = match stop {
+        Some(stop) => Some((crate::tui::Headless::begin(service.clone()).await?, stop)),
+        None => None,
     };
     let running =
         crate::pipeline::run::start(config, service.store().clone(), &crate::config::data_dir())
@@ -290,7 +290,7 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
         }
         // SIGINT, SIGTERM or SIGHUP stop it; the alerts stored while the pipeline stops are
         // printed before the exit.
-        Some(headless) => {
+        Some((headless, stop)) => {
             let (stopped, printed) = headless
                 .run(&feed, std::io::stdout(), stop, running.stop())
                 .await;
