@@ -616,3 +616,56 @@ async fn at_shutdown_during_an_outage_the_writer_keeps_what_is_left_as_dead_lett
     assert_eq!((totals.dead_lettered, totals.lost), (3, 0), "nothing lost");
     assert_eq!(letters_waiting(dir.path()), 3);
 }
+
+#[tokio::test]
+async fn letters_of_an_earlier_run_are_stored_before_the_first_job_and_counted_in_the_first_run() {
+    for db in common::all_dbs().await {
+        let dir = tempfile::tempdir().unwrap();
+        // An earlier process kept two batches of a cycle.
+        let (queue, writer) = spawn_writer(
+            db.store.clone(),
+            dir.path().to_path_buf(),
+            quick(Duration::ZERO),
+            4,
+        );
+        exec(
+            &db.store,
+            "ALTER TABLE price_history RENAME TO price_history_away",
+        )
+        .await;
+        for batch in cycle_batches(1..=2) {
+            dead_letter_of(&queue, batch).await;
+        }
+        drop(queue);
+        writer.await.unwrap();
+        exec(
+            &db.store,
+            "ALTER TABLE price_history_away RENAME TO price_history",
+        )
+        .await;
+
+        // The next start: one flush and they are in, before anything is warmed from the table.
+        let (queue, writer) = spawn_writer(
+            db.store.clone(),
+            dir.path().to_path_buf(),
+            quick(Duration::ZERO),
+            4,
+        );
+        queue.flush().await.unwrap();
+        assert_eq!(count(&db.store, "price_history").await, 2, "{}", db.name);
+        queue
+            .record_run(RunRecord::new(None, batch(0).at, summary(RunStatus::Ok)))
+            .await
+            .unwrap();
+        assert_eq!(
+            scalar(&db.store, "SELECT batches_replayed FROM scrape_runs").await,
+            2,
+            "{}",
+            db.name
+        );
+        drop(queue);
+        let totals = writer.await.unwrap();
+        assert_eq!((totals.replayed, totals.letters_waiting), (2, 0));
+        db.finish().await;
+    }
+}

@@ -10,8 +10,7 @@ use tokio::task::JoinHandle;
 use super::cycle::{PipelineFeed, ScrapeCycle};
 use super::scheduler::run_schedule;
 use super::writer::{
-    QUEUE_BATCHES, RetryPolicy, WriterStop, WriterTotals, dead_letter_dir, replay_dead_letters,
-    spawn_writer,
+    QUEUE_BATCHES, RetryPolicy, WriterStop, WriterTotals, dead_letter_dir, spawn_writer,
 };
 use crate::config::Config;
 use crate::health::{PipelineCommand, PipelineStatus};
@@ -155,22 +154,18 @@ pub async fn start(
             "closed scrape runs left running by a previous process as failed"
         );
     }
-    let letters = dead_letter_dir(data_dir);
-    let replay = replay_dead_letters(&store, &letters).await;
-    if replay.replayed + replay.runs_replayed + replay.failed > 0 {
-        tracing::warn!(
-            batches_replayed = replay.replayed,
-            runs_replayed = replay.runs_replayed,
-            still_waiting = replay.failed,
-            "dead letters replayed at start; the writer retries those still waiting"
-        );
-    }
+    // The writer stores the dead letters of earlier runs before anything else; they must be in
+    // the database before the detector is warmed from it (or their alerts would be raised
+    // again), so wait for that before warming. They count in the first run's record.
     let (queue, writer) = spawn_writer(
         store.clone(),
-        letters,
+        dead_letter_dir(data_dir),
         RetryPolicy::default(),
         QUEUE_BATCHES,
     );
+    if queue.flush().await.is_err() {
+        tracing::error!("the writer stopped while replaying dead letters");
+    }
     let writer_stop = queue.stop_handle();
     let mut cycle = ScrapeCycle::new(config.clone(), store.clone(), queue, feeds, home_book);
     let warmed = cycle.warm().await?;

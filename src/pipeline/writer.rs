@@ -16,6 +16,9 @@
 //!   a `SELECT 1` bounded by the time left checks the database answers, and only then is the
 //!   batch written again. The batch write itself is never cut short by a timeout: a commit
 //!   interrupted after the server applied it would be replayed as a duplicate.
+//! - **Dead letters of earlier runs** are stored by the writer before its first job (the
+//!   pipeline flushes once to wait for them before warming the detector), so they count in the
+//!   first run's `batches_replayed`.
 //! - **Dead letters are retried in the background** every [`RetryPolicy::replay_every`] while
 //!   any wait (a probe first, so a down database costs one bounded check), and at once after a
 //!   batch is stored (the database answers). The queue's own jobs come first.
@@ -259,6 +262,10 @@ pub fn spawn_writer(
             hurry: hurry_rx,
             down_at_stop: false,
         };
+        // Letters of earlier runs first: callers flush once to wait for them.
+        if writer.letters_waiting {
+            writer.replay().await;
+        }
         loop {
             let job = tokio::select! {
                 biased;
