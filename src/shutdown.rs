@@ -1,36 +1,51 @@
-//! Waiting for the signals that should stop a long-running command cleanly.
+//! Waiting for the signals that should stop a long-running command cleanly: SIGINT (Ctrl-C or
+//! `kill -INT`), SIGTERM and SIGHUP (the terminal or the SSH session went away). Each of them
+//! ends the command through its normal path and exit code; none kills it outright.
 
-/// Resolves on SIGINT (Ctrl-C), SIGTERM or SIGHUP.
-pub async fn signal() {
+use std::future::Future;
+
+/// Starts listening now and returns a future that resolves on the first SIGINT, SIGTERM or
+/// SIGHUP. Call it early: a signal that arrives before a handler is installed still has its
+/// default action (SIGHUP and SIGTERM end the process with 129 and 143).
+pub fn listen() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        let term = async {
-            match term.as_mut() {
-                Some(s) => {
-                    s.recv().await;
-                }
-                None => std::future::pending().await,
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        let streams: Vec<Signal> = [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+        ]
+        .into_iter()
+        .filter_map(|kind| match signal(kind) {
+            Ok(stream) => Some(stream),
+            Err(e) => {
+                tracing::warn!(signal = ?kind, error = %e, "cannot listen for a stop signal");
+                None
             }
-        };
-        let hup = async {
-            match hup.as_mut() {
-                Some(s) => {
-                    s.recv().await;
-                }
-                None => std::future::pending().await,
+        })
+        .collect();
+        async move {
+            if streams.is_empty() {
+                return std::future::pending().await;
             }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = term => {}
-            () = hup => {}
+            let waits = streams.into_iter().map(|mut stream| {
+                Box::pin(async move {
+                    stream.recv().await;
+                })
+            });
+            futures::future::select_all(waits).await;
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
+}
+
+/// Resolves on SIGINT (Ctrl-C), SIGTERM or SIGHUP, listening from the first poll.
+pub async fn signal() {
+    listen().await;
 }

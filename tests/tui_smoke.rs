@@ -1,6 +1,8 @@
 //! The real binary in a pseudo-terminal: `oddswatch tui` on a temp SQLite file, open help,
 //! close it, acknowledge the selected alert, quit. The database shows the acknowledgement and
-//! the terminal is restored (alternate screen left, cursor shown, canonical mode back).
+//! the terminal is restored (alternate screen left, cursor shown, canonical mode back) — also
+//! when SIGTERM or SIGINT stops the attached UI or the monitor. Without a terminal, the monitor
+//! prints every stored alert and exits 0 on SIGTERM and SIGHUP.
 //!
 //! The PTY comes from util-linux `script`, which every Linux CI image has; the test skips with a
 //! notice where it is missing.
@@ -180,8 +182,18 @@ fn in_pty(
     inner: &str,
     dir: &std::path::Path,
 ) -> (std::process::Child, Screen, std::thread::JoinHandle<()>) {
+    in_pty_with(inner, dir, &[])
+}
+
+/// [`in_pty`] with extra environment variables.
+fn in_pty_with(
+    inner: &str,
+    dir: &std::path::Path,
+    env: &[(&str, std::ffi::OsString)],
+) -> (std::process::Child, Screen, std::thread::JoinHandle<()>) {
     let mut child = Command::new("script")
         .args(["-qfec", inner, "/dev/null"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("ODDSWATCH_LOG_DIR", dir.join("logs"))
         .env("TERM", "xterm-256color")
         .stdin(Stdio::piped())
@@ -314,4 +326,190 @@ fn without_a_terminal_the_bare_command_prints_new_alerts_as_json_lines() {
             "{line}"
         );
     }
+}
+
+/// The pid the inner shell printed as `PID=<pid>.`.
+fn printed_pid(screen: &Screen) -> String {
+    screen.wait_for("the pid", |s| s.contains("PID="));
+    let text = screen.text();
+    text[text.find("PID=").unwrap() + 4..]
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Checks the shell saw exit 0 and the terminal is back: main screen, cursor shown, raw mode
+/// off (`stty -a` after the exit shows canonical mode and echo).
+fn assert_restored(screen: &Screen) {
+    let text = screen.text();
+    assert!(text.contains("EXIT=0"), "{text}");
+    let left = text
+        .rfind("\x1b[?1049l")
+        .expect("the alternate screen was left");
+    let entered = text
+        .rfind("\x1b[?1049h")
+        .expect("the alternate screen was entered");
+    assert!(left > entered, "the alternate screen was left last");
+    assert!(
+        text[left..].contains("\x1b[?25h"),
+        "the cursor was not shown again"
+    );
+    let modes: Vec<&str> = text[text.rfind("EXIT=").unwrap()..]
+        .split_whitespace()
+        .collect();
+    assert!(
+        modes.contains(&"icanon") && modes.contains(&"echo"),
+        "raw mode left on: {modes:?}"
+    );
+}
+
+/// Runs `command` (arguments after the binary) in the foreground of a PTY shell — where SIGINT
+/// keeps its default action, as in a trader's terminal — waits for the screen, sends SIGINT to
+/// it and checks the terminal is restored.
+fn sigint_restores_the_terminal_of(command: &str, dir: &std::path::Path, ready: &str) {
+    let bin = env!("CARGO_BIN_EXE_oddswatch");
+    // `exec` keeps the pid the inner shell printed; the outer shell reports the exit status.
+    let inner = format!(
+        "stty rows 24 cols 80; sh -c 'echo \"PID=$$.\"; exec {bin} {command}'; echo \"EXIT=$?\"; stty -a"
+    );
+    let env = [
+        ("HOME", dir.as_os_str().to_owned()),
+        ("XDG_DATA_HOME", dir.join("data").into_os_string()),
+        ("XDG_CONFIG_HOME", dir.join("config").into_os_string()),
+        ("ODDSWATCH_SIM_EVENTS", "20".into()),
+    ];
+    let (mut child, screen, reader) = in_pty_with(&inner, dir, &env);
+    let pid = printed_pid(&screen);
+    screen.wait_for(ready, |s| {
+        s.find("\x1b[?1049h")
+            .is_some_and(|at| s[at..].contains(ready))
+    });
+    let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(killed.success());
+    screen.wait_for("the shell to report the exit", |s| s.contains("EXIT="));
+    let _ = child.wait();
+    reader.join().unwrap();
+    assert_restored(&screen);
+}
+
+#[test]
+fn sigint_restores_the_terminal_of_the_attached_ui() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("notice: util-linux `script` is not installed; skipping the PTY smoke test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("int.db").display());
+    sigint_restores_the_terminal_of(
+        &format!("--database-url {url} tui"),
+        dir.path(),
+        "demo-data",
+    );
+}
+
+#[test]
+fn sigint_restores_the_terminal_of_the_monitor() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("notice: util-linux `script` is not installed; skipping the PTY smoke test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("monitor.db").display());
+    // The monitor: the pipeline (embedded simulator) and the UI in one process.
+    sigint_restores_the_terminal_of(&format!("--database-url {url}"), dir.path(), "New");
+}
+
+/// The ids of the alerts stored in the SQLite file at `url`, ascending.
+fn stored_alert_ids(url: &str) -> Vec<i64> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM alerts ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        ids.into_iter().map(|(id,)| id).collect()
+    })
+}
+
+/// Runs the monitor without a terminal on a fresh database with the embedded simulator until
+/// it has printed a first alert, sends `signal`, and checks it exits 0 having printed every
+/// alert the database holds, once and in order.
+fn the_headless_monitor_stops_on(signal: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("headless.db").display());
+    let bin = env!("CARGO_BIN_EXE_oddswatch");
+    let mut child = Command::new(bin)
+        .args(["--database-url", &url])
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("ODDSWATCH_LOG_DIR", dir.path().join("logs"))
+        // Several batches per cycle, so the signal usually lands while one is in flight.
+        .env("ODDSWATCH_SIM_EVENTS", "300")
+        .env("ODDSWATCH_SCRAPE_INTERVAL_SECS", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = Screen::default();
+    let mut out = child.stdout.take().unwrap();
+    let sink = screen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0_u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.0.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    screen.wait_for("a first alert", |s| s.contains('\n'));
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let mut stderr = String::new();
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    assert!(
+        status.success(),
+        "{signal}: {status:?} (a clean stop exits 0); stderr: {stderr}"
+    );
+    let printed: Vec<i64> = screen
+        .text()
+        .lines()
+        .map(|line| {
+            let alert: serde_json::Value =
+                serde_json::from_str(line).expect("one JSON alert per line");
+            alert["id"].as_i64().unwrap()
+        })
+        .collect();
+    let stored = stored_alert_ids(&url);
+    assert!(!stored.is_empty());
+    assert_eq!(
+        printed,
+        stored,
+        "{signal}: every stored alert printed once, in order ({} printed of {} stored)",
+        printed.len(),
+        stored.len()
+    );
+}
+
+#[test]
+fn sighup_stops_the_headless_monitor_with_exit_0_after_printing_every_stored_alert() {
+    the_headless_monitor_stops_on("-HUP");
+}
+
+#[test]
+fn sigterm_stops_the_headless_monitor_after_printing_every_stored_alert() {
+    the_headless_monitor_stops_on("-TERM");
 }

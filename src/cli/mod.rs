@@ -257,7 +257,16 @@ const LIVE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 /// The monitor: the pipeline and the terminal UI in one process — or, without a terminal, the
 /// pipeline printing new alerts as JSON lines. The API joins when `api.enabled`.
 async fn monitor(config: &Config) -> Result<ExitCode> {
+    let terminal = std::io::stdout().is_terminal();
+    // Without a terminal, listen from the start: a SIGHUP during start-up must not kill the
+    // process outright. (With one, the UI's event loop listens; until then Ctrl-C still works.)
+    let stop = (!terminal).then(crate::shutdown::listen);
     let service = open_service(config).await?;
+    // Without a terminal every alert stored from now on is printed, the pipeline's first too.
+    let headless = match stop {
+        Some(stop) => Some((crate::tui::Headless::begin(service.clone()).await?, stop)),
+        None => None,
+    };
     let running = match crate::pipeline::run::start(
         config,
         service.store().clone(),
@@ -277,28 +286,40 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
     let feed = crate::live::ChangeFeed::default();
     let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), LIVE_POLL);
     let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
-    let result = if std::io::stdout().is_terminal() {
-        crate::tui::run(crate::tui::TuiOptions {
-            service: service.clone(),
-            feed,
-            pipeline_status: Some(running.status.clone()),
-            pipeline_commands: Some(running.commands.clone()),
-            config: config.clone(),
-            log_path: todays_log(config),
-            mouse: false,
-        })
-        .await
-    } else {
-        crate::tui::run_headless(service.clone(), feed, std::io::stdout()).await
+    let (result, stopped) = match headless {
+        None => {
+            let result = crate::tui::run(crate::tui::TuiOptions {
+                service: service.clone(),
+                feed,
+                pipeline_status: Some(running.status.clone()),
+                pipeline_commands: Some(running.commands.clone()),
+                config: config.clone(),
+                log_path: todays_log(config),
+                mouse: false,
+            })
+            .await;
+            (result, running.stop().await)
+        }
+        // SIGINT, SIGTERM or SIGHUP stop it; the alerts stored while the pipeline stops are
+        // printed before the exit.
+        Some((headless, stop)) => {
+            let (stopped, printed) = headless
+                .run(&feed, std::io::stdout(), stop, running.stop())
+                .await;
+            (printed, stopped)
+        }
     };
     poller.abort();
     if let Some(api) = api {
         api.abort();
     }
-    let stopped = running.stop().await;
     tracing::info!(
         cycles = stopped.cycles,
         batches = stopped.writes.stored,
+        dead_lettered = stopped.writes.dead_lettered,
+        replayed = stopped.writes.replayed,
+        letters_waiting = stopped.writes.letters_waiting,
+        lost = stopped.writes.lost,
         "monitor stopped"
     );
     service.store().close().await;

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use super::cycle::{PipelineFeed, ScrapeCycle};
 use super::scheduler::run_schedule;
 use super::writer::{
-    QUEUE_BATCHES, RetryPolicy, WriterTotals, dead_letter_dir, replay_dead_letters, spawn_writer,
+    QUEUE_BATCHES, RetryPolicy, WriterStop, WriterTotals, dead_letter_dir, spawn_writer,
 };
 use crate::config::Config;
 use crate::health::{PipelineCommand, PipelineStatus};
@@ -52,6 +52,7 @@ pub struct RunningPipeline {
     stop: watch::Sender<bool>,
     schedule: JoinHandle<u64>,
     writer: JoinHandle<WriterTotals>,
+    writer_stop: WriterStop,
     housekeeping: JoinHandle<()>,
 }
 
@@ -66,9 +67,13 @@ pub struct Stopped {
 
 impl RunningPipeline {
     /// Stops cleanly: the cycle in flight finishes its current batch, the queue is flushed,
-    /// the writer ends.
+    /// the writer ends. The writer stops retrying: what the database does not take at once is
+    /// kept as dead letters for the next start.
     pub async fn stop(self) -> Stopped {
         let _ = self.stop.send(true);
+        // During an outage the batches left are kept as dead letters instead of each waiting
+        // out the retry window.
+        self.writer_stop.stop_retrying();
         let cycles = self.schedule.await.unwrap_or(0);
         self.housekeeping.abort();
         let writes = self.writer.await.unwrap_or_default();
@@ -149,22 +154,19 @@ pub async fn start(
             "closed scrape runs left running by a previous process as failed"
         );
     }
-    let letters = dead_letter_dir(data_dir);
-    let replay = replay_dead_letters(&store, &letters).await;
-    if replay.replayed + replay.runs_replayed + replay.failed > 0 {
-        tracing::warn!(
-            batches_replayed = replay.replayed,
-            runs_replayed = replay.runs_replayed,
-            still_waiting = replay.failed,
-            "dead letters replayed at start; the writer retries those still waiting"
-        );
-    }
+    // The writer stores the dead letters of earlier runs before anything else; they must be in
+    // the database before the detector is warmed from it (or their alerts would be raised
+    // again), so wait for that before warming. They count in the first run's record.
     let (queue, writer) = spawn_writer(
         store.clone(),
-        letters,
+        dead_letter_dir(data_dir),
         RetryPolicy::default(),
         QUEUE_BATCHES,
     );
+    if queue.flush().await.is_err() {
+        tracing::error!("the writer stopped while replaying dead letters");
+    }
+    let writer_stop = queue.stop_handle();
     let mut cycle = ScrapeCycle::new(config.clone(), store.clone(), queue, feeds, home_book);
     let warmed = cycle.warm().await?;
     tracing::info!(markets = warmed, "last-seen state warmed from the database");
@@ -193,6 +195,7 @@ pub async fn start(
         stop,
         schedule,
         writer,
+        writer_stop,
         housekeeping,
     })
 }

@@ -16,9 +16,17 @@
 //!   a `SELECT 1` bounded by the time left checks the database answers, and only then is the
 //!   batch written again. The batch write itself is never cut short by a timeout: a commit
 //!   interrupted after the server applied it would be replayed as a duplicate.
+//! - **Dead letters of earlier runs** are stored by the writer before its first job (the
+//!   pipeline flushes once to wait for them before warming the detector), so they count in the
+//!   first run's `batches_replayed`.
 //! - **Dead letters are retried in the background** every [`RetryPolicy::replay_every`] while
 //!   any wait (a probe first, so a down database costs one bounded check), and at once after a
 //!   batch is stored (the database answers). The queue's own jobs come first.
+//! - **Stopping is not retrying.** Once [`WriterStop::stop_retrying`] is called (the pipeline
+//!   stops), a retry in progress ends at once and each remaining job gets one attempt if the
+//!   database answers a check within [`RetryPolicy::probe_timeout`]; the first that does not
+//!   sends the rest straight to dead letters, replayed on the next start. A write attempt in
+//!   flight is never cut short (see above), so the worst case is one acquire timeout.
 //! - **Counts per run.** The writer counts the batches it dead-letters and the letters it replays
 //!   between two run records and writes them into the next run record, which the cycle queues
 //!   after its last batch: `batches_dead_lettered` are that cycle's, `batches_replayed` are the
@@ -31,7 +39,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -107,6 +115,8 @@ pub const QUEUE_BATCHES: usize = 2;
 #[derive(Clone)]
 pub struct WriteQueue {
     tx: mpsc::Sender<Job>,
+    /// Set at shutdown: stop retrying (see [`WriterStop`]).
+    hurry: Arc<watch::Sender<bool>>,
     /// Nanoseconds the writer has spent storing batches (retries and backoff included).
     busy_nanos: Arc<AtomicU64>,
 }
@@ -155,6 +165,13 @@ impl WriteQueue {
         Duration::from_nanos(self.busy_nanos.load(Ordering::Relaxed))
     }
 
+    /// A handle that tells the writer the process is stopping, without keeping the queue open.
+    pub fn stop_handle(&self) -> WriterStop {
+        WriterStop {
+            hurry: self.hurry.clone(),
+        }
+    }
+
     /// Waits until every batch queued before this call has been handled.
     pub async fn flush(&self) -> Result<(), QueueClosed> {
         let (tx, rx) = oneshot::channel();
@@ -163,6 +180,21 @@ impl WriteQueue {
             .await
             .map_err(|_| QueueClosed)?;
         rx.await.map_err(|_| QueueClosed)
+    }
+}
+
+/// Tells the writer the process is stopping: retries end at once, and a batch that is not stored
+/// on one attempt (made only if the database answers a quick check) is kept as a dead letter for
+/// the next start, so a stop during an outage takes seconds, not a retry window per batch.
+#[derive(Clone)]
+pub struct WriterStop {
+    hurry: Arc<watch::Sender<bool>>,
+}
+
+impl WriterStop {
+    /// Stops retrying; what the database does not take now waits as dead letters.
+    pub fn stop_retrying(&self) {
+        self.hurry.send_replace(true);
     }
 }
 
@@ -201,6 +233,10 @@ struct Writer {
     since_run: SinceLastRun,
     /// Letters the database may still take are waiting in `dir`.
     letters_waiting: bool,
+    /// True once the process is stopping.
+    hurry: watch::Receiver<bool>,
+    /// Stopping, and the database did not answer: the rest goes straight to dead letters.
+    down_at_stop: bool,
 }
 
 /// Starts the writer. It stops (returning its totals) once every [`WriteQueue`] is dropped and
@@ -212,6 +248,7 @@ pub fn spawn_writer(
     capacity: usize,
 ) -> (WriteQueue, JoinHandle<WriterTotals>) {
     let (tx, mut rx) = mpsc::channel::<Job>(capacity.max(1));
+    let (hurry, hurry_rx) = watch::channel(false);
     let busy_nanos = Arc::new(AtomicU64::new(0));
     let busy = busy_nanos.clone();
     let handle = tokio::spawn(async move {
@@ -222,7 +259,13 @@ pub fn spawn_writer(
             policy,
             totals: WriterTotals::default(),
             since_run: SinceLastRun::default(),
+            hurry: hurry_rx,
+            down_at_stop: false,
         };
+        // Letters of earlier runs first: callers flush once to wait for them.
+        if writer.letters_waiting {
+            writer.replay().await;
+        }
         loop {
             let job = tokio::select! {
                 biased;
@@ -258,7 +301,7 @@ pub fn spawn_writer(
             }
         }
         // A last chance before the process exits; what still waits is replayed on the next start.
-        if writer.letters_waiting {
+        if writer.letters_waiting && !writer.down_at_stop {
             writer.replay_if_answering().await;
         }
         writer.totals.letters_waiting = waiting(&writer.dir).len() as u64;
@@ -271,13 +314,27 @@ pub fn spawn_writer(
         }
         writer.totals
     });
-    (WriteQueue { tx, busy_nanos }, handle)
+    let queue = WriteQueue {
+        tx,
+        hurry: Arc::new(hurry),
+        busy_nanos,
+    };
+    (queue, handle)
 }
 
 impl Writer {
     async fn write_batch(&mut self, batch: CycleBatch) -> WriteOutcome {
         let store = &self.store;
-        match with_retries(store, self.policy, || store.write_cycle_batch(&batch)).await {
+        let result = if self.down_at_stop {
+            Err(down_at_stop())
+        } else {
+            with_retries(store, self.policy, &mut self.hurry, || {
+                store.write_cycle_batch(&batch)
+            })
+            .await
+        };
+        self.down_at_stop = result.is_err() && *self.hurry.borrow();
+        match result {
             Ok((written, attempts)) => {
                 self.totals.stored += 1;
                 if attempts > 1 {
@@ -317,7 +374,7 @@ impl Writer {
                 run.summary.status = RunStatus::Partial;
             }
             let note = format!(
-                "{} batches could not be stored and wait as dead letters",
+                "{} batches could not be stored within the retry window and were kept as dead letters",
                 counts.dead_lettered
             );
             run.summary.error = Some(match run.summary.error.take() {
@@ -333,7 +390,17 @@ impl Writer {
             );
         }
         let store = &self.store;
-        if let Err(error) = with_retries(store, self.policy, || store.record_run(&run)).await {
+        let result = if self.down_at_stop {
+            Err(down_at_stop())
+        } else {
+            with_retries(store, self.policy, &mut self.hurry, || {
+                store.record_run(&run)
+            })
+            .await
+            .map(|_| ())
+        };
+        self.down_at_stop = result.is_err() && *self.hurry.borrow();
+        if let Err(error) = result {
             match keep(&self.dir, &Letter::Run(run)) {
                 Ok(path) => {
                     self.totals.runs_dead_lettered += 1;
@@ -372,11 +439,30 @@ impl Writer {
     }
 }
 
-/// Runs `write` until it succeeds, the batch is wrong in itself, or the policy's window has
-/// passed since the first attempt. Returns the result and the attempts it took.
+/// The error of a write not attempted because the database was down at shutdown.
+fn down_at_stop() -> StoreError {
+    StoreError::Query {
+        context: "storing while stopping (the database did not answer)",
+        source: sqlx::Error::PoolTimedOut,
+    }
+}
+
+/// Waits until the process is stopping.
+async fn hurried(hurry: &mut watch::Receiver<bool>) {
+    if hurry.wait_for(|h| *h).await.is_err() {
+        // The queue is gone; nobody will ask to hurry.
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs `write` until it succeeds, the batch is wrong in itself, the policy's window has passed
+/// since the first attempt, or the process is stopping (`hurry`). Returns the result and the
+/// attempts it took. While stopping, the one attempt is made only if the database answers a
+/// quick check.
 async fn with_retries<T, F, Fut>(
     store: &Store,
     policy: RetryPolicy,
+    hurry: &mut watch::Receiver<bool>,
     mut write: F,
 ) -> Result<(T, u32), StoreError>
 where
@@ -386,6 +472,13 @@ where
     let deadline = Instant::now() + policy.window;
     let mut backoff = policy.first_backoff;
     let mut attempt = 1;
+    if *hurry.borrow() {
+        match tokio::time::timeout(policy.probe_timeout, store.ping()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(down_at_stop()),
+        }
+    }
     let mut last = match write().await {
         Ok(done) => return Ok((done, attempt)),
         Err(e) => e,
@@ -399,15 +492,25 @@ where
         if now >= deadline {
             return Err(last);
         }
+        if *hurry.borrow() {
+            return Err(last);
+        }
         let delay = jitter(backoff).min(deadline - now);
         tracing::warn!(attempt, error = %last, "storing failed; retrying in {delay:?}");
-        tokio::time::sleep(delay).await;
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = hurried(hurry) => return Err(last),
+        }
         backoff = (backoff * 2).min(policy.max_backoff);
         attempt += 1;
         // Check the database answers within the time left before writing again: against a
         // refused connection a write would wait out the pool's whole acquire timeout.
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, store.ping()).await {
+        let probe = tokio::select! {
+            probe = tokio::time::timeout(left, store.ping()) => probe,
+            () = hurried(hurry) => return Err(last),
+        };
+        match probe {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 last = e;

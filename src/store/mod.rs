@@ -10,6 +10,7 @@ mod alerts;
 mod bulk;
 mod cycle;
 mod events;
+mod follow;
 mod history;
 mod rows;
 mod runs;

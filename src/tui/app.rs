@@ -1,7 +1,9 @@
 //! The UI task: one `select!` loop over terminal input, effect results, the change feed, the
-//! pipeline status, a 1 s tick and shutdown signals. It feeds actions to `update`, hands effects
-//! to the effects task, and redraws only when the state says something visible changed.
+//! pipeline status, a 1 s tick and shutdown signals (SIGINT, SIGHUP, SIGTERM). It feeds actions
+//! to `update`, hands effects to the effects task, and redraws only when the state says
+//! something visible changed. Without a terminal, [`Headless`] prints new alerts instead.
 
+use std::future::Future;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +24,6 @@ use super::theme::Theme;
 use super::update::update;
 use super::view;
 use crate::config::{Config, redact_url};
-use crate::domain::{AlertFilter, AlertSort, Page};
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::live::{Change, ChangeFeed};
 use crate::service::AlertService;
@@ -46,7 +47,7 @@ pub struct TuiOptions {
     pub mouse: bool,
 }
 
-/// Runs the terminal UI until the trader quits or a SIGHUP/SIGTERM arrives. The terminal is
+/// Runs the terminal UI until the trader quits or a SIGINT/SIGHUP/SIGTERM arrives. The terminal is
 /// restored on every way out.
 pub async fn run(opts: TuiOptions) -> Result<()> {
     let keymap = Keymap::from_config(&opts.config.ui.keys).wrap_err("reading [ui.keys]")?;
@@ -91,6 +92,9 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
+    // In raw mode Ctrl-C arrives as a key; a SIGINT comes from `kill -INT` and must restore the
+    // terminal like the other signals instead of killing the process on the alternate screen.
+    let mut interrupt = signal(SignalKind::interrupt())?;
 
     let mut next = Some(Action::Start);
     loop {
@@ -100,6 +104,7 @@ async fn event_loop(
                 biased;
                 _ = hangup.recv() => break,
                 _ = terminate.recv() => break,
+                _ = interrupt.recv() => break,
                 event = input.next() => match event {
                     Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Action::Key(key),
                     Some(Ok(Event::Mouse(mouse))) => Action::Mouse(mouse),
@@ -153,57 +158,113 @@ async fn event_loop(
     Ok(())
 }
 
-/// Without a terminal: prints each new alert as one JSON line on `out` until SIGINT/SIGTERM.
-/// After a lag or a bulk change it prints the alerts newer than the last one printed.
-pub async fn run_headless(
+/// Alerts read per query while printing.
+const PRINT_PAGE: u32 = 500;
+
+/// Without a terminal: every alert stored after [`Headless::begin`] printed as one JSON line,
+/// in the order stored, until a stop signal — and then the ones stored while the pipeline
+/// stops.
+///
+/// Choices: the printer follows the alerts table by id (see [`Store::alerts_after`]) and uses
+/// the change feed only as a wake-up, so neither a lagging feed, a bulk change nor a burst of
+/// more than a page is ever a gap; and it reads the table once more after the pipeline has
+/// flushed its write queue, so the batch in flight at the signal is printed too (before, the
+/// printer stopped first and missed it: 756 of 757).
+///
+/// [`Store::alerts_after`]: crate::store::Store::alerts_after
+pub struct Headless {
     service: AlertService,
-    feed: ChangeFeed,
-    mut out: impl Write,
-) -> Result<()> {
-    let mut changes = feed.subscribe();
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut last_id = service
-        .list(
-            &AlertFilter::default(),
-            AlertSort::Detected,
-            &Page::first(1),
-        )
-        .await?
-        .alerts
-        .first()
-        .map_or(0, |a| a.id);
-    loop {
-        let ids: Vec<i64> = tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
-            _ = terminate.recv() => break,
-            change = changes.recv() => match change {
-                Ok(Change::Created(ids)) => ids,
-                Ok(Change::Updated(_)) => continue,
-                Ok(Change::Reload) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let page = service
-                        .list(&AlertFilter::default(), AlertSort::Detected, &Page::first(200))
-                        .await?;
-                    let mut ids: Vec<i64> = page.alerts.iter().map(|a| a.id).filter(|id| *id > last_id).collect();
-                    ids.sort_unstable();
-                    ids
-                }
-                Err(broadcast::error::RecvError::Closed) => break,
-            },
-        };
-        for id in ids {
-            match service.get(id).await {
-                Ok(alert) => {
-                    last_id = last_id.max(alert.id);
-                    let line = serde_json::to_string(&alert)?;
-                    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-                        // The reader went away (closed pipe): nothing left to do.
-                        return Ok(());
+    /// The id of the last alert printed (or present at the start).
+    last_id: i64,
+}
+
+impl Headless {
+    /// Notes the newest stored alert: everything stored after it is printed. Call it before the
+    /// pipeline starts, so nothing the pipeline stores is missed.
+    pub async fn begin(service: AlertService) -> Result<Self> {
+        let last_id = service
+            .store()
+            .newest_alert_id()
+            .await
+            .wrap_err("reading the newest alert")?;
+        Ok(Headless { service, last_id })
+    }
+
+    /// Prints new alerts as they are stored (woken by `feed`) until `stop` resolves (SIGINT,
+    /// SIGTERM or SIGHUP in the monitor), then awaits `stopping` (the pipeline finishing its
+    /// batch in flight and flushing its queue) and prints every alert stored meanwhile. Returns
+    /// what `stopping` returned, and whether the alerts stored while stopping could be read.
+    /// `stopping` is awaited on every path, also when the reader has gone away or the database
+    /// does not answer, so the pipeline always stops cleanly.
+    pub async fn run<T>(
+        mut self,
+        feed: &ChangeFeed,
+        mut out: impl Write,
+        stop: impl Future<Output = ()>,
+        stopping: impl Future<Output = T>,
+    ) -> (T, Result<()>) {
+        let mut changes = Some(feed.subscribe());
+        let mut reader_gone = false;
+        tokio::pin!(stop);
+        while !reader_gone {
+            tokio::select! {
+                biased;
+                () = &mut stop => break,
+                change = async {
+                    match changes.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if let Err(broadcast::error::RecvError::Closed) = change {
+                        changes = None;
+                        continue;
+                    }
+                    // Any change (or a lag) may mean new alerts; the table says which.
+                    match self.print_new(&mut out).await {
+                        Ok(gone) => reader_gone = gone,
+                        // The database may be back on the next change; nothing is skipped.
+                        Err(e) => tracing::warn!(error = %e, "cannot read new alerts; retrying on the next change"),
                     }
                 }
-                Err(e) => tracing::warn!(alert = id, error = %e, "cannot read a new alert"),
             }
         }
+        let stopped = stopping.await;
+        let printed = if reader_gone {
+            Ok(())
+        } else {
+            self.print_new(&mut out)
+                .await
+                .map(|_| ())
+                .wrap_err("printing the alerts stored while stopping")
+        };
+        let _ = io::stdout().flush();
+        (stopped, printed)
     }
-    let _ = io::stdout().flush();
-    Ok(())
+
+    /// Prints every alert stored after the last one printed. Returns true when the reader went
+    /// away (closed pipe): nothing more can be printed.
+    async fn print_new(&mut self, out: &mut impl Write) -> Result<bool> {
+        loop {
+            let alerts = self
+                .service
+                .store()
+                .alerts_after(self.last_id, PRINT_PAGE)
+                .await?;
+            let Some(last) = alerts.last() else {
+                return Ok(false);
+            };
+            let last_id = last.id;
+            for alert in &alerts {
+                let line = serde_json::to_string(alert)?;
+                if writeln!(out, "{line}").is_err() {
+                    return Ok(true);
+                }
+            }
+            if out.flush().is_err() {
+                return Ok(true);
+            }
+            self.last_id = last_id;
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! [`app`] is the event loop and [`terminal`] keeps the terminal usable whatever happens.
 //!
 //! Entry points: [`run`] (the screen; attached or with a pipeline in the same process) and
-//! [`run_headless`] (no terminal: new alerts as JSON lines).
+//! [`Headless`] (no terminal: new alerts as JSON lines).
 
 pub mod action;
 pub mod app;
@@ -21,4 +21,4 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-pub use app::{TuiOptions, run, run_headless};
+pub use app::{Headless, TuiOptions, run};

@@ -1,6 +1,6 @@
 //! The terminal: raw mode and the alternate screen in, and always back out — on quit, on error,
-//! on panic (the hook restores before color-eyre's report is printed) and on SIGHUP/SIGTERM
-//! (the event loop quits through the normal path).
+//! on panic (the hook restores before color-eyre's report is printed) and on SIGINT, SIGHUP and
+//! SIGTERM (the event loop quits through the normal path).
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
