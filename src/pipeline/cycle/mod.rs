@@ -2,8 +2,16 @@
 //! only → order by kickoff (soonest first) → fetch each event on all its books concurrently
 //! (each book's own limits apply) → detect → queue the batch for the writer. Batches of events
 //! flow to the writer while later events are still being fetched.
+//!
+//! **Slow books.** Each book has a time budget per cycle (`books.<slug>.budget_secs`, from the
+//! cycle's start): discovery and fetches still running when it is spent are dropped and count as
+//! failed fetches of that book (no availability alerts from them, health degraded), so one slow
+//! book cannot hold the others. A stop request drops the fetches in flight at once (their events
+//! are neither written nor alerted on) instead of waiting for them. Health is published every
+//! second while a cycle runs ([`live`]), not only at its end.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -16,7 +24,7 @@ use super::writer::WriteQueue;
 use crate::config::Config;
 use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, PriceUpdate, Rules};
 use crate::domain::{EventOdds, Line, MarketOdds};
-use crate::health::BookHealth;
+use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
 use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
 use crate::store::{
@@ -24,6 +32,7 @@ use crate::store::{
 };
 
 mod health;
+mod live;
 
 /// A configured feed and its config slug.
 pub struct PipelineFeed {
@@ -86,6 +95,9 @@ pub struct CycleTotals {
     pub persist_wait_ms: u64,
     /// The whole cycle.
     pub total_ms: u64,
+    /// Per book: discoveries and fetches cut off because the book's cycle budget was spent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub budget_spent: BTreeMap<String, u64>,
 }
 
 impl CycleTotals {
@@ -105,6 +117,8 @@ pub struct ScrapeCycle {
     config: Config,
     health: BTreeMap<String, BookHealth>,
     stats_before: Vec<StatsSnapshot>,
+    /// Where health is published while a cycle runs (set by the scheduler).
+    live_status: Option<watch::Sender<PipelineStatus>>,
     /// Events per batch handed to the writer.
     pub batch_events: usize,
     /// Totals of the last cycle.
@@ -130,6 +144,7 @@ impl ScrapeCycle {
             config,
             health: BTreeMap::new(),
             stats_before,
+            live_status: None,
             batch_events: 100,
             last_totals: CycleTotals::default(),
         }
@@ -193,11 +208,50 @@ impl ScrapeCycle {
         }
     }
 
-    /// Runs one cycle; `stop` makes it finish the batch in flight and return early.
+    /// Runs one cycle; `stop` makes it drop the fetches in flight and return early. While it
+    /// runs, health is published on the status channel the scheduler attached, if any.
     pub async fn run_cycle(&mut self, stop: &watch::Receiver<bool>) -> CycleTotals {
+        let Some(status) = self.live_status.clone() else {
+            return self.run_cycle_inner(stop).await;
+        };
+        let publisher = live::publish(
+            status,
+            self.feeds
+                .iter()
+                .map(|f| (f.slug.clone(), f.feed.stats().clone()))
+                .collect(),
+            self.health(),
+            self.home_book.clone(),
+        );
+        tokio::select! {
+            totals = self.run_cycle_inner(stop) => totals,
+            never = publisher => match never {},
+        }
+    }
+
+    async fn run_cycle_inner(&mut self, stop: &watch::Receiver<bool>) -> CycleTotals {
         let started = Instant::now();
         let now = now_millis();
         let mut totals = CycleTotals::default();
+        // Budgets run from the cycle's start; an open breaker lets one probe through.
+        let cycle_start = tokio::time::Instant::now();
+        let budgets: Vec<Budget> = self
+            .feeds
+            .iter()
+            .map(|f| {
+                f.feed.client().begin_cycle();
+                let budget = self
+                    .config
+                    .books
+                    .get(&f.slug)
+                    .map_or(DEFAULT_BUDGET, |b| Duration::from_secs(b.budget_secs));
+                Budget {
+                    book: f.slug.clone(),
+                    budget,
+                    ends: cycle_start + budget,
+                }
+            })
+            .collect();
         let run_id = match self.store.start_run(now).await {
             Ok(id) => Some(id),
             Err(e) => {
@@ -209,8 +263,24 @@ impl ScrapeCycle {
 
         // 1. Discovery, every feed in parallel.
         let t = Instant::now();
-        let discovered: Vec<Result<Discovered, FeedError>> =
-            join_all(self.feeds.iter().map(|f| discover(&f.feed))).await;
+        let discovery = join_all(
+            self.feeds
+                .iter()
+                .zip(&budgets)
+                .map(|(f, b)| b.within(&f.feed, "discovery", discover(&f.feed))),
+        );
+        let discovered: Vec<Result<Discovered, FeedError>> = match until_stopped(stop, discovery)
+            .await
+        {
+            Some(discovered) => discovered,
+            None => {
+                tracing::info!("stopping: discovery in flight dropped; nothing fetched this cycle");
+                self.feeds
+                    .iter()
+                    .map(|f| Err(stopped_error(&f.slug)))
+                    .collect()
+            }
+        };
         totals.discovery_ms = t.elapsed().as_millis() as u64;
         let mut failed_books = BTreeSet::new();
         // Failed requests per book (partial discovery and event fetches) with the last error.
@@ -262,6 +332,9 @@ impl ScrapeCycle {
                     }
                 }
                 Err(e) => {
+                    if matches!(e, FeedError::BudgetSpent { .. }) {
+                        *totals.budget_spent.entry(slug.clone()).or_default() += 1;
+                    }
                     tracing::warn!(book = %slug, error = %e, "discovery failed; no availability changes from this book this cycle");
                     failed_books.insert(slug.clone());
                     discovery_errors.insert(slug, e.to_string());
@@ -309,17 +382,27 @@ impl ScrapeCycle {
                 remaining.by_ref().take(self.batch_events.max(1)).collect();
             let t = Instant::now();
             let feeds = &self.feeds;
-            let fetched: Vec<(MergedEvent, Vec<BookFetch>)> = futures::stream::iter(chunk)
+            let budgets = &budgets;
+            let fetching = futures::stream::iter(chunk)
                 .map(|event| async move {
                     let results = join_all(event.refs.iter().map(|(book, index, r)| async move {
-                        (book.clone(), fetch(&feeds[*index].feed, r).await)
+                        let feed = &feeds[*index].feed;
+                        let what = format!("event {}", r.book_event_id);
+                        let result = budgets[*index].within(feed, &what, fetch(feed, r)).await;
+                        (book.clone(), result)
                     }))
                     .await;
                     (event, results)
                 })
                 .buffered(width.max(1))
-                .collect()
-                .await;
+                .collect::<Vec<(MergedEvent, Vec<BookFetch>)>>();
+            let Some(fetched) = until_stopped(stop, fetching).await else {
+                tracing::info!(
+                    "stopping: fetches in flight dropped; the rest of this cycle is skipped"
+                );
+                totals.fetch_ms += t.elapsed().as_millis() as u64;
+                break;
+            };
             totals.fetch_ms += t.elapsed().as_millis() as u64;
 
             let t = Instant::now();
@@ -362,6 +445,9 @@ impl ScrapeCycle {
                             });
                         }
                         Err(e) => {
+                            if matches!(e, FeedError::BudgetSpent { .. }) {
+                                *totals.budget_spent.entry(book.clone()).or_default() += 1;
+                            }
                             let entry = fetch_failed.entry(book.clone()).or_default();
                             entry.0 += 1;
                             entry.1 = e.to_string();
@@ -429,6 +515,10 @@ impl ScrapeCycle {
             tracing::warn!(error = %e, "past transition failed; retried by the minute job");
         }
         totals.total_ms = started.elapsed().as_millis() as u64;
+        for (book, cut) in &totals.budget_spent {
+            let budget = budgets.iter().find(|b| &b.book == book).map(|b| b.budget);
+            tracing::warn!(book = %book, cut_off = cut, budget_secs = budget.map(|b| b.as_secs()), "the book's cycle budget was spent: its remaining calls count as failed fetches");
+        }
 
         // 5. Health and the run record.
         let books = self.update_health(
@@ -533,12 +623,91 @@ pub fn odds_writes(input: &CycleInput, output: &detect::CycleOutput) -> Vec<Odds
 }
 
 impl CycleRunner for ScrapeCycle {
+    fn attach_status(&mut self, status: watch::Sender<PipelineStatus>) {
+        self.live_status = Some(status);
+    }
+
     async fn run(&mut self, _cycle: u64, stop: watch::Receiver<bool>) -> CycleReport {
         let totals = self.run_cycle(&stop).await;
         CycleReport {
             alerts: totals.alerts(),
             books: self.health(),
         }
+    }
+}
+
+/// A book's budget when its config section is missing (feeds built by hand in tests).
+const DEFAULT_BUDGET: Duration = Duration::from_secs(120);
+
+/// One book's time budget in this cycle.
+struct Budget {
+    book: String,
+    budget: Duration,
+    ends: tokio::time::Instant,
+}
+
+impl Budget {
+    /// Runs `work` unless the budget is spent; cuts it off when the budget runs out. A cut-off
+    /// call is a failed call of the book (counted in its stats, like any other failure).
+    async fn within<T>(
+        &self,
+        feed: &Feed,
+        what: &str,
+        work: impl Future<Output = Result<T, FeedError>>,
+    ) -> Result<T, FeedError> {
+        let spent = || {
+            let e = FeedError::BudgetSpent {
+                book: self.book.clone(),
+                what: what.to_string(),
+                budget: self.budget,
+            };
+            feed.stats().record_failure(&e);
+            e
+        };
+        // Not even started (and no request sent) once the budget is gone.
+        if tokio::time::Instant::now() >= self.ends {
+            return Err(spent());
+        }
+        match tokio::time::timeout_at(self.ends, work).await {
+            Ok(result) => result,
+            Err(_) => Err(spent()),
+        }
+    }
+}
+
+/// `work`'s output, or `None` as soon as `stop` turns true (dropping `work`, which cancels its
+/// requests). A closed stop channel never stops anything.
+async fn until_stopped<T>(
+    stop: &watch::Receiver<bool>,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    let mut stop = stop.clone();
+    if *stop.borrow_and_update() {
+        return None;
+    }
+    let stopped = async move {
+        loop {
+            if stop.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            if *stop.borrow_and_update() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        biased;
+        output = work => Some(output),
+        () = stopped => None,
+    }
+}
+
+/// What a book's discovery reports when shutdown interrupted it.
+fn stopped_error(book: &str) -> FeedError {
+    FeedError::Network {
+        book: book.to_string(),
+        what: "discovery".into(),
+        message: "interrupted: shutting down".into(),
     }
 }
 
