@@ -11,7 +11,6 @@
 //! second while a cycle runs ([`live`]), not only at its end.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -22,17 +21,22 @@ use tokio::sync::watch;
 use super::scheduler::{CycleReport, CycleRunner};
 use super::writer::WriteQueue;
 use crate::config::Config;
-use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, PriceUpdate, Rules};
+use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, Rules};
 use crate::domain::{EventOdds, Line, MarketOdds};
 use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
 use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
-use crate::store::{
-    BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary, Store,
-};
+use crate::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, RunStatus, RunSummary, Store};
 
 mod health;
+mod limits;
 mod live;
+mod totals;
+mod writes;
+
+use limits::{Budget, DEFAULT_BUDGET, stopped_error, until_stopped};
+pub use totals::CycleTotals;
+pub use writes::odds_writes;
 
 /// A configured feed and its config slug.
 pub struct PipelineFeed {
@@ -62,49 +66,6 @@ struct MergedEvent {
     refs: Vec<(String, usize, EventRef)>,
     /// Odds already complete from discovery.
     full: Vec<(String, EventOdds)>,
-}
-
-/// Totals of one cycle, for the run record and the benchmark.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CycleTotals {
-    /// Events after merging and the pre-match filter.
-    pub events: u64,
-    /// Market rows fetched across books.
-    pub markets: u64,
-    /// Outcomes compared with the last-seen state.
-    pub outcomes_compared: u64,
-    /// Current-odds rows queued.
-    pub odds_rows: u64,
-    /// History rows queued.
-    pub history_rows: u64,
-    /// Alerts per type.
-    pub alerts_by_type: BTreeMap<String, u64>,
-    /// Alerts per severity.
-    pub alerts_by_severity: BTreeMap<String, u64>,
-    /// Discovery wall time.
-    pub discovery_ms: u64,
-    /// Fetch wall time (bodies are parsed and mapped as they arrive, so it includes that).
-    pub fetch_ms: u64,
-    /// Parsing and mapping event bodies: CPU time summed over the concurrent fetches.
-    pub parse_map_ms: u64,
-    /// Detection time (CPU, in this task).
-    pub detect_ms: u64,
-    /// The writer storing this cycle's batches (overlaps the fetching).
-    pub persist_ms: u64,
-    /// Waiting for the writer at the end of the cycle.
-    pub persist_wait_ms: u64,
-    /// The whole cycle.
-    pub total_ms: u64,
-    /// Per book: discoveries and fetches cut off because the book's cycle budget was spent.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub budget_spent: BTreeMap<String, u64>,
-}
-
-impl CycleTotals {
-    /// Alerts of every type.
-    pub fn alerts(&self) -> u64 {
-        self.alerts_by_type.values().sum()
-    }
 }
 
 /// The pipeline's cycle: feeds, detector state and the write queue.
@@ -580,48 +541,6 @@ impl ScrapeCycle {
     }
 }
 
-/// The current-odds rows a detection result asks to write: every market whose prices or
-/// availability changed (with a history row when its prices changed or it was first seen), and
-/// every market that vanished (kept with its last outcomes, unavailable). Unchanged markets
-/// write nothing.
-pub fn odds_writes(input: &CycleInput, output: &detect::CycleOutput) -> Vec<OddsWrite> {
-    let mut odds = Vec::new();
-    for change in &output.market_changes {
-        if change.prices == PriceUpdate::Unchanged && change.availability.is_none() {
-            continue;
-        }
-        let resolved = input.resolve(change);
-        odds.push(OddsWrite {
-            event_key: resolved.event_key.to_string(),
-            bookmaker: resolved.book.to_string(),
-            market_id: resolved.market.market_id.clone(),
-            line: resolved
-                .market
-                .line
-                .map(|l| l.to_string())
-                .unwrap_or_default(),
-            outcomes: resolved.market.outcomes.clone(),
-            available: change.available,
-            unavailable_since: change.unavailable_since,
-            record_history: change.needs_history(),
-        });
-    }
-    for vanished in &output.vanished {
-        let (event_key, book) = input.resolve_vanished(vanished);
-        odds.push(OddsWrite {
-            event_key: event_key.to_string(),
-            bookmaker: book.to_string(),
-            market_id: vanished.market_id.to_string(),
-            line: vanished.line.map(|l| l.to_string()).unwrap_or_default(),
-            outcomes: vanished.last_outcomes.clone(),
-            available: false,
-            unavailable_since: Some(vanished.since),
-            record_history: false,
-        });
-    }
-    odds
-}
-
 impl CycleRunner for ScrapeCycle {
     fn attach_status(&mut self, status: watch::Sender<PipelineStatus>) {
         self.live_status = Some(status);
@@ -633,81 +552,6 @@ impl CycleRunner for ScrapeCycle {
             alerts: totals.alerts(),
             books: self.health(),
         }
-    }
-}
-
-/// A book's budget when its config section is missing (feeds built by hand in tests).
-const DEFAULT_BUDGET: Duration = Duration::from_secs(120);
-
-/// One book's time budget in this cycle.
-struct Budget {
-    book: String,
-    budget: Duration,
-    ends: tokio::time::Instant,
-}
-
-impl Budget {
-    /// Runs `work` unless the budget is spent; cuts it off when the budget runs out. A cut-off
-    /// call is a failed call of the book (counted in its stats, like any other failure).
-    async fn within<T>(
-        &self,
-        feed: &Feed,
-        what: &str,
-        work: impl Future<Output = Result<T, FeedError>>,
-    ) -> Result<T, FeedError> {
-        let spent = || {
-            let e = FeedError::BudgetSpent {
-                book: self.book.clone(),
-                what: what.to_string(),
-                budget: self.budget,
-            };
-            feed.stats().record_failure(&e);
-            e
-        };
-        // Not even started (and no request sent) once the budget is gone.
-        if tokio::time::Instant::now() >= self.ends {
-            return Err(spent());
-        }
-        match tokio::time::timeout_at(self.ends, work).await {
-            Ok(result) => result,
-            Err(_) => Err(spent()),
-        }
-    }
-}
-
-/// `work`'s output, or `None` as soon as `stop` turns true (dropping `work`, which cancels its
-/// requests). A closed stop channel never stops anything.
-async fn until_stopped<T>(
-    stop: &watch::Receiver<bool>,
-    work: impl Future<Output = T>,
-) -> Option<T> {
-    let mut stop = stop.clone();
-    if *stop.borrow_and_update() {
-        return None;
-    }
-    let stopped = async move {
-        loop {
-            if stop.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            if *stop.borrow_and_update() {
-                return;
-            }
-        }
-    };
-    tokio::select! {
-        biased;
-        output = work => Some(output),
-        () = stopped => None,
-    }
-}
-
-/// What a book's discovery reports when shutdown interrupted it.
-fn stopped_error(book: &str) -> FeedError {
-    FeedError::Network {
-        book: book.to_string(),
-        what: "discovery".into(),
-        message: "interrupted: shutting down".into(),
     }
 }
 
