@@ -23,6 +23,12 @@ pub struct CycleReport {
 /// Runs one cycle. `stop` turns `true` when the process is shutting down: a runner should stop
 /// starting new work, finish what is in flight and return.
 pub trait CycleRunner {
+    /// Hands the runner the status channel, so it can publish health while a cycle runs (the
+    /// scheduler itself publishes at each cycle's end). Called once, before the first cycle.
+    fn attach_status(&mut self, status: watch::Sender<PipelineStatus>) {
+        let _ = status;
+    }
+
     /// Runs cycle number `cycle` (1-based).
     fn run(
         &mut self,
@@ -43,6 +49,7 @@ pub async fn run_schedule<R: CycleRunner>(
     let mut cycles = 0;
     let mut paused = false;
     let mut next_due = Instant::now();
+    runner.attach_status(status.clone());
     status.send_modify(|s| s.state = PipelineState::Running);
     loop {
         if *stop.borrow() {

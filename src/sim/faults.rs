@@ -162,6 +162,8 @@ pub(super) struct Faults {
     pub(super) kinds: Vec<FaultKind>,
     /// Only this book's responses are faulty, when set.
     pub(super) book: Option<String>,
+    /// Only event bodies are faulty (discovery answers cleanly), when set.
+    pub(super) events_only: bool,
     timing: FaultTiming,
 }
 
@@ -181,13 +183,17 @@ impl Faults {
             rate: rate.clamp(0.0, 1.0),
             kinds,
             book,
+            events_only: false,
             timing,
         }
     }
 
-    /// Rolls for one response of `book` (a slug of [`FAULT_BOOKS`]).
-    pub(super) fn roll(&mut self, book: &str) -> Option<Fault> {
+    /// Rolls for one response of `book` (a slug of [`FAULT_BOOKS`]) carrying a `kind` body.
+    pub(super) fn roll(&mut self, book: &str, kind: BodyKind) -> Option<Fault> {
         if self.book.as_deref().is_some_and(|only| only != book) {
+            return None;
+        }
+        if self.events_only && kind != BodyKind::Event {
             return None;
         }
         if self.rate <= 0.0 || !self.rng.gen_bool(self.rate) {
@@ -347,9 +353,11 @@ mod tests {
     #[test]
     fn fault_rate_zero_never_faults_and_one_always_does() {
         let mut none = legacy(1, 0.0);
-        assert!((0..1000).all(|_| none.roll("betpawa").is_none()));
+        assert!((0..1000).all(|_| none.roll("betpawa", BodyKind::Event).is_none()));
         let mut all = legacy(1, 1.0);
-        let rolls: Vec<_> = (0..1000).map(|_| all.roll("theoddsapi")).collect();
+        let rolls: Vec<_> = (0..1000)
+            .map(|_| all.roll("theoddsapi", BodyKind::Event))
+            .collect();
         assert!(rolls.iter().all(Option::is_some));
         for kind in [
             Fault::ServerError,
@@ -377,7 +385,7 @@ mod tests {
     fn a_fault_rate_between_hits_about_that_fraction() {
         let mut some = legacy(3, 0.2);
         let hits = (0..10_000)
-            .filter(|_| some.roll("theoddsapi").is_some())
+            .filter(|_| some.roll("theoddsapi", BodyKind::Event).is_some())
             .count();
         assert!((1_700..2_300).contains(&hits), "{hits}");
     }
@@ -404,7 +412,7 @@ mod tests {
             FaultTiming::default(),
         );
         let rolls: Vec<_> = (0..200)
-            .map(|_| faults.roll("theoddsapi").unwrap())
+            .map(|_| faults.roll("theoddsapi", BodyKind::Event).unwrap())
             .collect();
         assert!(rolls.iter().any(|f| matches!(f, Fault::Drip { .. })));
         assert!(rolls.contains(&Fault::RetryAfter));
@@ -424,9 +432,18 @@ mod tests {
             Some("sportybet".into()),
             FaultTiming::default(),
         );
-        assert_eq!(faults.roll("betpawa"), None);
-        assert_eq!(faults.roll("theoddsapi"), None);
-        assert_eq!(faults.roll("sportybet"), Some(Fault::ServerError));
+        assert_eq!(faults.roll("betpawa", BodyKind::Event), None);
+        assert_eq!(faults.roll("theoddsapi", BodyKind::Event), None);
+        assert_eq!(
+            faults.roll("sportybet", BodyKind::Event),
+            Some(Fault::ServerError)
+        );
+        faults.events_only = true;
+        assert_eq!(faults.roll("sportybet", BodyKind::Listing), None);
+        assert_eq!(
+            faults.roll("sportybet", BodyKind::Event),
+            Some(Fault::ServerError)
+        );
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub struct SimOptions {
     /// Only this book's responses are faulty, when set: `betpawa`, `sportybet`, `bet9ja` or
     /// `theoddsapi` (see [`FAULT_BOOKS`]).
     pub fault_book: Option<String>,
+    /// Only event bodies are faulty; discovery answers cleanly (tests of mid-cycle faults).
+    pub fault_events_only: bool,
     /// Bytes per chunk of a `drip` fault.
     pub drip_chunk_bytes: usize,
     /// Pause before each chunk of a `drip` fault.
@@ -105,6 +107,7 @@ impl Default for SimOptions {
             slow_delay: Duration::from_millis(1500),
             fault_kinds: Vec::new(),
             fault_book: None,
+            fault_events_only: false,
             drip_chunk_bytes: FaultTiming::default().drip_bytes,
             drip_every: FaultTiming::default().drip_every,
             oversize_bytes: FaultTiming::default().oversize_bytes,
@@ -300,20 +303,22 @@ pub async fn start(options: SimOptions) -> std::io::Result<(SocketAddr, SimHandl
     let model = tokio::task::spawn_blocking(move || Model::generate(seed, events, Utc::now()))
         .await
         .map_err(std::io::Error::other)?;
+    let mut faults = Faults::new(
+        options.seed,
+        options.fault_rate,
+        options.fault_kinds.clone(),
+        options.fault_book.clone(),
+        FaultTiming {
+            slow: options.slow_delay,
+            drip_bytes: options.drip_chunk_bytes,
+            drip_every: options.drip_every,
+            oversize_bytes: options.oversize_bytes,
+        },
+    );
+    faults.events_only = options.fault_events_only;
     let state = Arc::new(SimState {
         model: RwLock::new(model),
-        faults: Mutex::new(Faults::new(
-            options.seed,
-            options.fault_rate,
-            options.fault_kinds.clone(),
-            options.fault_book.clone(),
-            FaultTiming {
-                slow: options.slow_delay,
-                drip_bytes: options.drip_chunk_bytes,
-                drip_every: options.drip_every,
-                oversize_bytes: options.oversize_bytes,
-            },
-        )),
+        faults: Mutex::new(faults),
         tick: options.tick,
         odds_api_used: Default::default(),
     });
@@ -513,7 +518,7 @@ async fn respond(
         .faults
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .roll(book);
+        .roll(book, kind);
     faults::apply(fault, book, kind, status, body).await
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 mod json;
 pub mod mapping;
+mod policy;
 pub mod sportybet;
 pub mod stats;
 pub mod theoddsapi;

@@ -2,6 +2,13 @@
 //! only → order by kickoff (soonest first) → fetch each event on all its books concurrently
 //! (each book's own limits apply) → detect → queue the batch for the writer. Batches of events
 //! flow to the writer while later events are still being fetched.
+//!
+//! **Slow books.** Each book has a time budget per cycle (`books.<slug>.budget_secs`, from the
+//! cycle's start): discovery and fetches still running when it is spent are dropped and count as
+//! failed fetches of that book (no availability alerts from them, health degraded), so one slow
+//! book cannot hold the others. A stop request drops the fetches in flight at once (their events
+//! are neither written nor alerted on) instead of waiting for them. Health is published every
+//! second while a cycle runs ([`live`]), not only at its end.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -14,9 +21,9 @@ use tokio::sync::watch;
 use super::scheduler::{CycleReport, CycleRunner};
 use super::writer::WriteQueue;
 use crate::config::Config;
-use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, PriceUpdate, Rules};
+use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, Rules};
 use crate::domain::{EventOdds, Line, MarketOdds};
-use crate::health::BookHealth;
+use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
 use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
 use crate::store::{
@@ -25,6 +32,14 @@ use crate::store::{
 };
 
 mod health;
+mod limits;
+mod live;
+mod totals;
+mod writes;
+
+use limits::{Budget, DEFAULT_BUDGET, stopped_error, until_stopped};
+pub use totals::CycleTotals;
+pub use writes::odds_writes;
 
 /// A configured feed and its config slug.
 pub struct PipelineFeed {
@@ -56,54 +71,6 @@ struct MergedEvent {
     full: Vec<(String, EventOdds)>,
 }
 
-/// Totals of one cycle, for the run record and the benchmark.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CycleTotals {
-    /// Events after merging and the pre-match filter.
-    pub events: u64,
-    /// Market rows fetched across books.
-    pub markets: u64,
-    /// Outcomes compared with the last-seen state.
-    pub outcomes_compared: u64,
-    /// Current-odds rows queued.
-    pub odds_rows: u64,
-    /// History rows queued.
-    pub history_rows: u64,
-    /// Alerts per type.
-    pub alerts_by_type: BTreeMap<String, u64>,
-    /// Alerts per severity.
-    pub alerts_by_severity: BTreeMap<String, u64>,
-    /// Discovery wall time.
-    pub discovery_ms: u64,
-    /// Fetch wall time (bodies are parsed and mapped as they arrive, so it includes that).
-    pub fetch_ms: u64,
-    /// Parsing and mapping event bodies: CPU time summed over the concurrent fetches.
-    pub parse_map_ms: u64,
-    /// Detection time (CPU, in this task).
-    pub detect_ms: u64,
-    /// The writer storing this cycle's batches (overlaps the fetching).
-    pub persist_ms: u64,
-    /// Waiting for the writer at the end of the cycle.
-    pub persist_wait_ms: u64,
-    /// The whole cycle.
-    pub total_ms: u64,
-    /// Books whose loss of markets was a mass vanish (`detection.mass_vanish_pct`) in some
-    /// batch of this cycle: markets lost and markets they had, summed over those batches. A
-    /// feed problem: no availability alerts from them, health degraded.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub mass_vanish: BTreeMap<String, (u64, u64)>,
-    /// Home availability flips not alerted because of a mass vanish.
-    #[serde(default)]
-    pub availability_suppressed: u64,
-}
-
-impl CycleTotals {
-    /// Alerts of every type.
-    pub fn alerts(&self) -> u64 {
-        self.alerts_by_type.values().sum()
-    }
-}
-
 /// The pipeline's cycle: feeds, detector state and the write queue.
 pub struct ScrapeCycle {
     store: Store,
@@ -114,6 +81,8 @@ pub struct ScrapeCycle {
     config: Config,
     health: BTreeMap<String, BookHealth>,
     stats_before: Vec<StatsSnapshot>,
+    /// Where health is published while a cycle runs (set by the scheduler).
+    live_status: Option<watch::Sender<PipelineStatus>>,
     /// Events per batch handed to the writer.
     pub batch_events: usize,
     /// Totals of the last cycle.
@@ -139,6 +108,7 @@ impl ScrapeCycle {
             config,
             health: BTreeMap::new(),
             stats_before,
+            live_status: None,
             batch_events: 100,
             last_totals: CycleTotals::default(),
         }
@@ -202,11 +172,50 @@ impl ScrapeCycle {
         }
     }
 
-    /// Runs one cycle; `stop` makes it finish the batch in flight and return early.
+    /// Runs one cycle; `stop` makes it drop the fetches in flight and return early. While it
+    /// runs, health is published on the status channel the scheduler attached, if any.
     pub async fn run_cycle(&mut self, stop: &watch::Receiver<bool>) -> CycleTotals {
+        let Some(status) = self.live_status.clone() else {
+            return self.run_cycle_inner(stop).await;
+        };
+        let publisher = live::publish(
+            status,
+            self.feeds
+                .iter()
+                .map(|f| (f.slug.clone(), f.feed.stats().clone()))
+                .collect(),
+            self.health(),
+            self.home_book.clone(),
+        );
+        tokio::select! {
+            totals = self.run_cycle_inner(stop) => totals,
+            never = publisher => match never {},
+        }
+    }
+
+    async fn run_cycle_inner(&mut self, stop: &watch::Receiver<bool>) -> CycleTotals {
         let started = Instant::now();
         let now = now_millis();
         let mut totals = CycleTotals::default();
+        // Budgets run from the cycle's start; an open breaker lets one probe through.
+        let cycle_start = tokio::time::Instant::now();
+        let budgets: Vec<Budget> = self
+            .feeds
+            .iter()
+            .map(|f| {
+                f.feed.client().begin_cycle();
+                let budget = self
+                    .config
+                    .books
+                    .get(&f.slug)
+                    .map_or(DEFAULT_BUDGET, |b| Duration::from_secs(b.budget_secs));
+                Budget {
+                    book: f.slug.clone(),
+                    budget,
+                    ends: cycle_start + budget,
+                }
+            })
+            .collect();
         let run_id = match self.store.start_run(now).await {
             Ok(id) => Some(id),
             Err(e) => {
@@ -218,8 +227,24 @@ impl ScrapeCycle {
 
         // 1. Discovery, every feed in parallel.
         let t = Instant::now();
-        let discovered: Vec<Result<Discovered, FeedError>> =
-            join_all(self.feeds.iter().map(|f| discover(&f.feed))).await;
+        let discovery = join_all(
+            self.feeds
+                .iter()
+                .zip(&budgets)
+                .map(|(f, b)| b.within(&f.feed, "discovery", discover(&f.feed))),
+        );
+        let discovered: Vec<Result<Discovered, FeedError>> = match until_stopped(stop, discovery)
+            .await
+        {
+            Some(discovered) => discovered,
+            None => {
+                tracing::info!("stopping: discovery in flight dropped; nothing fetched this cycle");
+                self.feeds
+                    .iter()
+                    .map(|f| Err(stopped_error(&f.slug)))
+                    .collect()
+            }
+        };
         totals.discovery_ms = t.elapsed().as_millis() as u64;
         let mut failed_books = BTreeSet::new();
         // Failed requests per book (partial discovery and event fetches) with the last error.
@@ -271,6 +296,9 @@ impl ScrapeCycle {
                     }
                 }
                 Err(e) => {
+                    if matches!(e, FeedError::BudgetSpent { .. }) {
+                        *totals.budget_spent.entry(slug.clone()).or_default() += 1;
+                    }
                     tracing::warn!(book = %slug, error = %e, "discovery failed; no availability changes from this book this cycle");
                     failed_books.insert(slug.clone());
                     discovery_errors.insert(slug, e.to_string());
@@ -318,17 +346,27 @@ impl ScrapeCycle {
                 remaining.by_ref().take(self.batch_events.max(1)).collect();
             let t = Instant::now();
             let feeds = &self.feeds;
-            let fetched: Vec<(MergedEvent, Vec<BookFetch>)> = futures::stream::iter(chunk)
+            let budgets = &budgets;
+            let fetching = futures::stream::iter(chunk)
                 .map(|event| async move {
                     let results = join_all(event.refs.iter().map(|(book, index, r)| async move {
-                        (book.clone(), fetch(&feeds[*index].feed, r).await)
+                        let feed = &feeds[*index].feed;
+                        let what = format!("event {}", r.book_event_id);
+                        let result = budgets[*index].within(feed, &what, fetch(feed, r)).await;
+                        (book.clone(), result)
                     }))
                     .await;
                     (event, results)
                 })
                 .buffered(width.max(1))
-                .collect()
-                .await;
+                .collect::<Vec<(MergedEvent, Vec<BookFetch>)>>();
+            let Some(fetched) = until_stopped(stop, fetching).await else {
+                tracing::info!(
+                    "stopping: fetches in flight dropped; the rest of this cycle is skipped"
+                );
+                totals.fetch_ms += t.elapsed().as_millis() as u64;
+                break;
+            };
             totals.fetch_ms += t.elapsed().as_millis() as u64;
 
             let t = Instant::now();
@@ -371,6 +409,9 @@ impl ScrapeCycle {
                             });
                         }
                         Err(e) => {
+                            if matches!(e, FeedError::BudgetSpent { .. }) {
+                                *totals.budget_spent.entry(book.clone()).or_default() += 1;
+                            }
                             let entry = fetch_failed.entry(book.clone()).or_default();
                             entry.0 += 1;
                             entry.1 = e.to_string();
@@ -450,6 +491,10 @@ impl ScrapeCycle {
             tracing::warn!(error = %e, "past transition failed; retried by the minute job");
         }
         totals.total_ms = started.elapsed().as_millis() as u64;
+        for (book, cut) in &totals.budget_spent {
+            let budget = budgets.iter().find(|b| &b.book == book).map(|b| b.budget);
+            tracing::warn!(book = %book, cut_off = cut, budget_secs = budget.map(|b| b.as_secs()), "the book's cycle budget was spent: its remaining calls count as failed fetches");
+        }
 
         // 5. Health and the run record.
         let books = self.update_health(
@@ -516,49 +561,11 @@ impl ScrapeCycle {
     }
 }
 
-/// The current-odds rows a detection result asks to write: every market whose prices or
-/// availability changed (with a history row when its prices changed or it was first seen), and
-/// every market that vanished (kept with its last outcomes, unavailable). Unchanged markets
-/// write nothing.
-pub fn odds_writes(input: &CycleInput, output: &detect::CycleOutput) -> Vec<OddsWrite> {
-    let mut odds = Vec::new();
-    for change in &output.market_changes {
-        if change.prices == PriceUpdate::Unchanged && change.availability.is_none() {
-            continue;
-        }
-        let resolved = input.resolve(change);
-        odds.push(OddsWrite {
-            event_key: resolved.event_key.to_string(),
-            bookmaker: resolved.book.to_string(),
-            market_id: resolved.market.market_id.clone(),
-            line: resolved
-                .market
-                .line
-                .map(|l| l.to_string())
-                .unwrap_or_default(),
-            outcomes: resolved.market.outcomes.clone(),
-            available: change.available,
-            unavailable_since: change.unavailable_since,
-            record_history: change.needs_history(),
-        });
-    }
-    for vanished in &output.vanished {
-        let (event_key, book) = input.resolve_vanished(vanished);
-        odds.push(OddsWrite {
-            event_key: event_key.to_string(),
-            bookmaker: book.to_string(),
-            market_id: vanished.market_id.to_string(),
-            line: vanished.line.map(|l| l.to_string()).unwrap_or_default(),
-            outcomes: vanished.last_outcomes.clone(),
-            available: false,
-            unavailable_since: Some(vanished.since),
-            record_history: false,
-        });
-    }
-    odds
-}
-
 impl CycleRunner for ScrapeCycle {
+    fn attach_status(&mut self, status: watch::Sender<PipelineStatus>) {
+        self.live_status = Some(status);
+    }
+
     async fn run(&mut self, _cycle: u64, stop: watch::Receiver<bool>) -> CycleReport {
         let totals = self.run_cycle(&stop).await;
         CycleReport {
