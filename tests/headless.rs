@@ -38,6 +38,7 @@ fn batch(key: &str, alerts: usize) -> CycleBatch {
         gap_pct: None,
         availability: None,
         unavailable_secs: None,
+        markets_affected: None,
         detected_at: t0(),
         event_kickoff: t0() + Duration::days(400),
     };

@@ -27,8 +27,7 @@ use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
 use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
 use crate::store::{
-    BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunRecord, RunStatus, RunSummary,
-    Store,
+    BatchEvent, CycleBatch, EventRecord, KeyedAlert, RunRecord, RunStatus, RunSummary, Store,
 };
 
 mod health;
