@@ -658,6 +658,10 @@ async fn every_operation_answers_only_what_the_openapi_document_declares() {
         let guarded = start(&db.store, Some("sesame")).await;
         assert_eq!(guarded.get("/api/alerts/stats").await.0, 401);
         assert_eq!(guarded.get("/api/alerts/stream").await.0, 401);
+        // The database goes away. Closing the pool waits for every connection, the change
+        // pollers' PostgreSQL listeners included, so they stop first.
+        drop(guarded);
+        s.poller.abort();
         db.store.close().await;
         for path in [
             "/api/alerts",
