@@ -31,6 +31,8 @@ API_KEY='apikey-Hostile-Secret'
 SECRETS=("$DB_PASSWORD" "$TOKEN" "$API_KEY" "Hostile0" "0Pw")
 
 WORK=$(mktemp -d)
+SANDBOX_ENV=(PATH="$PATH" HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/config"
+    XDG_DATA_HOME="$WORK/home/data" USER=hostile LANG=C.UTF-8)
 SERVER_PID=
 cleanup() {
     [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
@@ -52,8 +54,7 @@ shows_secret() { # file
 
 # A sandboxed environment: its own home, no ODDSWATCH_* from the caller, no RUST_LOG.
 sandbox() {
-    env -i PATH="$PATH" HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/config" \
-        XDG_DATA_HOME="$WORK/home/data" USER=hostile LANG=C.UTF-8 "$@"
+    env -i "${SANDBOX_ENV[@]}" "$@"
 }
 
 # cli EXPECTED_EXIT [VAR=value ...] -- ARGS...: runs the binary on the backend's database.
@@ -293,7 +294,8 @@ run_backend() {
     esac
     cli_cases
     PORT=$((20000 + RANDOM % 20000))
-    sandbox ODDSWATCH_DATABASE_URL="$DB_URL" ODDSWATCH_API_TOKEN="$TOKEN" \
+    # env execs the binary, so $! is the server itself and the kill below reaches it.
+    env -i "${SANDBOX_ENV[@]}" ODDSWATCH_DATABASE_URL="$DB_URL" ODDSWATCH_API_TOKEN="$TOKEN" \
         "$BIN" serve --bind "127.0.0.1:$PORT" >"$WORK/server.out" 2>"$WORK/server.err" &
     SERVER_PID=$!
     for _ in {1..100}; do
