@@ -31,6 +31,8 @@ API_KEY='apikey-Hostile-Secret'
 SECRETS=("$DB_PASSWORD" "$TOKEN" "$API_KEY" "Hostile0" "0Pw")
 
 WORK=$(mktemp -d)
+SANDBOX_ENV=(PATH="$PATH" HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/config"
+    XDG_DATA_HOME="$WORK/home/data" USER=hostile LANG=C.UTF-8)
 SERVER_PID=
 cleanup() {
     [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
@@ -52,8 +54,7 @@ shows_secret() { # file
 
 # A sandboxed environment: its own home, no ODDSWATCH_* from the caller, no RUST_LOG.
 sandbox() {
-    env -i PATH="$PATH" HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/config" \
-        XDG_DATA_HOME="$WORK/home/data" USER=hostile LANG=C.UTF-8 "$@"
+    env -i "${SANDBOX_ENV[@]}" "$@"
 }
 
 # cli EXPECTED_EXIT [VAR=value ...] -- ARGS...: runs the binary on the backend's database.
@@ -63,8 +64,10 @@ cli() {
     while [[ $1 != -- ]]; do envs+=("$1"); shift; done
     shift
     CASES+=1
+    # A command that should have refused its input may instead run until stopped (a server, the
+    # simulator): 30 s, then it counts as a wrong exit code (124).
     sandbox ODDSWATCH_DATABASE_URL="$DB_URL" ODDSWATCH_BOOKS_THEODDSAPI_API_KEY="$API_KEY" "${envs[@]}" \
-        "$BIN" "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
+        timeout 30 "$BIN" "$@" >"$WORK/out" 2>"$WORK/err" </dev/null
     code=$?
     if [[ $code != "$expected" ]]; then
         WRONG_EXIT+=1
@@ -98,7 +101,11 @@ http() {
 raw() {
     local expected=$1 label=$2 status
     CASES+=1
-    exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+    if ! exec 3<>"/dev/tcp/127.0.0.1/$PORT"; then
+        : >"$WORK/body"
+        judge "$expected" 000 "$label (cannot connect)"
+        return
+    fi
     cat >&3 2>/dev/null
     timeout 10 cat <&3 >"$WORK/answer" 2>/dev/null
     exec 3<&-
@@ -110,7 +117,8 @@ raw() {
 judge() { # expected actual label
     local expected=$1 status=$2 label=$3
     [[ $status == 5* ]] && { FIVE+=1; note "$status: $label"; }
-    if [[ $status -ge 400 ]] && ! jq -e '.error | type == "string"' "$WORK/body" >/dev/null 2>&1; then
+    # (jq accepts an empty body as "no input", so emptiness is checked first.)
+    if [[ $status -ge 400 ]] && ! { [[ -s $WORK/body ]] && jq -e '.error | type == "string"' "$WORK/body" >/dev/null 2>&1; }; then
         NONJSON+=1
         note "non-JSON $status: $label :: $(head -c 200 "$WORK/body")"
     fi
@@ -286,7 +294,8 @@ run_backend() {
     esac
     cli_cases
     PORT=$((20000 + RANDOM % 20000))
-    sandbox ODDSWATCH_DATABASE_URL="$DB_URL" ODDSWATCH_API_TOKEN="$TOKEN" \
+    # env execs the binary, so $! is the server itself and the kill below reaches it.
+    env -i "${SANDBOX_ENV[@]}" ODDSWATCH_DATABASE_URL="$DB_URL" ODDSWATCH_API_TOKEN="$TOKEN" \
         "$BIN" serve --bind "127.0.0.1:$PORT" >"$WORK/server.out" 2>"$WORK/server.err" &
     SERVER_PID=$!
     for _ in {1..100}; do
