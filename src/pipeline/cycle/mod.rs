@@ -3,8 +3,9 @@
 //! (each book's own limits apply) → detect → queue the batch for the writer. Batches of events
 //! flow to the writer while later events are still being fetched.
 //!
-//! **Slow books.** Each book has a time budget per cycle (`books.<slug>.budget_secs`, from the
-//! cycle's start): discovery and fetches still running when it is spent are dropped and count as
+//! **Slow books.** Each book fetches its share of a batch with its own concurrency, and has a
+//! time budget per cycle (`books.<slug>.budget_secs`) charged while the cycle waits for it alone
+//! ([`limits`]): discovery and fetches still running when it is spent are dropped and count as
 //! failed fetches of that book (no availability alerts from them, health degraded), so one slow
 //! book cannot hold the others. A stop request drops the fetches in flight at once (their events
 //! are neither written nor alerted on) instead of waiting for them. Health is published every
