@@ -69,9 +69,15 @@ fn level_of(books: &[oddswatch::health::BookHealth], book: &str) -> HealthLevel 
 async fn a_dripping_book_is_cut_at_its_budget_without_availability_alerts() {
     let db = common::sqlite_db().await;
     let sim = dripping_sportybet(20, 0.0).await;
-    // Each sportybet call may take 10 minutes; its budget is 2 s of the cycle.
-    let config = config(600, 2);
+    // Each sportybet call may take 10 minutes; its budget is 4 s of the cycle. The healthy
+    // books get 2 s: they must not be charged for the 4 s the cycle waits on sportybet.
+    let mut config = config(600, 4);
+    for slug in ["betpawa", "bet9ja"] {
+        config.books.get_mut(slug).unwrap().budget_secs = 2;
+    }
     let mut cycle = pipeline(&db.store, &config, &sim.base_url()).await;
+    // Several batches: the healthy books must not pay for the time spent waiting on sportybet.
+    cycle.batch_events = 4;
     let stop = watch::channel(false).1;
     let first = cycle.run_cycle(&stop).await;
     assert!(first.budget_spent.is_empty());
@@ -93,7 +99,11 @@ async fn a_dripping_book_is_cut_at_its_budget_without_availability_alerts() {
         cut, listed,
         "every sportybet event counts as a failed fetch"
     );
-    assert!(!second.budget_spent.contains_key("betpawa"));
+    assert!(
+        !second.budget_spent.contains_key("betpawa") && !second.budget_spent.contains_key("bet9ja"),
+        "{:?}",
+        second.budget_spent
+    );
     let health = cycle.health();
     assert_ne!(level_of(&health, "sportybet"), HealthLevel::Ok);
     assert_eq!(level_of(&health, "betpawa"), HealthLevel::Ok);

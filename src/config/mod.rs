@@ -156,7 +156,7 @@ pub struct BookConfig {
     pub max_body_bytes: u64,
     /// The most one call may take, retries, waits and body included.
     pub deadline_secs: u64,
-    /// The book's time budget per cycle, from the cycle's start.
+    /// How long one cycle may wait for this book alone.
     pub budget_secs: u64,
     /// Consecutive failed calls that open the book's circuit breaker.
     pub breaker_failures: u32,

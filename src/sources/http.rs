@@ -10,6 +10,7 @@
 //! at once; a response that would pass the cap fails (as too large) rather than waiting, since
 //! waiting for bytes held by other slow responses could only end at the deadline.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,21 @@ pub struct BookClient {
     retry_after: RetryAfterGate,
     /// One permit per body byte held while reading (see the module's choices).
     inflight: Semaphore,
+    /// Body buffer bytes actually allocated by responses being read (the peak goes to stats);
+    /// measured apart from the semaphore, so the figure shows what the cap achieves.
+    buffered: AtomicU64,
+}
+
+/// The bytes one response's body buffer adds to [`BookClient::buffered`], given back on drop.
+struct Buffered<'a> {
+    gauge: &'a AtomicU64,
+    bytes: u64,
+}
+
+impl Drop for Buffered<'_> {
+    fn drop(&mut self) {
+        self.gauge.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
 }
 
 enum AttemptError {
@@ -102,6 +118,7 @@ impl BookClient {
                     .unwrap_or(usize::MAX)
                     .min(Semaphore::MAX_PERMITS),
             ),
+            buffered: AtomicU64::new(0),
             policy,
             next_start: Mutex::new(None),
             stats: Arc::new(BookStats::default()),
@@ -364,10 +381,15 @@ impl BookClient {
             return Err(too_large());
         }
         let mut held: Option<SemaphorePermit<'_>> = None;
+        let mut buffered = Buffered {
+            gauge: &self.buffered,
+            bytes: 0,
+        };
         let mut body = Vec::new();
         self.reserve_inflight(
             &mut body,
             &mut held,
+            &mut buffered,
             declared.unwrap_or(64 * 1024).min(limit) as usize,
             what,
         )?;
@@ -382,7 +404,7 @@ impl BookClient {
             }
             if needed > body.capacity() {
                 let grown = needed.max(body.capacity() * 2).min(limit as usize);
-                self.reserve_inflight(&mut body, &mut held, grown, what)?;
+                self.reserve_inflight(&mut body, &mut held, &mut buffered, grown, what)?;
             }
             body.extend_from_slice(&chunk);
         }
@@ -394,6 +416,7 @@ impl BookClient {
         &'s self,
         body: &mut Vec<u8>,
         held: &mut Option<SemaphorePermit<'s>>,
+        buffered: &mut Buffered<'s>,
         capacity: usize,
         what: &str,
     ) -> Result<(), AttemptError> {
@@ -415,12 +438,12 @@ impl BookClient {
             Some(held) => held.merge(permit),
             None => *held = Some(permit),
         }
+        let before = body.capacity();
         body.reserve_exact(capacity - body.len());
-        let cap = usize::try_from(self.policy.max_inflight_bytes)
-            .unwrap_or(usize::MAX)
-            .min(Semaphore::MAX_PERMITS);
-        self.stats
-            .record_inflight_bytes(cap.saturating_sub(self.inflight.available_permits()) as u64);
+        let added = body.capacity().saturating_sub(before) as u64;
+        buffered.bytes += added;
+        let now = self.buffered.fetch_add(added, Ordering::Relaxed) + added;
+        self.stats.record_inflight_bytes(now);
         Ok(())
     }
 

@@ -3,8 +3,9 @@
 //! (each book's own limits apply) → detect → queue the batch for the writer. Batches of events
 //! flow to the writer while later events are still being fetched.
 //!
-//! **Slow books.** Each book has a time budget per cycle (`books.<slug>.budget_secs`, from the
-//! cycle's start): discovery and fetches still running when it is spent are dropped and count as
+//! **Slow books.** Each book fetches its share of a batch with its own concurrency, and has a
+//! time budget per cycle (`books.<slug>.budget_secs`) charged while the cycle waits for it alone
+//! ([`limits`]): discovery and fetches still running when it is spent are dropped and count as
 //! failed fetches of that book (no availability alerts from them, health degraded), so one slow
 //! book cannot hold the others. A stop request drops the fetches in flight at once (their events
 //! are neither written nor alerted on) instead of waiting for them. Health is published every
@@ -14,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use futures::FutureExt;
 use futures::StreamExt;
-use futures::future::join_all;
 use tokio::sync::watch;
 
 use super::scheduler::{CycleReport, CycleRunner};
@@ -36,7 +37,7 @@ mod live;
 mod totals;
 mod writes;
 
-use limits::{Budget, DEFAULT_BUDGET, stopped_error, until_stopped};
+use limits::{Budget, DEFAULT_BUDGET, Share, run_phase, stopped_error, until_stopped};
 pub use totals::CycleTotals;
 pub use writes::odds_writes;
 
@@ -59,6 +60,9 @@ enum Discovered {
 
 /// One book's answer for one event: its slug and the odds or the failure.
 type BookFetch = (String, Result<EventOdds, FeedError>);
+
+/// One fetch of a book's share of a batch: (event position, reference position, result).
+type ShareFetch = (usize, usize, Result<EventOdds, FeedError>);
 
 /// One event of the cycle, merged across books.
 struct MergedEvent {
@@ -196,9 +200,10 @@ impl ScrapeCycle {
         let started = Instant::now();
         let now = now_millis();
         let mut totals = CycleTotals::default();
-        // Budgets run from the cycle's start; an open breaker lets one probe through.
+        // Budgets are charged while the cycle waits for a book (see `limits::Budget`); an open
+        // breaker lets one probe through.
         let cycle_start = tokio::time::Instant::now();
-        let budgets: Vec<Budget> = self
+        let book_budgets: Vec<(String, Duration)> = self
             .feeds
             .iter()
             .map(|f| {
@@ -208,12 +213,13 @@ impl ScrapeCycle {
                     .books
                     .get(&f.slug)
                     .map_or(DEFAULT_BUDGET, |b| Duration::from_secs(b.budget_secs));
-                Budget {
-                    book: f.slug.clone(),
-                    budget,
-                    ends: cycle_start + budget,
-                }
+                (f.slug.clone(), budget)
             })
+            .collect();
+        let all_budgets = book_budgets.iter().map(|(_, b)| *b).sum();
+        let budgets: Vec<Budget> = book_budgets
+            .into_iter()
+            .map(|(book, budget)| Budget::new(book, budget, cycle_start, all_budgets))
             .collect();
         let run_id = match self.store.start_run(now).await {
             Ok(id) => Some(id),
@@ -226,16 +232,25 @@ impl ScrapeCycle {
 
         // 1. Discovery, every feed in parallel.
         let t = Instant::now();
-        let discovery = join_all(
-            self.feeds
-                .iter()
-                .zip(&budgets)
-                .map(|(f, b)| b.within(&f.feed, "discovery", discover(&f.feed))),
-        );
+        let shares = self
+            .feeds
+            .iter()
+            .zip(&budgets)
+            .enumerate()
+            .map(|(i, (f, b))| {
+                let work =
+                    async move { (i, b.within(&f.feed, "discovery", discover(&f.feed)).await) };
+                (i, true, work.boxed())
+            })
+            .collect();
+        let discovery = run_phase(&budgets, shares);
         let discovered: Vec<Result<Discovered, FeedError>> = match until_stopped(stop, discovery)
             .await
         {
-            Some(discovered) => discovered,
+            Some(mut discovered) => {
+                discovered.sort_by_key(|(i, _)| *i);
+                discovered.into_iter().map(|(_, d)| d).collect()
+            }
             None => {
                 tracing::info!("stopping: discovery in flight dropped; nothing fetched this cycle");
                 self.feeds
@@ -318,18 +333,6 @@ impl ScrapeCycle {
         // 3. Fetch, detect and queue batch by batch.
         let mut fetched_ok: BTreeMap<String, u64> = BTreeMap::new();
         let mut markets_seen: BTreeMap<String, u64> = BTreeMap::new();
-        let width = self
-            .feeds
-            .iter()
-            .filter_map(|f| {
-                self.config
-                    .books
-                    .get(&f.slug)
-                    .map(|b| b.concurrency as usize)
-            })
-            .max()
-            .unwrap_or(4)
-            * 2;
         let parse_time = |feeds: &[PipelineFeed]| -> Duration {
             feeds.iter().map(|f| f.feed.stats().parse_time()).sum()
         };
@@ -346,20 +349,38 @@ impl ScrapeCycle {
             let t = Instant::now();
             let feeds = &self.feeds;
             let budgets = &budgets;
-            let fetching = futures::stream::iter(chunk)
-                .map(|event| async move {
-                    let results = join_all(event.refs.iter().map(|(book, index, r)| async move {
-                        let feed = &feeds[*index].feed;
-                        let what = format!("event {}", r.book_event_id);
-                        let result = budgets[*index].within(feed, &what, fetch(feed, r)).await;
-                        (book.clone(), result)
-                    }))
-                    .await;
-                    (event, results)
+            // Each book fetches its share of the batch with its own concurrency, so a slow book
+            // holds no other book's requests; the batch is ready when every share is.
+            let mut shares: Vec<Vec<(usize, usize)>> = vec![Vec::new(); feeds.len()];
+            for (e, event) in chunk.iter().enumerate() {
+                for (k, (_, index, _)) in event.refs.iter().enumerate() {
+                    shares[*index].push((e, k));
+                }
+            }
+            let events_ref = &chunk;
+            let shares: Vec<Share<'_, Vec<ShareFetch>>> = shares
+                .into_iter()
+                .enumerate()
+                .filter(|(_, share)| !share.is_empty())
+                .map(|(index, share)| {
+                    let feed = &feeds[index].feed;
+                    let width = feed.client().policy().concurrency.max(1) * 2;
+                    let works = !budgets[index].remaining().is_zero()
+                        && feed.client().breaker_state() != crate::sources::BreakerState::Open;
+                    let work = futures::stream::iter(share)
+                        .map(move |(e, k)| async move {
+                            let (_, _, r) = &events_ref[e].refs[k];
+                            let what = format!("event {}", r.book_event_id);
+                            let result = budgets[index].within(feed, &what, fetch(feed, r)).await;
+                            (e, k, result)
+                        })
+                        .buffer_unordered(width)
+                        .collect::<Vec<ShareFetch>>();
+                    (index, works, work.boxed())
                 })
-                .buffered(width.max(1))
-                .collect::<Vec<(MergedEvent, Vec<BookFetch>)>>();
-            let Some(fetched) = until_stopped(stop, fetching).await else {
+                .collect();
+            let fetching = run_phase(budgets, shares);
+            let Some(outputs) = until_stopped(stop, fetching).await else {
                 tracing::info!(
                     "stopping: fetches in flight dropped; the rest of this cycle is skipped"
                 );
@@ -367,6 +388,20 @@ impl ScrapeCycle {
                 break;
             };
             totals.fetch_ms += t.elapsed().as_millis() as u64;
+            let mut per_event: Vec<Vec<(usize, BookFetch)>> =
+                chunk.iter().map(|_| Vec::new()).collect();
+            for (e, k, result) in outputs.into_iter().flatten() {
+                per_event[e].push((k, (chunk[e].refs[k].0.clone(), result)));
+            }
+            let fetched: Vec<(MergedEvent, Vec<BookFetch>)> = chunk
+                .into_iter()
+                .zip(per_event)
+                .map(|(event, mut results)| {
+                    // In the order of the event's references, as before.
+                    results.sort_by_key(|(k, _)| *k);
+                    (event, results.into_iter().map(|(_, r)| r).collect())
+                })
+                .collect();
 
             let t = Instant::now();
             let mut input = CycleInput {
