@@ -383,3 +383,78 @@ async fn a_home_feed_that_loses_most_markets_is_a_health_warning_not_an_alert_st
         db.finish().await;
     }
 }
+
+/// Issue 11's storm, end to end: the home book's event bodies come back without `markets` (the
+/// simulator's `reshaped` fault, on every BetPawa response for one cycle). Before, each such
+/// body read as an event whose markets had all vanished (9,645 `suspended`, then 9,644
+/// `returned` in the reference pass). Now each is a malformed-body failure: BetPawa is down in
+/// health, and no availability alert is raised either way.
+#[tokio::test]
+async fn reshaped_home_bodies_are_fetch_failures_not_an_alert_storm() {
+    for db in common::all_dbs().await {
+        let (_, sim) = oddswatch::sim::start(SimOptions {
+            events: 8,
+            tick: TickMode::Manual,
+            seed: 13,
+            fault_kinds: vec![oddswatch::sim::FaultKind::Reshaped],
+            fault_book: Some("betpawa".into()),
+            ..SimOptions::default()
+        })
+        .await
+        .unwrap();
+        let mut config = Config::defaults();
+        config.sim.events = 8;
+        for book in config.books.values_mut() {
+            book.timeout_secs = 5;
+            book.retries = 0;
+        }
+        let url = sim.base_url();
+        let dir = tempfile::tempdir().unwrap();
+        let (queue, writer) = spawn_writer(
+            db.store.clone(),
+            dir.path().into(),
+            RetryPolicy::default(),
+            8,
+        );
+        let (feeds, home) = build_feeds(&config, Some(&url)).unwrap();
+        let mut cycle = ScrapeCycle::new(config.clone(), db.store.clone(), queue, feeds, home);
+        cycle.warm().await.unwrap();
+        let stop = watch::channel(false).1;
+        cycle.run_cycle(&stop).await;
+
+        sim.apply(oddswatch::sim::Script::SetFaultRate { rate: 1.0 })
+            .unwrap();
+        let reshaped = cycle.run_cycle(&stop).await;
+        let health = cycle.health();
+        let betpawa = health.iter().find(|h| h.book == "betpawa").unwrap();
+        assert_eq!(
+            betpawa.level,
+            oddswatch::health::HealthLevel::Down,
+            "{}",
+            db.name
+        );
+        let error = betpawa.last_error.clone().unwrap_or_default();
+        assert!(error.contains("markets"), "{error}");
+        sim.apply(oddswatch::sim::Script::SetFaultRate { rate: 0.0 })
+            .unwrap();
+        let whole = cycle.run_cycle(&stop).await;
+
+        assert_eq!(
+            reshaped.alerts_by_type.get("availability"),
+            None,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            whole.alerts_by_type.get("availability"),
+            None,
+            "{}",
+            db.name
+        );
+        assert!(availability_alerts(&db.store).await.is_empty());
+        drop(cycle);
+        assert_eq!(writer.await.unwrap().dead_lettered, 0);
+        sim.shutdown().await;
+        db.finish().await;
+    }
+}
