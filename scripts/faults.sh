@@ -24,7 +24,7 @@
 # Usage: scripts/faults.sh            (all scenarios, about 5 minutes)
 #        scripts/faults.sh baseline reshaped kill9   (some of them)
 # Environment: FAULTS_BIN (default target/release/oddswatch), FAULTS_EVENTS (200),
-# FAULTS_CYCLES (3), FAULTS_INTERVAL (5 s), FAULTS_RATE (0.1), FAULTS_SEED (42),
+# FAULTS_CYCLES (3), FAULTS_INTERVAL (5 s), FAULTS_BUDGET (120 s), FAULTS_RATE (0.1), FAULTS_SEED (42),
 # FAULTS_OUTAGE_SECS (25), ODDSWATCH_TEST_POSTGRES_URL (default
 # postgres://postgres@127.0.0.1:5432/test; only the outage scenario uses it, through a proxy:
 # the real server is never stopped). Everything listens on 127.0.0.1 only.
@@ -40,8 +40,10 @@ RATE=${FAULTS_RATE:-0.1}
 SEED=${FAULTS_SEED:-42}
 OUTAGE=${FAULTS_OUTAGE_SECS:-25}
 PG_ADMIN=${ODDSWATCH_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
-# Per run: every cycle within interval + 30 s, plus start-up; a run past it is "stalled".
-BOUND=$(( CYCLES * (INTERVAL + 30) + 20 ))
+# Per run: every cycle within interval + the per-book cycle budget (books.*.budget_secs,
+# FAULTS_BUDGET, default 120 s as shipped), plus start-up; a run past it is "stalled".
+BUDGET=${FAULTS_BUDGET:-120}
+BOUND=$(( CYCLES * (INTERVAL + BUDGET) + 20 ))
 
 [ -x "$BIN" ] || { echo "no binary at $BIN: run cargo build --release first" >&2; exit 2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/oddswatch-faults.XXXXXX")

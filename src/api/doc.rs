@@ -34,7 +34,7 @@ pub struct ListQuery {
     #[param(rename = "eventId", format = Int64)]
     event_id: Option<i64>,
     /// Only alerts about this book (its slug).
-    #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[param(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     bookmaker: Option<String>,
     /// Text in the event, team, tournament or market names (case-insensitive).
     #[param(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
@@ -65,7 +65,7 @@ pub struct EventQuery {
     #[param(rename = "alertType", style = Form, explode, inline)]
     alert_type: Option<Vec<AlertType>>,
     /// Only alerts about this book (its slug).
-    #[param(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[param(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     bookmaker: Option<String>,
     /// Order of the list (default `detected`: newest first).
     #[param(inline)]
