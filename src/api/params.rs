@@ -117,14 +117,14 @@ pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListR
         })?),
         None => None,
     };
-    let bookmaker = single(params, "bookmaker")?
-        .map(str::trim)
-        .filter(|b| !b.is_empty());
+    let bookmaker = single(params, "bookmaker")?;
     let text = single(params, "q")?;
-    // Checked here too (the service checks again) so the 400 names the query parameter.
+    // Checked here too (the service checks again) so the 400 names the query parameter; before
+    // trimming, so `bookmaker=%0A` is refused as the document says rather than read as empty.
     if let Some(book) = bookmaker {
         check_text("bookmaker", book, MAX_BOOKMAKER_CHARS)?;
     }
+    let bookmaker = bookmaker.map(str::trim).filter(|b| !b.is_empty());
     if let Some(text) = text {
         check_text("q", text, MAX_TEXT_FILTER_CHARS)?;
     }
@@ -230,6 +230,7 @@ mod tests {
             ("limit", "+5"),
             ("offset", "+0"),
             ("eventId", "+7"),
+            ("bookmaker", "\n"),
         ] {
             assert!(parse_list(&q(&[(k, v)]), LIST_PARAMS).is_err(), "{k}={v}");
         }
