@@ -51,7 +51,7 @@ fn event(sr_id: &str, home: &str, away: &str, tournament: Option<&str>) -> Batch
 /// negative handicap too, and three-decimal prices), a direction disagreement, availability
 /// suspended and returned, and an event-level availability alert.
 fn alerts() -> Vec<KeyedAlert> {
-    let base = |event_key: &str, minute: u32| NewAlert {
+    let base = |minute: u32| NewAlert {
         event_id: 0,
         bookmaker: "betpawa".into(),
         market_id: "3743".into(),
@@ -86,7 +86,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 change_pct: Some(15.0),
                 old_price: Some(4.0),
                 new_price: Some(4.6),
-                ..base("61300947", 1)
+                ..base(1)
             },
         ),
         keyed(
@@ -99,7 +99,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 change_pct: Some(-5.26),
                 old_price: Some(1.9),
                 new_price: Some(1.8),
-                ..base("61300947", 2)
+                ..base(2)
             },
         ),
         keyed(
@@ -113,7 +113,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 change_pct: Some(-10.57),
                 old_price: Some(1.333),
                 new_price: Some(1.192),
-                ..base("61300947", 3)
+                ..base(3)
             },
         ),
         keyed(
@@ -130,7 +130,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 competitor_new_price: Some(2.9),
                 competitor_direction: Some(Direction::Down),
                 gap_pct: Some(6.45),
-                ..base("61300947", 4)
+                ..base(4)
             },
         ),
         keyed(
@@ -142,7 +142,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 outcome_name: None,
                 alert_type: AlertType::Availability,
                 availability: Some(AvailabilityChange::Suspended),
-                ..base("61300947", 5)
+                ..base(5)
             },
         ),
         keyed(
@@ -155,7 +155,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 alert_type: AlertType::Availability,
                 availability: Some(AvailabilityChange::Returned),
                 unavailable_secs: Some(300),
-                ..base("61300947", 10)
+                ..base(10)
             },
         ),
         keyed(
@@ -168,7 +168,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 severity: Severity::Elevated,
                 availability: Some(AvailabilityChange::Suspended),
                 markets_affected: Some(12),
-                ..base("61301000", 6)
+                ..base(6)
             },
         ),
         keyed(
@@ -179,7 +179,7 @@ fn alerts() -> Vec<KeyedAlert> {
                 change_pct: Some(7.14),
                 old_price: Some(3.5),
                 new_price: Some(3.75),
-                ..base("61301000", 7)
+                ..base(7)
             },
         ),
     ]
