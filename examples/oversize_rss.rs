@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use oddswatch::sim::{self, FaultKind, SimOptions, TickMode};
-use oddswatch::sources::{BetPawa, HttpPolicy};
+use oddswatch::sources::{BetPawa, BookFeed, HttpPolicy};
 
 fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")

@@ -26,6 +26,7 @@ use crate::detect::{Detector, Rules};
 use crate::pipeline::cycle::{CycleTotals, odds_writes};
 use crate::service::{AlertService, now_millis};
 use crate::sim::{SimOptions, TickMode};
+use crate::sources::BookFeed;
 use crate::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, Store};
 
 /// What to measure.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::config::{BookConfig, Config};
 use crate::domain::EventOdds;
-use crate::sources::{BookScrape, FailureKind, Feed, FeedKind, HttpPolicy, StatsSnapshot};
+use crate::sources::{BookSnapshot, FailureKind, Feed, FeedKind, HttpPolicy, StatsSnapshot};
 
 /// A book the `fetch` command can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -149,7 +149,7 @@ pub async fn run(config: &Config, args: FetchArgs) -> color_eyre::Result<ExitCod
     )?;
     let started = Instant::now();
     let result = match &args.event {
-        Some(event) => fetch_one(&feed, event).await,
+        Some(event) => feed.scrape_event(event).await,
         None => feed.scrape().await,
     };
     let elapsed = started.elapsed();
@@ -214,37 +214,12 @@ fn emit(text: &str) {
     let _ = writeln!(out, "{text}");
 }
 
-async fn fetch_one(feed: &Feed, event: &str) -> Result<Vec<BookScrape>, crate::sources::FeedError> {
-    let single = |book: &str, result: Result<EventOdds, _>| {
-        result.map(|e| {
-            vec![BookScrape {
-                book: book.to_string(),
-                events: vec![e],
-                failures: Vec::new(),
-            }]
-        })
-    };
-    match feed {
-        Feed::BetPawa(f) => single("betpawa", f.fetch_event(event).await),
-        Feed::SportyBet(f) => single("sportybet", f.fetch_event(event).await),
-        Feed::Bet9ja(f) => single("bet9ja", f.fetch_event(event).await),
-        // One request returns every event; keep the one asked for.
-        Feed::TheOddsApi(f) => Ok(f
-            .fetch_all()
-            .await?
-            .into_book_scrapes()
-            .into_iter()
-            .map(|mut s| {
-                s.events.retain(|e| e.book_event_id == event);
-                s
-            })
-            .filter(|s| !s.events.is_empty())
-            .collect()),
-    }
-}
-
 /// One line per event, then totals and failure counts.
-pub fn render_summary(scrapes: &[BookScrape], stats: &StatsSnapshot, elapsed: Duration) -> String {
+pub fn render_summary(
+    scrapes: &[BookSnapshot],
+    stats: &StatsSnapshot,
+    elapsed: Duration,
+) -> String {
     let mut out = String::new();
     let mut events = 0;
     let mut markets = 0;
@@ -341,8 +316,8 @@ mod tests {
     use super::*;
     use crate::domain::{MarketOdds, OutcomeOdds};
 
-    fn scrape() -> BookScrape {
-        BookScrape {
+    fn scrape() -> BookSnapshot {
+        BookSnapshot {
             book: "sportybet".into(),
             events: vec![EventOdds {
                 event_key: "61300947".into(),

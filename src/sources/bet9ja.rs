@@ -2,19 +2,19 @@
 //! of `S_<MARKET>[@<PARAM>]_<OUTCOME>` keys.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use futures::StreamExt;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use super::http::{BookClient, Fetched, HttpPolicy, decode_json};
+use super::http::{BookClient, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping;
-use super::stats::BookStats;
 use super::{
-    Discovery, EventRef, FeedError, Listed, decode_item, encode_query, merge_lists, split_teams,
+    BookFeed, BookWire, Discovery, EventRef, FeedError, Listed, encode_query, read_lists,
+    split_teams,
 };
 use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
 
@@ -69,7 +69,8 @@ struct Group {
 
 #[derive(Deserialize)]
 struct GroupEvents {
-    /// Items decoded one by one ([`decode_item`]): a broken item must not fail its list.
+    /// Items decoded one by one ([`Listed::decode_items`](super::Listed::decode_items)): a
+    /// broken item must not fail its list.
     #[serde(rename = "E", default)]
     events: Vec<serde_json::Value>,
 }
@@ -95,43 +96,54 @@ struct Event {
     odds: Option<HashMap<String, Decimal>>,
 }
 
-impl Bet9ja {
-    /// An adapter for the Bet9ja API at `base_url`.
-    pub fn new(base_url: &str, policy: HttpPolicy) -> Result<Self, FeedError> {
-        Ok(Bet9ja {
-            client: BookClient::new(BOOK, base_url, policy, HEADERS)?,
-        })
+impl BookFeed for Bet9ja {
+    fn wire() -> BookWire {
+        BookWire {
+            book: BOOK,
+            headers: HEADERS,
+        }
     }
 
-    /// The book's counters.
-    pub fn stats(&self) -> &Arc<BookStats> {
-        self.client.stats()
+    fn from_client(client: BookClient) -> Self {
+        Bet9ja { client }
     }
 
-    pub(crate) fn client(&self) -> &BookClient {
+    fn client(&self) -> &BookClient {
         &self.client
     }
 
     /// Every soccer event with a SportRadar id (`EXTID`), over all leagues.
-    pub async fn discover(&self) -> Result<Discovery, FeedError> {
-        let result = self.discover_inner().await;
-        self.client.counted(result)
+    fn list_events(&self) -> BoxFuture<'_, Result<Discovery, FeedError>> {
+        self.discover_inner().boxed()
     }
 
-    /// One event's odds by Bet9ja event id.
-    pub async fn fetch_event(&self, event_id: &str) -> Result<EventOdds, FeedError> {
-        let result = self.fetch_event_inner(event_id).await;
-        self.client.counted(result)
+    fn event_path(&self, event_id: &str) -> String {
+        format!(
+            "{API}/GetEvent?{}&v_cache_version={CACHE_VERSION}",
+            encode_query(&[("EVENTID", event_id)])
+        )
     }
 
-    pub(crate) async fn fetch_event_ref(&self, event: EventRef) -> Result<EventOdds, FeedError> {
-        self.fetch_event(&event.book_event_id).await
+    /// `R == "E"` on an event is Bet9ja's "not found": the event is gone.
+    fn read_event(&self, what: &str, body: &[u8], event_id: &str) -> Result<EventOdds, FeedError> {
+        let event = match self.open::<Event>(what, body, &["OK", "D"]) {
+            Err(FeedError::Business { code, .. }) if code == "E" => {
+                return Err(FeedError::EventGone {
+                    book: BOOK.into(),
+                    event: event_id.to_string(),
+                });
+            }
+            other => other?.1,
+        };
+        self.normalise(event)
     }
+}
 
+impl Bet9ja {
     async fn discover_inner(&self) -> Result<Discovery, FeedError> {
         let path = format!("{API}/GetSports?DISP=0&v_cache_version={CACHE_VERSION}");
         let fetched = self.client.get(&path).await?;
-        let (_, sports) = self.open::<Sports>(&fetched, &["OK"])?;
+        let (_, sports) = self.open::<Sports>(&fetched.what, &fetched.body, &["OK"])?;
         let groups: Vec<(String, Option<String>, Option<String>)> = sports
             .pal
             .into_iter()
@@ -145,13 +157,10 @@ impl Bet9ja {
                     .map(move |(id, group)| (id, group.name, country_name.clone()))
             })
             .collect();
-        let width = self.client.policy().concurrency.max(1);
-        let lists: Vec<Result<Listed, FeedError>> = futures::stream::iter(groups)
-            .map(|(id, league, country)| self.discover_group(id, league, country))
-            .buffer_unordered(width)
-            .collect()
-            .await;
-        merge_lists(&self.client, lists)
+        read_lists(&self.client, groups, |(id, league, country)| {
+            self.discover_group(id, league, country)
+        })
+        .await
     }
 
     async fn discover_group(
@@ -165,16 +174,9 @@ impl Bet9ja {
             encode_query(&[("GROUPID", &group_id)])
         );
         let fetched = self.client.get(&path).await?;
-        let (_, list) = self.open::<GroupEvents>(&fetched, &["OK"])?;
+        let (_, list) = self.open::<GroupEvents>(&fetched.what, &fetched.body, &["OK"])?;
         let mut listed = Listed::default();
-        for (index, event) in list.events.into_iter().enumerate() {
-            let event: Event = match decode_item(BOOK, &fetched.what, index, event) {
-                Ok(event) => event,
-                Err(e) => {
-                    listed.failures.push(e);
-                    continue;
-                }
-            };
+        for event in listed.decode_items::<Event>(BOOK, &fetched.what, 0, list.events) {
             let Some(sportradar_id) = sportradar_id(&event) else {
                 self.client.stats().record_event_without_sportradar_id();
                 continue;
@@ -193,61 +195,21 @@ impl Bet9ja {
         Ok(listed)
     }
 
-    async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {
-        let path = format!(
-            "{API}/GetEvent?{}&v_cache_version={CACHE_VERSION}",
-            encode_query(&[("EVENTID", event_id)])
-        );
-        let fetched = match self.client.get(&path).await {
-            Err(FeedError::Status { status: 404, .. }) => {
-                return Err(FeedError::EventGone {
-                    book: BOOK.into(),
-                    event: event_id.to_string(),
-                });
-            }
-            other => other?,
-        };
-        self.client
-            .timed_parse(|| self.event_from(&fetched, event_id))
-    }
-
-    /// Parses one event body as `GetEvent` returns it (benchmarks, replays).
-    pub fn parse_event(&self, body: Vec<u8>) -> Result<EventOdds, FeedError> {
-        let fetched = Fetched {
-            what: "event body".into(),
-            headers: Default::default(),
-            body,
-        };
-        self.event_from(&fetched, "event body")
-    }
-
-    fn event_from(&self, fetched: &Fetched, event_id: &str) -> Result<EventOdds, FeedError> {
-        let event = match self.open::<Event>(fetched, &["OK", "D"]) {
-            Err(FeedError::Business { code, .. }) if code == "E" => {
-                return Err(FeedError::EventGone {
-                    book: BOOK.into(),
-                    event: event_id.to_string(),
-                });
-            }
-            other => other?.1,
-        };
-        self.normalise(event)
-    }
-
     /// Opens the `{R, D}` envelope: `R` must be one of `ok`; anything else (`"E"`: not found)
     /// is a business error, even when `D` does not parse.
     fn open<T: DeserializeOwned>(
         &self,
-        fetched: &Fetched,
+        what: &str,
+        body: &[u8],
         ok: &[&str],
     ) -> Result<(String, T), FeedError> {
         let business = |code: String| FeedError::Business {
             book: BOOK.into(),
-            what: fetched.what.clone(),
+            what: what.to_string(),
             code,
             message: String::new(),
         };
-        match self.client.decode::<Envelope<T>>(fetched) {
+        match decode_json::<Envelope<T>>(BOOK, what, body) {
             Ok(envelope) if !ok.contains(&envelope.result.as_str()) => {
                 Err(business(envelope.result))
             }
@@ -257,18 +219,14 @@ impl Bet9ja {
             }) => Ok((result, data)),
             Ok(_) => Err(FeedError::Malformed {
                 book: BOOK.into(),
-                what: fetched.what.clone(),
+                what: what.to_string(),
                 path: "D".into(),
                 message: "missing or null".into(),
             }),
-            Err(malformed) => {
-                match decode_json::<Envelope<IgnoredAny>>(BOOK, &fetched.what, &fetched.body) {
-                    Ok(header) if !ok.contains(&header.result.as_str()) => {
-                        Err(business(header.result))
-                    }
-                    _ => Err(malformed),
-                }
-            }
+            Err(malformed) => match decode_json::<Envelope<IgnoredAny>>(BOOK, what, body) {
+                Ok(header) if !ok.contains(&header.result.as_str()) => Err(business(header.result)),
+                _ => Err(malformed),
+            },
         }
     }
 

@@ -1,17 +1,16 @@
 //! BetPawa (the home book): categories → competitions → paged event lists → full events.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use super::http::{BookClient, HttpPolicy, decode_json};
+use super::http::{BookClient, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping::{self, MarketMapping};
-use super::stats::BookStats;
 use super::{
-    Discovery, EventRef, FeedError, Listed, decode_item, encode_query, merge_lists, split_teams,
+    BookFeed, BookWire, Discovery, EventRef, FeedError, Listed, encode_query, read_lists,
+    split_teams,
 };
 use crate::domain::{EventOdds, MarketOdds, OutcomeOdds};
 
@@ -72,7 +71,8 @@ struct ListResponse {
 
 #[derive(Deserialize)]
 struct ListPage {
-    /// Items decoded one by one ([`decode_item`]): a broken item must not fail its list.
+    /// Items decoded one by one ([`Listed::decode_items`](super::Listed::decode_items)): a
+    /// broken item must not fail its list.
     #[serde(default)]
     responses: Vec<serde_json::Value>,
 }
@@ -147,39 +147,37 @@ struct RowPrice {
     suspended: bool,
 }
 
-impl BetPawa {
-    /// An adapter for the BetPawa API at `base_url`.
-    pub fn new(base_url: &str, policy: HttpPolicy) -> Result<Self, FeedError> {
-        Ok(BetPawa {
-            client: BookClient::new(BOOK, base_url, policy, HEADERS)?,
-        })
+impl BookFeed for BetPawa {
+    fn wire() -> BookWire {
+        BookWire {
+            book: BOOK,
+            headers: HEADERS,
+        }
     }
 
-    /// The book's counters.
-    pub fn stats(&self) -> &Arc<BookStats> {
-        self.client.stats()
+    fn from_client(client: BookClient) -> Self {
+        BetPawa { client }
     }
 
-    pub(crate) fn client(&self) -> &BookClient {
+    fn client(&self) -> &BookClient {
         &self.client
     }
 
     /// Every upcoming football event with a SportRadar id, over all competitions and pages.
-    pub async fn discover(&self) -> Result<Discovery, FeedError> {
-        let result = self.discover_inner().await;
-        self.client.counted(result)
+    fn list_events(&self) -> BoxFuture<'_, Result<Discovery, FeedError>> {
+        self.discover_inner().boxed()
     }
 
-    /// One event's odds by BetPawa event id.
-    pub async fn fetch_event(&self, event_id: &str) -> Result<EventOdds, FeedError> {
-        let result = self.fetch_event_inner(event_id).await;
-        self.client.counted(result)
+    fn event_path(&self, event_id: &str) -> String {
+        format!("/api/sportsbook/v3/events/{}", encode_path(event_id))
     }
 
-    pub(crate) async fn fetch_event_ref(&self, event: EventRef) -> Result<EventOdds, FeedError> {
-        self.fetch_event(&event.book_event_id).await
+    fn read_event(&self, what: &str, body: &[u8], _event_id: &str) -> Result<EventOdds, FeedError> {
+        self.normalise(decode_json(BOOK, what, body)?)
     }
+}
 
+impl BetPawa {
     async fn discover_inner(&self) -> Result<Discovery, FeedError> {
         let fetched = self
             .client
@@ -199,13 +197,10 @@ impl BetPawa {
                     .map(move |c| (region.clone(), c.competition))
             })
             .collect();
-        let width = self.client.policy().concurrency.max(1);
-        let lists: Vec<Result<Listed, FeedError>> = futures::stream::iter(competitions)
-            .map(|(region, competition)| self.discover_competition(region, competition))
-            .buffer_unordered(width)
-            .collect()
-            .await;
-        merge_lists(&self.client, lists)
+        read_lists(&self.client, competitions, |(region, competition)| {
+            self.discover_competition(region, competition)
+        })
+        .await
     }
 
     async fn discover_competition(
@@ -240,14 +235,7 @@ impl BetPawa {
                 .map(|p| p.responses)
                 .unwrap_or_default();
             let short_page = items.len() < PAGE_SIZE;
-            for (index, item) in items.into_iter().enumerate() {
-                let item: Event = match decode_item(BOOK, &fetched.what, skip + index, item) {
-                    Ok(item) => item,
-                    Err(e) => {
-                        listed.failures.push(e);
-                        continue;
-                    }
-                };
+            for item in listed.decode_items::<Event>(BOOK, &fetched.what, skip, items) {
                 let sportradar_id = match &item.widgets {
                     Some(widgets) => sportradar_id(widgets),
                     // A list item without widgets: only the full event tells its SportRadar id.
@@ -285,29 +273,10 @@ impl BetPawa {
         Ok(listed)
     }
 
+    /// The full event (uncounted: discovery counts its failures with its list's).
     async fn fetch_raw_event(&self, event_id: &str) -> Result<Event, FeedError> {
-        let path = format!("/api/sportsbook/v3/events/{}", encode_path(event_id));
-        let fetched = match self.client.get(&path).await {
-            Err(FeedError::Status { status: 404, .. }) => {
-                return Err(FeedError::EventGone {
-                    book: BOOK.into(),
-                    event: event_id.to_string(),
-                });
-            }
-            other => other?,
-        };
+        let fetched = self.fetch_event_body(event_id).await?;
         self.client.timed_parse(|| self.client.decode(&fetched))
-    }
-
-    async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {
-        let event = self.fetch_raw_event(event_id).await?;
-        self.client.timed_parse(|| self.normalise(event))
-    }
-
-    /// Parses one event body as the event endpoint returns it (benchmarks, replays).
-    pub fn parse_event(&self, body: &[u8]) -> Result<EventOdds, FeedError> {
-        let event: Event = decode_json(BOOK, "event body", body)?;
-        self.normalise(event)
     }
 
     fn normalise(&self, event: Event) -> Result<EventOdds, FeedError> {

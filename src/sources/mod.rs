@@ -1,15 +1,17 @@
 //! Feed adapters: one per bookmaker format, each turning the book's JSON into
 //! [`EventOdds`](crate::domain::EventOdds) in canonical (home book) market ids.
 //!
-//! Every adapter offers **discovery** (which events the book has: [`EventRef`]s) and **one
-//! event's odds**; [`Feed::scrape`] does both for a whole book and is what the pipeline calls
-//! once per cycle. HTTP policy (timeouts, retries, limits) lives in [`http`]; counters in
+//! A book's adapter offers **discovery** (which events the book has: [`EventRef`]s) and **one
+//! event's odds** through the one trait [`BookFeed`]; The Odds API is a snapshot answering
+//! everything at once. [`Feed`] holds either kind and is the one place they are told apart
+//! ([`feed`]). HTTP policy (timeouts, retries, limits) lives in [`http`]; counters in
 //! [`stats`]; the market-mapping table in [`mapping`]. Nothing here writes to the database.
 
 pub mod bet9ja;
 pub mod betpawa;
 pub mod breaker;
 pub mod error;
+pub mod feed;
 pub mod http;
 mod json;
 pub mod mapping;
@@ -19,23 +21,21 @@ pub mod stats;
 pub mod theoddsapi;
 
 use std::future::Future;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 pub use bet9ja::Bet9ja;
 pub use betpawa::BetPawa;
 pub use breaker::BreakerState;
 pub use error::{FailureKind, FeedError};
+pub use feed::{BookFeed, BookSnapshot, BookWire, Discovered, Feed};
 pub use http::{BookClient, HttpPolicy};
 pub use sportybet::SportyBet;
 pub use stats::{BookStats, Quota, StatsSnapshot};
 pub use theoddsapi::{OddsApiSettings, OddsApiSnapshot, TheOddsApi};
-
-use crate::config::BookConfig;
-use crate::domain::EventOdds;
 
 /// The feed formats oddswatch speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,27 +114,58 @@ pub(crate) struct Listed {
     pub failures: Vec<FeedError>,
 }
 
-/// Decodes one list item on its own, so that one malformed item does not fail its whole list.
-/// The error names the item's index in the list and the JSON path inside it.
-pub(crate) fn decode_item<T: serde::de::DeserializeOwned>(
-    book: &str,
-    what: &str,
-    index: usize,
-    item: serde_json::Value,
-) -> Result<T, FeedError> {
-    serde_path_to_error::deserialize(item).map_err(|e| FeedError::Malformed {
-        book: book.to_string(),
-        what: format!("{what} (list item {index})"),
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })
+impl Listed {
+    /// Decodes a list's items one by one, so that one malformed item does not fail its whole
+    /// list: the broken ones are kept in [`Listed::failures`], named by their index in the list
+    /// (counting from `first`, for paged lists) and the JSON path inside them.
+    pub(crate) fn decode_items<T: DeserializeOwned>(
+        &mut self,
+        book: &str,
+        what: &str,
+        first: usize,
+        items: Vec<serde_json::Value>,
+    ) -> Vec<T> {
+        let mut decoded = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            match serde_path_to_error::deserialize(item) {
+                Ok(item) => decoded.push(item),
+                Err(e) => self.failures.push(FeedError::Malformed {
+                    book: book.to_string(),
+                    what: format!("{what} (list item {})", first + index),
+                    path: e.path().to_string(),
+                    message: e.inner().to_string(),
+                }),
+            }
+        }
+        decoded
+    }
+}
+
+/// Reads every discovery list of a book with its concurrency and merges the answers
+/// ([`merge_lists`]).
+pub(crate) async fn read_lists<L, F, Fut>(
+    client: &BookClient,
+    lists: Vec<L>,
+    read: F,
+) -> Result<Discovery, FeedError>
+where
+    F: FnMut(L) -> Fut,
+    Fut: Future<Output = Result<Listed, FeedError>>,
+{
+    let width = client.policy().concurrency.max(1);
+    let answers: Vec<Result<Listed, FeedError>> = futures::stream::iter(lists)
+        .map(read)
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    merge_lists(client, answers)
 }
 
 /// Merges per-list discovery results. A failed list does not sink the others; only when every
 /// list failed is discovery itself an error (the book is unreadable this cycle). Failed items of
 /// lists that answered are counted (as failures of their kind and as
 /// `discovery_items_failed`), logged, and reported in [`Discovery::failures`].
-pub(crate) fn merge_lists(
+fn merge_lists(
     client: &BookClient,
     lists: Vec<Result<Listed, FeedError>>,
 ) -> Result<Discovery, FeedError> {
@@ -170,137 +201,6 @@ pub(crate) fn merge_lists(
     events.sort_by(|a, b| a.sportradar_id.cmp(&b.sportradar_id));
     events.dedup_by(|a, b| a.book_event_id == b.book_event_id);
     Ok(Discovery { events, failures })
-}
-
-/// One book's result of a cycle: the events it priced and the calls that failed. An event whose
-/// fetch failed is absent from `events` and present in `failures`; the pipeline must not read
-/// that absence as the event's markets disappearing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BookScrape {
-    /// Book slug (for The Odds API: the bookmaker key, e.g. `pinnacle`).
-    pub book: String,
-    /// Events with their mapped markets, ordered by `event_key`.
-    pub events: Vec<EventOdds>,
-    /// Failed event fetches (skips for lack of a SportRadar id are only counted).
-    pub failures: Vec<FeedError>,
-}
-
-/// Any feed, built from its config; the pipeline holds one per configured book.
-#[derive(Debug)]
-pub enum Feed {
-    /// BetPawa.
-    BetPawa(BetPawa),
-    /// SportyBet.
-    SportyBet(SportyBet),
-    /// Bet9ja.
-    Bet9ja(Bet9ja),
-    /// The Odds API.
-    TheOddsApi(TheOddsApi),
-}
-
-impl Feed {
-    /// The feed `kind` with the HTTP policy and base URL of `config`.
-    pub fn from_config(kind: FeedKind, config: &BookConfig) -> Result<Feed, FeedError> {
-        Feed::with_policy(
-            kind,
-            config,
-            &config.base_url,
-            HttpPolicy::from_book(config),
-        )
-    }
-
-    /// Like [`Feed::from_config`] with an explicit base URL and policy (tests, `--base-url`).
-    pub fn with_policy(
-        kind: FeedKind,
-        config: &BookConfig,
-        base_url: &str,
-        policy: HttpPolicy,
-    ) -> Result<Feed, FeedError> {
-        Ok(match kind {
-            FeedKind::BetPawa => Feed::BetPawa(BetPawa::new(base_url, policy)?),
-            FeedKind::SportyBet => Feed::SportyBet(SportyBet::new(base_url, policy)?),
-            FeedKind::Bet9ja => Feed::Bet9ja(Bet9ja::new(base_url, policy)?),
-            FeedKind::TheOddsApi => Feed::TheOddsApi(TheOddsApi::new(
-                base_url,
-                policy,
-                OddsApiSettings::from_book(config),
-            )?),
-        })
-    }
-
-    /// The feed's counters.
-    pub fn stats(&self) -> &Arc<BookStats> {
-        self.client().stats()
-    }
-
-    /// The feed's HTTP client (policy, breaker, counters).
-    pub fn client(&self) -> &BookClient {
-        match self {
-            Feed::BetPawa(f) => f.client(),
-            Feed::SportyBet(f) => f.client(),
-            Feed::Bet9ja(f) => f.client(),
-            Feed::TheOddsApi(f) => f.client(),
-        }
-    }
-
-    /// Discovery plus every event's odds. `Err` only when discovery itself failed (nothing is
-    /// known about the book this cycle); failed lists and events are in
-    /// [`BookScrape::failures`].
-    /// The Odds API yields one [`BookScrape`] per bookmaker, the others exactly one.
-    pub async fn scrape(&self) -> Result<Vec<BookScrape>, FeedError> {
-        match self {
-            Feed::BetPawa(f) => {
-                let found = f.discover().await?;
-                Ok(vec![
-                    scrape_events(f.client(), found, |r| f.fetch_event_ref(r)).await,
-                ])
-            }
-            Feed::SportyBet(f) => {
-                let found = f.discover().await?;
-                Ok(vec![
-                    scrape_events(f.client(), found, |r| f.fetch_event_ref(r)).await,
-                ])
-            }
-            Feed::Bet9ja(f) => {
-                let found = f.discover().await?;
-                Ok(vec![
-                    scrape_events(f.client(), found, |r| f.fetch_event_ref(r)).await,
-                ])
-            }
-            Feed::TheOddsApi(f) => Ok(f.fetch_all().await?.into_book_scrapes()),
-        }
-    }
-}
-
-/// Fetches every discovered event with the book's concurrency; collects events and failures
-/// (discovery's own failures first).
-async fn scrape_events<'a, F, Fut>(client: &BookClient, found: Discovery, fetch: F) -> BookScrape
-where
-    F: Fn(EventRef) -> Fut,
-    Fut: Future<Output = Result<EventOdds, FeedError>> + 'a,
-{
-    // The client's semaphore bounds requests in flight; the stream keeps a few more futures
-    // ready so a permit is never idle.
-    let width = client.policy().concurrency * 2;
-    let results: Vec<_> = futures::stream::iter(found.events)
-        .map(fetch)
-        .buffer_unordered(width.max(1))
-        .collect()
-        .await;
-    let mut scrape = BookScrape {
-        book: client.book().to_string(),
-        events: Vec::with_capacity(results.len()),
-        failures: found.failures,
-    };
-    for result in results {
-        match result {
-            Ok(event) => scrape.events.push(event),
-            Err(FeedError::NoSportRadarId { .. }) => {}
-            Err(e) => scrape.failures.push(e),
-        }
-    }
-    scrape.events.sort_by(|a, b| a.event_key.cmp(&b.event_key));
-    scrape
 }
 
 /// Splits `"Home - Away"` into the two team names.

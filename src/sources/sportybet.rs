@@ -2,18 +2,16 @@
 //! `{bizCode, message, data}` envelope; only `bizCode == 10000` is success, whatever the HTTP
 //! status says.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
-use super::http::{BookClient, Fetched, HttpPolicy, decode_json};
+use super::http::{BookClient, decode_json};
 use super::json::{Decimal, Text};
 use super::mapping::{self, MarketMapping};
-use super::stats::BookStats;
-use super::{Discovery, EventRef, FeedError, Listed, decode_item, encode_query, merge_lists};
+use super::{BookFeed, BookWire, Discovery, EventRef, FeedError, Listed, encode_query, read_lists};
 use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
 
 /// Book slug.
@@ -77,7 +75,8 @@ struct Tournament {
 
 #[derive(Deserialize)]
 struct TournamentEvents {
-    /// Items decoded one by one ([`decode_item`]): a broken item must not fail its list.
+    /// Items decoded one by one ([`Listed::decode_items`](super::Listed::decode_items)): a
+    /// broken item must not fail its list.
     #[serde(default)]
     events: Vec<serde_json::Value>,
 }
@@ -142,46 +141,67 @@ struct Outcome {
     is_active: Option<i64>,
 }
 
-impl SportyBet {
-    /// An adapter for the SportyBet API at `base_url`.
-    pub fn new(base_url: &str, policy: HttpPolicy) -> Result<Self, FeedError> {
-        Ok(SportyBet {
-            client: BookClient::new(BOOK, base_url, policy, HEADERS)?,
-        })
+impl BookFeed for SportyBet {
+    fn wire() -> BookWire {
+        BookWire {
+            book: BOOK,
+            headers: HEADERS,
+        }
     }
 
-    /// The book's counters.
-    pub fn stats(&self) -> &Arc<BookStats> {
-        self.client.stats()
+    fn from_client(client: BookClient) -> Self {
+        SportyBet { client }
     }
 
-    pub(crate) fn client(&self) -> &BookClient {
+    fn client(&self) -> &BookClient {
         &self.client
     }
 
     /// Every football event of every tournament.
-    pub async fn discover(&self) -> Result<Discovery, FeedError> {
-        let result = self.discover_inner().await;
-        self.client.counted(result)
+    fn list_events(&self) -> BoxFuture<'_, Result<Discovery, FeedError>> {
+        self.discover_inner().boxed()
     }
 
-    /// One event's odds by SportyBet event id (`sr:match:NNN`; a bare `NNN` is accepted).
-    pub async fn fetch_event(&self, event_id: &str) -> Result<EventOdds, FeedError> {
-        let result = self.fetch_event_inner(event_id).await;
-        self.client.counted(result)
+    /// Event ids are `sr:match:NNN`; a bare `NNN` is accepted.
+    fn canonical_event_id(&self, event_id: &str) -> String {
+        if event_id.starts_with("sr:") {
+            event_id.to_string()
+        } else {
+            format!("{SR_MATCH}{event_id}")
+        }
     }
 
-    pub(crate) async fn fetch_event_ref(&self, event: EventRef) -> Result<EventOdds, FeedError> {
-        self.fetch_event(&event.book_event_id).await
+    fn event_path(&self, event_id: &str) -> String {
+        format!(
+            "/api/ng/factsCenter/event?{}",
+            encode_query(&[
+                ("eventId", event_id),
+                ("productId", "3"),
+                ("_t", &cache_buster().to_string()),
+            ])
+        )
     }
 
+    fn read_event(&self, what: &str, body: &[u8], event_id: &str) -> Result<EventOdds, FeedError> {
+        // A finished event answers with success and no data.
+        let event =
+            self.open_optional::<Event>(what, body)?
+                .ok_or_else(|| FeedError::EventGone {
+                    book: BOOK.into(),
+                    event: event_id.to_string(),
+                })?;
+        self.normalise(event)
+    }
+}
+
+impl SportyBet {
     async fn discover_inner(&self) -> Result<Discovery, FeedError> {
         let path = format!(
             "/api/ng/factsCenter/popularAndSportList?sportId=sr%3Asport%3A1&timeline=&productId=3&_t={}",
             cache_buster()
         );
         let fetched = self.client.get(&path).await?;
-        let list: SportList = self.open(&fetched)?;
+        let list: SportList = self.open(&fetched.what, &fetched.body)?;
         let tournaments: Vec<(Option<String>, Tournament)> = list
             .sport_list
             .into_iter()
@@ -192,13 +212,10 @@ impl SportyBet {
                 c.tournaments.into_iter().map(move |t| (country.clone(), t))
             })
             .collect();
-        let width = self.client.policy().concurrency.max(1);
-        let lists: Vec<Result<Listed, FeedError>> = futures::stream::iter(tournaments)
-            .map(|(country, tournament)| self.discover_tournament(country, tournament))
-            .buffer_unordered(width)
-            .collect()
-            .await;
-        merge_lists(&self.client, lists)
+        read_lists(&self.client, tournaments, |(country, tournament)| {
+            self.discover_tournament(country, tournament)
+        })
+        .await
     }
 
     async fn discover_tournament(
@@ -221,16 +238,10 @@ impl SportyBet {
             .client
             .post_json("/api/ng/factsCenter/pcEvents", body)
             .await?;
-        let data: Vec<TournamentEvents> = self.open(&fetched)?;
+        let data: Vec<TournamentEvents> = self.open(&fetched.what, &fetched.body)?;
         let mut listed = Listed::default();
-        for (index, event) in data.into_iter().flat_map(|t| t.events).enumerate() {
-            let event: Event = match decode_item(BOOK, &fetched.what, index, event) {
-                Ok(event) => event,
-                Err(e) => {
-                    listed.failures.push(e);
-                    continue;
-                }
-            };
+        let items = data.into_iter().flat_map(|t| t.events).collect();
+        for event in listed.decode_items::<Event>(BOOK, &fetched.what, 0, items) {
             let Some(sportradar_id) = strip_sr_match(event.event_id.as_str()) else {
                 self.client.stats().record_event_without_sportradar_id();
                 continue;
@@ -248,61 +259,13 @@ impl SportyBet {
         Ok(listed)
     }
 
-    async fn fetch_event_inner(&self, event_id: &str) -> Result<EventOdds, FeedError> {
-        let event_id = if event_id.starts_with("sr:") {
-            event_id.to_string()
-        } else {
-            format!("{SR_MATCH}{event_id}")
-        };
-        let path = format!(
-            "/api/ng/factsCenter/event?{}",
-            encode_query(&[
-                ("eventId", &event_id),
-                ("productId", "3"),
-                ("_t", &cache_buster().to_string()),
-            ])
-        );
-        let fetched = match self.client.get(&path).await {
-            Err(FeedError::Status { status: 404, .. }) => {
-                return Err(FeedError::EventGone {
-                    book: BOOK.into(),
-                    event: event_id,
-                });
-            }
-            other => other?,
-        };
-        self.client
-            .timed_parse(|| self.event_from(&fetched, &event_id))
-    }
-
-    /// Parses one event body as the event endpoint returns it (benchmarks, replays).
-    pub fn parse_event(&self, body: Vec<u8>) -> Result<EventOdds, FeedError> {
-        let fetched = Fetched {
-            what: "event body".into(),
-            headers: Default::default(),
-            body,
-        };
-        self.event_from(&fetched, "event body")
-    }
-
-    fn event_from(&self, fetched: &Fetched, event_id: &str) -> Result<EventOdds, FeedError> {
-        // A finished event answers with success and no data.
-        let event = self
-            .open_optional::<Event>(fetched)?
-            .ok_or_else(|| FeedError::EventGone {
-                book: BOOK.into(),
-                event: event_id.to_string(),
-            })?;
-        self.normalise(event)
-    }
-
     /// Opens the envelope: a `bizCode` other than 10000 is a business error even when the body
     /// otherwise parses, and takes precedence over a `data` that does not.
-    fn open<T: DeserializeOwned>(&self, fetched: &Fetched) -> Result<T, FeedError> {
-        self.open_optional(fetched)?
+    fn open<T: DeserializeOwned>(&self, what: &str, body: &[u8]) -> Result<T, FeedError> {
+        self.open_optional(what, body)?
             .ok_or_else(|| FeedError::Malformed {
                 book: BOOK.into(),
-                what: fetched.what.clone(),
+                what: what.to_string(),
                 path: "data".into(),
                 message: "missing or null".into(),
             })
@@ -311,27 +274,26 @@ impl SportyBet {
     /// Like [`SportyBet::open`], with a null or missing `data` as `None`.
     fn open_optional<T: DeserializeOwned>(
         &self,
-        fetched: &Fetched,
+        what: &str,
+        body: &[u8],
     ) -> Result<Option<T>, FeedError> {
         let business = |code: i64, message: Option<String>| FeedError::Business {
             book: BOOK.into(),
-            what: fetched.what.clone(),
+            what: what.to_string(),
             code: code.to_string(),
             message: message.unwrap_or_default(),
         };
-        match self.client.decode::<Envelope<T>>(fetched) {
+        match decode_json::<Envelope<T>>(BOOK, what, body) {
             Ok(envelope) if envelope.biz_code != BIZ_CODE_OK => {
                 Err(business(envelope.biz_code, envelope.message))
             }
             Ok(envelope) => Ok(envelope.data),
-            Err(malformed) => {
-                match decode_json::<Envelope<IgnoredAny>>(BOOK, &fetched.what, &fetched.body) {
-                    Ok(header) if header.biz_code != BIZ_CODE_OK => {
-                        Err(business(header.biz_code, header.message))
-                    }
-                    _ => Err(malformed),
+            Err(malformed) => match decode_json::<Envelope<IgnoredAny>>(BOOK, what, body) {
+                Ok(header) if header.biz_code != BIZ_CODE_OK => {
+                    Err(business(header.biz_code, header.message))
                 }
-            }
+                _ => Err(malformed),
+            },
         }
     }
 

@@ -13,7 +13,7 @@ use super::http::{BookClient, HttpPolicy};
 use super::json::{Decimal, Text};
 use super::mapping::{self, LineKind, MarketMapping};
 use super::stats::{BookStats, Quota};
-use super::{BookScrape, FeedError, encode_query};
+use super::{BookSnapshot, FeedError, encode_query};
 use crate::config::{BookConfig, Secret};
 use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds};
 
@@ -64,13 +64,13 @@ pub struct OddsApiSnapshot {
 }
 
 impl OddsApiSnapshot {
-    /// One [`BookScrape`] per bookmaker; sport failures are attached to each, since every
+    /// One [`BookSnapshot`] per bookmaker; sport failures are attached to each, since every
     /// bookmaker lacks those events.
-    pub fn into_book_scrapes(self) -> Vec<BookScrape> {
+    pub fn into_book_snapshots(self) -> Vec<BookSnapshot> {
         let failures = self.failures;
         self.bookmakers
             .into_iter()
-            .map(|(book, events)| BookScrape {
+            .map(|(book, events)| BookSnapshot {
                 book,
                 events,
                 failures: failures.clone(),

@@ -20,7 +20,7 @@ use std::io::Write;
 use oddswatch::config::{Config, ConfigSources};
 use oddswatch::domain::EventOdds;
 use oddswatch::sources::theoddsapi::parse_odds;
-use oddswatch::sources::{Bet9ja, BetPawa, SportyBet};
+use oddswatch::sources::{Bet9ja, BetPawa, BookFeed, SportyBet};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use support::fast_policy;
@@ -270,14 +270,14 @@ fn betpawa(body: &[u8]) {
 
 fn sportybet(body: &[u8]) {
     let parser = SportyBet::new(BASE, fast_policy(0)).unwrap();
-    if let Ok(event) = parser.parse_event(body.to_vec()) {
+    if let Ok(event) = parser.parse_event(body) {
         check_bounded(&event, body.len());
     }
 }
 
 fn bet9ja(body: &[u8]) {
     let parser = Bet9ja::new(BASE, fast_policy(0)).unwrap();
-    if let Ok(event) = parser.parse_event(body.to_vec()) {
+    if let Ok(event) = parser.parse_event(body) {
         check_bounded(&event, body.len());
     }
 }
@@ -421,13 +421,13 @@ fn fuzz_seeds_are_valid_bodies() {
     let body = serde_json::to_vec(&sportybet_body()).unwrap();
     let event = SportyBet::new(BASE, fast_policy(0))
         .unwrap()
-        .parse_event(body)
+        .parse_event(&body)
         .unwrap();
     assert!(!event.markets.is_empty());
     let body = serde_json::to_vec(&bet9ja_body()).unwrap();
     let event = Bet9ja::new(BASE, fast_policy(0))
         .unwrap()
-        .parse_event(body)
+        .parse_event(&body)
         .unwrap();
     assert!(!event.markets.is_empty());
     let body = serde_json::to_vec(&odds_api_body()).unwrap();

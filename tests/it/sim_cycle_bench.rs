@@ -9,7 +9,7 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use oddswatch::sim::{self, SimOptions, TickMode};
-use oddswatch::sources::{Bet9ja, BetPawa, Feed, FeedKind, HttpPolicy, SportyBet};
+use oddswatch::sources::{Bet9ja, BetPawa, BookFeed, Feed, FeedKind, HttpPolicy, SportyBet};
 use support::book_config;
 
 fn mb(bytes: u64) -> f64 {
@@ -186,8 +186,8 @@ async fn parse_only_throughput(sim: &sim::SimHandle) {
         for body in copies {
             let event = match i {
                 0 => betpawa.parse_event(&body),
-                1 => sportybet.parse_event(body),
-                _ => bet9ja.parse_event(body),
+                1 => sportybet.parse_event(&body),
+                _ => bet9ja.parse_event(&body),
             }
             .unwrap();
             markets += event.markets.len();

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Utc;
 use oddswatch::domain::{EventOdds, Price};
 use oddswatch::sim::{self, Availability, Script, SimBook, SimHandle, SimOptions, TickMode};
-use oddswatch::sources::{Bet9ja, BetPawa, FailureKind, Feed, FeedError, FeedKind, SportyBet};
+use oddswatch::sources::{
+    Bet9ja, BetPawa, BookFeed, FailureKind, Feed, FeedError, FeedKind, SportyBet,
+};
 use support::{book_config, fast_policy};
 
 async fn simulator(events: u32) -> SimHandle {

@@ -3,7 +3,7 @@
 use crate::support;
 
 use oddswatch::domain::{EventOdds, MarketOdds};
-use oddswatch::sources::{Bet9ja, FailureKind, FeedError};
+use oddswatch::sources::{Bet9ja, BookFeed, FailureKind, FeedError};
 use serde_json::{Value, json};
 use support::fast_policy;
 use wiremock::matchers::{method, path, query_param};

@@ -3,7 +3,7 @@
 use crate::support;
 
 use oddswatch::domain::EventOdds;
-use oddswatch::sources::BetPawa;
+use oddswatch::sources::{BetPawa, BookFeed};
 use serde_json::{Value, json};
 use support::fast_policy;
 use wiremock::matchers::{header, method, path};

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use oddswatch::domain::EventOdds;
 use oddswatch::sources::{
-    Bet9ja, BetPawa, BookClient, FailureKind, FeedError, HttpPolicy, SportyBet, StatsSnapshot,
+    Bet9ja, BetPawa, BookClient, BookFeed, FailureKind, FeedError, HttpPolicy, SportyBet,
+    StatsSnapshot,
 };
 use support::fast_policy;
 use wiremock::matchers::{method, path};

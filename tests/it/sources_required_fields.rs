@@ -8,7 +8,7 @@
 use crate::support;
 
 use oddswatch::sources::theoddsapi::parse_odds;
-use oddswatch::sources::{Bet9ja, BetPawa, FailureKind, FeedError, SportyBet};
+use oddswatch::sources::{Bet9ja, BetPawa, BookFeed, FailureKind, FeedError, SportyBet};
 use serde_json::{Value, json};
 use support::fast_policy;
 use wiremock::matchers::{method, path};
@@ -104,14 +104,14 @@ fn sportybet_event_without_markets_is_a_parse_error() {
     let data = json!({"eventId": "sr:match:61300947", "homeTeamName": "A", "awayTeamName": "B"});
     let body = json!({"bizCode": 10000, "message": "0#0", "data": data});
     assert_missing(
-        sporty.parse_event(serde_json::to_vec(&body).unwrap()),
+        sporty.parse_event(&serde_json::to_vec(&body).unwrap()),
         "markets",
         "data.markets",
     );
     let mut with_empty = body.clone();
     with_empty["data"]["markets"] = json!([]);
     let event = sporty
-        .parse_event(serde_json::to_vec(&with_empty).unwrap())
+        .parse_event(&serde_json::to_vec(&with_empty).unwrap())
         .unwrap();
     assert_eq!(event.markets, vec![]);
 }
@@ -123,14 +123,14 @@ fn bet9ja_event_without_its_odds_object_is_a_parse_error() {
         json!({"ID": 900, "EXTID": "61300947", "DS": "A - B", "STARTDATE": "2026-12-01 17:30:00"});
     let body = json!({"R": "OK", "D": data});
     assert_missing(
-        bet9ja.parse_event(serde_json::to_vec(&body).unwrap()),
+        bet9ja.parse_event(&serde_json::to_vec(&body).unwrap()),
         "`O`",
         "D.O",
     );
     let mut with_empty = body.clone();
     with_empty["D"]["O"] = json!({});
     let event = bet9ja
-        .parse_event(serde_json::to_vec(&with_empty).unwrap())
+        .parse_event(&serde_json::to_vec(&with_empty).unwrap())
         .unwrap();
     assert_eq!(event.markets, vec![]);
 }

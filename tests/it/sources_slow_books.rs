@@ -7,7 +7,9 @@ use crate::support;
 use std::time::Duration;
 
 use oddswatch::sim::{self, FaultKind, SimHandle, SimOptions, TickMode};
-use oddswatch::sources::{BetPawa, BookClient, BreakerState, FailureKind, FeedError, HttpPolicy};
+use oddswatch::sources::{
+    BetPawa, BookClient, BookFeed, BreakerState, FailureKind, FeedError, HttpPolicy,
+};
 use support::fast_policy;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};

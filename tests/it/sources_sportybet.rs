@@ -3,7 +3,7 @@
 use crate::support;
 
 use oddswatch::domain::{EventOdds, MarketOdds};
-use oddswatch::sources::{FailureKind, FeedError, SportyBet};
+use oddswatch::sources::{BookFeed, FailureKind, FeedError, SportyBet};
 use serde_json::{Value, json};
 use support::fast_policy;
 use wiremock::matchers::{body_json, header, method, path, query_param};

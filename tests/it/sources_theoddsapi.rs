@@ -3,7 +3,9 @@
 use crate::support;
 
 use oddswatch::config::Secret;
-use oddswatch::sources::{FailureKind, Feed, FeedError, FeedKind, OddsApiSettings, TheOddsApi};
+use oddswatch::sources::{
+    Discovered, FailureKind, Feed, FeedError, FeedKind, OddsApiSettings, TheOddsApi,
+};
 use serde_json::{Value, json};
 use support::{book_config, fast_policy};
 use wiremock::matchers::{method, path, query_param};
@@ -198,4 +200,29 @@ async fn theoddsapi_rejected_key_is_a_status_error_without_retries() {
         api.fetch_all().await,
         Err(FeedError::Status { status: 401, .. })
     ));
+}
+
+#[tokio::test]
+async fn theoddsapi_is_a_snapshot_answering_everything_at_discovery() {
+    let server = MockServer::start().await;
+    odds_mock()
+        .respond_with(ResponseTemplate::new(200).set_body_json(events()))
+        .mount(&server)
+        .await;
+    let mut config = book_config(&server.uri());
+    config.api_key = Some(Secret::new(KEY));
+    let feed =
+        Feed::with_policy(FeedKind::TheOddsApi, &config, &server.uri(), fast_policy(0)).unwrap();
+    assert!(feed.book().is_none(), "no per-event fetch on a snapshot");
+    let Discovered::Full(snapshots) = feed.discover().await.unwrap() else {
+        panic!("a snapshot's discovery carries the odds");
+    };
+    let books: Vec<&str> = snapshots.iter().map(|s| s.book.as_str()).collect();
+    assert_eq!(books, ["betfair_ex_eu", "pinnacle"]);
+    let one = feed
+        .scrape_event("e912304de2b2ce35b473ce2ecd3d1502")
+        .await
+        .unwrap();
+    assert_eq!(one, snapshots, "one event of the poll, on every bookmaker");
+    assert!(feed.scrape_event("elsewhere").await.unwrap().is_empty());
 }

@@ -135,7 +135,7 @@ impl ScrapeCycle {
         self.feeds.iter().position(|f| f.slug == book).or_else(|| {
             self.feeds
                 .iter()
-                .position(|f| matches!(f.feed, Feed::TheOddsApi(_)))
+                .position(|f| matches!(f.feed, Feed::Snapshot(_)))
         })
     }
 }

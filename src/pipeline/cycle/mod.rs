@@ -26,7 +26,7 @@ use crate::detect::{self, CycleEvent, CycleInput, Detector, EventBook, Rules};
 use crate::domain::{EventOdds, Line, MarketOdds};
 use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
-use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
+use crate::sources::{Discovered, EventRef, Feed, FeedError, StatsSnapshot};
 use crate::store::{
     BatchEvent, CycleBatch, EventRecord, KeyedAlert, RunRecord, RunStatus, RunSummary, Store,
 };
@@ -47,15 +47,6 @@ pub struct PipelineFeed {
     pub slug: String,
     /// The adapter.
     pub feed: Feed,
-}
-
-/// What discovery found on one feed.
-enum Discovered {
-    /// Event references to fetch one by one (and the lists that failed: their events are
-    /// unknown this cycle, not gone).
-    Refs(Discovery),
-    /// Complete odds per bookmaker (The Odds API answers everything in one response).
-    Full(Vec<crate::sources::BookScrape>),
 }
 
 /// One book's answer for one event: its slug and the odds or the failure.
@@ -239,7 +230,7 @@ impl ScrapeCycle {
             .enumerate()
             .map(|(i, (f, b))| {
                 let work =
-                    async move { (i, b.within(&f.feed, "discovery", discover(&f.feed)).await) };
+                    async move { (i, b.within(&f.feed, "discovery", f.feed.discover()).await) };
                 (i, true, work.boxed())
             })
             .collect();
@@ -362,7 +353,9 @@ impl ScrapeCycle {
                 .into_iter()
                 .enumerate()
                 .filter(|(_, share)| !share.is_empty())
-                .map(|(index, share)| {
+                // Only a book lists events to fetch; a snapshot's odds came with its discovery.
+                .filter_map(|(index, share)| Some((index, share, feeds[index].feed.book()?)))
+                .map(|(index, share, book)| {
                     let feed = &feeds[index].feed;
                     let width = feed.client().policy().concurrency.max(1) * 2;
                     let works = !budgets[index].remaining().is_zero()
@@ -371,7 +364,8 @@ impl ScrapeCycle {
                         .map(move |(e, k)| async move {
                             let (_, _, r) = &events_ref[e].refs[k];
                             let what = format!("event {}", r.book_event_id);
-                            let result = budgets[index].within(feed, &what, fetch(feed, r)).await;
+                            let fetch = book.fetch_event(&r.book_event_id);
+                            let result = budgets[index].within(feed, &what, fetch).await;
                             (e, k, result)
                         })
                         .buffer_unordered(width)
@@ -606,24 +600,5 @@ impl CycleRunner for ScrapeCycle {
             alerts: totals.alerts(),
             books: self.health(),
         }
-    }
-}
-
-async fn discover(feed: &Feed) -> Result<Discovered, FeedError> {
-    Ok(match feed {
-        Feed::BetPawa(f) => Discovered::Refs(f.discover().await?),
-        Feed::SportyBet(f) => Discovered::Refs(f.discover().await?),
-        Feed::Bet9ja(f) => Discovered::Refs(f.discover().await?),
-        Feed::TheOddsApi(f) => Discovered::Full(f.fetch_all().await?.into_book_scrapes()),
-    })
-}
-
-async fn fetch(feed: &Feed, event: &EventRef) -> Result<EventOdds, FeedError> {
-    let id = &event.book_event_id;
-    match feed {
-        Feed::BetPawa(f) => f.fetch_event(id).await,
-        Feed::SportyBet(f) => f.fetch_event(id).await,
-        Feed::Bet9ja(f) => f.fetch_event(id).await,
-        Feed::TheOddsApi(_) => unreachable!("The Odds API answers everything at discovery"),
     }
 }
