@@ -190,7 +190,9 @@ pub async fn load(
         store.analyze().await?;
     }
     let written = loaded?;
-    store.record_bulk_change("reloaded", now).await?;
+    store
+        .record_bulk_change(crate::store::ChangeKind::Reloaded, now)
+        .await?;
     Ok(DemoSummary {
         alerts: written,
         events: ids.len() as u64,

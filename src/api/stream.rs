@@ -1,6 +1,7 @@
 //! `GET /api/alerts/stream`: Server-Sent Events of new alerts (`alert`), status changes
 //! (`update`: acknowledged, unacknowledged, past) and `reload` when many changed at once or the
-//! client fell behind. Fed by the change feed, so alerts written by any process appear.
+//! client fell behind. Fed by the change feed, so alerts written by any process appear; the
+//! feed reads each changed alert once for all subscribers, so a stream costs no query.
 
 use std::convert::Infallible;
 
@@ -13,7 +14,6 @@ use tokio::sync::broadcast::error::RecvError;
 use super::ApiState;
 use super::doc::StreamEvent;
 use crate::live::Change;
-use crate::service::AlertService;
 
 /// Changes with more ids than this are sent as one `reload` instead of one event per alert.
 const MAX_EVENTS_PER_CHANGE: usize = 500;
@@ -32,17 +32,14 @@ pub async fn stream(
     State(state): State<ApiState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = state.feed.subscribe();
-    let events = stream::unfold(
-        (rx, state.service.clone()),
-        |(mut rx, service)| async move {
-            let batch = match rx.recv().await {
-                Ok(change) => events_for(&service, change).await,
-                Err(RecvError::Lagged(_)) => vec![reload()],
-                Err(RecvError::Closed) => return None,
-            };
-            Some((stream::iter(batch.into_iter().map(Ok)), (rx, service)))
-        },
-    )
+    let events = stream::unfold(rx, |mut rx| async move {
+        let batch = match rx.recv().await {
+            Ok(change) => events_for(&change),
+            Err(RecvError::Lagged(_)) => vec![reload()],
+            Err(RecvError::Closed) => return None,
+        };
+        Some((stream::iter(batch.into_iter().map(Ok)), rx))
+    })
     .flatten();
     Sse::new(events).keep_alive(KeepAlive::default())
 }
@@ -51,33 +48,27 @@ fn reload() -> Event {
     Event::default().event("reload").data("{}")
 }
 
-async fn events_for(service: &AlertService, change: Change) -> Vec<Event> {
-    let (name, ids) = match change {
-        Change::Created(ids) => ("alert", ids),
-        Change::Updated(ids) => ("update", ids),
+/// The events of one change: its alerts come read already (once for every subscriber).
+fn events_for(change: &Change) -> Vec<Event> {
+    let (name, alerts) = match change {
+        Change::Created(alerts) => ("alert", alerts),
+        Change::Updated(alerts) => ("update", alerts),
         Change::Reload => return vec![reload()],
     };
-    if ids.len() > MAX_EVENTS_PER_CHANGE {
+    if alerts.len() > MAX_EVENTS_PER_CHANGE {
         return vec![reload()];
     }
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        match service.get(id).await {
-            Ok(alert) => match Event::default()
+    alerts
+        .iter()
+        .filter_map(|alert| {
+            Event::default()
                 .event(name)
-                .id(id.to_string())
-                .json_data(&alert)
-            {
-                Ok(event) => out.push(event),
-                Err(e) => tracing::warn!(id, error = %e, "cannot encode an alert for the stream"),
-            },
-            // Purged in between: nothing to show.
-            Err(crate::service::ServiceError::NotFound(_)) => {}
-            Err(e) => {
-                tracing::warn!(id, error = %e, "cannot read an alert for the stream; asking clients to reload");
-                return vec![reload()];
-            }
-        }
-    }
-    out
+                .id(alert.id.to_string())
+                .json_data(alert)
+                .inspect_err(|e| {
+                    tracing::warn!(id = alert.id, error = %e, "cannot encode an alert for the stream");
+                })
+                .ok()
+        })
+        .collect()
 }

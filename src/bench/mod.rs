@@ -1,9 +1,11 @@
 //! `oddswatch bench`: the whole product measured on this machine — full cycles at real volume
 //! against the in-process simulator, growth per cycle, the limits we compare against (plainest
 //! writes, raw JSON parse), the reference cycle replayed through detection and persistence, and
-//! the read side at a million alerts. Numbers come from this run, never from a test.
+//! the read side at a million alerts, and the live path's commit → visible latency. Numbers come
+//! from this run, never from a test.
 
 mod limits;
+pub mod live;
 pub mod pipeline;
 mod read;
 mod report;
@@ -17,6 +19,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use serde::Serialize;
 use sqlx::Connection;
 
+pub use live::LiveReport;
 pub use read::{Latency, ReadReport};
 pub use report::markdown;
 pub use ui::UiReport;
@@ -106,7 +109,12 @@ pub struct BackendReport {
     pub stats_p50_ms: f64,
     /// Alerts loaded for the read side.
     pub read_alerts: u64,
+    /// Commit → visible latency of new alerts, in one process and across processes.
+    pub live: LiveReport,
 }
+
+/// Alerts timed per path of the live figures.
+const LIVE_SAMPLES: usize = 60;
 
 /// The reference system's published cost on this machine type (refcycle README).
 pub const REFERENCE_DETECT_STEADY_S: f64 = 7.74;
@@ -255,6 +263,11 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
         ));
         report.ui = ui::measure(&scratch.url, 10).await?;
         scratch.finish().await;
+        say(&format!(
+            "[{}] live path: commit → visible, in one process and across processes",
+            backend.as_str()
+        ));
+        report.live = live::measure(&exe, *backend, options, LIVE_SAMPLES).await?;
         reports.push(report);
     }
     Ok(reports)

@@ -128,6 +128,12 @@ pub fn markdown(reports: &[BackendReport]) -> String {
             r.ui.render_80x24.p50_ms, r.ui.render_120x40.p50_ms
         )
     });
+    row("live: commit → visible in one process p50/p99", &|r| {
+        lat(&r.live.in_process)
+    });
+    row("live: commit → visible across processes p50/p99", &|r| {
+        lat(&r.live.cross_process)
+    });
     out
 }
 

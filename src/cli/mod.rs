@@ -252,7 +252,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
 
 /// How often a UI, the API or the headless printer reads the database's change log (on
 /// PostgreSQL a NOTIFY wakes them sooner).
-const LIVE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+const LIVE_POLL: std::time::Duration = crate::live::POLL_EVERY;
 
 /// The monitor: the pipeline and the terminal UI in one process — or, without a terminal, the
 /// pipeline printing new alerts as JSON lines. The API joins when `api.enabled`.
@@ -283,7 +283,7 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
             };
         }
     };
-    let feed = crate::live::ChangeFeed::default();
+    let feed = running.changes.clone();
     let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), LIVE_POLL);
     let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
     let (result, stopped) = match headless {
@@ -479,7 +479,7 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
             };
         }
     };
-    let feed = crate::live::ChangeFeed::default();
+    let feed = running.changes.clone();
     let service = AlertService::new(store.clone(), config.acting_user());
     let poller = config
         .api

@@ -49,6 +49,7 @@ macro_rules! wire_enum {
         }
     };
 }
+pub(crate) use wire_enum;
 
 wire_enum!(
     /// How urgent an alert is. Ordered: `Warning < Elevated < Critical`.

@@ -7,6 +7,7 @@ mod filter;
 mod odds;
 mod snapshot;
 
+pub(crate) use alert::wire_enum;
 pub use alert::{
     Alert, AlertType, AvailabilityChange, Direction, EVENT_MARKET_ID, EVENT_MARKET_NAME, NewAlert,
     Severity, Status,

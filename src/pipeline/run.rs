@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use super::cycle::{PipelineFeed, ScrapeCycle};
 use super::scheduler::run_schedule;
 use super::writer::{
-    QUEUE_BATCHES, RetryPolicy, WriterStop, WriterTotals, dead_letter_dir, spawn_writer,
+    QUEUE_BATCHES, RetryPolicy, WriterStop, WriterTotals, dead_letter_dir, spawn_publishing_writer,
 };
 use crate::config::Config;
 use crate::health::{PipelineCommand, PipelineStatus};
@@ -49,6 +49,9 @@ pub struct RunningPipeline {
     pub commands: mpsc::Sender<PipelineCommand>,
     /// The simulator, when the config asked for it.
     pub sim: Option<SimHandle>,
+    /// Live changes: the writer publishes each stored batch's alerts here at once; screens and
+    /// streams of this process subscribe (with a poller on it for other processes' changes).
+    pub changes: crate::live::ChangeFeed,
     stop: watch::Sender<bool>,
     schedule: JoinHandle<u64>,
     writer: JoinHandle<WriterTotals>,
@@ -157,11 +160,13 @@ pub async fn start(
     // The writer stores the dead letters of earlier runs before anything else; they must be in
     // the database before the detector is warmed from it (or their alerts would be raised
     // again), so wait for that before warming. They count in the first run's record.
-    let (queue, writer) = spawn_writer(
+    let changes = crate::live::ChangeFeed::default();
+    let (queue, writer) = spawn_publishing_writer(
         store.clone(),
         dead_letter_dir(data_dir),
         RetryPolicy::default(),
         QUEUE_BATCHES,
+        &changes,
     );
     if queue.flush().await.is_err() {
         tracing::error!("the writer stopped while replaying dead letters");
@@ -192,6 +197,7 @@ pub async fn start(
         status,
         commands,
         sim,
+        changes,
         stop,
         schedule,
         writer,

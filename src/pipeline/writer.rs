@@ -3,9 +3,10 @@
 //! cannot be stored is kept as a dead letter (see [`super::dead_letters`]) — never dropped
 //! quietly. While the process runs, waiting dead letters are stored as soon as the database
 //! answers again. The cycle's run record goes through the same queue, so a cycle that ran into
-//! an outage is recorded once the database is back. Subscribers learn about stored alerts from
-//! the database's change log (see [`crate::live`]), the same way whether the writer runs in their
-//! process or another.
+//! an outage is recorded once the database is back. Subscribers in other processes learn about
+//! stored alerts from the database's change log (see [`crate::live`]); in this process a writer
+//! started with [`spawn_publishing_writer`] also hands each committed batch's log rows straight
+//! to the change feed, so its alerts appear without waiting for the next poll.
 //!
 //! # Choices
 //!
@@ -32,6 +33,10 @@
 //!   after its last batch: `batches_dead_lettered` are that cycle's, `batches_replayed` are the
 //!   letters (of any cycle) stored while it ran. A run with dead-lettered batches is at best
 //!   `partial`, and its error says how many batches wait.
+//! - **Publishing after commit, never before.** The log rows of a stored batch go to the feed's
+//!   [`Publisher`] (a task of its own that reads the alerts) once the transaction committed and
+//!   before the batch's outcome is reported; the writer never waits for that read. Replayed dead
+//!   letters are left to the poll (rare, and their alerts are old news).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -45,6 +50,7 @@ use tokio::time::Instant;
 
 use super::dead_letters::{Letter, keep, waiting};
 pub use super::dead_letters::{Replay, dead_letter_dir, replay_dead_letters};
+use crate::live::{ChangeFeed, Publisher};
 use crate::store::{BatchWritten, CycleBatch, RunRecord, RunStatus, Store, StoreError};
 
 /// How hard the writer tries before dead-lettering, and how often it retries dead letters.
@@ -237,6 +243,8 @@ struct Writer {
     hurry: watch::Receiver<bool>,
     /// Stopping, and the database did not answer: the rest goes straight to dead letters.
     down_at_stop: bool,
+    /// Where committed changes are published in this process, if anywhere.
+    publisher: Option<Publisher>,
 }
 
 /// Starts the writer. It stops (returning its totals) once every [`WriteQueue`] is dropped and
@@ -246,6 +254,29 @@ pub fn spawn_writer(
     dead_letter_dir: PathBuf,
     policy: RetryPolicy,
     capacity: usize,
+) -> (WriteQueue, JoinHandle<WriterTotals>) {
+    start_writer(store, dead_letter_dir, policy, capacity, None)
+}
+
+/// [`spawn_writer`] that also publishes the new alerts of every batch it stores onto `feed`
+/// right after the commit (the poller on the same feed skips them, see [`crate::live`]).
+pub fn spawn_publishing_writer(
+    store: Store,
+    dead_letter_dir: PathBuf,
+    policy: RetryPolicy,
+    capacity: usize,
+    feed: &ChangeFeed,
+) -> (WriteQueue, JoinHandle<WriterTotals>) {
+    let publisher = Publisher::spawn(store.clone(), feed.clone());
+    start_writer(store, dead_letter_dir, policy, capacity, Some(publisher))
+}
+
+fn start_writer(
+    store: Store,
+    dead_letter_dir: PathBuf,
+    policy: RetryPolicy,
+    capacity: usize,
+    publisher: Option<Publisher>,
 ) -> (WriteQueue, JoinHandle<WriterTotals>) {
     let (tx, mut rx) = mpsc::channel::<Job>(capacity.max(1));
     let (hurry, hurry_rx) = watch::channel(false);
@@ -261,6 +292,7 @@ pub fn spawn_writer(
             since_run: SinceLastRun::default(),
             hurry: hurry_rx,
             down_at_stop: false,
+            publisher,
         };
         // Letters of earlier runs first: callers flush once to wait for them.
         if writer.letters_waiting {
@@ -336,6 +368,9 @@ impl Writer {
         self.down_at_stop = result.is_err() && *self.hurry.borrow();
         match result {
             Ok((written, attempts)) => {
+                if let Some(publisher) = &self.publisher {
+                    publisher.committed(written.changes.clone());
+                }
                 self.totals.stored += 1;
                 if attempts > 1 {
                     self.totals.retried += 1;

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::follow::{ChangeKind, change_inserts};
 use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
 use super::sql::{BindParams, Dialect, Param, SqlQuery, contains_pattern};
 use super::{QueryContext, Store, StoreError, with_pool};
@@ -82,10 +83,6 @@ pub struct AuditEntry {
     /// Optional comment.
     pub comment: Option<String>,
 }
-
-/// `(seq, alert id, kind)` of one change-feed row; kinds are `created`, `acknowledged`,
-/// `unacknowledged`, `past` (one alert) and `reloaded`, `purged` (many, no id).
-pub type ChangeRow = (i64, Option<i64>, String);
 
 /// (id, status, kickoff, acknowledged by) of an alert, read after a conditional update.
 type CurrentState = (i64, String, DateTime<Utc>, Option<String>);
@@ -408,8 +405,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<(i64, AckOutcome)>, StoreError> {
         let (from, action, kind) = match to {
-            Status::Acknowledged => (Status::New, "acknowledge", "acknowledged"),
-            _ => (Status::Acknowledged, "unacknowledge", "unacknowledged"),
+            Status::Acknowledged => (Status::New, "acknowledge", ChangeKind::Acknowledged),
+            _ => (
+                Status::Acknowledged,
+                "unacknowledge",
+                ChangeKind::Unacknowledged,
+            ),
         };
         let mut update = self.query("UPDATE alerts SET status = ");
         update.bind(to.as_str());
@@ -497,7 +498,7 @@ impl Store {
                 sqlx::query(audit.sql()).bind_params(audit.params()).execute(&mut *tx).await
                     .context("writing the audit trail")?;
             }
-            for change in change_inserts(self, &ids, "past", now) {
+            for change in change_inserts(self, &ids, ChangeKind::Past, now) {
                 sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
                     .context("writing the change feed")?;
             }
@@ -515,7 +516,8 @@ impl Store {
         })
         .context("purging past alerts")?;
         if done > 0 {
-            self.record_bulk_change("purged", Utc::now()).await?;
+            self.record_bulk_change(ChangeKind::Purged, Utc::now())
+                .await?;
         }
         Ok(done)
     }
@@ -534,7 +536,7 @@ impl Store {
                     .context("inserting alerts")?;
                 ids.extend(ids_in_insert_order(rows));
             }
-            for change in change_inserts(self, &ids, "created", now) {
+            for change in change_inserts(self, &ids, ChangeKind::Created, now) {
                 sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await
                     .context("writing the change feed")?;
             }
@@ -542,38 +544,6 @@ impl Store {
             Ok::<_, StoreError>(())
         })?;
         Ok(ids)
-    }
-
-    /// The latest change-feed sequence number (0 when empty): other processes poll it.
-    pub async fn change_cursor(&self) -> Result<i64, StoreError> {
-        let sql = "SELECT COALESCE(MAX(seq), 0) FROM alert_changes";
-        let (seq,): (i64,) = with_pool!(self, pool => sqlx::query_as(sql).fetch_one(pool).await)
-            .context("reading the change cursor")?;
-        Ok(seq)
-    }
-
-    /// Change-feed rows after `seq`, oldest first, at most `limit`:
-    /// `(seq, alert id or None for bulk changes, kind)`.
-    pub async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<ChangeRow>, StoreError> {
-        let mut q = self.query("SELECT seq, alert_id, kind FROM alert_changes WHERE seq > ");
-        q.bind(seq)
-            .push(" ORDER BY seq LIMIT ")
-            .bind(i64::from(limit));
-        with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await)
-            .context("reading the change feed")
-    }
-
-    /// Records that many alerts changed at once (bulk load, purge), so pollers reload.
-    pub(crate) async fn record_bulk_change(
-        &self,
-        kind: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let mut q = self.query("INSERT INTO alert_changes (alert_id, kind, at) VALUES (NULL, ");
-        q.bind(kind).push(", ").bind(now).push(")");
-        with_pool!(self, pool => sqlx::query(q.sql()).bind_params(q.params()).execute(pool).await.map(|_| ()))
-            .context("writing the change feed")?;
-        Ok(())
     }
 }
 
@@ -599,26 +569,6 @@ fn audit_inserts(
                     Param::from(comment.map(str::to_string)),
                 ]
             }));
-            q
-        })
-        .collect()
-}
-
-/// Multi-row INSERTs into `alert_changes`.
-pub(super) fn change_inserts(
-    store: &Store,
-    ids: &[i64],
-    kind: &str,
-    now: DateTime<Utc>,
-) -> Vec<SqlQuery> {
-    ids.chunks(MAX_PARAMS_PER_STATEMENT / 3)
-        .map(|chunk| {
-            let mut q = store.query("INSERT INTO alert_changes (alert_id, kind, at) VALUES ");
-            q.values(
-                chunk
-                    .iter()
-                    .map(|id| [Param::Int(*id), Param::from(kind), Param::Time(now)]),
-            );
             q
         })
         .collect()

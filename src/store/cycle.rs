@@ -7,8 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::alerts::{alert_insert_chunks, change_inserts, ids_in_insert_order};
+use super::alerts::{alert_insert_chunks, ids_in_insert_order};
 use super::events::{EVENTS_PER_STATEMENT, EventRecord, event_upsert};
+use super::follow::{ChangeKind, ChangeRow, change_inserts, changes_written};
 use super::sql::{BindParams, Param, SqlQuery};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{NewAlert, OutcomeOdds};
@@ -75,6 +76,9 @@ pub struct BatchWritten {
     pub history_rows: u64,
     /// Ids of the alerts inserted, in batch order.
     pub alert_ids: Vec<i64>,
+    /// The change-log rows announcing them, in log order: what the writer publishes in its
+    /// own process at once (see [`crate::live`]).
+    pub changes: Vec<ChangeRow>,
 }
 
 /// Odds rows per statement (9 parameters each).
@@ -211,8 +215,9 @@ impl Store {
                     .context("inserting alerts")?;
                 written.alert_ids.extend(ids_in_insert_order(rows));
             }
-            for q in change_inserts(self, &written.alert_ids, "created", batch.at) {
-                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("writing the change feed")?;
+            for q in change_inserts(self, &written.alert_ids, ChangeKind::Created, batch.at) {
+                let rows: Vec<(i64, i64)> = sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(&mut *tx).await.context("writing the change feed")?;
+                written.changes.extend(changes_written(rows, ChangeKind::Created));
             }
             tx.commit().await.context("committing a cycle batch")?;
             Ok::<_, StoreError>(())

@@ -26,10 +26,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use activity::EventGroup;
-pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts, TextPlan};
+pub use alerts::{AckOutcome, AuditEntry, StatusCounts, TextPlan};
 pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
+pub use follow::{ChangeKind, ChangeRow};
 pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
 pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredOdds};
 pub use settings::SettingRow;

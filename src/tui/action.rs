@@ -106,8 +106,6 @@ pub enum Action {
         /// Per-id outcomes, or the error text (nothing was written).
         result: Result<Vec<(i64, AckOutcome)>, String>,
     },
-    /// Newly created alerts, fetched for the bell.
-    Arrivals(Vec<Alert>),
     /// The stored settings overrides arrived.
     SettingsLoaded(Result<Vec<SettingRow>, String>),
     /// A settings write finished.
@@ -171,8 +169,6 @@ pub enum Effect {
         /// Optional comment for the audit trail.
         comment: Option<String>,
     },
-    /// Fetch newly created alerts (to ring the bell on critical ones).
-    FetchArrivals(Vec<i64>),
     /// Load the settings overrides.
     LoadSettings,
     /// Save settings overrides.

@@ -116,15 +116,6 @@ impl EffectRunner {
                     result: result.map_err(|e| text(&e)),
                 })
             }
-            Effect::FetchArrivals(ids) => {
-                let mut alerts = Vec::new();
-                for id in ids {
-                    if let Ok(alert) = service.get(id).await {
-                        alerts.push(alert);
-                    }
-                }
-                Some(Action::Arrivals(alerts))
-            }
             Effect::LoadSettings => Some(Action::SettingsLoaded(
                 service.store().settings().await.map_err(|e| text(&e)),
             )),

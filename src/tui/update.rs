@@ -21,13 +21,13 @@ use crate::live::Change;
 
 /// Seconds between two stats loads while alerts keep arriving (a stats load reads every alert).
 const STATS_EVERY_SECS: i64 = 30;
-/// Newly created alerts fetched for the bell, at most.
-const ARRIVALS_FETCHED: usize = 20;
+/// Of a batch of new alerts, the newest this many can ring the bell.
+const BELL_NEWEST: usize = 20;
 
 /// Applies one action to the state and returns the effects to carry out. Sets `state.dirty`
 /// when the screen must be redrawn.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
-    if !matches!(action, Action::Tick(_) | Action::Arrivals(_)) {
+    if !matches!(action, Action::Tick(_)) {
         state.dirty = true;
     }
     match action {
@@ -115,13 +115,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::AckDone { op, result } => acks::on_ack_done(state, op, result),
-        Action::Arrivals(alerts) => {
-            if state.bell && alerts.iter().any(|a| a.severity == Severity::Critical) {
-                vec![Effect::Bell]
-            } else {
-                Vec::new()
-            }
-        }
         Action::SettingsLoaded(result) => {
             let base = state.config.clone();
             if let Some(Overlay::Settings(form)) = &mut state.overlay {
@@ -189,26 +182,26 @@ fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
     state.list.counts_stale = true;
     let mut effects: Vec<Effect> = stats_if_due(state).into_iter().collect();
     match change {
-        Change::Created(ids) => {
+        Change::Created(alerts) => {
             let until = state.now + Duration::seconds(FRESH_SECS);
-            for id in ids.iter().rev().take(200) {
-                state.fresh.insert(*id, until);
+            for alert in alerts.iter().rev().take(200) {
+                state.fresh.insert(alert.id, until);
             }
-            if state.bell {
-                let newest: Vec<i64> = ids.iter().rev().take(ARRIVALS_FETCHED).copied().collect();
-                effects.push(Effect::FetchArrivals(newest));
+            let mut newest = alerts.iter().rev().take(BELL_NEWEST);
+            if state.bell && newest.any(|a| a.severity == Severity::Critical) {
+                effects.push(Effect::Bell);
             }
             if state.frozen {
-                state.frozen_arrivals += ids.len() as u64;
+                state.frozen_arrivals += alerts.len() as u64;
             } else {
                 effects.extend(nav::reload(state, Anchor::Keep));
             }
         }
-        Change::Updated(ids) => {
+        Change::Updated(alerts) => {
             if let Some(detail) = &state.detail
-                && ids.contains(&detail.alert.id)
+                && let Some(now) = alerts.iter().find(|a| a.id == detail.alert.id)
             {
-                effects.push(Effect::LoadDetail(Box::new(detail.alert.clone())));
+                effects.push(Effect::LoadDetail(Box::new(now.clone())));
             }
             if state.frozen {
                 state.frozen_reload = true;

@@ -1024,7 +1024,7 @@ async fn a_poller_on_another_connection_sees_new_alerts_and_acknowledgements() {
         let mut created = Vec::new();
         while created.len() < f.ids.len() {
             match next_change(&mut rx).await {
-                Change::Created(ids) => created.extend(ids),
+                Change::Created(alerts) => created.extend(alerts.iter().map(|a| a.id)),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -1033,14 +1033,41 @@ async fn a_poller_on_another_connection_sees_new_alerts_and_acknowledgements() {
             .acknowledge(&[f.ids[3]], None)
             .await
             .unwrap();
+        let acknowledged = db.store.get_alerts(&[f.ids[3]]).await.unwrap();
+        assert_eq!(acknowledged[0].status, Status::Acknowledged);
         assert_eq!(
             next_change(&mut rx).await,
-            Change::Updated(vec![f.ids[3]]),
+            Change::Updated(acknowledged.into()),
             "{}",
             db.name
         );
         poller.abort();
         other.close().await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn reading_alerts_in_one_batch_returns_what_reading_each_one_does() {
+    for db in common::all_dbs().await {
+        let f = fixture(&db.store).await;
+        let mut one_by_one = Vec::new();
+        for id in &f.ids {
+            one_by_one.push(db.store.get_alert(*id).await.unwrap().unwrap());
+        }
+        one_by_one.sort_by_key(|a| a.id);
+        // Unordered, repeated and unknown ids, and more than one statement's worth.
+        let mut ids: Vec<i64> = f.ids.iter().rev().copied().collect();
+        ids.push(f.ids[0]);
+        ids.extend(1_000_000..1_002_500);
+        assert_eq!(
+            db.store.get_alerts(&ids).await.unwrap(),
+            one_by_one,
+            "{}",
+            db.name
+        );
+        assert!(db.store.get_alerts(&[]).await.unwrap().is_empty());
+        assert!(db.store.get_alerts(&[999_999]).await.unwrap().is_empty());
         db.finish().await;
     }
 }
@@ -1092,7 +1119,8 @@ async fn on_postgres_a_notify_wakes_the_poller_long_before_its_interval() {
         .await
         .unwrap();
     let started = std::time::Instant::now();
-    assert_eq!(next_change(&mut rx).await, Change::Created(inserted));
+    let inserted = db.store.get_alerts(&inserted).await.unwrap();
+    assert_eq!(next_change(&mut rx).await, Change::Created(inserted.into()));
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     poller.abort();
     other.close().await;

@@ -12,6 +12,15 @@ use crate::tui::action::{Action, Effect};
 use crate::tui::state::{Overlay, PageStart, Tab};
 use crate::tui::update::update;
 
+/// A live change of new alerts with these ids (newest last, as the feed sends them).
+fn created(ids: &[i64]) -> Change {
+    Change::Created(
+        ids.iter()
+            .map(|id| alert(*id, 0, Severity::Warning, Status::New))
+            .collect(),
+    )
+}
+
 fn list_query(effects: &[Effect]) -> Option<&crate::tui::action::ListQuery> {
     effects.iter().find_map(|e| match e {
         Effect::LoadPage { query, .. } => Some(query),
@@ -121,7 +130,7 @@ fn new_alerts_arriving_above_appear_at_the_top_and_the_same_alert_stays_selected
     press(&mut s, 'j');
     press(&mut s, 'j');
     let chosen = s.selected_alert().unwrap().id;
-    let effects = update(&mut s, Action::Change(Change::Created(vec![6, 7])));
+    let effects = update(&mut s, Action::Change(created(&[6, 7])));
     assert!(
         list_query(&effects).is_some(),
         "a live arrival reloads the window"
@@ -149,7 +158,7 @@ fn new_alerts_arriving_above_a_scrolled_window_keep_the_selected_row_on_its_line
     s.list.selected = 2;
     let chosen = s.selected_alert().unwrap().id;
     let line = s.list.selected - s.list.offset;
-    update(&mut s, Action::Change(Change::Created(vec![6, 7])));
+    update(&mut s, Action::Change(created(&[6, 7])));
     let mut rows = vec![
         alert(7, 0, Severity::Critical, Status::New),
         alert(6, 0, Severity::Warning, Status::New),
@@ -170,7 +179,12 @@ fn an_acknowledged_row_leaving_the_new_tab_leaves_the_selection_in_place() {
     press(&mut s, 'j');
     let mut rows = alerts(5);
     rows.remove(1);
-    update(&mut s, Action::Change(Change::Updated(vec![4])));
+    update(
+        &mut s,
+        Action::Change(Change::Updated(
+            vec![alert(4, 0, Severity::Warning, Status::Acknowledged)].into(),
+        )),
+    );
     answer(&mut s, rows, false);
     assert_eq!(s.list.selected, 1);
     assert_eq!(s.selected_alert().unwrap().id, 3);
@@ -181,12 +195,17 @@ fn freezing_stops_rows_moving_and_counts_what_arrived() {
     let mut s = loaded(alerts(3));
     press(&mut s, 'f');
     assert!(s.frozen);
-    let effects = update(&mut s, Action::Change(Change::Created(vec![10, 11])));
+    let effects = update(&mut s, Action::Change(created(&[10, 11])));
     assert!(
         list_query(&effects).is_none(),
         "frozen rows are not reloaded"
     );
-    update(&mut s, Action::Change(Change::Updated(vec![1])));
+    update(
+        &mut s,
+        Action::Change(Change::Updated(
+            vec![alert(1, 0, Severity::Warning, Status::Acknowledged)].into(),
+        )),
+    );
     assert_eq!(s.frozen_arrivals, 2);
     assert_eq!(ids(&s), vec![3, 2, 1]);
     let effects = press(&mut s, 'f');
@@ -449,22 +468,24 @@ fn unacknowledging_asks_for_an_optional_comment() {
 #[test]
 fn the_bell_rings_for_a_new_critical_alert_unless_turned_off() {
     let mut s = loaded(alerts(1));
-    let effects = update(&mut s, Action::Change(Change::Created(vec![5])));
-    assert!(effects.contains(&Effect::FetchArrivals(vec![5])));
-    let critical = alert(5, 0, Severity::Critical, Status::New);
-    assert_eq!(
-        update(&mut s, Action::Arrivals(vec![critical.clone()])),
-        vec![Effect::Bell]
+    let critical = || alert(5, 0, Severity::Critical, Status::New);
+    let effects = update(
+        &mut s,
+        Action::Change(Change::Created(vec![critical()].into())),
     );
+    assert!(effects.contains(&Effect::Bell));
     assert!(
-        update(
-            &mut s,
-            Action::Arrivals(vec![alert(6, 0, Severity::Warning, Status::New)])
-        )
-        .is_empty()
+        !update(&mut s, Action::Change(created(&[6]))).contains(&Effect::Bell),
+        "a warning does not ring"
     );
     s.bell = false;
-    assert!(update(&mut s, Action::Arrivals(vec![critical])).is_empty());
+    assert!(
+        !update(
+            &mut s,
+            Action::Change(Change::Created(vec![critical()].into()))
+        )
+        .contains(&Effect::Bell)
+    );
 }
 
 #[test]
