@@ -201,6 +201,16 @@ impl Config {
             .unwrap_or_else(|| "unknown".to_string())
     }
 
+    /// The home book's slug: the book with `home = true` (an enabled one first; validation
+    /// allows exactly one enabled), or `None` when no book is marked home.
+    pub fn home_book(&self) -> Option<&str> {
+        self.books
+            .iter()
+            .filter(|(_, b)| b.home)
+            .min_by_key(|(_, b)| !b.enabled)
+            .map(|(slug, _)| slug.as_str())
+    }
+
     /// The effective database URL: the configured one, or SQLite in the platform data dir.
     pub fn database_url(&self) -> String {
         let configured = self.database.url.expose().trim();
