@@ -2,6 +2,7 @@
 //! `ODDSWATCH_*` environment < command-line flags. Every value is validated once, at start, with
 //! a message naming the key, the value and what is allowed.
 
+mod bindings;
 mod layers;
 mod overrides;
 mod secret;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use bindings::{BindingError, Bindings, Command, Key, KeyName, Palette, Theme};
 pub use layers::{ConfigError, ConfigSources, DEFAULT_CONFIG_TOML};
 pub use overrides::{OVERRIDABLE_KEYS, apply_overrides, current_value};
 pub use secret::{Secret, redact_url};
@@ -179,8 +181,9 @@ pub struct BookConfig {
 impl Config {
     /// Loads and validates the configuration from all layers.
     pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
-        let (config, provenance) = layers::merge(sources)?;
+        let (mut config, provenance) = layers::merge(sources)?;
         validate::validate(&config).map_err(|e| provenance.name_source(e))?;
+        config.ui.bindings = ui::bindings(&config.ui).map_err(|e| provenance.name_source(e))?;
         Ok(config)
     }
 

@@ -50,9 +50,9 @@ pub struct TuiOptions {
 /// Runs the terminal UI until the trader quits or a SIGINT/SIGHUP/SIGTERM arrives. The terminal is
 /// restored on every way out.
 pub async fn run(opts: TuiOptions) -> Result<()> {
-    let keymap = Keymap::from_config(&opts.config.ui.keys).wrap_err("reading [ui.keys]")?;
+    let keymap = Keymap::from(&opts.config.ui.bindings);
     let no_color = std::env::var("NO_COLOR").ok();
-    let theme = Theme::new(opts.config.ui.monochrome(no_color.as_deref()));
+    let theme = Theme::from(opts.config.ui.palette(no_color.as_deref()));
     let mouse = opts.mouse || opts.config.ui.mouse;
     println!("oddswatch: logs go to {}", opts.log_path.display());
     terminal::install_panic_hook();
