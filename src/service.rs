@@ -10,6 +10,13 @@
 //!   line, as the audit trail shows it. Printable Unicode (`Zoë`, `événement`) is fine.
 //! - [`check_text`] is the one rule; the API and the CLI call it first so their errors name their
 //!   own parameter (`q`, `--text`), and the service calls it again for every other caller.
+//! - The faces (UI, API, CLI) reach the database only through this service, never through the
+//!   store: every read checks its page, filter and limits here, once, for all of them. The
+//!   command wiring builds the service from a store and hands the same store to the pipeline.
+
+mod reads;
+
+pub use reads::{AlertWindow, MAX_FOLLOW_BATCH, MAX_GROUPS, MAX_HISTORY_ROWS};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,9 +25,10 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    Alert, AlertFilter, AlertSort, AlertType, MAX_PAGE_LIMIT, Page, PageCursor, Severity, Status,
+    AckOutcome, Alert, AlertFilter, AlertSort, AlertType, AuditEntry, MAX_PAGE_LIMIT, Page,
+    PageCursor, Severity, Status, StatusCounts,
 };
-use crate::store::{AckOutcome, AuditEntry, StatusCounts, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Longest free-text filter accepted.
 pub const MAX_TEXT_FILTER_CHARS: usize = 200;
@@ -89,6 +97,14 @@ pub enum ServiceError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    /// Whether the database could not be reached (try again later), as opposed to a request
+    /// refused or a query the database rejected.
+    pub fn database_unavailable(&self) -> bool {
+        matches!(self, ServiceError::Store(e) if e.is_unreachable())
+    }
 }
 
 /// One page of the alert list.
@@ -193,9 +209,19 @@ impl AlertService {
         self
     }
 
-    /// The store underneath.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// `"sqlite"` or `"postgres"`: the backend underneath, for health reports.
+    pub fn backend_name(&self) -> &'static str {
+        self.store.backend().as_str()
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), ServiceError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Closes the database connections (waits for checked-out ones); for the end of a command.
+    pub async fn close(&self) {
+        self.store.close().await;
     }
 
     /// Who acknowledgements are recorded as.
@@ -362,6 +388,12 @@ impl AlertService {
     pub async fn purge(&self, retention_days: u32) -> Result<u64, ServiceError> {
         let cutoff = self.now() - Duration::days(i64::from(retention_days));
         Ok(self.store.purge_past(cutoff).await?)
+    }
+
+    /// Deletes price history recorded more than `history_days` ago; returns how many rows.
+    pub async fn purge_history(&self, history_days: u32) -> Result<u64, ServiceError> {
+        let cutoff = self.now() - Duration::days(i64::from(history_days));
+        Ok(self.store.purge_history(cutoff).await?)
     }
 }
 

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::service::ServiceError;
-use crate::store::StoreError;
 
 /// An error answer.
 #[derive(Debug)]
@@ -54,7 +53,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::EventStarted(_) | ServiceError::InvalidArgument { .. } => {
                 StatusCode::BAD_REQUEST
             }
-            ServiceError::Store(store) if database_unreachable(store) => {
+            ServiceError::Store(store) if e.database_unavailable() => {
                 tracing::error!(error = %store, "API request failed: the database is unreachable");
                 return ApiError {
                     status: StatusCode::SERVICE_UNAVAILABLE,
@@ -75,34 +74,6 @@ impl From<ServiceError> for ApiError {
             status,
             message: e.to_string(),
         }
-    }
-}
-
-/// Whether a store error means the database cannot be reached (503, try again) rather than a
-/// query it refused (500: a bug, or input that should have been validated).
-fn database_unreachable(e: &StoreError) -> bool {
-    let source = match e {
-        StoreError::Connect { .. } => return true,
-        StoreError::Query { source, .. } => source,
-        _ => return false,
-    };
-    match source {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            // PostgreSQL: connection exceptions, insufficient resources, operator intervention
-            // (shutting down). SQLite: busy or locked beyond the busy timeout.
-            code.starts_with("08")
-                || code.starts_with("53")
-                || code.starts_with("57P")
-                || code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
-        }
-        _ => false,
     }
 }
 

@@ -12,10 +12,10 @@ use super::ApiState;
 use super::doc::{ActingUser, EventQuery, ListQuery};
 use super::error::{ApiError, ErrorBody};
 use super::params::{EVENT_PARAMS, LIST_PARAMS, parse_list};
+use crate::domain::AckOutcome;
 use crate::domain::Alert;
 use crate::health::PipelineStatus;
 use crate::service::{AlertListBody, AlertStats};
-use crate::store::AckOutcome;
 
 /// Header naming the acting user.
 pub const USER_HEADER: &str = "x-oddswatch-user";
@@ -300,7 +300,7 @@ pub struct Health {
 /// Database reachability, pipeline state and per-book health.
 #[utoipa::path(get, path = "/api/health", tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(state): State<ApiState>) -> Response {
-    let reachable = state.service.store().ping().await.is_ok();
+    let reachable = state.service.ping().await.is_ok();
     let pipeline = match &state.status {
         Some(status) => status.borrow().clone(),
         None => PipelineStatus {
@@ -310,7 +310,7 @@ pub async fn health(State(state): State<ApiState>) -> Response {
     };
     let body = Health {
         status: if reachable { "ok" } else { "unavailable" },
-        backend: state.service.store().backend().as_str(),
+        backend: state.service.backend_name(),
         database_reachable: reachable,
         pipeline,
     };

@@ -7,6 +7,7 @@ use clap::Subcommand;
 use color_eyre::eyre::Result;
 
 use super::table;
+use crate::domain::AckOutcome;
 use crate::domain::{
     Alert, AlertFilter, AlertSort, AlertType, MAX_PAGE_LIMIT, Page, Severity, Status,
 };
@@ -14,7 +15,6 @@ use crate::service::{
     AlertService, MAX_BOOKMAKER_CHARS, MAX_COMMENT_CHARS, MAX_TEXT_FILTER_CHARS, ServiceError,
     check_text,
 };
-use crate::store::AckOutcome;
 
 /// `oddswatch alerts …`
 #[derive(Debug, Subcommand)]

@@ -178,7 +178,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
         Some(Command::Alerts(cmd)) => {
             let service = open_service(&config).await?;
             let code = alerts::run(&service, cmd).await;
-            service.store().close().await;
+            service.close().await;
             code
         }
         Some(Command::Migrate) => {
@@ -261,30 +261,18 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
     // Without a terminal, listen from the start: a SIGHUP during start-up must not kill the
     // process outright. (With one, the UI's event loop listens; until then Ctrl-C still works.)
     let stop = (!terminal).then(crate::shutdown::listen);
-    let service = open_service(config).await?;
+    let store = open_store(config).await?;
+    let service = AlertService::new(store.clone(), config.acting_user());
     // Without a terminal every alert stored from now on is printed, the pipeline's first too.
     let headless = match stop {
         Some(stop) => Some((crate::tui::Headless::begin(service.clone()).await?, stop)),
         None => None,
     };
-    let running = match crate::pipeline::run::start(
-        config,
-        service.store().clone(),
-        &crate::config::data_dir(),
-    )
-    .await
-    {
-        Ok(running) => running,
-        Err(e) => {
-            service.store().close().await;
-            return match pipeline_config_error(&e) {
-                Some(code) => Ok(code),
-                None => Err(e).wrap_err("starting the pipeline"),
-            };
-        }
+    let Some((running, sim)) = start_pipeline(config, &store).await? else {
+        return Ok(ExitCode::from(2));
     };
     let feed = running.changes.clone();
-    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), LIVE_POLL);
+    let poller = crate::live::spawn_poller(store.clone(), feed.clone(), LIVE_POLL);
     let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
     let (result, stopped) = match headless {
         None => {
@@ -313,6 +301,9 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
     if let Some(api) = api {
         api.abort();
     }
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
     tracing::info!(
         cycles = stopped.cycles,
         batches = stopped.writes.stored,
@@ -322,7 +313,7 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
         lost = stopped.writes.lost,
         "monitor stopped"
     );
-    service.store().close().await;
+    store.close().await;
     result.map(|()| ExitCode::SUCCESS)
 }
 
@@ -368,9 +359,10 @@ async fn spawn_api(
 
 /// The terminal UI on the configured database, following other processes' changes.
 async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
-    let service = open_service(config).await?;
+    let store = open_store(config).await?;
+    let service = AlertService::new(store.clone(), config.acting_user());
     let feed = crate::live::ChangeFeed::default();
-    let poller = crate::live::spawn_poller(service.store().clone(), feed.clone(), LIVE_POLL);
+    let poller = crate::live::spawn_poller(store, feed.clone(), LIVE_POLL);
     let result = crate::tui::run(crate::tui::TuiOptions {
         service: service.clone(),
         feed,
@@ -382,7 +374,7 @@ async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
     })
     .await;
     poller.abort();
-    service.store().close().await;
+    service.close().await;
     result.map(|()| ExitCode::SUCCESS)
 }
 
@@ -420,13 +412,10 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let (listener, local) = crate::api::bind(addr, token.is_some()).await?;
-    let service = open_service(config).await?;
+    let store = open_store(config).await?;
+    let service = AlertService::new(store.clone(), config.acting_user());
     let feed = crate::live::ChangeFeed::default();
-    let poller = crate::live::spawn_poller(
-        service.store().clone(),
-        feed.clone(),
-        std::time::Duration::from_millis(250),
-    );
+    let poller = crate::live::spawn_poller(store, feed.clone(), LIVE_POLL);
     let state = crate::api::ApiState {
         service: service.clone(),
         feed,
@@ -439,18 +428,59 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
         .await
         .wrap_err("serving the API")?;
     poller.abort();
-    service.store().close().await;
+    service.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-/// A configuration the pipeline cannot start with (no enabled book, an unknown book section) is
-/// a bad configuration: exit 2 with the pipeline's message, which names the key.
+/// A configuration the pipeline cannot start with (no enabled book, no home book, an unknown
+/// book section) is a bad configuration: exit 2 with the pipeline's message, which names the key.
 fn pipeline_config_error(e: &crate::pipeline::run::StartError) -> Option<ExitCode> {
     use crate::pipeline::run::StartError;
-    matches!(e, StartError::NoBooks | StartError::Feed { .. }).then(|| {
+    matches!(
+        e,
+        StartError::NoBooks | StartError::NoHome | StartError::Feed { .. }
+    )
+    .then(|| {
         eprintln!("error: invalid configuration: {e}");
         ExitCode::from(2)
     })
+}
+
+/// Starts the embedded simulator when `scrape.simulator` is on, then the pipeline on `store`
+/// with the books pointed at it. `None` when the configuration is bad (the message is printed;
+/// exit 2); on any failure the store is closed and the simulator stopped.
+async fn start_pipeline(
+    config: &Config,
+    store: &Store,
+) -> Result<
+    Option<(
+        crate::pipeline::run::RunningPipeline,
+        Option<crate::sim::SimHandle>,
+    )>,
+> {
+    let (pipeline_config, sim) = match sim::start_embedded(config).await {
+        Ok(started) => started,
+        Err(e) => {
+            store.close().await;
+            return Err(e).wrap_err("starting the pipeline");
+        }
+    };
+    let started =
+        crate::pipeline::run::start(&pipeline_config, store.clone(), &crate::config::data_dir())
+            .await;
+    match started {
+        Ok(running) => Ok(Some((running, sim))),
+        Err(e) => {
+            if let Some(sim) = sim {
+                sim.shutdown().await;
+            }
+            store.close().await;
+            match pipeline_config_error(&e) {
+                Some(_) => Ok(None),
+                None => Err(e).wrap_err("starting the pipeline"),
+            }
+        }
+    }
 }
 
 async fn scrape(config: &Config) -> Result<ExitCode> {
@@ -463,21 +493,8 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let store = open_store(config).await?;
-    let running = match crate::pipeline::run::start(
-        config,
-        store.clone(),
-        &crate::config::data_dir(),
-    )
-    .await
-    {
-        Ok(running) => running,
-        Err(e) => {
-            store.close().await;
-            return match pipeline_config_error(&e) {
-                Some(code) => Ok(code),
-                None => Err(e).wrap_err("starting the pipeline"),
-            };
-        }
+    let Some((running, sim)) = start_pipeline(config, &store).await? else {
+        return Ok(ExitCode::from(2));
     };
     let feed = running.changes.clone();
     let service = AlertService::new(store.clone(), config.acting_user());
@@ -489,7 +506,7 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
     tracing::info!(
         interval_secs = config.scrape.interval_secs,
         database = %redact_url(&config.database_url()),
-        simulator = running.sim.as_ref().map(|s| s.base_url()),
+        simulator = sim.as_ref().map(|s| s.base_url()),
         "scraping; SIGINT or SIGTERM stops after the batch in flight"
     );
     crate::shutdown::signal().await;
@@ -501,6 +518,9 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         poller.abort();
     }
     let stopped = running.stop().await;
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
     tracing::info!(
         cycles = stopped.cycles,
         batches_stored = stopped.writes.stored,

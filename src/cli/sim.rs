@@ -1,9 +1,47 @@
-//! `oddswatch sim`: serve the simulated bookmakers on 127.0.0.1 until Ctrl-C.
+//! `oddswatch sim`: serve the simulated bookmakers on 127.0.0.1 until Ctrl-C; and the simulator
+//! the monitor and `oddswatch scrape` start in-process when `scrape.simulator` is on.
+//!
+//! Choices: the embedded simulator is started here, by the command wiring, and the pipeline is
+//! handed a configuration whose enabled books point at it: the pipeline sees base URLs only and
+//! never knows a simulator is there (DESIGN.md §2).
 
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::sim::{self, FAULT_BOOKS, FaultKind, SimOptions};
+use crate::sim::{self, FAULT_BOOKS, FaultKind, SimHandle, SimOptions, TickMode};
+
+/// The embedded simulator could not listen.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the simulated bookmakers: {0}")]
+pub struct EmbeddedSimError(#[source] pub std::io::Error);
+
+/// Starts the simulated bookmakers in-process when `scrape.simulator` is on (on a free port,
+/// ticking once per home-book discovery), and returns the configuration the pipeline should
+/// run with: `config` itself, or a copy whose enabled books point at the simulator.
+pub async fn start_embedded(
+    config: &Config,
+) -> Result<(Config, Option<SimHandle>), EmbeddedSimError> {
+    if !config.scrape.simulator {
+        return Ok((config.clone(), None));
+    }
+    let options = SimOptions {
+        port: 0,
+        tick: TickMode::OnHomeDiscovery,
+        ..SimOptions::from(&config.sim)
+    };
+    let (_, handle) = sim::start(options).await.map_err(EmbeddedSimError)?;
+    tracing::info!(url = %handle.base_url(), "simulated bookmakers started");
+    Ok((pointed_at(config, &handle.base_url()), Some(handle)))
+}
+
+/// `config` with every enabled book's base URL set to `base_url`.
+pub fn pointed_at(config: &Config, base_url: &str) -> Config {
+    let mut pointed = config.clone();
+    for book in pointed.books.values_mut().filter(|b| b.enabled) {
+        book.base_url = base_url.to_string();
+    }
+    pointed
+}
 
 /// `oddswatch sim [--port P] [--seed S] [--events N] [--fault-rate F] [--fault MODE]…
 /// [--fault-book SLUG]`; unset flags come from the `[sim]` section of the configuration.
@@ -163,6 +201,46 @@ mod tests {
                 .fault_kinds
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_pipeline_config_points_only_the_enabled_books_at_the_simulator() {
+        let mut config = Config::defaults();
+        config.books.get_mut("theoddsapi").unwrap().enabled = false;
+        let before = config.books["theoddsapi"].base_url.clone();
+        let pointed = pointed_at(&config, "http://127.0.0.1:4242");
+        for slug in ["betpawa", "sportybet", "bet9ja"] {
+            assert_eq!(
+                pointed.books[slug].base_url, "http://127.0.0.1:4242",
+                "{slug}"
+            );
+        }
+        assert_eq!(pointed.books["theoddsapi"].base_url, before);
+        assert_eq!(pointed.sim, config.sim);
+    }
+
+    #[tokio::test]
+    async fn without_scrape_simulator_nothing_starts_and_the_config_is_unchanged() {
+        let mut config = Config::defaults();
+        config.scrape.simulator = false;
+        let (pointed, sim) = start_embedded(&config).await.unwrap();
+        assert!(sim.is_none());
+        assert_eq!(pointed, config);
+    }
+
+    #[tokio::test]
+    async fn with_scrape_simulator_the_books_point_at_a_running_simulator() {
+        let mut config = Config::defaults();
+        config.scrape.simulator = true;
+        config.sim.events = 2;
+        let (pointed, sim) = start_embedded(&config).await.unwrap();
+        let sim = sim.expect("started");
+        assert_eq!(pointed.books["betpawa"].base_url, sim.base_url());
+        let events = reqwest::get(format!("{}/sim/events", sim.base_url()))
+            .await
+            .unwrap();
+        assert!(events.status().is_success());
+        sim.shutdown().await;
     }
 
     #[test]

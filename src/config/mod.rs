@@ -2,6 +2,7 @@
 //! `ODDSWATCH_*` environment < command-line flags. Every value is validated once, at start, with
 //! a message naming the key, the value and what is allowed.
 
+mod bindings;
 mod layers;
 mod overrides;
 mod secret;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use bindings::{BindingError, Bindings, Command, Key, KeyName, Palette, Theme};
 pub use layers::{ConfigError, ConfigSources, DEFAULT_CONFIG_TOML};
 pub use overrides::{OVERRIDABLE_KEYS, apply_overrides, current_value};
 pub use secret::{Secret, redact_url};
@@ -179,8 +181,9 @@ pub struct BookConfig {
 impl Config {
     /// Loads and validates the configuration from all layers.
     pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
-        let (config, provenance) = layers::merge(sources)?;
+        let (mut config, provenance) = layers::merge(sources)?;
         validate::validate(&config).map_err(|e| provenance.name_source(e))?;
+        config.ui.bindings = ui::bindings(&config.ui).map_err(|e| provenance.name_source(e))?;
         Ok(config)
     }
 
@@ -199,6 +202,16 @@ impl Config {
             .iter()
             .find_map(|var| std::env::var(var).ok().filter(|u| !u.trim().is_empty()))
             .unwrap_or_else(|| "unknown".to_string())
+    }
+
+    /// The home book's slug: the book with `home = true` (an enabled one first; validation
+    /// allows exactly one enabled), or `None` when no book is marked home.
+    pub fn home_book(&self) -> Option<&str> {
+        self.books
+            .iter()
+            .filter(|(_, b)| b.home)
+            .min_by_key(|(_, b)| !b.enabled)
+            .map(|(slug, _)| slug.as_str())
     }
 
     /// The effective database URL: the configured one, or SQLite in the platform data dir.

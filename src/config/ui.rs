@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
-
-/// Colour themes the UI offers.
-pub const THEMES: &[&str] = &["auto", "color", "mono"];
+use super::bindings::{Bindings, Palette, Theme};
 
 /// `[ui]`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,47 +16,37 @@ pub struct UiConfig {
     /// Capture the mouse (wheel and click); off keeps the terminal's text selection working.
     pub mouse: bool,
     /// `auto` (colour unless `NO_COLOR` is set), `color` or `mono`.
-    pub theme: String,
-    /// Command name → keys (`[ui.keys]`).
+    pub theme: Theme,
+    /// Command name → keys (`[ui.keys]`), as written.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// `keys` read and checked: filled by [`super::Config::load`], so the keys are parsed once.
+    #[serde(skip)]
+    pub bindings: Bindings,
 }
 
 impl UiConfig {
-    /// Whether the monochrome theme applies, given the `NO_COLOR` environment variable.
-    pub fn monochrome(&self, no_color_env: Option<&str>) -> bool {
-        match self.theme.as_str() {
-            "mono" => true,
-            "color" => false,
-            // https://no-color.org: set and not empty.
-            _ => no_color_env.is_some_and(|v| !v.is_empty()),
-        }
+    /// The palette the UI uses, given the `NO_COLOR` environment variable.
+    pub fn palette(&self, no_color_env: Option<&str>) -> Palette {
+        self.theme.palette(no_color_env)
     }
 }
 
-/// Checks the theme name and that the key bindings form a usable keymap.
-pub(super) fn validate(ui: &UiConfig) -> Result<(), ConfigError> {
-    if !THEMES.contains(&ui.theme.as_str()) {
-        return Err(ConfigError::Invalid {
-            key: "ui.theme".into(),
-            value: format!("{:?}", ui.theme),
-            source_name: "effective config".into(),
-            allowed: format!("must be one of {}", THEMES.join(", ")),
-        });
-    }
-    crate::tui::keymap::Keymap::from_config(&ui.keys).map_err(|e| ConfigError::Invalid {
+/// Reads `[ui.keys]` into checked bindings. (`ui.theme` is checked as it is read: its type
+/// accepts only a theme's name.)
+pub(super) fn bindings(ui: &UiConfig) -> Result<Bindings, ConfigError> {
+    Bindings::from_config(&ui.keys).map_err(|e| ConfigError::Invalid {
         key: "ui.keys".into(),
         value: String::new(),
-        source_name: "effective config".into(),
+        source_name: super::layers::EFFECTIVE.into(),
         allowed: e.to_string(),
-    })?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::Write;
 
-    use crate::config::{Config, ConfigSources};
+    use crate::config::{Command, Config, ConfigSources, Palette, Theme};
 
     fn load_file(contents: &str) -> Result<Config, String> {
         let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -75,16 +63,16 @@ mod tests {
         let ui = Config::defaults().ui;
         assert!(ui.bell);
         assert!(!ui.mouse);
-        assert_eq!(ui.theme, "auto");
-        assert!(ui.monochrome(Some("1")));
-        assert!(!ui.monochrome(Some("")));
-        assert!(!ui.monochrome(None));
+        assert_eq!(ui.theme, Theme::Auto);
+        assert_eq!(ui.palette(Some("1")), Palette::Mono);
+        assert_eq!(ui.palette(Some("")), Palette::Color);
+        assert_eq!(ui.palette(None), Palette::Color);
     }
 
     #[test]
     fn config_toml_lists_every_command_so_users_can_override_by_name() {
         let keys = Config::defaults().ui.keys;
-        for command in crate::tui::keymap::Command::ALL {
+        for command in Command::ALL {
             assert!(
                 keys.contains_key(command.name()),
                 "{} missing",
@@ -97,6 +85,32 @@ mod tests {
     fn a_rebinding_in_the_config_file_is_used() {
         let c = load_file("[ui.keys]\nquit = [\"x\"]\n").unwrap();
         assert_eq!(c.ui.keys["quit"], ["x"]);
+        let quit: Vec<String> =
+            c.ui.bindings
+                .iter()
+                .filter(|(_, command)| *command == Command::Quit)
+                .map(|(key, _)| key.to_string())
+                .collect();
+        assert_eq!(quit, ["x"]);
+    }
+
+    #[test]
+    fn the_loaded_config_carries_every_command_bound() {
+        let bindings = Config::defaults().ui.bindings;
+        for command in Command::ALL {
+            assert!(
+                bindings.iter().any(|(_, c)| c == *command),
+                "{} has no key",
+                command.name()
+            );
+        }
+    }
+
+    #[test]
+    fn a_theme_name_is_read_and_written_back_as_written() {
+        let c = load_file("[ui]\ntheme = \"mono\"\n").unwrap();
+        assert_eq!(c.ui.theme, Theme::Mono);
+        assert!(c.to_redacted_toml().contains("theme = \"mono\""));
     }
 
     #[test]
@@ -116,5 +130,10 @@ mod tests {
         assert!(err.contains("unknown key \"hyper-q\""), "{err}");
         let err = load_file("[ui]\ntheme = \"neon\"\n").unwrap_err();
         assert!(err.contains("ui.theme"), "{err}");
+        assert!(
+            err.contains("ui.theme = \"neon\" (from ")
+                && err.ends_with("): must be one of auto, color, mono"),
+            "{err}"
+        );
     }
 }

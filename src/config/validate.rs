@@ -232,6 +232,5 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
             "exactly one enabled book must have home = true",
         ));
     }
-    super::ui::validate(&c.ui)?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 mod alert;
 mod filter;
 mod odds;
+mod read;
 mod snapshot;
 
 pub(crate) use alert::wire_enum;
@@ -14,4 +15,8 @@ pub use alert::{
 };
 pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor};
 pub use odds::{Line, ParseOddsError, Price};
+pub use read::{
+    AckOutcome, AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint, SettingRow,
+    StatusCounts,
+};
 pub use snapshot::{EventOdds, MarketOdds, OutcomeOdds};

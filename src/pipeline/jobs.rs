@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use chrono::Duration as ChronoDuration;
 use tokio::task::JoinHandle;
 
 use crate::service::{AlertService, ServiceError};
@@ -27,8 +26,7 @@ pub async fn housekeeping(
 ) -> Result<Housekeeping, ServiceError> {
     let made_past = service.mark_past().await?;
     let purged_alerts = service.purge(past_alert_days).await?;
-    let cutoff = crate::service::now_millis() - ChronoDuration::days(i64::from(history_days));
-    let purged_history = service.store().purge_history(cutoff).await?;
+    let purged_history = service.purge_history(history_days).await?;
     Ok(Housekeeping {
         made_past,
         purged_alerts,

@@ -1,5 +1,7 @@
-//! Starting and stopping the whole pipeline: simulator (when configured), feeds, stale-run
-//! recovery, dead-letter replay, warm-up, the writer, housekeeping and the schedule.
+//! Starting and stopping the whole pipeline: feeds, stale-run recovery, dead-letter replay,
+//! warm-up, the writer, housekeeping and the schedule. The feeds are built from the books'
+//! base URLs; whoever starts the pipeline decides where those point (a simulator is started by
+//! the command wiring: `oddswatch` and `oddswatch scrape` in `cli`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,16 +17,12 @@ use super::writer::{
 use crate::config::Config;
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::service::{AlertService, now_millis};
-use crate::sim::{SimHandle, SimOptions, TickMode};
 use crate::sources::{Feed, FeedKind};
 use crate::store::Store;
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The simulator could not listen.
-    #[error("cannot start the simulated bookmakers: {0}")]
-    Simulator(std::io::Error),
     /// A feed could not be built from its config.
     #[error("book {book}: {message}")]
     Feed {
@@ -36,6 +34,9 @@ pub enum StartError {
     /// No book is enabled.
     #[error("no book is enabled: set books.<name>.enabled = true for at least the home book")]
     NoBooks,
+    /// No book is marked as the home book.
+    #[error("no home book: set books.<name>.home = true for the book the trader works for")]
+    NoHome,
     /// The database failed during start-up.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -47,8 +48,6 @@ pub struct RunningPipeline {
     pub status: watch::Receiver<PipelineStatus>,
     /// Pause / resume / run now.
     pub commands: mpsc::Sender<PipelineCommand>,
-    /// The simulator, when the config asked for it.
-    pub sim: Option<SimHandle>,
     /// Live changes: the writer publishes each stored batch's alerts here at once; screens and
     /// streams of this process subscribe (with a poller on it for other processes' changes).
     pub changes: crate::live::ChangeFeed,
@@ -80,15 +79,13 @@ impl RunningPipeline {
         let cycles = self.schedule.await.unwrap_or(0);
         self.housekeeping.abort();
         let writes = self.writer.await.unwrap_or_default();
-        if let Some(sim) = self.sim {
-            sim.shutdown().await;
-        }
         Stopped { cycles, writes }
     }
 }
 
-/// Builds the feeds of the enabled books, pointing them at `base_url_override` when given
-/// (the embedded simulator). Returns them with the home book's slug.
+/// Builds the feeds of the enabled books, pointing them at `base_url_override` when given (a
+/// simulator). Returns them with the home book's slug: the enabled book with `home = true`,
+/// else the home bookmaker of an enabled The Odds API feed, else the configured home book.
 pub fn build_feeds(
     config: &Config,
     base_url_override: Option<&str>,
@@ -122,33 +119,20 @@ pub fn build_feeds(
     if feeds.is_empty() {
         return Err(StartError::NoBooks);
     }
-    Ok((feeds, home.unwrap_or_else(|| "betpawa".to_string())))
+    let home = home
+        .or_else(|| config.home_book().map(str::to_string))
+        .ok_or(StartError::NoHome)?;
+    Ok((feeds, home))
 }
 
-/// Starts the pipeline on `store`, writing dead letters under `data_dir`.
+/// Starts the pipeline on `store` with the books as `config` points them, writing dead letters
+/// under `data_dir`.
 pub async fn start(
     config: &Config,
     store: Store,
     data_dir: &Path,
 ) -> Result<RunningPipeline, StartError> {
-    let sim = if config.scrape.simulator {
-        let options = SimOptions {
-            port: 0,
-            seed: config.sim.seed,
-            events: config.sim.events,
-            fault_rate: config.sim.fault_rate,
-            tick: TickMode::OnHomeDiscovery,
-            ..SimOptions::default()
-        };
-        let (_, handle) = crate::sim::start(options)
-            .await
-            .map_err(StartError::Simulator)?;
-        tracing::info!(url = %handle.base_url(), "simulated bookmakers started");
-        Some(handle)
-    } else {
-        None
-    };
-    let (feeds, home_book) = build_feeds(config, sim.as_ref().map(|s| s.base_url()).as_deref())?;
+    let (feeds, home_book) = build_feeds(config, None)?;
 
     let recovered = store.recover_stale_runs(now_millis()).await?;
     if recovered > 0 {
@@ -196,7 +180,6 @@ pub async fn start(
     Ok(RunningPipeline {
         status,
         commands,
-        sim,
         changes,
         stop,
         schedule,

@@ -6,22 +6,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use super::alerts::push_filter;
 use super::sql::{BindParams, Dialect};
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::{AlertFilter, Severity, Status};
-
-/// An event and how many alerts it has.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventGroup {
-    /// Event database id.
-    pub event_id: i64,
-    /// "Home v Away".
-    pub event_name: String,
-    /// Kickoff.
-    pub kickoff: DateTime<Utc>,
-    /// Alerts (matching the filter, for groups; open ones, for top events).
-    pub alerts: u64,
-    /// The most severe of them.
-    pub worst: Severity,
-}
+use crate::domain::{AlertFilter, EventGroup, Severity, Status};
 
 type GroupRow = (i64, String, String, DateTime<Utc>, i64, i64);
 

@@ -1,88 +1,14 @@
 //! Alert queries: list, count, read, acknowledge, past transition, purge, insert.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use super::follow::{ChangeKind, change_inserts};
 use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
 use super::sql::{BindParams, Dialect, Param, SqlQuery, contains_pattern};
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::{Alert, AlertFilter, AlertSort, NewAlert, Page, Status};
-
-/// Alerts per status for one filter.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusCounts {
-    /// `new`
-    pub new: u64,
-    /// `acknowledged`
-    pub acknowledged: u64,
-    /// `past`
-    pub past: u64,
-}
-
-impl StatusCounts {
-    /// The count of one status.
-    pub fn get(&self, status: Status) -> u64 {
-        match status {
-            Status::New => self.new,
-            Status::Acknowledged => self.acknowledged,
-            Status::Past => self.past,
-        }
-    }
-
-    fn add(&mut self, status: Status, n: u64) {
-        match status {
-            Status::New => self.new += n,
-            Status::Acknowledged => self.acknowledged += n,
-            Status::Past => self.past += n,
-        }
-    }
-
-    /// The sum over `statuses` (all of them when empty).
-    pub fn total_of(&self, statuses: &[Status]) -> u64 {
-        if statuses.is_empty() {
-            self.new + self.acknowledged + self.past
-        } else {
-            statuses.iter().map(|s| self.get(*s)).sum()
-        }
-    }
-}
-
-/// What happened to one id of an acknowledge / unacknowledge request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", tag = "result")]
-pub enum AckOutcome {
-    /// The status changed.
-    Changed,
-    /// It already had the requested status (by `by`, if acknowledged).
-    Unchanged {
-        /// Who acknowledged it, when it is acknowledged.
-        by: Option<String>,
-    },
-    /// The event has kicked off: past alerts are frozen.
-    EventStarted,
-    /// No alert has this id.
-    NotFound,
-}
-
-/// One entry of an alert's audit trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditEntry {
-    /// Entry id.
-    pub id: i64,
-    /// The alert.
-    pub alert_id: i64,
-    /// `acknowledge`, `unacknowledge` or `past`.
-    pub action: String,
-    /// Who did it (`system` for the past transition).
-    pub actor: String,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Optional comment.
-    pub comment: Option<String>,
-}
+use crate::domain::{
+    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, NewAlert, Page, Status, StatusCounts,
+};
 
 /// (id, status, kickoff, acknowledged by) of an alert, read after a conditional update.
 type CurrentState = (i64, String, DateTime<Utc>, Option<String>);
@@ -366,8 +292,20 @@ impl Store {
             "SELECT id, alert_id, action, actor, at, comment FROM alert_audit WHERE alert_id = ",
         );
         q.bind(alert_id).push(" ORDER BY id");
-        with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await)
-            .context("reading an alert's audit trail")
+        type AuditRow = (i64, i64, String, String, DateTime<Utc>, Option<String>);
+        let rows: Vec<AuditRow> = with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await)
+            .context("reading an alert's audit trail")?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, alert_id, action, actor, at, comment)| AuditEntry {
+                id,
+                alert_id,
+                action,
+                actor,
+                at,
+                comment,
+            })
+            .collect())
     }
 
     /// Acknowledges (`to == Acknowledged`) or unacknowledges (`to == New`) alerts in one

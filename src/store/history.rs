@@ -1,56 +1,10 @@
 //! Odds for the alert detail: the current prices of one market on every book, and that market's
 //! price history. The pipeline writes `current_odds` and `price_history`; these are the reads.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 use super::sql::BindParams;
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::Line;
-
-/// One outcome's price as stored in the `outcomes` JSON of `current_odds` / `price_history`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutcomePrice {
-    /// Outcome name (home book's naming).
-    pub name: String,
-    /// Decimal odds.
-    pub price: f64,
-    /// Whether it can be bet on (false: suspended).
-    #[serde(default = "yes")]
-    pub active: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// The current prices of one market (with line) on one book.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BookOdds {
-    /// Book slug.
-    pub bookmaker: String,
-    /// Whether this is the home book.
-    pub is_home: bool,
-    /// Whether the market is offered now.
-    pub available: bool,
-    /// Its outcomes.
-    pub outcomes: Vec<OutcomePrice>,
-    /// When a price last changed.
-    pub last_changed: DateTime<Utc>,
-    /// When the book was last seen pricing it.
-    pub last_seen: DateTime<Utc>,
-}
-
-/// The prices of one market on one book at one time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PricePoint {
-    /// Book slug.
-    pub bookmaker: String,
-    /// When these prices were recorded.
-    pub recorded_at: DateTime<Utc>,
-    /// Its outcomes.
-    pub outcomes: Vec<OutcomePrice>,
-}
+use crate::domain::{BookOdds, Line, OutcomePrice, PricePoint};
+use chrono::{DateTime, Utc};
 
 /// The canonical text of a line as the odds tables key it (`""` for markets without lines).
 pub fn line_key(line: Option<f64>) -> String {

@@ -25,15 +25,18 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use activity::EventGroup;
-pub use alerts::{AckOutcome, AuditEntry, StatusCounts, TextPlan};
+pub use alerts::TextPlan;
 pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
 pub use events::EventRecord;
 pub use follow::{ChangeKind, ChangeRow};
-pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
+pub use history::line_key;
 pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredOdds};
-pub use settings::SettingRow;
+// The read models the store fills live in `domain`; re-exported so store callers need one path.
+pub use crate::domain::{
+    AckOutcome, AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint, SettingRow,
+    StatusCounts,
+};
 
 use crate::config::redact_url;
 use sql::Dialect;
@@ -99,6 +102,37 @@ pub enum StoreError {
         /// What was wrong.
         message: String,
     },
+}
+
+impl StoreError {
+    /// Whether this error means the database cannot be reached (the API answers 503: try
+    /// again) rather than a query it refused (500: a bug, or input that should have been
+    /// validated).
+    pub fn is_unreachable(&self) -> bool {
+        let source = match self {
+            StoreError::Connect { .. } => return true,
+            StoreError::Query { source, .. } => source,
+            _ => return false,
+        };
+        match source {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                // PostgreSQL: connection exceptions, insufficient resources, operator intervention
+                // (shutting down). SQLite: busy or locked beyond the busy timeout.
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57P")
+                    || code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Adds context to sqlx results.

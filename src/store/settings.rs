@@ -7,19 +7,7 @@ use serde_json::Value;
 
 use super::sql::BindParams;
 use super::{QueryContext, Store, StoreError, with_pool};
-
-/// One stored override.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SettingRow {
-    /// Dotted config key, e.g. `detection.warning_pct`.
-    pub key: String,
-    /// The value.
-    pub value: Value,
-    /// When it was last written.
-    pub updated_at: DateTime<Utc>,
-    /// Who wrote it.
-    pub updated_by: String,
-}
+use crate::domain::SettingRow;
 
 impl Store {
     /// Every stored override, by key.

@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
 
-use crate::domain::{Alert, AlertFilter, AlertSort, Page, PageCursor};
+use crate::domain::{
+    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, BookOdds, EventGroup, Page, PageCursor,
+    PricePoint, SettingRow, StatusCounts,
+};
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::live::Change;
 use crate::service::AlertStats;
-use crate::store::{
-    AckOutcome, AuditEntry, BookOdds, EventGroup, PricePoint, SettingRow, StatusCounts,
-};
 
 /// Everything the detail pane shows beyond the alert itself.
 #[derive(Debug, Clone, PartialEq, Default)]

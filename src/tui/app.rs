@@ -50,9 +50,9 @@ pub struct TuiOptions {
 /// Runs the terminal UI until the trader quits or a SIGINT/SIGHUP/SIGTERM arrives. The terminal is
 /// restored on every way out.
 pub async fn run(opts: TuiOptions) -> Result<()> {
-    let keymap = Keymap::from_config(&opts.config.ui.keys).wrap_err("reading [ui.keys]")?;
+    let keymap = Keymap::from(&opts.config.ui.bindings);
     let no_color = std::env::var("NO_COLOR").ok();
-    let theme = Theme::new(opts.config.ui.monochrome(no_color.as_deref()));
+    let theme = Theme::from(opts.config.ui.palette(no_color.as_deref()));
     let mouse = opts.mouse || opts.config.ui.mouse;
     println!("oddswatch: logs go to {}", opts.log_path.display());
     terminal::install_panic_hook();
@@ -165,13 +165,11 @@ const PRINT_PAGE: u32 = 500;
 /// in the order stored, until a stop signal — and then the ones stored while the pipeline
 /// stops.
 ///
-/// Choices: the printer follows the alerts table by id (see [`Store::alerts_after`]) and uses
+/// Choices: the printer follows the alerts table by id (see [`AlertService::alerts_after`]) and uses
 /// the change feed only as a wake-up, so neither a lagging feed, a bulk change nor a burst of
 /// more than a page is ever a gap; and it reads the table once more after the pipeline has
 /// flushed its write queue, so the batch in flight at the signal is printed too (before, the
 /// printer stopped first and missed it: 756 of 757).
-///
-/// [`Store::alerts_after`]: crate::store::Store::alerts_after
 pub struct Headless {
     service: AlertService,
     /// The id of the last alert printed (or present at the start).
@@ -183,7 +181,6 @@ impl Headless {
     /// pipeline starts, so nothing the pipeline stores is missed.
     pub async fn begin(service: AlertService) -> Result<Self> {
         let last_id = service
-            .store()
             .newest_alert_id()
             .await
             .wrap_err("reading the newest alert")?;
@@ -246,11 +243,7 @@ impl Headless {
     /// away (closed pipe): nothing more can be printed.
     async fn print_new(&mut self, out: &mut impl Write) -> Result<bool> {
         loop {
-            let alerts = self
-                .service
-                .store()
-                .alerts_after(self.last_id, PRINT_PAGE)
-                .await?;
+            let alerts = self.service.alerts_after(self.last_id, PRINT_PAGE).await?;
             let Some(last) = alerts.last() else {
                 return Ok(false);
             };

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use super::action::{Action, DetailData, Effect, PageRows, StatsData};
 use crate::domain::{Alert, Page};
 use crate::health::PipelineCommand;
-use crate::service::{AlertService, next_cursor, now_millis};
+use crate::service::AlertService;
 
 /// Price history shown in the detail chart: this far back, at most this many rows.
 const HISTORY_HOURS: i64 = 48;
@@ -54,27 +54,21 @@ impl EffectRunner {
                 // Rows only: the window is one indexed range read. The per-status counts, which
                 // read every matching alert, are a separate effect so they never hold it up.
                 let result = service
-                    .store()
-                    .list_alerts(&query.filter, query.sort, &query.page)
+                    .window(&query.filter, query.sort, &query.page)
                     .await
-                    .map(|alerts| PageRows {
-                        next_cursor: next_cursor(&query.page, &alerts),
-                        alerts,
+                    .map(|window| PageRows {
+                        alerts: window.alerts,
+                        next_cursor: window.next_cursor,
                     })
                     .map_err(|e| text(&e));
                 Some(Action::PageLoaded { seq, result })
             }
             Effect::LoadCounts { seq, filter } => {
-                let result = service
-                    .store()
-                    .status_counts(&filter)
-                    .await
-                    .map_err(|e| text(&e));
+                let result = service.status_counts(&filter).await.map_err(|e| text(&e));
                 Some(Action::CountsLoaded { seq, result })
             }
             Effect::LoadGroups { seq, filter } => {
                 let result = service
-                    .store()
                     .event_groups(&filter, GROUPS)
                     .await
                     .map_err(|e| text(&e));
@@ -117,14 +111,10 @@ impl EffectRunner {
                 })
             }
             Effect::LoadSettings => Some(Action::SettingsLoaded(
-                service.store().settings().await.map_err(|e| text(&e)),
+                service.settings().await.map_err(|e| text(&e)),
             )),
             Effect::SaveSettings(values) => Some(Action::SettingsSaved(
-                service
-                    .store()
-                    .save_settings(&values, service.user(), now_millis())
-                    .await
-                    .map_err(|e| text(&e)),
+                service.save_settings(&values).await.map_err(|e| text(&e)),
             )),
             Effect::Pipeline(command) => {
                 if let Some(tx) = &self.pipeline
@@ -140,13 +130,14 @@ impl EffectRunner {
     }
 
     async fn stats(&self) -> Result<StatsData, String> {
-        let store = self.service.store();
         let totals = self.service.stats().await.map_err(|e| e.to_string())?;
-        let per_minute = store
-            .alerts_per_minute(now_millis())
+        let per_minute = self
+            .service
+            .alerts_per_minute()
             .await
             .map_err(|e| e.to_string())?;
-        let top_events = store
+        let top_events = self
+            .service
             .top_open_events(TOP_EVENTS)
             .await
             .map_err(|e| e.to_string())?;
@@ -158,25 +149,14 @@ impl EffectRunner {
     }
 
     async fn detail(&self, alert: &Alert) -> Result<DetailData, String> {
-        let store = self.service.store();
-        let audit = self
-            .service
-            .audit(alert.id)
+        let service = &self.service;
+        let audit = service.audit(alert.id).await.map_err(|e| e.to_string())?;
+        let odds = service
+            .market_odds(alert)
             .await
             .map_err(|e| e.to_string())?;
-        let odds = store
-            .market_odds(alert.event_id, &alert.market_id, alert.line)
-            .await
-            .map_err(|e| e.to_string())?;
-        let since = now_millis() - Duration::hours(HISTORY_HOURS);
-        let history = store
-            .price_history(
-                alert.event_id,
-                &alert.market_id,
-                alert.line,
-                since,
-                HISTORY_ROWS,
-            )
+        let history = service
+            .price_history(alert, Duration::hours(HISTORY_HOURS), HISTORY_ROWS)
             .await
             .map_err(|e| e.to_string())?;
         Ok(DetailData {

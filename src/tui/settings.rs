@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::config::{Config, OVERRIDABLE_KEYS, apply_overrides, current_value};
-use crate::store::SettingRow;
+use crate::domain::SettingRow;
 
 /// One row of the form.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,9 +9,11 @@ use super::action::{DetailData, StatsData};
 use super::keymap::Keymap;
 use super::settings::SettingsForm;
 use crate::config::Config;
-use crate::domain::{Alert, AlertFilter, AlertSort, AlertType, PageCursor, Severity, Status};
+use crate::domain::{
+    AckOutcome, Alert, AlertFilter, AlertSort, AlertType, EventGroup, PageCursor, Severity, Status,
+    StatusCounts,
+};
 use crate::health::PipelineStatus;
-use crate::store::{AckOutcome, EventGroup, StatusCounts};
 
 /// Rows fetched per window of the alert list (the service's page limit caps it).
 pub const PAGE_LIMIT: u32 = 100;

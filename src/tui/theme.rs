@@ -4,6 +4,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::config::Palette;
 use crate::domain::Severity;
 use crate::health::HealthLevel;
 
@@ -123,7 +124,16 @@ impl Theme {
     pub fn new(mono: bool) -> Theme {
         if mono { Theme::mono() } else { Theme::color() }
     }
+}
 
+impl From<Palette> for Theme {
+    /// The styles of the palette `ui.theme` comes to.
+    fn from(palette: Palette) -> Theme {
+        Theme::new(palette == Palette::Mono)
+    }
+}
+
+impl Theme {
     /// The style of a severity.
     pub fn severity(&self, severity: Severity) -> Style {
         self.severities[usize::from(severity.rank().clamp(1, 3) as u8) - 1]
@@ -157,5 +167,17 @@ pub const fn severity_label(severity: Severity) -> &'static str {
         Severity::Warning => "WARN",
         Severity::Elevated => "ELEV",
         Severity::Critical => "CRIT",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configured_palette_picks_the_matching_styles() {
+        assert_eq!(Theme::from(Palette::Mono), Theme::mono());
+        assert_eq!(Theme::from(Palette::Color), Theme::color());
+        assert!(Theme::from(Palette::Mono).mono);
     }
 }

@@ -142,15 +142,19 @@ fn ids_of(alerts: &[Alert]) -> Vec<i64> {
     alerts.iter().map(|a| a.id).collect()
 }
 
-async fn list_ids(svc: &AlertService, filter: AlertFilter, sort: AlertSort) -> Vec<i64> {
+async fn list_ids(
+    store: &Store,
+    svc: &AlertService,
+    filter: AlertFilter,
+    sort: AlertSort,
+) -> Vec<i64> {
     let page = Page::first(200);
     let result = svc.list(&filter, sort, &page).await.unwrap();
     let ids = ids_of(&result.alerts);
     if filter.text_term().is_some() {
         // Both ways of reaching a text filter's alerts list the same ones, as many as counted.
         for plan in [TextPlan::Gather, TextPlan::Walk] {
-            let listed = svc
-                .store()
+            let listed = store
                 .list_alerts_with(&filter, sort, &page, plan)
                 .await
                 .unwrap();
@@ -200,6 +204,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         let svc = service(&db.store, "ada");
         let id = |i: usize| f.ids[i];
         let by_severity = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 severities: vec![Severity::Critical],
@@ -210,6 +215,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         .await;
         assert_eq!(by_severity, vec![id(3), id(1)], "{}", db.name);
         let by_two_severities = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 severities: vec![Severity::Critical, Severity::Warning],
@@ -225,6 +231,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
             db.name
         );
         let by_type = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 alert_types: vec![AlertType::Availability, AlertType::DirectionDisagreement],
@@ -235,6 +242,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         .await;
         assert_eq!(by_type, vec![id(7), id(6), id(5)], "{}", db.name);
         let by_book = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 bookmaker: Some("bet9ja".into()),
@@ -245,6 +253,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         .await;
         assert_eq!(by_book, vec![id(7), id(6)], "{}", db.name);
         let by_event = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 event_id: Some(f.started),
@@ -255,6 +264,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         .await;
         assert_eq!(by_event, vec![id(4)], "{}", db.name);
         let by_team = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 text: Some("  kano ".into()),
@@ -265,6 +275,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         .await;
         assert_eq!(by_team, vec![id(7), id(6), id(3), id(2)], "{}", db.name);
         let by_tournament = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 text: Some("PREMIER".into()),
@@ -275,6 +286,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         .await;
         assert_eq!(by_tournament.len(), 5, "{}", db.name);
         let by_market = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 text: Some("over/under".into()),
@@ -285,6 +297,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
         .await;
         assert_eq!(by_market, vec![id(7), id(6)], "{}", db.name);
         let wildcard = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 text: Some("%".into()),
@@ -299,6 +312,7 @@ async fn filters_select_by_status_severity_type_book_event_and_text() {
             db.name
         );
         let combined = list_ids(
+            &db.store,
             &svc,
             AlertFilter {
                 statuses: vec![Status::New],
@@ -329,7 +343,7 @@ async fn every_sort_order_is_total_and_keyset_paging_matches_offset_paging() {
         let id = |i: usize| f.ids[i];
         let mut orders = Vec::new();
         for sort in AlertSort::ALL.iter().copied() {
-            let full = list_ids(&svc, AlertFilter::default(), sort).await;
+            let full = list_ids(&db.store, &svc, AlertFilter::default(), sort).await;
             assert_eq!(full.len(), 10, "{} {sort}", db.name);
             // Keyset: pages of 3 following the cursor.
             let mut keyset = Vec::new();
@@ -939,7 +953,7 @@ async fn bulk_load_round_trips_like_single_inserts() {
                 text: Some(term.into()),
                 ..Default::default()
             };
-            let found = list_ids(&svc, filter, AlertSort::Detected).await;
+            let found = list_ids(&db.store, &svc, filter, AlertSort::Detected).await;
             assert_eq!(found.len(), expected, "{}: text {term:?}", db.name);
         }
         let mut normalised: Vec<Alert> = page.alerts.clone();

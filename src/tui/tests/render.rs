@@ -6,10 +6,10 @@ use crossterm::event::KeyCode;
 use ratatui::style::{Color, Modifier};
 
 use super::fixtures::*;
+use crate::domain::{AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint};
 use crate::domain::{Severity, Status};
 use crate::health::{BookHealth, HealthLevel, PipelineState, PipelineStatus};
 use crate::service::AlertStats;
-use crate::store::{AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint};
 use crate::tui::action::{Action, DetailData, StatsData};
 use crate::tui::state::{Detail, State};
 use crate::tui::theme::Theme;
@@ -245,7 +245,7 @@ fn help_overlay_lists_the_live_keymap() {
 fn settings_screen() {
     let mut s = main_state();
     press(&mut s, 'c');
-    let rows = vec![crate::store::SettingRow {
+    let rows = vec![crate::domain::SettingRow {
         key: "detection.warning_pct".into(),
         value: serde_json::json!(6.5),
         updated_at: now() - Duration::hours(1),

@@ -5,9 +5,9 @@ use chrono::Duration;
 use crossterm::event::KeyCode;
 
 use super::fixtures::*;
+use crate::domain::AckOutcome;
 use crate::domain::{AlertSort, Severity, Status};
 use crate::live::Change;
-use crate::store::AckOutcome;
 use crate::tui::action::{Action, Effect};
 use crate::tui::state::{Overlay, PageStart, Tab};
 use crate::tui::update::update;

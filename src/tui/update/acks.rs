@@ -2,8 +2,8 @@
 //! at once (optimistically), and rolled back row by row when the write is refused or fails.
 
 use super::nav;
+use crate::domain::AckOutcome;
 use crate::domain::{Alert, Status};
-use crate::store::AckOutcome;
 use crate::tui::action::Effect;
 use crate::tui::state::{Anchor, Overlay, PendingAck, State, refusal_text};
 

@@ -139,7 +139,7 @@ pub fn groups_answered(state: &mut State) -> Option<Effect> {
 pub fn apply_counts(
     state: &mut State,
     seq: u64,
-    counts: crate::store::StatusCounts,
+    counts: crate::domain::StatusCounts,
 ) -> Option<Effect> {
     state.list.counts_in_flight = false;
     let wanted = state.filter().without_statuses();
@@ -312,7 +312,7 @@ pub fn apply_page(state: &mut State, page: crate::tui::action::PageRows) {
 }
 
 /// Applies loaded groups, keeping the selected group when it is still there.
-pub fn apply_groups(state: &mut State, groups: Vec<crate::store::EventGroup>) {
+pub fn apply_groups(state: &mut State, groups: Vec<crate::domain::EventGroup>) {
     let old = state.selected_group().map(|g| g.event_id);
     let old_row = state.group_rows().get(state.groups.selected).copied();
     state.groups.groups = groups;

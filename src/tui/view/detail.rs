@@ -10,7 +10,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 
 use super::format;
 use crate::domain::Alert;
-use crate::store::PricePoint;
+use crate::domain::PricePoint;
 use crate::tui::state::{Detail, State};
 use crate::tui::theme::{Theme, severity_label};
 
