@@ -4,7 +4,7 @@
 //! And the live feed the monitor's screens follow: the writer's own publishing and the poll
 //! together deliver each committed change exactly once.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 
