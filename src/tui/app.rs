@@ -165,7 +165,7 @@ const PRINT_PAGE: u32 = 500;
 /// in the order stored, until a stop signal — and then the ones stored while the pipeline
 /// stops.
 ///
-/// Choices: the printer follows the alerts table by id (see [`AlertService::alerts_after`]) and uses
+/// Choices: the printer follows the alerts table by id ([`AlertService::alerts_after`]) and uses
 /// the change feed only as a wake-up, so neither a lagging feed, a bulk change nor a burst of
 /// more than a page is ever a gap; and it reads the table once more after the pipeline has
 /// flushed its write queue, so the batch in flight at the signal is printed too (before, the
