@@ -2,6 +2,10 @@
 //!
 //! Nothing here does I/O; everything is cheap to construct in tests.
 
+// First: `wire_enum!` is used by the modules below.
+#[macro_use]
+mod wire;
+
 mod alert;
 mod filter;
 mod odds;
@@ -14,3 +18,4 @@ pub use alert::{
 pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor};
 pub use odds::{Line, ParseOddsError, Price};
 pub use snapshot::{EventOdds, MarketOdds, OutcomeOdds};
+pub(crate) use wire::wire_enum;
