@@ -78,10 +78,9 @@ impl From<BookStatus> for HealthLevel {
 }
 
 /// One book's counters over one cycle: what its health shows and its run record stores.
-///
-/// One integer type for all: `u32`, the width the health API has always declared; a count
-/// beyond it saturates. The camel-case names are the health API's; the snake-case aliases read
-/// run records kept as dead letters before the counters had their own type.
+// One integer type for all: `u32`, the width the health API has always declared; a count beyond
+// it saturates. The camel-case names are the health API's; the snake-case aliases read run
+// records kept as dead letters before the counters had their own type.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BookCounts {
