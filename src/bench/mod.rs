@@ -25,12 +25,12 @@ pub use report::markdown;
 pub use ui::UiReport;
 
 use crate::config::Config;
-use crate::detect::{Detector, Rules};
-use crate::pipeline::cycle::{CycleTotals, odds_writes};
+use crate::detect::{BookScrape, CycleEvent, CycleInput, Detector, EventBook, Rules};
+use crate::pipeline::cycle::{BATCH_EVENTS, CycleTotals, write_batch};
 use crate::service::{AlertService, now_millis};
 use crate::sim::{SimOptions, TickMode};
 use crate::sources::BookFeed;
-use crate::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, Store};
+use crate::store::{CycleBatch, EventRecord, OddsWrite, Store};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -331,25 +331,9 @@ async fn limits_of(
     report.parse_overhead_ratio = ours.as_secs_f64() / raw.as_secs_f64().max(1e-9);
     report.parse_mb_per_s = bytes as f64 / 1e6 / ours.as_secs_f64().max(1e-9);
 
-    // The same rows three ways, each into a fresh database: our batches, the plainest loop, COPY.
-    let batches: Vec<CycleBatch> = events
-        .chunks(100)
-        .map(|chunk| CycleBatch {
-            at: now_millis(),
-            events: chunk
-                .iter()
-                .map(|e| BatchEvent {
-                    record: record_of(e),
-                    books: vec![("betpawa".into(), e.book_event_id.clone())],
-                })
-                .collect(),
-            odds: chunk
-                .iter()
-                .flat_map(|e| first_seen_rows(e, "betpawa"))
-                .collect(),
-            alerts: Vec::new(),
-        })
-        .collect();
+    // The same rows three ways, each into a fresh database: our batches (built by the cycle's own
+    // steps from a first sight of every event), the plainest loop, COPY.
+    let batches = first_sight_batches(events, now_millis());
     let ours = Scratch::new(backend, &options.postgres_admin_url).await?;
     let t = Instant::now();
     for batch in &batches {
@@ -359,12 +343,12 @@ async fn limits_of(
     ours.finish().await;
 
     let plain = Scratch::new(backend, &options.postgres_admin_url).await?;
-    let records: Vec<EventRecord> = events.iter().map(record_of).collect();
-    let ids = plain.store.upsert_events(&records, now_millis()).await?;
-    let rows: Vec<OddsWrite> = events
+    let records: Vec<EventRecord> = batches
         .iter()
-        .flat_map(|e| first_seen_rows(e, "betpawa"))
+        .flat_map(|b| b.events.iter().map(|e| e.record.clone()))
         .collect();
+    let ids = plain.store.upsert_events(&records, now_millis()).await?;
+    let rows: Vec<OddsWrite> = batches.iter().flat_map(|b| b.odds.clone()).collect();
     let by_key: std::collections::HashMap<&str, i64> =
         records.iter().map(|r| r.sr_id.as_str()).zip(ids).collect();
     let keyed: Vec<(i64, &OddsWrite)> = rows
@@ -393,31 +377,55 @@ async fn limits_of(
     Ok(())
 }
 
-fn record_of(e: &crate::domain::EventOdds) -> EventRecord {
-    EventRecord {
-        sr_id: e.event_key.clone(),
-        home_team: e.home_team.clone(),
-        away_team: e.away_team.clone(),
-        tournament: e.tournament.clone(),
-        country: e.country.clone(),
-        kickoff: e.kickoff,
-    }
-}
-
-fn first_seen_rows(e: &crate::domain::EventOdds, book: &str) -> Vec<OddsWrite> {
-    e.markets
-        .iter()
-        .map(|m| OddsWrite {
-            event_key: e.event_key.clone(),
-            bookmaker: book.to_string(),
-            market_id: m.market_id.clone(),
-            line: m.line.map(|l| l.to_string()).unwrap_or_default(),
-            outcomes: m.outcomes.clone(),
-            available: !m.is_suspended(),
-            unavailable_since: None,
-            record_history: true,
+/// The home book's first sight of `events`, in the cycle's batches, built by the cycle's own
+/// steps (a first sight raises no alert: there is nothing to compare with).
+fn first_sight_batches(
+    events: Vec<crate::domain::EventOdds>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<CycleBatch> {
+    let home = crate::detect::refcycle::REFCYCLE_HOME;
+    let input = CycleInput {
+        home_book: home.to_string(),
+        failed_books: Default::default(),
+        events: events
+            .into_iter()
+            .map(|odds| CycleEvent {
+                event_key: odds.event_key.clone(),
+                kickoff: odds.kickoff,
+                books: vec![EventBook {
+                    book: home.to_string(),
+                    scrape: BookScrape::Fetched(odds),
+                }],
+            })
+            .collect(),
+    };
+    let mut detector = Detector::new();
+    in_batches(input)
+        .into_iter()
+        .map(|input| {
+            let output = detector.detect_cycle(&input, &Rules::default(), at);
+            write_batch(at, &input, output)
         })
         .collect()
+}
+
+/// A cycle's input cut into the inputs of its batches, as a cycle detects them.
+fn in_batches(input: CycleInput) -> Vec<CycleInput> {
+    let CycleInput {
+        home_book,
+        failed_books,
+        events,
+    } = input;
+    let mut events = events.into_iter().peekable();
+    let mut inputs = Vec::new();
+    while events.peek().is_some() {
+        inputs.push(CycleInput {
+            home_book: home_book.clone(),
+            failed_books: failed_books.clone(),
+            events: events.by_ref().take(BATCH_EVENTS).collect(),
+        });
+    }
+    inputs
 }
 
 async fn refcycle(
@@ -447,72 +455,28 @@ async fn refcycle(
             .or_default() += 1;
     }
 
-    // Detection + persistence, prev first (stored), then next timed.
+    // Detection + persistence as a cycle does it, batch by batch with the cycle's own steps:
+    // prev first (stored), then next timed.
     let scratch = Scratch::new(backend, &options.postgres_admin_url).await?;
     let mut detector = Detector::new();
-    let out = detector.detect_cycle(&prev, &rules, now);
-    for batch in batches_of(&prev, out, now) {
-        scratch.store.write_cycle_batch(&batch).await?;
+    for input in in_batches(prev) {
+        let output = detector.detect_cycle(&input, &rules, now);
+        scratch
+            .store
+            .write_cycle_batch(&write_batch(now, &input, output))
+            .await?;
     }
-    let t = Instant::now();
     let later = now + chrono::Duration::minutes(5);
-    let out = detector.detect_cycle(&next, &rules, later);
-    for batch in batches_of(&next, out, later) {
-        scratch.store.write_cycle_batch(&batch).await?;
+    let next = in_batches(next);
+    let t = Instant::now();
+    for input in next {
+        let output = detector.detect_cycle(&input, &rules, later);
+        scratch
+            .store
+            .write_cycle_batch(&write_batch(later, &input, output))
+            .await?;
     }
     report.refcycle_detect_persist_s = Some(t.elapsed().as_secs_f64());
     scratch.finish().await;
     Ok(())
-}
-
-/// Cycle batches of 100 events from a detection result.
-fn batches_of(
-    input: &crate::detect::CycleInput,
-    output: crate::detect::CycleOutput,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Vec<CycleBatch> {
-    let mut odds = odds_writes(input, &output);
-    let mut alerts = output.alerts;
-    let mut batches = Vec::new();
-    for chunk in input.events.chunks(100) {
-        let keys: std::collections::HashSet<&str> =
-            chunk.iter().map(|e| e.event_key.as_str()).collect();
-        let events = chunk
-            .iter()
-            .filter_map(|e| {
-                let odds = e.books.iter().find_map(|b| match &b.scrape {
-                    crate::detect::BookScrape::Fetched(o) => Some(o),
-                    crate::detect::BookScrape::Failed => None,
-                })?;
-                Some(BatchEvent {
-                    record: EventRecord {
-                        kickoff: e.kickoff,
-                        ..record_of(odds)
-                    },
-                    books: vec![(input.home_book.clone(), odds.book_event_id.clone())],
-                })
-            })
-            .collect();
-        let (mine, rest): (Vec<OddsWrite>, Vec<OddsWrite>) = odds
-            .into_iter()
-            .partition(|o| keys.contains(o.event_key.as_str()));
-        odds = rest;
-        let (mine_alerts, rest_alerts): (Vec<_>, Vec<_>) = alerts
-            .into_iter()
-            .partition(|a| keys.contains(a.event_key.as_str()));
-        alerts = rest_alerts;
-        batches.push(CycleBatch {
-            at,
-            events,
-            odds: mine,
-            alerts: mine_alerts
-                .into_iter()
-                .map(|a| KeyedAlert {
-                    event_key: a.event_key.clone(),
-                    alert: a.into_new_alert(0),
-                })
-                .collect(),
-        });
-    }
-    batches
 }

@@ -1,55 +1,7 @@
 //! Risk alerts and their vocabulary.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// Declares a closed string enum with its wire names, parsing that lists the valid values on
-/// error, and `ALL` in display order. Every vocabulary type below shares this behaviour.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The name used in the database, the API and the CLI.
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire),+ }
-            }
-
-            /// The valid wire names, comma separated, for error messages.
-            pub fn valid_values() -> String {
-                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s.trim().to_ascii_lowercase().as_str() {
-                    $($wire => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "unknown {} {other:?}; valid values: {}", $what, Self::valid_values()
-                    )),
-                }
-            }
-        }
-    };
-}
-pub(crate) use wire_enum;
 
 wire_enum!(
     /// How urgent an alert is. Ordered: `Warning < Elevated < Critical`.

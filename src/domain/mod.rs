@@ -2,13 +2,16 @@
 //!
 //! Nothing here does I/O; everything is cheap to construct in tests.
 
+// First: `wire_enum!` is used by the modules below.
+#[macro_use]
+mod wire;
+
 mod alert;
 mod filter;
 mod odds;
 mod read;
 mod snapshot;
 
-pub(crate) use alert::wire_enum;
 pub use alert::{
     Alert, AlertType, AvailabilityChange, Direction, EVENT_MARKET_ID, EVENT_MARKET_NAME, NewAlert,
     Severity, Status,
@@ -20,3 +23,4 @@ pub use read::{
     StatusCounts,
 };
 pub use snapshot::{EventOdds, MarketOdds, OutcomeOdds};
+pub(crate) use wire::wire_enum;

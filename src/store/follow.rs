@@ -7,11 +7,7 @@
 //! exactly what was stored since — including alerts of replayed dead letters and bulk loads,
 //! which the change log only reports as a reload.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
 use super::sql::{BindParams, Param, SqlQuery};

@@ -6,55 +6,20 @@ use serde::{Deserialize, Serialize};
 
 use super::sql::{BindParams, Param};
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::OutcomeOdds;
+use crate::domain::{OutcomeOdds, wire_enum};
+pub use crate::health::BookRun;
 
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Every book answered.
-    Ok,
-    /// Some books or requests failed; the rest was stored.
-    Partial,
-    /// Nothing usable (or the process died mid-run).
-    Failed,
-}
-
-impl RunStatus {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Ok => "ok",
-            RunStatus::Partial => "partial",
-            RunStatus::Failed => "failed",
-        }
+wire_enum!(
+    /// How a run ended.
+    RunStatus, "run status" {
+        /// Every book answered.
+        Ok = "ok",
+        /// Some books or requests failed; the rest was stored.
+        Partial = "partial",
+        /// Nothing usable (or the process died mid-run).
+        Failed = "failed",
     }
-}
-
-/// One book's result within a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct BookRun {
-    /// Book slug.
-    pub bookmaker: String,
-    /// `ok`, `degraded`, `failed` or `skipped`.
-    pub status: String,
-    /// Events seen.
-    pub events_seen: i64,
-    /// Market rows seen.
-    pub markets_seen: i64,
-    /// Requests made.
-    pub requests: i64,
-    /// Requests that failed.
-    pub failures: i64,
-    /// Median latency.
-    pub latency_p50_ms: Option<i64>,
-    /// 95th percentile latency.
-    pub latency_p95_ms: Option<i64>,
-    /// Remaining quota, where the feed has one.
-    pub quota_remaining: Option<i64>,
-    /// Last error, readable.
-    pub error: Option<String>,
-}
+);
 
 /// The end of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,22 +190,23 @@ impl Store {
     }
 
     fn run_books_insert(&self, run_id: i64, books: &[BookRun]) -> super::sql::SqlQuery {
-        let int = |v: Option<i64>| v.map_or(Param::NullInt, Param::Int);
+        let int = |v: Option<u32>| v.map_or(Param::NullInt, |v| Param::Int(v.into()));
         let mut q = self.query(
             "INSERT INTO scrape_run_books (run_id, bookmaker, status, events_seen, markets_seen, requests, failures, latency_p50_ms, latency_p95_ms, quota_remaining, error) VALUES ",
         );
         q.values(books.iter().map(|b| {
+            let counts = &b.counts;
             [
                 Param::Int(run_id),
                 Param::from(b.bookmaker.as_str()),
                 Param::from(b.status.as_str()),
-                Param::Int(b.events_seen),
-                Param::Int(b.markets_seen),
-                Param::Int(b.requests),
-                Param::Int(b.failures),
-                int(b.latency_p50_ms),
-                int(b.latency_p95_ms),
-                int(b.quota_remaining),
+                Param::Int(counts.events_seen.into()),
+                Param::Int(counts.markets_seen.into()),
+                Param::Int(counts.requests.into()),
+                Param::Int(counts.failures.into()),
+                int(counts.latency_p50_ms),
+                int(counts.latency_p95_ms),
+                int(counts.quota_remaining),
                 Param::from(b.error.clone()),
             ]
         }));

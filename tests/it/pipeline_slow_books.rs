@@ -153,7 +153,7 @@ async fn a_stop_during_dripping_fetches_ends_the_cycle_within_five_seconds() {
                 .borrow()
                 .books
                 .iter()
-                .any(|b| b.book == "sportybet" && b.requests > 0);
+                .any(|b| b.book == "sportybet" && b.counts.requests > 0);
             if dripping {
                 break;
             }

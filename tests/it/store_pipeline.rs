@@ -7,6 +7,7 @@ use common::count;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oddswatch::domain::{AlertType, NewAlert, OutcomeOdds, Price, Severity};
+use oddswatch::health::{BookCounts, BookStatus};
 use oddswatch::store::{
     BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary,
     StoreError,
@@ -237,16 +238,19 @@ async fn runs_are_recorded_and_stale_ones_closed_as_failed() {
             books: vec![
                 BookRun {
                     bookmaker: "betpawa".into(),
-                    status: "ok".into(),
-                    events_seen: 1300,
-                    latency_p50_ms: Some(12),
-                    ..Default::default()
+                    status: BookStatus::Ok,
+                    counts: BookCounts {
+                        events_seen: 1300,
+                        latency_p50_ms: Some(12),
+                        ..BookCounts::default()
+                    },
+                    error: None,
                 },
                 BookRun {
                     bookmaker: "bet9ja".into(),
-                    status: "failed".into(),
+                    status: BookStatus::Failed,
+                    counts: BookCounts::default(),
                     error: Some("HTTP 503".into()),
-                    ..Default::default()
                 },
             ],
         };
@@ -267,6 +271,23 @@ async fn runs_are_recorded_and_stale_ones_closed_as_failed() {
             0
         );
         assert_eq!(count(s, "scrape_run_books").await, 2);
+        assert_eq!(
+            count(
+                s,
+                "scrape_run_books WHERE bookmaker = 'bet9ja' AND status = 'failed' AND error = 'HTTP 503'"
+            )
+            .await,
+            1,
+            "a book that was down is stored as failed"
+        );
+        assert_eq!(
+            count(
+                s,
+                "scrape_run_books WHERE bookmaker = 'betpawa' AND status = 'ok' AND events_seen = 1300 AND latency_p50_ms = 12 AND latency_p95_ms IS NULL"
+            )
+            .await,
+            1
+        );
         db.finish().await;
     }
 }

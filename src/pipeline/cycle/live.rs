@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::health::{BookHealth, HealthLevel, PipelineStatus};
+use crate::health::{BookHealth, HealthLevel, PipelineStatus, saturate};
 use crate::sources::{BookStats, FailureKind, StatsSnapshot};
 
 /// How often health is published while a cycle runs.
@@ -68,10 +68,7 @@ pub(super) fn live_books(
             .iter()
             .any(|b| feed_of(&b.book).is_some_and(|i| &feeds[i].0 == slug))
         {
-            books.push(BookHealth {
-                book: slug.clone(),
-                ..BookHealth::default()
-            });
+            books.push(BookHealth::unknown(slug));
         }
     }
     for health in &mut books {
@@ -80,8 +77,8 @@ pub(super) fn live_books(
         };
         let (before, now) = (&before[index], &now[index]);
         let failures = new_failures(before, now);
-        health.requests = now.requests.saturating_sub(before.requests) as u32;
-        health.failures = failures as u32;
+        health.counts.requests = saturate(now.requests.saturating_sub(before.requests));
+        health.counts.failures = saturate(failures);
         if failures > 0 {
             let breaker_open = now.failures.get(&FailureKind::CircuitOpen)
                 > before.failures.get(&FailureKind::CircuitOpen);
@@ -136,6 +133,6 @@ mod tests {
         assert_eq!(books[0].book, "betpawa");
         assert_eq!(books[0].level, HealthLevel::Ok);
         assert_eq!(books[1].level, HealthLevel::Degraded);
-        assert_eq!(books[1].failures, 1);
+        assert_eq!(books[1].counts.failures, 1);
     }
 }

@@ -8,7 +8,7 @@ use ratatui::style::{Color, Modifier};
 use super::fixtures::*;
 use crate::domain::{AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint};
 use crate::domain::{Severity, Status};
-use crate::health::{BookHealth, HealthLevel, PipelineState, PipelineStatus};
+use crate::health::{BookCounts, BookHealth, HealthLevel, PipelineState, PipelineStatus};
 use crate::service::AlertStats;
 use crate::tui::action::{Action, DetailData, StatsData};
 use crate::tui::state::{Detail, State};
@@ -73,8 +73,11 @@ fn pipeline() -> PipelineStatus {
                 book: "sportybet".into(),
                 level: HealthLevel::Degraded,
                 last_error: Some("timeout after 20 s fetching event 4711".into()),
-                failures: 3,
-                requests: 120,
+                counts: BookCounts {
+                    failures: 3,
+                    requests: 120,
+                    ..BookCounts::default()
+                },
                 ..Default::default()
             },
             BookHealth {

@@ -170,7 +170,7 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     Span::styled(format!("{:<9}", b.level.as_str()), theme.health(b.level)),
                     Span::raw(format!(
                         "ok {last_ok} ago · {}/{} failed · {} events",
-                        b.failures, b.requests, b.events_seen
+                        b.counts.failures, b.counts.requests, b.counts.events_seen
                     )),
                 ]));
                 if let Some(e) = &b.last_error {

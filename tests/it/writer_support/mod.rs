@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use oddswatch::domain::{OutcomeOdds, Price};
+use oddswatch::health::{BookCounts, BookStatus};
 use oddswatch::pipeline::writer::{RetryPolicy, WriteOutcome, WriteQueue};
 use oddswatch::store::{
     BatchEvent, BookRun, CycleBatch, EventRecord, OddsWrite, RunStatus, RunSummary, Store,
@@ -92,9 +93,12 @@ pub fn summary(status: RunStatus) -> RunSummary {
         error: None,
         books: vec![BookRun {
             bookmaker: "betpawa".into(),
-            status: "ok".into(),
-            events_seen: 3,
-            ..BookRun::default()
+            status: BookStatus::Ok,
+            counts: BookCounts {
+                events_seen: 3,
+                ..BookCounts::default()
+            },
+            error: None,
         }],
     }
 }
