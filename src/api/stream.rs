@@ -66,7 +66,7 @@ async fn events_for(service: &AlertService, change: Change) -> Vec<Event> {
             Ok(alert) => match Event::default()
                 .event(name)
                 .id(id.to_string())
-                .json_data(&alert)
+                .json_data(crate::domain::AlertJson::from(&alert))
             {
                 Ok(event) => out.push(event),
                 Err(e) => tracing::warn!(id, error = %e, "cannot encode an alert for the stream"),

@@ -26,7 +26,7 @@ use crate::detect::{Detector, Rules};
 use crate::pipeline::cycle::{CycleTotals, odds_writes};
 use crate::service::{AlertService, now_millis};
 use crate::sim::{SimOptions, TickMode};
-use crate::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, OddsWrite, Store};
+use crate::store::{BatchEvent, CycleBatch, EventRecord, OddsWrite, Store};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -429,7 +429,7 @@ async fn refcycle(
     for alert in &output.alerts {
         *report
             .refcycle_alerts
-            .entry(alert.alert_type.as_str())
+            .entry(alert.alert_type().as_str())
             .or_default() += 1;
     }
 
@@ -491,13 +491,7 @@ fn batches_of(
             at,
             events,
             odds: mine,
-            alerts: mine_alerts
-                .into_iter()
-                .map(|a| KeyedAlert {
-                    event_key: a.event_key.clone(),
-                    alert: a.into_new_alert(0),
-                })
-                .collect(),
+            alerts: mine_alerts,
         });
     }
     batches

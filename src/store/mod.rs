@@ -28,7 +28,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use activity::EventGroup;
 pub use alerts::{AckOutcome, AuditEntry, ChangeRow, StatusCounts, TextPlan};
 pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
-pub use cycle::{BatchEvent, BatchWritten, CycleBatch, KeyedAlert, OddsWrite};
+pub use cycle::{BatchEvent, BatchWritten, CycleBatch, OddsWrite};
 pub use events::EventRecord;
 pub use history::{BookOdds, OutcomePrice, PricePoint, line_key};
 pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredOdds};

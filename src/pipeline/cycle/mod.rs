@@ -27,9 +27,7 @@ use crate::domain::{EventOdds, Line, MarketOdds};
 use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
 use crate::sources::{Discovery, EventRef, Feed, FeedError, StatsSnapshot};
-use crate::store::{
-    BatchEvent, CycleBatch, EventRecord, KeyedAlert, RunRecord, RunStatus, RunSummary, Store,
-};
+use crate::store::{BatchEvent, CycleBatch, EventRecord, RunRecord, RunStatus, RunSummary, Store};
 
 mod health;
 mod limits;
@@ -493,17 +491,13 @@ impl ScrapeCycle {
             for alert in output.alerts {
                 *totals
                     .alerts_by_type
-                    .entry(alert.alert_type.as_str().to_string())
+                    .entry(alert.alert_type().as_str().to_string())
                     .or_default() += 1;
                 *totals
                     .alerts_by_severity
                     .entry(alert.severity.as_str().to_string())
                     .or_default() += 1;
-                let event_key = alert.event_key.clone();
-                batch.alerts.push(KeyedAlert {
-                    event_key,
-                    alert: alert.into_new_alert(0),
-                });
+                batch.alerts.push(alert);
             }
             totals.detect_ms += t.elapsed().as_millis() as u64;
             if self.queue.send(batch).await.is_err() {
