@@ -1,7 +1,7 @@
 //! The store and alert-service contract, run against SQLite and PostgreSQL. Every scenario is
 //! executed on each backend and must give the same answers.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

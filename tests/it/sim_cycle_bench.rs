@@ -4,7 +4,7 @@
 //! `cargo test --release --test sim_cycle_bench -- --ignored --nocapture`
 //! (`ODDSWATCH_BENCH_EVENTS=N` changes the event count; default 1300).
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! writes the rows itself, in the documented shape (`outcomes` JSON `[{"name","price","active"}]`,
 //! `line` as canonical decimal text, `''` for markets without lines).
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oddswatch::domain::Line;

@@ -1,7 +1,7 @@
 //! The pipeline's side of the store on both backends: cycle batches, scrape runs, warm-up and
 //! retention.
 
-mod common;
+use crate::common;
 
 use common::count;
 

@@ -1,7 +1,7 @@
 //! Settings overrides in the database (`settings` table) on SQLite and PostgreSQL, and their
 //! application over the configuration with the config rules.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use oddswatch::config::{Config, apply_overrides};

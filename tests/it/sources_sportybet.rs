@@ -1,6 +1,6 @@
 //! SportyBet adapter against wiremock with payloads in the real shapes.
 
-mod support;
+use crate::support;
 
 use oddswatch::domain::{EventOdds, MarketOdds};
 use oddswatch::sources::{FailureKind, FeedError, SportyBet};

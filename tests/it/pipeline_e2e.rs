@@ -1,7 +1,7 @@
 //! The pipeline end to end: the simulated bookmakers over real HTTP, the real adapters and
 //! mapping, detection, the write queue and a real database — on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use oddswatch::config::Config;

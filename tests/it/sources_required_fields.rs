@@ -5,7 +5,7 @@
 //! `markets`, market `row` and row `prices`; SportyBet's `data.markets`; Bet9ja's `D.O`; The
 //! Odds API's `bookmakers`, `markets` and `outcomes`. An empty array is still fine.
 
-mod support;
+use crate::support;
 
 use oddswatch::sources::theoddsapi::parse_odds;
 use oddswatch::sources::{Bet9ja, BetPawa, FailureKind, FeedError, SportyBet};

@@ -1,8 +1,8 @@
 //! The HTTP API through a real server on an ephemeral port, with reqwest as the client, on both
 //! backends.
 
-mod common;
-mod contract;
+use crate::common;
+use crate::contract;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The real binary, run as a user would: every subcommand and the bad-input paths.
 
-mod common;
-mod sandbox;
+use crate::common;
+use crate::sandbox;
 
 use predicates::prelude::*;
 use sandbox::Sandbox;

@@ -1,8 +1,8 @@
 //! The real binary under hostile input: passwords in malformed URLs, arguments past their limits,
 //! control characters, and what reaches stderr when it is not a terminal.
 
-mod common;
-mod sandbox;
+use crate::common;
+use crate::sandbox;
 
 use predicates::prelude::*;
 use sandbox::Sandbox;

@@ -1,6 +1,6 @@
 //! The Odds API v4 adapter against wiremock: per-bookmaker split, lines, quota, secrecy.
 
-mod support;
+use crate::support;
 
 use oddswatch::config::Secret;
 use oddswatch::sources::{FailureKind, Feed, FeedError, FeedKind, OddsApiSettings, TheOddsApi};

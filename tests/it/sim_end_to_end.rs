@@ -1,6 +1,6 @@
 //! Every adapter against the simulator over real loopback HTTP.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 

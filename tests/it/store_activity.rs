@@ -1,7 +1,7 @@
 //! The UI's aggregates (alerts per minute over the last hour, events with most new alerts,
 //! alerts grouped by event for a filter) on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oddswatch::domain::testing::AlertBuilder;

@@ -7,8 +7,8 @@
 //! must leave every byte as it is. To record them again (only for an intended change of the
 //! API), run with `ODDSWATCH_UPDATE_GOLDEN=1`.
 
-mod common;
-mod sandbox;
+use crate::common;
+use crate::sandbox;
 
 use std::path::PathBuf;
 use std::sync::Arc;

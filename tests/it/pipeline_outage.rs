@@ -2,8 +2,8 @@
 //! dead-lettered and replayed batches) once the database answers, the retry window is a minute
 //! against refused connections, and a stop during an outage takes seconds.
 
-mod common;
-mod writer_support;
+use crate::common;
+use crate::writer_support;
 
 use common::{count, exec};
 use writer_support::*;

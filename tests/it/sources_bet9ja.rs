@@ -1,6 +1,6 @@
 //! Bet9ja adapter against wiremock with payloads in the real shapes.
 
-mod support;
+use crate::support;
 
 use oddswatch::domain::{EventOdds, MarketOdds};
 use oddswatch::sources::{Bet9ja, FailureKind, FeedError};

@@ -1,7 +1,7 @@
 //! The shared HTTP policy, exercised through every adapter's event endpoint on a real loopback
 //! server (wiremock): retries and their counts, timeouts, throttling, size caps, gzip, limits.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! characters in text, requests hyper cannot parse, slow and too many clients, token parsing,
 //! Unicode user names. Raw TCP where the client must be able to send what reqwest refuses to.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

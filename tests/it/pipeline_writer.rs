@@ -1,8 +1,8 @@
 //! The write queue against real databases: retries through an outage, dead letters (one per
 //! batch, replayed at start, after a stored batch and in the background).
 
-mod common;
-mod writer_support;
+use crate::common;
+use crate::writer_support;
 
 use common::{count, exec};
 use writer_support::*;

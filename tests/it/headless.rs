@@ -2,7 +2,7 @@
 //! began exactly once, in order — including the alerts of the batch the pipeline stores while
 //! it stops (the one that used to be missed) — and never the alerts that were there before.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,6 +1,6 @@
 //! BetPawa adapter against wiremock with payloads in the real shapes.
 
-mod support;
+use crate::support;
 
 use oddswatch::domain::EventOdds;
 use oddswatch::sources::BetPawa;

@@ -2,7 +2,7 @@
 //! (the simulator's fault modes and wiremock): the call deadline, `Retry-After` shared by the
 //! book's requests, the circuit breaker, and the cap on body bytes in flight.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

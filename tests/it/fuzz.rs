@@ -13,7 +13,7 @@
 //! A failing case is shrunk and saved under `proptest-regressions/`; commit it so the case is
 //! replayed on every run.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 
@@ -312,7 +312,7 @@ fn config(contents: &[u8]) {
 /// TOML documents made of the config's real sections and keys with arbitrary values, so most
 /// cases reach the merge and the range checks instead of stopping at the TOML parser.
 fn config_toml() -> impl Strategy<Value = String> {
-    let defaults: toml::Table = include_str!("../config.toml").parse().unwrap();
+    let defaults: toml::Table = include_str!("../../config.toml").parse().unwrap();
     let mut keys: Vec<(String, String)> = Vec::new();
     for (section, value) in &defaults {
         match value {

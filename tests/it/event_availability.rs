@@ -5,7 +5,7 @@
 //! one `returned` alert with the count back and how long they were gone. Per-market alerts
 //! keep every field as before, with `marketsAffected` null.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

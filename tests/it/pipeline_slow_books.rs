@@ -2,7 +2,7 @@
 //! fetch, and health that changes while the cycle runs. The simulator's `drip` fault over real
 //! HTTP, the real adapters and a real SQLite database.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,0 +1,40 @@
+//! The integration tests: one test binary (linking the crate once), one module per area.
+//!
+//! Shared fixtures live in `common` (databases), `sandbox` (the real binary in an isolated home),
+//! `support` (pipeline fixtures), `writer_support` (write-queue fixtures) and `contract` (the
+//! OpenAPI document as a checker).
+
+mod common;
+mod contract;
+mod sandbox;
+mod support;
+mod writer_support;
+
+mod api;
+mod api_input;
+mod cli;
+mod cli_input;
+mod event_availability;
+mod fuzz;
+mod golden_api;
+mod headless;
+mod pipeline_e2e;
+mod pipeline_outage;
+mod pipeline_slow_books;
+mod pipeline_writer;
+mod scrape_command;
+mod sim_cycle_bench;
+mod sim_end_to_end;
+mod sources_bet9ja;
+mod sources_betpawa;
+mod sources_http;
+mod sources_required_fields;
+mod sources_slow_books;
+mod sources_sportybet;
+mod sources_theoddsapi;
+mod store_activity;
+mod store_contract;
+mod store_history;
+mod store_pipeline;
+mod store_settings;
+mod tui_smoke;
