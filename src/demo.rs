@@ -5,7 +5,10 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::domain::{AlertType, AvailabilityChange, Direction, NewAlert, Price, Severity, Status};
+use crate::domain::{
+    AlertPayload, AvailabilityChange, AvailabilityFlip, CompetitorMove, DetectedAlert, Direction,
+    Disagreement, Line, Percent, Price, PriceMove, Severity, Status,
+};
 use crate::service::now_millis;
 use crate::store::{BulkAlert, BulkEvent, Store, StoreError};
 
@@ -79,8 +82,8 @@ const TOURNAMENTS: &[(&str, &str)] = &[
     ("Premiership", "Scotland"),
 ];
 
-/// (market id, name, outcomes, line choices) of the primary markets.
-const MARKETS: &[(&str, &str, &[&str], &[f64])] = &[
+/// (market id, name, outcomes, line choices in thousandths) of the primary markets.
+const MARKETS: &[(&str, &str, &[&str], &[i32])] = &[
     ("3743", "1X2 | Full Time", &["1", "X", "2"], &[]),
     (
         "4693",
@@ -98,13 +101,13 @@ const MARKETS: &[(&str, &str, &[&str], &[f64])] = &[
         "5000",
         "Over/Under | Full Time",
         &["Over", "Under"],
-        &[1.5, 2.5, 3.5],
+        &[1500, 2500, 3500],
     ),
     (
         "3774",
         "Asian Handicap | Full Time",
         &["1", "2"],
-        &[-1.5, -0.5, 0.5, 1.0],
+        &[-1500, -500, 500, 1000],
     ),
 ];
 
@@ -118,11 +121,15 @@ async fn write_alerts(
     store: &Store,
     options: &DemoOptions,
     rng: &mut SmallRng,
+    events: &[BulkEvent],
     ids: &[i64],
-    kickoffs: &[DateTime<Utc>],
     now: DateTime<Utc>,
     progress: &mut impl FnMut(u64),
 ) -> Result<u64, StoreError> {
+    let kickoffs: Vec<DateTime<Utc>> = events
+        .iter()
+        .map(|e| e.kickoff.expect("demo events have kickoffs"))
+        .collect();
     // Alerts are generated in detection order over the last week, as a pipeline writes them:
     // realistic, and it keeps index inserts near the end of each index.
     let upcoming: Vec<usize> = (0..ids.len()).filter(|&e| kickoffs[e] > now).collect();
@@ -142,7 +149,8 @@ async fn write_alerts(
                 if kickoffs[e] <= detected_at && !upcoming.is_empty() {
                     e = upcoming[rng.gen_range(0..upcoming.len())];
                 }
-                demo_alert(rng, ids[e], kickoffs[e], detected_at.min(kickoffs[e]), now)
+                let event = (ids[e], events[e].sr_id.as_str());
+                demo_alert(rng, event, kickoffs[e], detected_at.min(kickoffs[e]), now)
             })
             .collect();
         store.bulk_insert_alerts(&batch).await?;
@@ -163,10 +171,6 @@ pub async fn load(
     let mut rng = SmallRng::seed_from_u64(options.seed);
     let events = demo_events(&mut rng, options.events.max(1), now);
     let ids = store.upsert_events(&events, now).await?;
-    let kickoffs: Vec<DateTime<Utc>> = events
-        .iter()
-        .map(|e| e.kickoff.expect("demo events have kickoffs"))
-        .collect();
 
     // Large loads build the alert indexes once at the end instead of row by row.
     let rebuild = if options.alerts >= BULK_INDEX_THRESHOLD {
@@ -174,16 +178,7 @@ pub async fn load(
     } else {
         None
     };
-    let loaded = write_alerts(
-        store,
-        options,
-        &mut rng,
-        &ids,
-        &kickoffs,
-        now,
-        &mut progress,
-    )
-    .await;
+    let loaded = write_alerts(store, options, &mut rng, &events, &ids, now, &mut progress).await;
     if let Some(indexes) = rebuild {
         // Rebuild even when the load failed, so the database is never left without indexes.
         store.create_indexes(&indexes).await?;
@@ -238,17 +233,17 @@ fn severity_of(change_pct: f64) -> Option<Severity> {
     }
 }
 
-fn random_move(rng: &mut SmallRng, min_pct: f64, max_pct: f64) -> (Price, Price, f64) {
+fn random_move(rng: &mut SmallRng, min_pct: f64, max_pct: f64) -> PriceMove {
     let old = Price::from_milli(rng.gen_range(1_100..8_000) / 10 * 10);
     let pct = rng.gen_range(min_pct..max_pct) * if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
     let new = Price::from_f64(old.as_f64() * (1.0 + pct / 100.0)).unwrap_or(old);
-    let change = old.change_pct_to(new).unwrap_or(0.0);
-    (old, new, change)
+    PriceMove::between(old, new).expect("demo prices are above 1.1")
 }
 
+/// One alert of a random type on the event `(database id, SportRadar key)`.
 fn demo_alert(
     rng: &mut SmallRng,
-    event_id: i64,
+    (event_id, event_key): (i64, &str),
     kickoff: DateTime<Utc>,
     detected_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -258,78 +253,76 @@ fn demo_alert(
     let outcome = outcomes[rng.gen_range(0..outcomes.len())].to_string();
     let latest = kickoff.min(now);
     let roll = rng.gen_range(0..100);
-    let mut alert = NewAlert {
-        event_id,
-        bookmaker: "betpawa".into(),
-        market_id: market_id.into(),
-        market_name: market_name.into(),
-        line,
-        outcome_name: Some(outcome),
-        alert_type: AlertType::PriceChange,
-        severity: Severity::Warning,
-        change_pct: None,
-        old_price: None,
-        new_price: None,
-        competitor_bookmaker: None,
-        competitor_old_price: None,
-        competitor_new_price: None,
-        competitor_direction: None,
-        gap_pct: None,
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
-        detected_at,
-        event_kickoff: kickoff,
-    };
-    if roll < 55 {
-        let (old, new, change) = random_move(rng, 7.0, 30.0);
-        alert.severity = severity_of(change).unwrap_or(Severity::Warning);
-        alert.change_pct = Some(change);
-        alert.old_price = Some(old.as_f64());
-        alert.new_price = Some(new.as_f64());
+    let mut bookmaker = "betpawa".to_string();
+    let mut outcome_name = Some(outcome);
+    let (severity, payload) = if roll < 55 {
+        let home = random_move(rng, 7.0, 30.0);
+        let severity = severity_of(home.change_pct.as_f64()).unwrap_or(Severity::Warning);
+        (severity, AlertPayload::PriceChange(home))
     } else if roll < 92 {
-        let (old, new, change) = random_move(rng, 0.5, 22.0);
-        let home_up = new > old;
+        let home = random_move(rng, 0.5, 22.0);
+        let home_up = home.new > home.old;
         let competitor = BOOKS[rng.gen_range(1..BOOKS.len())];
-        let comp_old = Price::from_milli(old.milli() + rng.gen_range(0..200));
+        let comp_old = Price::from_milli(home.old.milli() + rng.gen_range(0..200));
         let step = rng.gen_range(20..300);
         let comp_new = if home_up {
             Price::from_milli(comp_old.milli().saturating_sub(step).max(1_010))
         } else {
             Price::from_milli(comp_old.milli() + step)
         };
-        alert.alert_type = AlertType::DirectionDisagreement;
-        alert.severity = if severity_of(change) == Some(Severity::Critical) {
+        let severity = if severity_of(home.change_pct.as_f64()) == Some(Severity::Critical) {
             Severity::Critical
         } else {
             Severity::Elevated
         };
-        alert.change_pct = Some(change);
-        alert.old_price = Some(old.as_f64());
-        alert.new_price = Some(new.as_f64());
-        alert.competitor_bookmaker = Some(competitor.into());
-        alert.competitor_old_price = Some(comp_old.as_f64());
-        alert.competitor_new_price = Some(comp_new.as_f64());
-        alert.competitor_direction = Some(if home_up {
-            Direction::Down
-        } else {
-            Direction::Up
-        });
-        let gap = (f64::from(comp_new.milli()) - f64::from(new.milli())).abs()
-            / f64::from(new.milli().max(1))
+        let gap = (f64::from(comp_new.milli()) - f64::from(home.new.milli())).abs()
+            / f64::from(home.new.milli().max(1))
             * 100.0;
-        alert.gap_pct = Some((gap * 100.0).round() / 100.0);
+        let disagreement = Disagreement {
+            home,
+            competitor: CompetitorMove {
+                bookmaker: competitor.into(),
+                old: comp_old,
+                new: comp_new,
+                direction: if home_up {
+                    Direction::Down
+                } else {
+                    Direction::Up
+                },
+            },
+            gap_pct: Percent::from_f64(gap).unwrap_or_default(),
+        };
+        (severity, AlertPayload::DirectionDisagreement(disagreement))
     } else {
-        alert.alert_type = AlertType::Availability;
-        alert.bookmaker = BOOKS[rng.gen_range(0..BOOKS.len())].into();
-        alert.outcome_name = None;
-        if rng.gen_bool(0.5) {
-            alert.availability = Some(AvailabilityChange::Suspended);
+        bookmaker = BOOKS[rng.gen_range(0..BOOKS.len())].into();
+        outcome_name = None;
+        let (change, unavailable_secs) = if rng.gen_bool(0.5) {
+            (AvailabilityChange::Suspended, None)
         } else {
-            alert.availability = Some(AvailabilityChange::Returned);
-            alert.unavailable_secs = Some(rng.gen_range(60..4 * 3600));
-        }
-    }
+            (
+                AvailabilityChange::Returned,
+                Some(rng.gen_range(60..4 * 3600)),
+            )
+        };
+        let flip = AvailabilityFlip {
+            change,
+            unavailable_secs,
+            markets_affected: None,
+        };
+        (Severity::Warning, AlertPayload::Availability(flip))
+    };
+    let alert = DetectedAlert {
+        event_key: event_key.to_string(),
+        bookmaker,
+        market_id: market_id.into(),
+        market_name: market_name.into(),
+        line: line.map(Line::from_milli),
+        outcome_name,
+        severity,
+        payload,
+        detected_at,
+        event_kickoff: kickoff,
+    };
     let status = if kickoff <= now {
         Status::Past
     } else if rng.gen_bool(0.35) {
@@ -344,6 +337,7 @@ fn demo_alert(
     let acknowledged_by =
         acknowledged.then(|| ["ada", "bola", "chidi", "dami"][rng.gen_range(0..4)].to_string());
     BulkAlert {
+        event_id,
         alert,
         status,
         acknowledged_at,
@@ -364,15 +358,15 @@ mod tests {
             let kickoff = e.kickoff.unwrap();
             for _ in 0..200 {
                 let detected = kickoff.min(now) - Duration::seconds(rng.gen_range(1..600_000));
-                let a = demo_alert(&mut rng, i as i64, kickoff, detected, now);
+                let a = demo_alert(&mut rng, (i as i64, &e.sr_id), kickoff, detected, now);
                 assert!(a.alert.detected_at <= now && a.alert.detected_at <= kickoff);
                 assert_eq!(a.status == Status::Past, kickoff <= now);
                 assert_eq!(
                     a.status == Status::Acknowledged,
                     a.status != Status::Past && a.acknowledged_by.is_some()
                 );
-                if a.alert.alert_type == AlertType::PriceChange {
-                    let c = a.alert.change_pct.unwrap().abs();
+                if let AlertPayload::PriceChange(m) = &a.alert.payload {
+                    let c = m.change_pct.abs().as_f64();
                     assert_eq!(severity_of(c), Some(a.alert.severity), "change {c}");
                 }
             }

@@ -25,8 +25,8 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
 
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AlertType, AuditEntry, MAX_PAGE_LIMIT, Page,
-    PageCursor, Severity, Status, StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertJson, AlertSort, AlertType, AuditEntry, MAX_PAGE_LIMIT,
+    Page, PageCursor, Severity, Status, StatusCounts, alerts_json,
 };
 use crate::store::{Store, StoreError};
 
@@ -124,10 +124,9 @@ pub struct AlertPage {
 /// `{alerts, total, newCount, acknowledgedCount, pastCount}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct AlertListBody<'a> {
+pub struct AlertListBody {
     /// The page.
-    #[schema(value_type = Vec<Alert>)]
-    pub alerts: &'a [Alert],
+    pub alerts: Vec<AlertJson>,
     /// Alerts matching the filter.
     pub total: u64,
     /// `new` alerts matching the filter's other criteria.
@@ -140,9 +139,9 @@ pub struct AlertListBody<'a> {
 
 impl AlertPage {
     /// The wire shape of this page.
-    pub fn body(&self) -> AlertListBody<'_> {
+    pub fn body(&self) -> AlertListBody {
         AlertListBody {
-            alerts: &self.alerts,
+            alerts: alerts_json(&self.alerts),
             total: self.total,
             new_count: self.counts.new,
             acknowledged_count: self.counts.acknowledged,
@@ -404,7 +403,7 @@ pub fn cursor_of(alert: &Alert) -> PageCursor {
         detected_at: alert.detected_at,
         severity: alert.severity,
         event_kickoff: alert.event_kickoff,
-        abs_change: alert.change_percent.map_or(0.0, f64::abs),
+        abs_change: alert.change_pct().map_or(0.0, |c| c.abs().as_f64()),
     }
 }
 

@@ -100,9 +100,9 @@ pub struct ActingUser {
 #[serde(tag = "event", content = "data", rename_all = "lowercase")]
 pub enum StreamEvent {
     /// A new alert.
-    Alert(crate::domain::Alert),
+    Alert(crate::domain::AlertJson),
     /// An alert whose status changed (acknowledged, unacknowledged, past); the alert as it is now.
-    Update(crate::domain::Alert),
+    Update(crate::domain::AlertJson),
     /// Many alerts changed at once, or the client fell behind: read the list again. Data `{}`.
     Reload(EmptyObject),
 }
@@ -131,7 +131,7 @@ When the server has a token (`api.token`), every request needs `Authorization: B
         routes::health,
         stream::stream,
     ),
-    components(schemas(crate::domain::Alert, ErrorBody, StreamEvent, EmptyObject)),
+    components(schemas(crate::domain::AlertJson, ErrorBody, StreamEvent, EmptyObject)),
     modifiers(&CommonAnswers)
 )]
 pub struct ApiDoc;

@@ -12,8 +12,7 @@ use super::ApiState;
 use super::doc::{ActingUser, EventQuery, ListQuery};
 use super::error::{ApiError, ErrorBody};
 use super::params::{EVENT_PARAMS, LIST_PARAMS, parse_list};
-use crate::domain::AckOutcome;
-use crate::domain::Alert;
+use crate::domain::{AckOutcome, AlertJson};
 use crate::health::PipelineStatus;
 use crate::service::{AlertListBody, AlertStats};
 
@@ -85,7 +84,7 @@ pub async fn stats(State(state): State<ApiState>) -> Result<Json<AlertStats>, Ap
     get, path = "/api/alerts/{id}", tag = "alerts",
     params(("id" = i64, Path, format = Int64, description = "alert id")),
     responses(
-        (status = 200, body = Alert),
+        (status = 200, body = AlertJson),
         (status = 400, description = "the id is not a 64-bit integer", body = ErrorBody),
         (status = 404, description = "no alert has this id", body = ErrorBody),
         (status = 503, description = "the database is unavailable", body = ErrorBody),
@@ -94,8 +93,9 @@ pub async fn stats(State(state): State<ApiState>) -> Result<Json<AlertStats>, Ap
 pub async fn get_alert(
     State(state): State<ApiState>,
     id: Result<Path<i64>, PathRejection>,
-) -> Result<Json<Alert>, ApiError> {
-    Ok(Json(state.service.get(id?.0).await?))
+) -> Result<Json<AlertJson>, ApiError> {
+    let alert = state.service.get(id?.0).await?;
+    Ok(Json(AlertJson::from(&alert)))
 }
 
 /// Body of `PATCH /api/alerts/{id}`.
@@ -115,7 +115,7 @@ pub struct PatchAlert {
     params(("id" = i64, Path, format = Int64, description = "alert id"), ActingUser),
     request_body = PatchAlert,
     responses(
-        (status = 200, description = "the alert as it is now", body = Alert),
+        (status = 200, description = "the alert as it is now", body = AlertJson),
         (status = 400, description = "the alert is past (its event has started: past alerts cannot be acknowledged or unacknowledged), the id is not a 64-bit integer, or the comment or user header is invalid", body = ErrorBody),
         (status = 404, description = "no alert has this id", body = ErrorBody),
         (status = 503, description = "the database is unavailable", body = ErrorBody),
@@ -126,15 +126,14 @@ pub async fn patch_alert(
     headers: HeaderMap,
     id: Result<Path<i64>, PathRejection>,
     body: Result<Json<PatchAlert>, JsonRejection>,
-) -> Result<Json<Alert>, ApiError> {
+) -> Result<Json<AlertJson>, ApiError> {
     let id = id?.0;
     let body = body?.0;
     let service = state.service.as_user(acting_user(&state, &headers)?);
-    Ok(Json(
-        service
-            .set_acknowledged(id, body.acknowledged, body.comment.as_deref())
-            .await?,
-    ))
+    let alert = service
+        .set_acknowledged(id, body.acknowledged, body.comment.as_deref())
+        .await?;
+    Ok(Json(AlertJson::from(&alert)))
 }
 
 /// Body of `POST /api/alerts/acknowledge`.

@@ -64,7 +64,7 @@ fn events_for(change: &Change) -> Vec<Event> {
             Event::default()
                 .event(name)
                 .id(alert.id.to_string())
-                .json_data(alert)
+                .json_data(crate::domain::AlertJson::from(alert))
                 .inspect_err(|e| {
                     tracing::warn!(id = alert.id, error = %e, "cannot encode an alert for the stream");
                 })

@@ -451,7 +451,7 @@ async fn refcycle(
     for alert in &output.alerts {
         *report
             .refcycle_alerts
-            .entry(alert.alert_type.as_str())
+            .entry(alert.alert_type().as_str())
             .or_default() += 1;
     }
 

@@ -9,7 +9,8 @@ use color_eyre::eyre::Result;
 use super::table;
 use crate::domain::AckOutcome;
 use crate::domain::{
-    Alert, AlertFilter, AlertSort, AlertType, MAX_PAGE_LIMIT, Page, Severity, Status,
+    Alert, AlertFilter, AlertJson, AlertSort, AlertType, FlatPayload, Line, MAX_PAGE_LIMIT, Page,
+    Price, Severity, Status,
 };
 use crate::service::{
     AlertService, MAX_BOOKMAKER_CHARS, MAX_COMMENT_CHARS, MAX_TEXT_FILTER_CHARS, ServiceError,
@@ -132,7 +133,7 @@ pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode>
             Ok(alert) => {
                 let audit = service.audit(id).await?;
                 if json {
-                    let mut value = serde_json::to_value(&alert)?;
+                    let mut value = serde_json::to_value(AlertJson::from(&alert))?;
                     value["audit"] = serde_json::to_value(&audit)?;
                     println!("{}", serde_json::to_string_pretty(&value)?);
                 } else {
@@ -214,16 +215,16 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
             vec![
                 a.id.to_string(),
                 a.severity.as_str().to_uppercase(),
-                a.alert_type.as_str().to_string(),
+                a.alert_type().as_str().to_string(),
                 a.status.as_str().to_string(),
                 truncate(&a.event_name, 34),
                 truncate(&a.market_name, 24),
                 a.line.map(fmt_line).unwrap_or_default(),
                 a.outcome_name.clone().unwrap_or_default(),
-                a.bookmaker_slug.clone(),
+                a.bookmaker.clone(),
                 price_move(a),
-                a.change_percent
-                    .map(|c| format!("{c:+.2}%"))
+                a.change_pct()
+                    .map(|c| format!("{:+.2}%", c.as_f64()))
                     .unwrap_or_default(),
                 fmt_age(now, a.detected_at),
             ]
@@ -317,12 +318,13 @@ fn user_error(e: ServiceError) -> Result<ExitCode> {
 }
 
 fn describe(a: &Alert) -> String {
-    let opt = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.3}"));
+    let flat = FlatPayload::from(&a.payload);
+    let opt = |v: Option<Price>| v.map_or_else(|| "-".into(), |v| format!("{:.3}", v.as_f64()));
     let mut lines = vec![
         ("id", a.id.to_string()),
         ("status", a.status.to_string()),
         ("severity", a.severity.to_string()),
-        ("type", a.alert_type.to_string()),
+        ("type", a.alert_type().to_string()),
         (
             "event",
             format!(
@@ -335,7 +337,7 @@ fn describe(a: &Alert) -> String {
             a.tournament.clone().unwrap_or_else(|| "-".into()),
         ),
         ("kickoff", fmt_time(a.event_kickoff)),
-        ("book", a.bookmaker_slug.clone()),
+        ("book", a.bookmaker.clone()),
         ("market", format!("{} ({})", a.market_name, a.market_id)),
         ("line", a.line.map(fmt_line).unwrap_or_else(|| "-".into())),
         (
@@ -344,12 +346,12 @@ fn describe(a: &Alert) -> String {
         ),
         (
             "old → new",
-            format!("{} → {}", opt(a.old_value), opt(a.new_value)),
+            format!("{} → {}", opt(flat.old_price), opt(flat.new_price)),
         ),
         (
             "change",
-            a.change_percent
-                .map_or_else(|| "-".into(), |c| format!("{c:+.2}%")),
+            flat.change_pct
+                .map_or_else(|| "-".into(), |c| format!("{:+.2}%", c.as_f64())),
         ),
         (
             "competitor",
@@ -357,17 +359,17 @@ fn describe(a: &Alert) -> String {
         ),
         (
             "gap",
-            a.gap_percent
-                .map_or_else(|| "-".into(), |g| format!("{g:.2}%")),
+            flat.gap_pct
+                .map_or_else(|| "-".into(), |g| format!("{:.2}%", g.as_f64())),
         ),
         ("detected", fmt_time(a.detected_at)),
     ];
-    if let Some(av) = a.availability {
-        let gone = a
+    if let Some(flip) = a.payload.availability() {
+        let gone = flip
             .unavailable_secs
             .map(|s| format!(" after {}", fmt_secs(s)))
             .unwrap_or_default();
-        lines.push(("availability", format!("{av}{gone}")));
+        lines.push(("availability", format!("{}{gone}", flip.change)));
     }
     if let Some(at) = a.acknowledged_at {
         lines.push((
@@ -386,14 +388,15 @@ fn describe(a: &Alert) -> String {
 }
 
 fn price_move(a: &Alert) -> String {
-    match (a.old_value, a.new_value) {
-        (Some(o), Some(n)) => format!("{o:.2} → {n:.2}"),
-        _ => a.availability.map(|v| v.to_string()).unwrap_or_default(),
+    match (a.payload.price_move(), a.payload.availability()) {
+        (Some(m), _) => format!("{:.2} → {:.2}", m.old.as_f64(), m.new.as_f64()),
+        (None, Some(flip)) => flip.change.to_string(),
+        (None, None) => String::new(),
     }
 }
 
-fn fmt_line(line: f64) -> String {
-    crate::domain::Line::from_f64(line).map_or_else(|| line.to_string(), |l| l.to_string())
+fn fmt_line(line: Line) -> String {
+    line.to_string()
 }
 
 fn fmt_time(t: DateTime<Utc>) -> String {

@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::DetectedAlert;
-use crate::domain::{AvailabilityChange, EventOdds, Line, MarketOdds, OutcomeOdds};
+use crate::domain::{AvailabilityChange, DetectedAlert, EventOdds, Line, MarketOdds, OutcomeOdds};
 
 /// One scrape cycle across all books, in normalised form.
 #[derive(Debug, Clone, Default, PartialEq)]

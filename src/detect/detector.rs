@@ -4,16 +4,17 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use super::Rules;
+use super::alert::output_order;
 use super::cycle::{BookScrape, CycleCounters, CycleInput, CycleOutput, MassVanish};
 use super::diff::{DiffSink, Move, Origin, Transition, diff_book};
 use super::intern::FxHashMap;
-use super::raise::{AlertContext, raise_event_alerts};
+use super::raise::{AlertContext, FetchedBook, raise_event_alerts};
 use super::rules::{EVENT_VANISH_MIN_MARKETS, MASS_VANISH_MIN_MARKETS};
 use super::state::{
     BookState, EventState, SeenMarket, Vocabulary, build_slot, events_heap_bytes, market_key,
     seen_market, to_ms, to_u32,
 };
-use super::{DetectedAlert, Rules};
 use crate::domain::{AvailabilityChange, EventOdds, MarketOdds};
 
 /// Change and risk detection over consecutive scrape cycles. Holds the last-seen state of every
@@ -36,19 +37,6 @@ struct Scratch {
     /// state is rebuilt every cycle, and recycling saves a malloc/free and fresh pages per
     /// (event, book).
     spare: Vec<(u32, BookState)>,
-}
-
-/// One book's successful scrape of the event being processed.
-#[derive(Debug)]
-pub(crate) struct FetchedBook {
-    /// Interned book.
-    pub book: u32,
-    /// The new last-seen state.
-    pub state: BookState,
-    /// This book's moves (a range of the event's move list).
-    pub moves: std::ops::Range<usize>,
-    /// This book's availability flips.
-    pub transitions: std::ops::Range<usize>,
 }
 
 impl Detector {
@@ -235,7 +223,7 @@ impl Detector {
                 self.scratch.spare.push((book.book, replaced));
             }
         }
-        output.alerts.sort_by(DetectedAlert::output_order);
+        output.alerts.sort_by(output_order);
         output
     }
 

@@ -4,7 +4,8 @@
 //! kickoff, and per book either the book's [`EventOdds`](crate::domain::EventOdds) or a failed
 //! fetch), rebuilds [`Rules`] from the config and the settings overrides, and calls
 //! [`Detector::detect_cycle`]. It gets back a [`CycleOutput`]: the alerts
-//! ([`DetectedAlert::into_new_alert`] once the event's database id is known), one
+//! ([`DetectedAlert`](crate::domain::DetectedAlert)s keyed by the event's SportRadar key, which
+//! the store resolves to the event's database id when it writes the batch), one
 //! [`MarketChange`] per fetched market ([`CycleInput::resolve`] gives its event, book and
 //! outcomes; write history only where [`MarketChange::needs_history`]), the
 //! [`VanishedMarket`]s to mark unavailable (with their last outcomes), and [`CycleCounters`]. At start the pipeline warms the state from the stored current odds with
@@ -127,7 +128,6 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use alert::DetectedAlert;
 pub use cycle::{
     BookScrape, CycleCounters, CycleEvent, CycleInput, CycleOutput, EventBook, MarketChange,
     MassVanish, PriceUpdate, ResolvedMarket, VanishedMarket,

@@ -2,15 +2,27 @@
 
 use chrono::{DateTime, Utc};
 
-use super::detector::FetchedBook;
 use super::diff::{Move, Transition};
-use super::rules::{change_hundredths, gap_hundredths, hundredths_to_pct};
-use super::state::{Vocabulary, market_key};
-use super::{CycleCounters, DetectedAlert, Rules};
+use super::state::{BookState, Vocabulary, market_key};
+use super::{CycleCounters, Rules};
 use crate::domain::{
-    AlertType, AvailabilityChange, Direction, EVENT_MARKET_ID, EVENT_MARKET_NAME, Line, Price,
-    Severity,
+    AlertPayload, AvailabilityChange, AvailabilityFlip, CompetitorMove, DetectedAlert, Direction,
+    Disagreement, EVENT_MARKET_ID, EVENT_MARKET_NAME, Line, Price, PriceMove, Severity,
 };
+
+/// One book's successful scrape of the event being processed (the detector builds it, the
+/// rules read it).
+#[derive(Debug)]
+pub(crate) struct FetchedBook {
+    /// Interned book.
+    pub book: u32,
+    /// The new last-seen state.
+    pub state: BookState,
+    /// This book's moves (a range of the event's move list).
+    pub moves: std::ops::Range<usize>,
+    /// This book's availability flips.
+    pub transitions: std::ops::Range<usize>,
+}
 
 /// What the rules need to know about the event being processed.
 pub(crate) struct AlertContext<'a> {
@@ -45,7 +57,7 @@ struct EventFlips {
 }
 
 /// A competitor's counted move, for matching against the home book's moves.
-struct CompetitorMove {
+struct CountedMove {
     key: (u32, Option<Line>, u32),
     book: u32,
     old: u32,
@@ -70,35 +82,68 @@ pub(crate) fn raise_event_alerts(
     if home_moves.is_empty() && home_transitions.is_empty() {
         return;
     }
-    let competitors = || fetched.iter().filter(|b| b.book != ctx.home);
-    let competitor_priced = |market: u32, line: Option<Line>| {
-        competitors().any(|c| c.state.prices(market_key(market, line)))
-    };
-    let mut competitor_moves: Vec<CompetitorMove> = competitors()
-        .flat_map(|c| {
-            ctx.moves[c.moves.clone()].iter().filter_map(|m| {
-                let direction = ctx.rules.counted_move(price(m.old), price(m.new))?;
-                Some(CompetitorMove {
-                    key: m.key(),
-                    book: c.book,
-                    old: m.old,
-                    new: m.new,
-                    direction,
+    let competitors = Competitors { ctx, fetched };
+    raise_price_alerts(ctx, &competitors, home_moves, alerts, counters);
+    raise_availability_alerts(ctx, &competitors, home_transitions, alerts, counters);
+}
+
+/// The competitors' side of one event: who priced what, and who moved what.
+struct Competitors<'a> {
+    ctx: &'a AlertContext<'a>,
+    fetched: &'a [FetchedBook],
+}
+
+impl Competitors<'_> {
+    fn books(&self) -> impl Iterator<Item = &FetchedBook> {
+        self.fetched.iter().filter(|b| b.book != self.ctx.home)
+    }
+
+    /// A competitor priced the market (with its line) this cycle.
+    fn priced(&self, market: u32, line: Option<Line>) -> bool {
+        self.books()
+            .any(|c| c.state.prices(market_key(market, line)))
+    }
+
+    /// Every competitor move big enough to count, sorted by (outcome key, book).
+    fn counted_moves(&self) -> Vec<CountedMove> {
+        let ctx = self.ctx;
+        let mut moves: Vec<CountedMove> = self
+            .books()
+            .flat_map(|c| {
+                ctx.moves[c.moves.clone()].iter().filter_map(|m| {
+                    let direction = ctx.rules.counted_move(price(m.old), price(m.new))?;
+                    Some(CountedMove {
+                        key: m.key(),
+                        book: c.book,
+                        old: m.old,
+                        new: m.new,
+                        direction,
+                    })
                 })
             })
-        })
-        .collect();
-    competitor_moves.sort_unstable_by_key(|m| (m.key, m.book));
+            .collect();
+        moves.sort_unstable_by_key(|m| (m.key, m.book));
+        moves
+    }
+}
 
+/// `price_change` and `direction_disagreement` from the home book's moves.
+fn raise_price_alerts(
+    ctx: &AlertContext<'_>,
+    competitors: &Competitors<'_>,
+    home_moves: &[Move],
+    alerts: &mut Vec<DetectedAlert>,
+    counters: &mut CycleCounters,
+) {
+    let competitor_moves = competitors.counted_moves();
     for home_move in home_moves {
-        let Some(change) = change_hundredths(price(home_move.old), price(home_move.new)) else {
+        let Some(home) = PriceMove::between(price(home_move.old), price(home_move.new)) else {
             continue;
         };
+        let change = home.change_pct.hundredths();
         let severity = ctx.rules.severity_for(change);
-        let home_direction = ctx
-            .rules
-            .counted_move(price(home_move.old), price(home_move.new));
-        let same_outcome: &[CompetitorMove] = match home_direction {
+        let home_direction = ctx.rules.counted_move(home.old, home.new);
+        let same_outcome: &[CountedMove] = match home_direction {
             Some(_) => {
                 let key = home_move.key();
                 let start = competitor_moves.partition_point(|m| m.key < key);
@@ -124,35 +169,53 @@ pub(crate) fn raise_event_alerts(
             continue;
         }
         if let Some(severity) = severity {
-            if ctx.rules.require_competitor && !competitor_priced(home_move.market, home_move.line)
+            if ctx.rules.require_competitor && !competitors.priced(home_move.market, home_move.line)
             {
                 counters.filtered_no_competitor += 1;
             } else {
                 counters.price_change_alerts += 1;
-                alerts.push(DetectedAlert {
+                alerts.push(outcome_alert(
+                    ctx,
+                    home_move,
                     severity,
-                    ..outcome_alert(ctx, home_move, AlertType::PriceChange, change)
-                });
+                    AlertPayload::PriceChange(home),
+                ));
             }
         }
         // The competitor priced this outcome (it moved it), so the competitor filter holds.
         for theirs in disagreeing() {
+            let competitor = CompetitorMove {
+                bookmaker: ctx.vocabulary.books.name(theirs.book).to_string(),
+                old: price(theirs.old),
+                new: price(theirs.new),
+                direction: theirs.direction,
+            };
+            // A counted home move has a non-zero new price, so the gap always exists.
+            let gap_pct = home.new.gap_to(competitor.new).unwrap_or_default();
             counters.direction_alerts += 1;
-            alerts.push(DetectedAlert {
-                severity: ctx.rules.direction_severity(change),
-                competitor_bookmaker: Some(ctx.vocabulary.books.name(theirs.book).to_string()),
-                competitor_old_price: Some(price(theirs.old).as_f64()),
-                competitor_new_price: Some(price(theirs.new).as_f64()),
-                competitor_direction: Some(theirs.direction),
-                gap_pct: gap_hundredths(price(home_move.new), price(theirs.new))
-                    .map(hundredths_to_pct),
-                ..outcome_alert(ctx, home_move, AlertType::DirectionDisagreement, change)
-            });
+            alerts.push(outcome_alert(
+                ctx,
+                home_move,
+                ctx.rules.direction_severity(change),
+                AlertPayload::DirectionDisagreement(Disagreement {
+                    home,
+                    competitor,
+                    gap_pct,
+                }),
+            ));
         }
     }
+}
 
-    let mut gone = EventFlips::default();
-    let mut back = EventFlips::default();
+/// `availability` from the home book's flips: per market, or one event-level alert per
+/// direction when the event lost (or regained) most of its markets at once.
+fn raise_availability_alerts(
+    ctx: &AlertContext<'_>,
+    competitors: &Competitors<'_>,
+    home_transitions: &[Transition],
+    alerts: &mut Vec<DetectedAlert>,
+    counters: &mut CycleCounters,
+) {
     if ctx.suppress_availability {
         // A mass vanish left its suspensions unannounced (not alertable); returns are dropped
         // too, as the rule is no availability alert from the book this cycle.
@@ -162,11 +225,13 @@ pub(crate) fn raise_event_alerts(
             .count() as u64;
         return;
     }
+    let mut gone = EventFlips::default();
+    let mut back = EventFlips::default();
     for flip in home_transitions.iter().filter(|t| t.alertable) {
         let primary = ctx
             .rules
             .is_primary(ctx.vocabulary.markets.name(flip.market));
-        let priced = !ctx.rules.require_competitor || competitor_priced(flip.market, flip.line);
+        let priced = !ctx.rules.require_competitor || competitors.priced(flip.market, flip.line);
         let group = match flip.change {
             AvailabilityChange::Suspended if ctx.event_level_gone => Some(&mut gone),
             AvailabilityChange::Returned if flip.event_level => Some(&mut back),
@@ -215,43 +280,60 @@ fn price(milli: u32) -> Price {
     Price::from_milli(milli)
 }
 
-/// The fields shared by the home book's outcome alerts.
-fn outcome_alert(
+/// The market an alert is about, as it is stored and shown.
+struct AlertMarket {
+    id: String,
+    name: String,
+    line: Option<Line>,
+}
+
+fn market_of(
     ctx: &AlertContext<'_>,
-    home_move: &Move,
-    alert_type: AlertType,
-    change: i64,
-) -> DetectedAlert {
-    DetectedAlert {
-        outcome_name: Some(ctx.vocabulary.outcomes.name(home_move.outcome).to_string()),
-        change_pct: Some(hundredths_to_pct(change)),
-        old_price: Some(price(home_move.old).as_f64()),
-        new_price: Some(price(home_move.new).as_f64()),
-        ..base_alert(
-            ctx,
-            home_move.market,
-            home_move.market_name,
-            home_move.line,
-            alert_type,
-        )
+    market: u32,
+    market_name: u32,
+    line: Option<Line>,
+) -> AlertMarket {
+    AlertMarket {
+        id: ctx.vocabulary.markets.name(market).to_string(),
+        name: ctx.vocabulary.display_name(market, market_name).to_string(),
+        line,
     }
 }
 
+/// An alert on one of the home book's outcomes.
+fn outcome_alert(
+    ctx: &AlertContext<'_>,
+    home_move: &Move,
+    severity: Severity,
+    payload: AlertPayload,
+) -> DetectedAlert {
+    let outcome = ctx.vocabulary.outcomes.name(home_move.outcome).to_string();
+    home_alert(
+        ctx,
+        market_of(ctx, home_move.market, home_move.market_name, home_move.line),
+        Some(outcome),
+        severity,
+        payload,
+    )
+}
+
+/// Availability is always a warning, about the market (no outcome).
 fn availability_alert(ctx: &AlertContext<'_>, flip: &Transition) -> DetectedAlert {
-    DetectedAlert {
-        availability: Some(flip.change),
-        unavailable_secs: match flip.change {
-            AvailabilityChange::Returned => flip.unavailable_secs,
-            AvailabilityChange::Suspended => None,
-        },
-        ..base_alert(
-            ctx,
-            flip.market,
-            flip.market_name,
-            flip.line,
-            AlertType::Availability,
-        )
-    }
+    let unavailable_secs = match flip.change {
+        AvailabilityChange::Returned => flip.unavailable_secs,
+        AvailabilityChange::Suspended => None,
+    };
+    home_alert(
+        ctx,
+        market_of(ctx, flip.market, flip.market_name, flip.line),
+        None,
+        Severity::Warning,
+        AlertPayload::Availability(AvailabilityFlip {
+            change: flip.change,
+            unavailable_secs,
+            markets_affected: None,
+        }),
+    )
 }
 
 /// One alert for many markets of the event: market id [`EVENT_MARKET_ID`], no line, the
@@ -261,56 +343,45 @@ fn event_availability_alert(
     group: &EventFlips,
     change: AvailabilityChange,
 ) -> DetectedAlert {
-    DetectedAlert {
-        market_id: EVENT_MARKET_ID.to_string(),
-        market_name: EVENT_MARKET_NAME.to_string(),
-        availability: Some(change),
-        unavailable_secs: match change {
-            AvailabilityChange::Returned => group.longest_secs,
-            AvailabilityChange::Suspended => None,
-        },
-        markets_affected: Some(group.count),
-        ..common_alert(ctx, AlertType::Availability)
-    }
+    let unavailable_secs = match change {
+        AvailabilityChange::Returned => group.longest_secs,
+        AvailabilityChange::Suspended => None,
+    };
+    let market = AlertMarket {
+        id: EVENT_MARKET_ID.to_string(),
+        name: EVENT_MARKET_NAME.to_string(),
+        line: None,
+    };
+    home_alert(
+        ctx,
+        market,
+        None,
+        Severity::Warning,
+        AlertPayload::Availability(AvailabilityFlip {
+            change,
+            unavailable_secs,
+            markets_affected: Some(group.count),
+        }),
+    )
 }
 
-fn base_alert(
+/// An alert about the home book on the event being processed.
+fn home_alert(
     ctx: &AlertContext<'_>,
-    market: u32,
-    market_name: u32,
-    line: Option<Line>,
-    alert_type: AlertType,
+    market: AlertMarket,
+    outcome_name: Option<String>,
+    severity: Severity,
+    payload: AlertPayload,
 ) -> DetectedAlert {
-    DetectedAlert {
-        market_id: ctx.vocabulary.markets.name(market).to_string(),
-        market_name: ctx.vocabulary.display_name(market, market_name).to_string(),
-        line: line.map(Line::as_f64),
-        ..common_alert(ctx, alert_type)
-    }
-}
-
-/// The fields every home-book alert of the event shares; market fields empty.
-fn common_alert(ctx: &AlertContext<'_>, alert_type: AlertType) -> DetectedAlert {
     DetectedAlert {
         event_key: ctx.event_key.to_string(),
         bookmaker: ctx.vocabulary.books.name(ctx.home).to_string(),
-        market_id: String::new(),
-        market_name: String::new(),
-        line: None,
-        outcome_name: None,
-        alert_type,
-        severity: Severity::Warning,
-        change_pct: None,
-        old_price: None,
-        new_price: None,
-        competitor_bookmaker: None,
-        competitor_old_price: None,
-        competitor_new_price: None,
-        competitor_direction: None,
-        gap_pct: None,
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
+        market_id: market.id,
+        market_name: market.name,
+        line: market.line,
+        outcome_name,
+        severity,
+        payload,
         detected_at: ctx.now,
         event_kickoff: ctx.kickoff,
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::config::DetectionConfig;
-use crate::domain::{Direction, Price, Severity};
+use crate::domain::{Direction, Percent, Price, Severity};
 
 /// The five primary markets of the reference system: 1X2, Double Chance, BTTS, Over/Under and
 /// Asian Handicap (BetPawa market-type ids, see BOOKMAKERS.md).
@@ -154,27 +154,15 @@ fn min_move_milli(odds: f64) -> u32 {
 }
 
 /// Signed change from `old` to `new` in hundredths of a percent, rounded half away from zero —
-/// exactly [`Price::change_pct_to`] × 100. `None` when `old` is zero.
+/// [`Price::change_to`], the very value an alert carries. `None` when `old` is zero.
 pub fn change_hundredths(old: Price, new: Price) -> Option<i64> {
-    // Delegates to the domain so the stored `change_pct` and the severity can never disagree.
-    old.change_pct_to(new)
-        .map(|pct| (pct * 100.0).round() as i64)
+    old.change_to(new).map(Percent::hundredths)
 }
 
-/// `|competitor_new − home_new| / home_new × 100` in hundredths of a percent, rounded half up,
-/// computed in integers. `None` when the home price is zero.
+/// `|competitor_new − home_new| / home_new × 100` in hundredths of a percent, rounded half up
+/// ([`Price::gap_to`]). `None` when the home price is zero.
 pub fn gap_hundredths(home_new: Price, competitor_new: Price) -> Option<i64> {
-    let home = i64::from(home_new.milli());
-    if home == 0 {
-        return None;
-    }
-    let diff = (i64::from(competitor_new.milli()) - home).abs();
-    Some((diff * 10_000 + home / 2) / home)
-}
-
-/// Hundredths of a percent as the two-decimal float stored on an alert.
-pub(crate) fn hundredths_to_pct(hundredths: i64) -> f64 {
-    hundredths as f64 / 100.0
+    home_new.gap_to(competitor_new).map(Percent::hundredths)
 }
 
 #[cfg(test)]

@@ -13,11 +13,12 @@ mod read;
 mod snapshot;
 
 pub use alert::{
-    Alert, AlertType, AvailabilityChange, Direction, EVENT_MARKET_ID, EVENT_MARKET_NAME, NewAlert,
-    Severity, Status,
+    Alert, AlertEvent, AlertJson, AlertPayload, AlertType, AvailabilityChange, AvailabilityFlip,
+    CompetitorMove, DetectedAlert, Direction, Disagreement, EVENT_MARKET_ID, EVENT_MARKET_NAME,
+    FlatPayload, PriceMove, Severity, Status, Workflow, alerts_json, testing,
 };
 pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor};
-pub use odds::{Line, ParseOddsError, Price};
+pub use odds::{Line, ParseOddsError, Percent, Price};
 pub use read::{
     AckOutcome, AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint, SettingRow,
     StatusCounts,

@@ -48,13 +48,13 @@ impl Price {
         f64::from(self.0) / 1000.0
     }
 
-    /// Signed change from `self` to `new` in percent, rounded to two decimals;
-    /// `None` when `self` is zero (no previous price).
-    pub fn change_pct_to(self, new: Price) -> Option<f64> {
+    /// Signed change from `self` to `new`, exact to the hundredth of a percent and rounded half
+    /// away from zero; `None` when `self` is zero (no previous price).
+    pub fn change_to(self, new: Price) -> Option<Percent> {
         if self.0 == 0 {
             return None;
         }
-        // Integer arithmetic in basis points of a percent (1/100 %), rounded half away from zero.
+        // Integer arithmetic in hundredths of a percent, rounded half away from zero.
         let diff = i64::from(new.0) - i64::from(self.0);
         let scaled = diff * 10_000;
         let old = i64::from(self.0);
@@ -63,7 +63,75 @@ impl Price {
         } else {
             (scaled - old / 2) / old
         };
-        Some(hundredths as f64 / 100.0)
+        Some(Percent(hundredths))
+    }
+
+    /// How far `other` sits from `self`, relative to `self`: `|other − self| / self`, exact to
+    /// the hundredth of a percent and rounded half up; `None` when `self` is zero. The gap of a
+    /// direction disagreement (2.14 against 1.90 is 11.21 %).
+    pub fn gap_to(self, other: Price) -> Option<Percent> {
+        let base = i64::from(self.0);
+        if base == 0 {
+            return None;
+        }
+        let diff = (i64::from(other.0) - base).abs();
+        Some(Percent((diff * 10_000 + base / 2) / base))
+    }
+
+    /// [`Price::change_to`] as the two-decimal float shown and stored.
+    pub fn change_pct_to(self, new: Price) -> Option<f64> {
+        self.change_to(new).map(Percent::as_f64)
+    }
+}
+
+/// A percentage in integer hundredths (`-10.57 %` is `Percent(-1057)`): changes, gaps and, later,
+/// edges and margins. Exact like [`Price`], and shown and stored as the two-decimal float
+/// `hundredths / 100`, the value alerts always carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Percent(i64);
+
+impl Percent {
+    /// Builds a percentage from hundredths of a percent.
+    pub const fn from_hundredths(hundredths: i64) -> Self {
+        Percent(hundredths)
+    }
+
+    /// The percentage in hundredths of a percent.
+    pub const fn hundredths(self) -> i64 {
+        self.0
+    }
+
+    /// Rounds a float percentage (as stored) to the nearest hundredth; `None` for NaN or
+    /// absurd values.
+    pub fn from_f64(value: f64) -> Option<Self> {
+        if !value.is_finite() || value.abs() > 1e15 {
+            return None;
+        }
+        Some(Percent((value * 100.0).round() as i64))
+    }
+
+    /// The percentage as the two-decimal float stored and sent (`hundredths / 100`).
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+
+    /// The size of the percentage, without its sign.
+    pub const fn abs(self) -> Percent {
+        Percent(self.0.abs())
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.as_f64())
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        Percent::from_f64(v)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid percentage {v}")))
     }
 }
 
@@ -253,6 +321,39 @@ mod tests {
         assert_eq!(p("3.00").change_pct_to(p("3.10")), Some(3.33));
         assert_eq!(p("3.00").change_pct_to(p("2.90")), Some(-3.33));
         assert_eq!(Price::from_milli(0).change_pct_to(p("2.0")), None);
+    }
+
+    #[test]
+    fn change_is_exact_in_hundredths() {
+        assert_eq!(
+            p("3.00").change_to(p("2.90")),
+            Some(Percent::from_hundredths(-333))
+        );
+        assert_eq!(
+            p("1.333").change_to(p("1.192")),
+            Some(Percent::from_hundredths(-1058))
+        );
+        assert_eq!(Price::from_milli(0).change_to(p("2.0")), None);
+        assert_eq!(
+            p("2.14").gap_to(p("1.90")),
+            Some(Percent::from_hundredths(1121))
+        );
+        assert_eq!(Price::from_milli(0).gap_to(p("2.0")), None);
+    }
+
+    #[test]
+    fn percentages_round_trip_through_the_stored_float() {
+        for hundredths in [
+            -1_000_000, -1057, -333, -1, 0, 5, 645, 1121, 85_775, 12_345_678,
+        ] {
+            let pct = Percent::from_hundredths(hundredths);
+            assert_eq!(Percent::from_f64(pct.as_f64()), Some(pct));
+            let json = serde_json::to_string(&pct).unwrap();
+            assert_eq!(serde_json::from_str::<Percent>(&json).unwrap(), pct);
+        }
+        assert_eq!(Percent::from_hundredths(-1057).as_f64(), -10.57);
+        assert_eq!(Percent::from_f64(f64::NAN), None);
+        assert_eq!(Percent::from_hundredths(-333).abs().hundredths(), 333);
     }
 
     #[test]

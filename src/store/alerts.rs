@@ -7,7 +7,8 @@ use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
 use super::sql::{BindParams, Dialect, Param, SqlQuery, contains_pattern};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, NewAlert, Page, Status, StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, DetectedAlert, FlatPayload, Line, Page,
+    Percent, Price, Status, StatusCounts,
 };
 
 /// (id, status, kickoff, acknowledged by) of an alert, read after a conditional update.
@@ -460,13 +461,38 @@ impl Store {
         Ok(done)
     }
 
-    /// Inserts detected alerts (one transaction) and returns their ids in order.
-    pub async fn insert_alerts(&self, alerts: &[NewAlert]) -> Result<Vec<i64>, StoreError> {
+    /// Inserts detected alerts (one transaction) and returns their ids in order. Their events
+    /// are looked up by SportRadar key and must be stored already.
+    pub async fn insert_alerts(&self, alerts: &[DetectedAlert]) -> Result<Vec<i64>, StoreError> {
         let now = Utc::now();
+        let mut keys: Vec<&str> = alerts.iter().map(|a| a.event_key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
         let mut ids = Vec::with_capacity(alerts.len());
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting an alert insert")?;
-            for q in alert_insert_chunks(self, alerts) {
+            let mut events = std::collections::HashMap::with_capacity(keys.len());
+            for chunk in keys.chunks(MAX_PARAMS_PER_STATEMENT) {
+                let mut q = self.query("SELECT sr_id, id FROM events WHERE sr_id IN ");
+                q.bind_list(chunk);
+                let rows: Vec<(String, i64)> = sqlx::query_as(q.sql())
+                    .bind_params(q.params())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .context("resolving the alerts' events")?;
+                events.extend(rows);
+            }
+            let keyed = alerts
+                .iter()
+                .map(|a| match events.get(&a.event_key) {
+                    Some(id) => Ok((*id, a)),
+                    None => Err(StoreError::Corrupt {
+                        table: "events",
+                        message: format!("an alert refers to event {} that is not stored", a.event_key),
+                    }),
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            for q in alert_insert_chunks(self, &keyed) {
                 let rows: Vec<(i64,)> = sqlx::query_as(q.sql())
                     .bind_params(q.params())
                     .fetch_all(&mut *tx)
@@ -521,48 +547,64 @@ pub(super) const ALERT_INSERT_COLUMNS: &str = "event_id, bookmaker, market_id, m
 /// Number of [`ALERT_INSERT_COLUMNS`].
 pub(super) const ALERT_INSERT_WIDTH: usize = 24;
 
-/// Binds one alert's values in [`ALERT_INSERT_COLUMNS`] order.
-pub(super) fn alert_params(a: &NewAlert, status: Status) -> [Param; ALERT_INSERT_WIDTH] {
-    let float = |v: Option<f64>| v.map_or(Param::NullFloat, Param::Float);
+/// Binds one alert's values in [`ALERT_INSERT_COLUMNS`] order: the event's database id, the
+/// alert's own fields, and its payload spread over the nullable columns ([`FlatPayload`]).
+pub(super) fn alert_params(
+    event_id: i64,
+    a: &DetectedAlert,
+    status: Status,
+) -> [Param; ALERT_INSERT_WIDTH] {
+    let flat = FlatPayload::from(&a.payload);
+    let price = |v: Option<Price>| v.map_or(Param::NullFloat, |p| Param::Float(p.as_f64()));
+    let pct = |v: Option<Percent>| v.map_or(Param::NullFloat, |p| Param::Float(p.as_f64()));
     [
-        Param::Int(a.event_id),
+        Param::Int(event_id),
         Param::Text(a.bookmaker.clone()),
         Param::Text(a.market_id.clone()),
         Param::Text(a.market_name.clone()),
-        float(a.line),
+        a.line
+            .map_or(Param::NullFloat, |l| Param::Float(Line::as_f64(l))),
         a.outcome_name.clone().into(),
-        Param::Text(a.alert_type.as_str().into()),
+        Param::Text(a.alert_type().as_str().into()),
         Param::Text(a.severity.as_str().into()),
         Param::Int(i64::from(a.severity.rank())),
-        float(a.change_pct),
-        Param::Float(a.change_pct.map_or(0.0, f64::abs)),
-        float(a.old_price),
-        float(a.new_price),
-        a.competitor_bookmaker.clone().into(),
-        float(a.competitor_old_price),
-        float(a.competitor_new_price),
-        a.competitor_direction
+        pct(flat.change_pct),
+        // The sort key of "largest change first": 0 for the types without a change.
+        Param::Float(flat.change_pct.map_or(0.0, |c| c.abs().as_f64())),
+        price(flat.old_price),
+        price(flat.new_price),
+        flat.competitor_bookmaker.into(),
+        price(flat.competitor_old_price),
+        price(flat.competitor_new_price),
+        flat.competitor_direction
             .map(|d| d.as_str().to_string())
             .into(),
-        float(a.gap_pct),
-        a.availability.map(|d| d.as_str().to_string()).into(),
-        a.unavailable_secs.map_or(Param::NullInt, Param::Int),
+        pct(flat.gap_pct),
+        flat.availability.map(|d| d.as_str().to_string()).into(),
+        flat.unavailable_secs.map_or(Param::NullInt, Param::Int),
         Param::Time(a.detected_at),
         Param::Time(a.event_kickoff),
         Param::Text(status.as_str().into()),
-        a.markets_affected.map_or(Param::NullInt, Param::Int),
+        flat.markets_affected.map_or(Param::NullInt, Param::Int),
     ]
 }
 
-/// Multi-row INSERTs of `alerts` (status new), each returning the new ids in order.
-pub(super) fn alert_insert_chunks(store: &Store, alerts: &[NewAlert]) -> Vec<SqlQuery> {
+/// Multi-row INSERTs of `(event id, alert)`s (status new), each returning the new ids in order.
+pub(super) fn alert_insert_chunks(
+    store: &Store,
+    alerts: &[(i64, &DetectedAlert)],
+) -> Vec<SqlQuery> {
     const COLUMNS: usize = ALERT_INSERT_WIDTH;
     alerts
         .chunks(MAX_PARAMS_PER_STATEMENT / COLUMNS)
         .map(|chunk| {
             let mut q = store.query("INSERT INTO alerts (");
             q.push(ALERT_INSERT_COLUMNS).push(") VALUES ");
-            q.values(chunk.iter().map(|alert| alert_params(alert, Status::New)));
+            q.values(
+                chunk
+                    .iter()
+                    .map(|(event_id, alert)| alert_params(*event_id, alert, Status::New)),
+            );
             q.push(" RETURNING id");
             q
         })

@@ -6,15 +6,17 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::alerts::{ALERT_INSERT_COLUMNS, alert_params};
 use super::sql::{BindParams, Param};
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::{NewAlert, Status};
+use crate::domain::{DetectedAlert, Status};
 
 pub use super::events::EventRecord as BulkEvent;
 
 /// An alert with its workflow state, for loading history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkAlert {
+    /// The event's database id: a bulk load knows it, so the alert's event key is not looked up.
+    pub event_id: i64,
     /// The alert.
-    pub alert: NewAlert,
+    pub alert: DetectedAlert,
     /// Its status.
     pub status: Status,
     /// When it was acknowledged (acknowledged alerts).
@@ -26,7 +28,7 @@ pub struct BulkAlert {
 const BULK_COLUMNS: usize = super::alerts::ALERT_INSERT_WIDTH + 2;
 
 fn bulk_params(b: &BulkAlert) -> Vec<Param> {
-    let mut params = alert_params(&b.alert, b.status).to_vec();
+    let mut params = alert_params(b.event_id, &b.alert, b.status).to_vec();
     params.push(b.acknowledged_at.map_or(Param::NullTime, Param::Time));
     params.push(b.acknowledged_by.clone().into());
     params

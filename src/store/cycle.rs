@@ -12,7 +12,7 @@ use super::events::{EVENTS_PER_STATEMENT, EventRecord, event_upsert};
 use super::follow::{ChangeKind, ChangeRow, change_inserts, changes_written};
 use super::sql::{BindParams, Param, SqlQuery};
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::{NewAlert, OutcomeOdds};
+use crate::domain::{DetectedAlert, OutcomeOdds};
 
 /// An event of the batch with the ids each book gives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,17 +44,9 @@ pub struct OddsWrite {
     pub record_history: bool,
 }
 
-/// An alert whose event is named by SportRadar id (the database id is resolved in the batch).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KeyedAlert {
-    /// SportRadar id of the event (must be among the batch's events).
-    pub event_key: String,
-    /// The alert; its `event_id` is overwritten.
-    pub alert: NewAlert,
-}
-
 /// Everything one batch writes. Serialisable so a batch that cannot be stored is kept as a
-/// dead letter and replayed later.
+/// dead letter and replayed later; its alerts keep the JSON shape dead letters have always had
+/// ([`letter_alerts`]), so letters written before the alert model changed still replay.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CycleBatch {
     /// When the batch was observed.
@@ -63,8 +55,9 @@ pub struct CycleBatch {
     pub events: Vec<BatchEvent>,
     /// Markets whose state changed.
     pub odds: Vec<OddsWrite>,
-    /// Alerts raised.
-    pub alerts: Vec<KeyedAlert>,
+    /// Alerts raised; each names its event by SportRadar key (one of the batch's events).
+    #[serde(with = "letter_alerts")]
+    pub alerts: Vec<DetectedAlert>,
 }
 
 /// What a stored batch wrote.
@@ -146,7 +139,7 @@ impl Store {
             .iter()
             .flat_map(|e| e.books.iter().map(|(b, _)| b.as_str()))
             .chain(batch.odds.iter().map(|o| o.bookmaker.as_str()))
-            .chain(batch.alerts.iter().map(|a| a.alert.bookmaker.as_str()))
+            .chain(batch.alerts.iter().map(|a| a.bookmaker.as_str()))
             .collect();
         let mut written = BatchWritten::default();
 
@@ -202,10 +195,10 @@ impl Store {
             }
             written.history_rows = history.len() as u64;
 
-            let alerts: Vec<NewAlert> = batch
+            let alerts: Vec<(i64, &DetectedAlert)> = batch
                 .alerts
                 .iter()
-                .map(|k| Ok(NewAlert { event_id: id_of(&k.event_key)?, ..k.alert.clone() }))
+                .map(|a| Ok((id_of(&a.event_key)?, a)))
                 .collect::<Result<_, StoreError>>()?;
             for q in alert_insert_chunks(self, &alerts) {
                 let rows: Vec<(i64,)> = sqlx::query_as(q.sql())
@@ -223,5 +216,220 @@ impl Store {
             Ok::<_, StoreError>(())
         })?;
         Ok(written)
+    }
+}
+
+/// The alerts of a dead letter as JSON: `{"event_key": …, "alert": {…}}`, the alert's fields
+/// flat and camelCase with a placeholder `eventId` of 0 — the shape every letter has had, kept so
+/// a letter outlives a change of the alert model (the store resolves the event by key anyway).
+mod letter_alerts {
+    use chrono::{DateTime, Utc};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::domain::{
+        AlertType, AvailabilityChange, DetectedAlert, Direction, FlatPayload, Line, Percent, Price,
+        Severity,
+    };
+
+    #[derive(Serialize, Deserialize)]
+    struct Keyed {
+        event_key: String,
+        alert: Flat,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Flat {
+        event_id: i64,
+        bookmaker: String,
+        market_id: String,
+        market_name: String,
+        line: Option<f64>,
+        outcome_name: Option<String>,
+        alert_type: AlertType,
+        severity: Severity,
+        change_pct: Option<f64>,
+        old_price: Option<f64>,
+        new_price: Option<f64>,
+        competitor_bookmaker: Option<String>,
+        competitor_old_price: Option<f64>,
+        competitor_new_price: Option<f64>,
+        competitor_direction: Option<Direction>,
+        gap_pct: Option<f64>,
+        availability: Option<AvailabilityChange>,
+        unavailable_secs: Option<i64>,
+        #[serde(default)]
+        markets_affected: Option<i64>,
+        detected_at: DateTime<Utc>,
+        event_kickoff: DateTime<Utc>,
+    }
+
+    fn keyed(a: &DetectedAlert) -> Keyed {
+        let flat = FlatPayload::from(&a.payload);
+        let price = |p: Option<Price>| p.map(Price::as_f64);
+        let pct = |p: Option<Percent>| p.map(Percent::as_f64);
+        Keyed {
+            event_key: a.event_key.clone(),
+            alert: Flat {
+                event_id: 0,
+                bookmaker: a.bookmaker.clone(),
+                market_id: a.market_id.clone(),
+                market_name: a.market_name.clone(),
+                line: a.line.map(Line::as_f64),
+                outcome_name: a.outcome_name.clone(),
+                alert_type: a.alert_type(),
+                severity: a.severity,
+                change_pct: pct(flat.change_pct),
+                old_price: price(flat.old_price),
+                new_price: price(flat.new_price),
+                competitor_bookmaker: flat.competitor_bookmaker,
+                competitor_old_price: price(flat.competitor_old_price),
+                competitor_new_price: price(flat.competitor_new_price),
+                competitor_direction: flat.competitor_direction,
+                gap_pct: pct(flat.gap_pct),
+                availability: flat.availability,
+                unavailable_secs: flat.unavailable_secs,
+                markets_affected: flat.markets_affected,
+                detected_at: a.detected_at,
+                event_kickoff: a.event_kickoff,
+            },
+        }
+    }
+
+    fn detected(k: Keyed) -> Result<DetectedAlert, String> {
+        let a = k.alert;
+        let price = |what: &str, v: Option<f64>| {
+            v.map(|v| Price::from_f64(v).ok_or_else(|| format!("{what} {v} is no price")))
+                .transpose()
+        };
+        let pct = |what: &str, v: Option<f64>| {
+            v.map(|v| Percent::from_f64(v).ok_or_else(|| format!("{what} {v} is no percentage")))
+                .transpose()
+        };
+        let flat = FlatPayload {
+            change_pct: pct("changePct", a.change_pct)?,
+            old_price: price("oldPrice", a.old_price)?,
+            new_price: price("newPrice", a.new_price)?,
+            competitor_bookmaker: a.competitor_bookmaker,
+            competitor_old_price: price("competitorOldPrice", a.competitor_old_price)?,
+            competitor_new_price: price("competitorNewPrice", a.competitor_new_price)?,
+            competitor_direction: a.competitor_direction,
+            gap_pct: pct("gapPct", a.gap_pct)?,
+            availability: a.availability,
+            unavailable_secs: a.unavailable_secs,
+            markets_affected: a.markets_affected,
+        };
+        let line = a
+            .line
+            .map(|v| Line::from_f64(v).ok_or_else(|| format!("line {v} is no line")))
+            .transpose()?;
+        Ok(DetectedAlert {
+            event_key: k.event_key,
+            bookmaker: a.bookmaker,
+            market_id: a.market_id,
+            market_name: a.market_name,
+            line,
+            outcome_name: a.outcome_name,
+            severity: a.severity,
+            payload: flat.into_payload(a.alert_type)?,
+            detected_at: a.detected_at,
+            event_kickoff: a.event_kickoff,
+        })
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        alerts: &[DetectedAlert],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(alerts.iter().map(keyed))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<DetectedAlert>, D::Error> {
+        Vec::<Keyed>::deserialize(d)?
+            .into_iter()
+            .map(|k| detected(k).map_err(D::Error::custom))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testing::AlertBuilder;
+    use crate::domain::{AlertPayload, AvailabilityChange, Direction, Percent, Price, Severity};
+
+    /// A dead letter as the code before the alert model changed wrote it (serde of the old
+    /// `CycleBatch { alerts: Vec<KeyedAlert { event_key, alert: NewAlert } > }`): a price
+    /// change with a line, a direction disagreement and an event-level availability alert.
+    const OLD_LETTER: &str = concat!(
+        r#"{"at":"2030-06-01T12:00:00Z","events":[{"record":{"sr_id":"61300947","home_team":"Arsenal","away_team":"Chelsea","tournament":"Premier League","country":"England","kickoff":"2030-06-02T18:00:00Z"},"books":[["betpawa","bp-61300947"]]}],"#,
+        r#""odds":[{"event_key":"61300947","bookmaker":"betpawa","market_id":"5000","line":"2.5","outcomes":[{"name":"Over","price":1.8,"active":true}],"available":true,"unavailable_since":null,"record_history":true}],"#,
+        r#""alerts":["#,
+        r#"{"event_key":"61300947","alert":{"eventId":0,"bookmaker":"betpawa","marketId":"5000","marketName":"Over/Under | Full Time","line":2.5,"outcomeName":"Over","alertType":"price_change","severity":"warning","changePct":-5.26,"oldPrice":1.9,"newPrice":1.8,"competitorBookmaker":null,"competitorOldPrice":null,"competitorNewPrice":null,"competitorDirection":null,"gapPct":null,"availability":null,"unavailableSecs":null,"marketsAffected":null,"detectedAt":"2030-06-01T12:01:00Z","eventKickoff":"2030-06-02T18:00:00Z"}},"#,
+        r#"{"event_key":"61300947","alert":{"eventId":0,"bookmaker":"betpawa","marketId":"3743","marketName":"1X2 | Full Time","line":null,"outcomeName":"2","alertType":"direction_disagreement","severity":"elevated","changePct":3.33,"oldPrice":3.0,"newPrice":3.1,"competitorBookmaker":"sportybet","competitorOldPrice":3.05,"competitorNewPrice":2.9,"competitorDirection":"down","gapPct":6.45,"availability":null,"unavailableSecs":null,"marketsAffected":null,"detectedAt":"2030-06-01T12:02:00Z","eventKickoff":"2030-06-02T18:00:00Z"}},"#,
+        r#"{"event_key":"61300947","alert":{"eventId":0,"bookmaker":"betpawa","marketId":"*","marketName":"All markets","line":null,"outcomeName":null,"alertType":"availability","severity":"warning","changePct":null,"oldPrice":null,"newPrice":null,"competitorBookmaker":null,"competitorOldPrice":null,"competitorNewPrice":null,"competitorDirection":null,"gapPct":null,"availability":"returned","unavailableSecs":300,"marketsAffected":12,"detectedAt":"2030-06-01T12:03:00Z","eventKickoff":"2030-06-02T18:00:00Z"}}"#,
+        r#"]}"#
+    );
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2030, 6, 1, 12, minute, 0).unwrap()
+    }
+
+    #[test]
+    fn a_letter_written_before_the_alert_model_changed_still_reads() {
+        let batch: CycleBatch = serde_json::from_str(OLD_LETTER).unwrap();
+        let kickoff = at(0) + chrono::Duration::hours(30);
+        let base = || AlertBuilder::new().event_key("61300947").kickoff(kickoff);
+        let expected = vec![
+            base()
+                .market("5000", "Over/Under | Full Time")
+                .line(2.5)
+                .outcome(Some("Over"))
+                .prices(1.9, 1.8)
+                .change_pct(-5.26)
+                .detected_at(at(1))
+                .build(),
+            base()
+                .outcome(Some("2"))
+                .severity(Severity::Elevated)
+                .prices(3.0, 3.1)
+                .disagreement("sportybet", 3.05, 2.9)
+                .detected_at(at(2))
+                .build(),
+            base()
+                .returned(Some(300))
+                .event_level(12)
+                .detected_at(at(3))
+                .build(),
+        ];
+        assert_eq!(batch.alerts, expected);
+        let AlertPayload::DirectionDisagreement(d) = &batch.alerts[1].payload else {
+            panic!("{:?}", batch.alerts[1]);
+        };
+        assert_eq!(d.competitor.direction, Direction::Down);
+        assert_eq!(d.gap_pct, Percent::from_hundredths(645));
+        assert_eq!(d.competitor.old, "3.05".parse::<Price>().unwrap());
+        let flip = batch.alerts[2].payload.availability().unwrap();
+        assert_eq!(flip.change, AvailabilityChange::Returned);
+    }
+
+    #[test]
+    fn a_letter_is_still_written_in_the_old_shape() {
+        let batch: CycleBatch = serde_json::from_str(OLD_LETTER).unwrap();
+        assert_eq!(serde_json::to_string(&batch).unwrap(), OLD_LETTER);
+    }
+
+    #[test]
+    fn a_letter_whose_alert_lacks_its_type_fields_is_refused_with_the_reason() {
+        let broken = OLD_LETTER.replace(
+            r#""competitorBookmaker":"sportybet""#,
+            r#""competitorBookmaker":null"#,
+        );
+        let err = serde_json::from_str::<CycleBatch>(&broken).unwrap_err();
+        assert!(err.to_string().contains("without a competitor"), "{err}");
     }
 }

@@ -7,9 +7,8 @@ use crate::domain::{BookOdds, Line, OutcomePrice, PricePoint};
 use chrono::{DateTime, Utc};
 
 /// The canonical text of a line as the odds tables key it (`""` for markets without lines).
-pub fn line_key(line: Option<f64>) -> String {
-    line.and_then(Line::from_f64)
-        .map_or_else(String::new, |l| l.to_string())
+pub fn line_key(line: Option<Line>) -> String {
+    line.map_or_else(String::new, |l| l.to_string())
 }
 
 fn outcomes_of(table: &'static str, raw: &str) -> Result<Vec<OutcomePrice>, StoreError> {
@@ -27,7 +26,7 @@ impl Store {
         &self,
         event_id: i64,
         market_id: &str,
-        line: Option<f64>,
+        line: Option<Line>,
     ) -> Result<Vec<BookOdds>, StoreError> {
         let mut q = self.query(
             "SELECT o.bookmaker, COALESCE(b.is_home, FALSE), o.available, o.outcomes, o.last_changed, o.last_seen \
@@ -62,7 +61,7 @@ impl Store {
         &self,
         event_id: i64,
         market_id: &str,
-        line: Option<f64>,
+        line: Option<Line>,
         since: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<PricePoint>, StoreError> {
@@ -101,8 +100,8 @@ mod tests {
     #[test]
     fn line_keys_are_canonical_decimal_text() {
         assert_eq!(line_key(None), "");
-        assert_eq!(line_key(Some(2.5)), "2.5");
-        assert_eq!(line_key(Some(-0.25)), "-0.25");
-        assert_eq!(line_key(Some(1.0)), "1");
+        assert_eq!(line_key(Some(Line::from_milli(2500))), "2.5");
+        assert_eq!(line_key(Some(Line::from_milli(-250))), "-0.25");
+        assert_eq!(line_key(Some(Line::from_milli(1000))), "1");
     }
 }

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::domain::Alert;
+use crate::domain::{
+    Alert, AlertEvent, AlertType, DetectedAlert, FlatPayload, Line, Percent, Price, Workflow,
+};
 
 /// The columns every alert query selects, with the event's names joined in.
 pub(super) const ALERT_COLUMNS: &str = "a.id, a.event_id, e.sr_id, e.home_team, e.away_team, e.tournament, \
@@ -47,11 +49,15 @@ pub(super) struct AlertRow {
     acknowledged_by: Option<String>,
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, StoreError> {
-    raw.parse().map_err(|message| StoreError::Corrupt {
+fn corrupt(message: String) -> StoreError {
+    StoreError::Corrupt {
         table: "alerts",
         message,
-    })
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, StoreError> {
+    raw.parse().map_err(corrupt)
 }
 
 fn parse_opt<T: std::str::FromStr<Err = String>>(
@@ -60,42 +66,73 @@ fn parse_opt<T: std::str::FromStr<Err = String>>(
     raw.as_deref().map(parse).transpose()
 }
 
+/// A stored float back to the exact value it was written from (prices, lines and percentages
+/// are written as `thousandths / 1000` and `hundredths / 100`, so this is lossless).
+fn exact<T>(
+    column: &str,
+    value: Option<f64>,
+    from: fn(f64) -> Option<T>,
+) -> Result<Option<T>, StoreError> {
+    value
+        .map(|v| from(v).ok_or_else(|| corrupt(format!("{column} {v} is out of range"))))
+        .transpose()
+}
+
+/// The one place database columns become an alert: the columns that held the payload since
+/// the first schema are rebuilt into the payload of the row's type ([`FlatPayload`]).
 impl TryFrom<AlertRow> for Alert {
     type Error = StoreError;
 
     fn try_from(r: AlertRow) -> Result<Alert, StoreError> {
-        Ok(Alert {
-            id: r.id,
-            event_id: r.event_id,
-            sr_id: r.sr_id,
-            event_name: format!("{} v {}", r.home_team, r.away_team),
-            home_team: r.home_team,
-            away_team: r.away_team,
-            tournament: r.tournament,
-            bookmaker_slug: r.bookmaker,
-            market_id: r.market_id,
-            market_name: r.market_name,
-            line: r.line,
-            outcome_name: r.outcome_name,
-            alert_type: parse(&r.alert_type)?,
-            severity: parse(&r.severity)?,
-            change_percent: r.change_pct,
-            old_value: r.old_price,
-            new_value: r.new_price,
+        let alert_type: AlertType = parse(&r.alert_type)?;
+        let flat = FlatPayload {
+            change_pct: exact("change_pct", r.change_pct, Percent::from_f64)?,
+            old_price: exact("old_price", r.old_price, Price::from_f64)?,
+            new_price: exact("new_price", r.new_price, Price::from_f64)?,
             competitor_bookmaker: r.competitor_bookmaker,
-            competitor_old_value: r.competitor_old_price,
-            competitor_new_value: r.competitor_new_price,
+            competitor_old_price: exact(
+                "competitor_old_price",
+                r.competitor_old_price,
+                Price::from_f64,
+            )?,
+            competitor_new_price: exact(
+                "competitor_new_price",
+                r.competitor_new_price,
+                Price::from_f64,
+            )?,
             competitor_direction: parse_opt(r.competitor_direction)?,
-            gap_percent: r.gap_pct,
+            gap_pct: exact("gap_pct", r.gap_pct, Percent::from_f64)?,
             availability: parse_opt(r.availability)?,
             unavailable_secs: r.unavailable_secs,
             markets_affected: r.markets_affected,
+        };
+        let payload = flat
+            .into_payload(alert_type)
+            .map_err(|e| corrupt(format!("alert {}: {e}", r.id)))?;
+        let detected = DetectedAlert {
+            event_key: r.sr_id,
+            bookmaker: r.bookmaker,
+            market_id: r.market_id,
+            market_name: r.market_name,
+            line: exact("line", r.line, Line::from_f64)?,
+            outcome_name: r.outcome_name,
+            severity: parse(&r.severity)?,
+            payload,
             detected_at: r.detected_at,
+            event_kickoff: r.event_kickoff,
+        };
+        let event = AlertEvent {
+            id: r.event_id,
+            home_team: r.home_team,
+            away_team: r.away_team,
+            tournament: r.tournament,
+        };
+        let workflow = Workflow {
+            status: parse(&r.status)?,
             acknowledged_at: r.acknowledged_at,
             acknowledged_by: r.acknowledged_by,
-            status: parse(&r.status)?,
-            event_kickoff: r.event_kickoff,
-        })
+        };
+        Ok(Alert::from_detected(r.id, event, detected, workflow))
     }
 }
 

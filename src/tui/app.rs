@@ -249,7 +249,7 @@ impl Headless {
             };
             let last_id = last.id;
             for alert in &alerts {
-                let line = serde_json::to_string(alert)?;
+                let line = serde_json::to_string(&crate::domain::AlertJson::from(alert))?;
                 if writeln!(out, "{line}").is_err() {
                     return Ok(true);
                 }

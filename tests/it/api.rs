@@ -11,10 +11,11 @@ use chrono::{Duration as Days, Utc};
 use futures::StreamExt;
 use oddswatch::api::{ApiState, bind, serve};
 use oddswatch::demo::{DemoOptions, load};
-use oddswatch::domain::{AlertType, NewAlert, Severity};
+use oddswatch::domain::Severity;
+use oddswatch::domain::testing::AlertBuilder;
 use oddswatch::live::{ChangeFeed, spawn_poller};
 use oddswatch::service::AlertService;
-use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, Store};
+use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, Store};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -407,32 +408,15 @@ fn pipeline_batch(kickoff: chrono::DateTime<Utc>) -> CycleBatch {
             books: vec![("betpawa".into(), "1".into())],
         }],
         odds: vec![],
-        alerts: vec![KeyedAlert {
-            event_key: "61300947".into(),
-            alert: NewAlert {
-                event_id: 0,
-                bookmaker: "betpawa".into(),
-                market_id: "3743".into(),
-                market_name: "1X2 | Full Time".into(),
-                line: None,
-                outcome_name: Some("1".into()),
-                alert_type: AlertType::PriceChange,
-                severity: Severity::Critical,
-                change_pct: Some(15.0),
-                old_price: Some(4.0),
-                new_price: Some(4.6),
-                competitor_bookmaker: None,
-                competitor_old_price: None,
-                competitor_new_price: None,
-                competitor_direction: None,
-                gap_pct: None,
-                availability: None,
-                unavailable_secs: None,
-                markets_affected: None,
-                detected_at: Utc::now(),
-                event_kickoff: kickoff,
-            },
-        }],
+        alerts: vec![
+            AlertBuilder::new()
+                .event_key("61300947")
+                .severity(Severity::Critical)
+                .prices(4.0, 4.6)
+                .detected_at(Utc::now())
+                .kickoff(kickoff)
+                .build(),
+        ],
     }
 }
 

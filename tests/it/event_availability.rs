@@ -12,9 +12,9 @@ use std::time::Duration;
 use chrono::{Duration as Span, TimeZone, Utc};
 use oddswatch::api::{ApiState, bind, serve};
 use oddswatch::config::Config;
+use oddswatch::domain::testing::AlertBuilder;
 use oddswatch::domain::{
-    AlertFilter, AlertSort, AlertType, AvailabilityChange, EVENT_MARKET_ID, NewAlert, Page,
-    Severity, Status,
+    AlertFilter, AlertSort, AlertType, AvailabilityChange, EVENT_MARKET_ID, Page, Status,
 };
 use oddswatch::live::ChangeFeed;
 use oddswatch::pipeline::cycle::ScrapeCycle;
@@ -148,9 +148,10 @@ async fn a_pulled_event_is_one_alert_each_way_through_pipeline_store_and_api() {
         let suspended = &alerts[0];
         assert_eq!(suspended.sr_id, target);
         assert_eq!(suspended.market_id, EVENT_MARKET_ID);
-        assert_eq!(suspended.markets_affected, Some(gone.len() as i64));
-        assert_eq!(suspended.availability, Some(AvailabilityChange::Suspended));
-        assert_eq!(suspended.bookmaker_slug, "betpawa");
+        let flip = suspended.payload.availability().unwrap();
+        assert_eq!(flip.markets_affected, Some(gone.len() as i64));
+        assert_eq!(flip.change, AvailabilityChange::Suspended);
+        assert_eq!(suspended.bookmaker, "betpawa");
         assert!(suspended.is_event_level());
 
         let json = api_get(&db.store, &format!("/api/alerts/{}", suspended.id)).await;
@@ -167,11 +168,12 @@ async fn a_pulled_event_is_one_alert_each_way_through_pipeline_store_and_api() {
         assert_eq!(alerts.len(), 2, "{}: {alerts:#?}", db.name);
         let returned = alerts
             .iter()
-            .find(|a| a.availability == Some(AvailabilityChange::Returned))
+            .find(|a| a.payload.flat().availability == Some(AvailabilityChange::Returned))
             .unwrap();
         assert_eq!(returned.market_id, EVENT_MARKET_ID);
-        assert_eq!(returned.markets_affected, Some(gone.len() as i64));
-        assert!(returned.unavailable_secs.is_some());
+        let flip = returned.payload.availability().unwrap();
+        assert_eq!(flip.markets_affected, Some(gone.len() as i64));
+        assert!(flip.unavailable_secs.is_some());
         let json = api_get(&db.store, "/api/alerts?alertType=availability").await;
         let listed = json["alerts"].as_array().expect("a list of alerts");
         assert!(
@@ -207,48 +209,22 @@ async fn markets_affected_round_trips_single_and_bulk_inserts_and_is_null_per_ma
             )
             .await
             .unwrap();
-        let per_market = NewAlert {
-            event_id: ids[0],
-            bookmaker: "betpawa".into(),
-            market_id: "5000".into(),
-            market_name: "Over/Under | Full Time".into(),
-            line: Some(2.5),
-            outcome_name: None,
-            alert_type: AlertType::Availability,
-            severity: Severity::Warning,
-            change_pct: None,
-            old_price: None,
-            new_price: None,
-            competitor_bookmaker: None,
-            competitor_old_price: None,
-            competitor_new_price: None,
-            competitor_direction: None,
-            gap_pct: None,
-            availability: Some(AvailabilityChange::Suspended),
-            unavailable_secs: None,
-            markets_affected: None,
-            detected_at: now,
-            event_kickoff: now + Span::days(1),
-        };
-        let event_level = NewAlert {
-            market_id: EVENT_MARKET_ID.into(),
-            market_name: "All markets".into(),
-            line: None,
-            availability: Some(AvailabilityChange::Returned),
-            unavailable_secs: Some(900),
-            markets_affected: Some(37),
-            ..per_market.clone()
-        };
+        let per_market = AlertBuilder::new()
+            .event_key("3001")
+            .market("5000", "Over/Under | Full Time")
+            .line(2.5)
+            .suspended()
+            .detected_at(now)
+            .kickoff(now + Span::days(1));
+        let event_level = per_market.clone().returned(Some(900)).event_level(37);
         db.store
-            .insert_alerts(&[per_market.clone(), event_level.clone()])
+            .insert_alerts(&[per_market.build(), event_level.clone().build()])
             .await
             .unwrap();
         db.store
             .bulk_insert_alerts(&[BulkAlert {
-                alert: NewAlert {
-                    markets_affected: Some(412),
-                    ..event_level.clone()
-                },
+                event_id: ids[0],
+                alert: event_level.event_level(412).build(),
                 status: Status::New,
                 acknowledged_at: None,
                 acknowledged_by: None,
@@ -258,7 +234,7 @@ async fn markets_affected_round_trips_single_and_bulk_inserts_and_is_null_per_ma
         let mut counts: Vec<Option<i64>> = availability_alerts(&db.store)
             .await
             .iter()
-            .map(|a| a.markets_affected)
+            .map(|a| a.payload.flat().markets_affected)
             .collect();
         counts.sort();
         assert_eq!(counts, vec![None, Some(37), Some(412)], "{}", db.name);

@@ -16,10 +16,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use oddswatch::api::{ApiState, bind, serve};
-use oddswatch::domain::{AlertType, AvailabilityChange, Direction, NewAlert, Severity};
+use oddswatch::domain::testing::AlertBuilder;
+use oddswatch::domain::{DetectedAlert, Severity};
 use oddswatch::live::{ChangeFeed, spawn_poller};
 use oddswatch::service::AlertService;
-use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, Store};
+use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, Store};
 use tokio::sync::oneshot;
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
@@ -50,138 +51,58 @@ fn event(sr_id: &str, home: &str, away: &str, tournament: Option<&str>) -> Batch
 /// One alert of every shape the detector raises: price changes with and without a line (a
 /// negative handicap too, and three-decimal prices), a direction disagreement, availability
 /// suspended and returned, and an event-level availability alert.
-fn alerts() -> Vec<KeyedAlert> {
-    let base = |minute: u32| NewAlert {
-        event_id: 0,
-        bookmaker: "betpawa".into(),
-        market_id: "3743".into(),
-        market_name: "1X2 | Full Time".into(),
-        line: None,
-        outcome_name: Some("1".into()),
-        alert_type: AlertType::PriceChange,
-        severity: Severity::Warning,
-        change_pct: None,
-        old_price: None,
-        new_price: None,
-        competitor_bookmaker: None,
-        competitor_old_price: None,
-        competitor_new_price: None,
-        competitor_direction: None,
-        gap_pct: None,
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
-        detected_at: at(12, minute),
-        event_kickoff: kickoff(),
+fn alerts() -> Vec<DetectedAlert> {
+    let base = |event_key: &str, minute: u32| {
+        AlertBuilder::new()
+            .event_key(event_key)
+            .detected_at(at(12, minute))
+            .kickoff(kickoff())
     };
-    let keyed = |event_key: &str, alert: NewAlert| KeyedAlert {
-        event_key: event_key.into(),
-        alert,
+    let over_under = |event_key: &str, minute: u32, line: f64| {
+        base(event_key, minute)
+            .market("5000", "Over/Under | Full Time")
+            .line(line)
     };
     vec![
-        keyed(
-            "61300947",
-            NewAlert {
-                severity: Severity::Critical,
-                change_pct: Some(15.0),
-                old_price: Some(4.0),
-                new_price: Some(4.6),
-                ..base(1)
-            },
-        ),
-        keyed(
-            "61300947",
-            NewAlert {
-                market_id: "5000".into(),
-                market_name: "Over/Under | Full Time".into(),
-                line: Some(2.5),
-                outcome_name: Some("Over".into()),
-                change_pct: Some(-5.26),
-                old_price: Some(1.9),
-                new_price: Some(1.8),
-                ..base(2)
-            },
-        ),
-        keyed(
-            "61300947",
-            NewAlert {
-                market_id: "3774".into(),
-                market_name: "Asian Handicap | Full Time".into(),
-                line: Some(-1.5),
-                outcome_name: Some("2".into()),
-                severity: Severity::Elevated,
-                change_pct: Some(-10.57),
-                old_price: Some(1.333),
-                new_price: Some(1.192),
-                ..base(3)
-            },
-        ),
-        keyed(
-            "61300947",
-            NewAlert {
-                outcome_name: Some("2".into()),
-                alert_type: AlertType::DirectionDisagreement,
-                severity: Severity::Elevated,
-                change_pct: Some(3.33),
-                old_price: Some(3.0),
-                new_price: Some(3.1),
-                competitor_bookmaker: Some("sportybet".into()),
-                competitor_old_price: Some(3.05),
-                competitor_new_price: Some(2.9),
-                competitor_direction: Some(Direction::Down),
-                gap_pct: Some(6.45),
-                ..base(4)
-            },
-        ),
-        keyed(
-            "61300947",
-            NewAlert {
-                market_id: "5000".into(),
-                market_name: "Over/Under | Full Time".into(),
-                line: Some(3.5),
-                outcome_name: None,
-                alert_type: AlertType::Availability,
-                availability: Some(AvailabilityChange::Suspended),
-                ..base(5)
-            },
-        ),
-        keyed(
-            "61300947",
-            NewAlert {
-                market_id: "5000".into(),
-                market_name: "Over/Under | Full Time".into(),
-                line: Some(3.5),
-                outcome_name: None,
-                alert_type: AlertType::Availability,
-                availability: Some(AvailabilityChange::Returned),
-                unavailable_secs: Some(300),
-                ..base(10)
-            },
-        ),
-        keyed(
-            "61301000",
-            NewAlert {
-                market_id: "*".into(),
-                market_name: "All markets".into(),
-                outcome_name: None,
-                alert_type: AlertType::Availability,
-                severity: Severity::Elevated,
-                availability: Some(AvailabilityChange::Suspended),
-                markets_affected: Some(12),
-                ..base(6)
-            },
-        ),
-        keyed(
-            "61301000",
-            NewAlert {
-                bookmaker: "sportybet".into(),
-                outcome_name: Some("X".into()),
-                change_pct: Some(7.14),
-                old_price: Some(3.5),
-                new_price: Some(3.75),
-                ..base(7)
-            },
-        ),
+        base("61300947", 1)
+            .severity(Severity::Critical)
+            .prices(4.0, 4.6)
+            .change_pct(15.0)
+            .build(),
+        over_under("61300947", 2, 2.5)
+            .outcome(Some("Over"))
+            .prices(1.9, 1.8)
+            .change_pct(-5.26)
+            .build(),
+        base("61300947", 3)
+            .market("3774", "Asian Handicap | Full Time")
+            .line(-1.5)
+            .outcome(Some("2"))
+            .severity(Severity::Elevated)
+            .prices(1.333, 1.192)
+            .change_pct(-10.57)
+            .build(),
+        base("61300947", 4)
+            .outcome(Some("2"))
+            .severity(Severity::Elevated)
+            .prices(3.0, 3.1)
+            .change_pct(3.33)
+            .disagreement("sportybet", 3.05, 2.9)
+            .gap_pct(6.45)
+            .build(),
+        over_under("61300947", 5, 3.5).suspended().build(),
+        over_under("61300947", 10, 3.5).returned(Some(300)).build(),
+        base("61301000", 6)
+            .severity(Severity::Elevated)
+            .suspended()
+            .event_level(12)
+            .build(),
+        base("61301000", 7)
+            .book("sportybet")
+            .outcome(Some("X"))
+            .prices(3.5, 3.75)
+            .change_pct(7.14)
+            .build(),
     ]
 }
 

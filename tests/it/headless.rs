@@ -9,11 +9,12 @@ use crate::common;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use oddswatch::domain::{AlertType, NewAlert, Severity};
+use oddswatch::domain::Severity;
+use oddswatch::domain::testing::AlertBuilder;
 use oddswatch::live::{Change, ChangeFeed, spawn_poller};
 use oddswatch::pipeline::writer::{RetryPolicy, spawn_publishing_writer};
 use oddswatch::service::AlertService;
-use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert, Store};
+use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, Store};
 use oddswatch::tui::Headless;
 
 fn t0() -> DateTime<Utc> {
@@ -22,29 +23,13 @@ fn t0() -> DateTime<Utc> {
 
 /// A batch of one event with `alerts` price-change alerts on it.
 fn batch(key: &str, alerts: usize) -> CycleBatch {
-    let alert = NewAlert {
-        event_id: 0,
-        bookmaker: "betpawa".into(),
-        market_id: "3743".into(),
-        market_name: "1X2 | Full Time".into(),
-        line: None,
-        outcome_name: Some("1".into()),
-        alert_type: AlertType::PriceChange,
-        severity: Severity::Elevated,
-        change_pct: Some(-10.0),
-        old_price: Some(2.0),
-        new_price: Some(1.8),
-        competitor_bookmaker: None,
-        competitor_old_price: None,
-        competitor_new_price: None,
-        competitor_direction: None,
-        gap_pct: None,
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
-        detected_at: t0(),
-        event_kickoff: t0() + Duration::days(400),
-    };
+    let alert = AlertBuilder::new()
+        .event_key(key)
+        .severity(Severity::Elevated)
+        .prices(2.0, 1.8)
+        .detected_at(t0())
+        .kickoff(t0() + Duration::days(400))
+        .build();
     CycleBatch {
         at: t0(),
         events: vec![BatchEvent {
@@ -59,12 +44,7 @@ fn batch(key: &str, alerts: usize) -> CycleBatch {
             books: vec![("betpawa".into(), format!("bp-{key}"))],
         }],
         odds: vec![],
-        alerts: (0..alerts)
-            .map(|_| KeyedAlert {
-                event_key: key.into(),
-                alert: alert.clone(),
-            })
-            .collect(),
+        alerts: vec![alert; alerts],
     }
 }
 

@@ -6,7 +6,7 @@ use crate::common;
 use chrono::{Duration, Utc};
 use oddswatch::config::Config;
 use oddswatch::domain::{
-    AlertFilter, AlertSort, AlertType, AvailabilityChange, Line, Page, Price, Severity,
+    AlertFilter, AlertJson, AlertSort, AlertType, AvailabilityChange, Line, Page, Price, Severity,
 };
 use oddswatch::health::HealthLevel;
 use oddswatch::pipeline::cycle::ScrapeCycle;
@@ -56,17 +56,18 @@ async fn pipeline(
     (cycle, writer, dir)
 }
 
-async fn alerts_of(store: &Store) -> Vec<oddswatch::domain::Alert> {
+/// The stored alerts as the API sends them: flat fields, prices as floats.
+async fn alerts_of(store: &Store) -> Vec<AlertJson> {
     let service = AlertService::new(store.clone(), "t");
-    service
+    let page = service
         .list(
             &AlertFilter::default(),
             AlertSort::Detected,
             &Page::first(200),
         )
         .await
-        .unwrap()
-        .alerts
+        .unwrap();
+    page.alerts.iter().map(AlertJson::from).collect()
 }
 
 fn p(s: &str) -> Price {

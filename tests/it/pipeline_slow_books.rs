@@ -129,7 +129,7 @@ async fn a_dripping_book_is_cut_at_its_budget_without_availability_alerts() {
     assert!(
         !alerts
             .iter()
-            .any(|a| a.alert_type == AlertType::Availability && a.bookmaker_slug == "sportybet"),
+            .any(|a| a.alert_type() == AlertType::Availability && a.bookmaker == "sportybet"),
         "a cut-off fetch is not a vanished market"
     );
     db.finish().await;

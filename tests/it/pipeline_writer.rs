@@ -306,3 +306,102 @@ async fn letters_of_an_earlier_run_are_stored_before_the_first_job_and_counted_i
         db.finish().await;
     }
 }
+
+/// A dead letter as the code before the one-alert-model change wrote it: a price change with a
+/// line, a direction disagreement and an event-level availability alert, each flat with a
+/// placeholder `eventId` of 0.
+const LETTER_BEFORE_THE_ALERT_MODEL: &str = concat!(
+    r#"{"at":"2030-06-01T12:00:00Z","events":[{"record":{"sr_id":"61300947","home_team":"Arsenal","away_team":"Chelsea","tournament":"Premier League","country":"England","kickoff":"2030-06-02T18:00:00Z"},"books":[["betpawa","bp-61300947"]]}],"#,
+    r#""odds":[{"event_key":"61300947","bookmaker":"betpawa","market_id":"5000","line":"2.5","outcomes":[{"name":"Over","price":1.8,"active":true}],"available":true,"unavailable_since":null,"record_history":true}],"#,
+    r#""alerts":["#,
+    r#"{"event_key":"61300947","alert":{"eventId":0,"bookmaker":"betpawa","marketId":"5000","marketName":"Over/Under | Full Time","line":2.5,"outcomeName":"Over","alertType":"price_change","severity":"warning","changePct":-5.26,"oldPrice":1.9,"newPrice":1.8,"competitorBookmaker":null,"competitorOldPrice":null,"competitorNewPrice":null,"competitorDirection":null,"gapPct":null,"availability":null,"unavailableSecs":null,"marketsAffected":null,"detectedAt":"2030-06-01T12:01:00Z","eventKickoff":"2030-06-02T18:00:00Z"}},"#,
+    r#"{"event_key":"61300947","alert":{"eventId":0,"bookmaker":"betpawa","marketId":"3743","marketName":"1X2 | Full Time","line":null,"outcomeName":"2","alertType":"direction_disagreement","severity":"elevated","changePct":3.33,"oldPrice":3.0,"newPrice":3.1,"competitorBookmaker":"sportybet","competitorOldPrice":3.05,"competitorNewPrice":2.9,"competitorDirection":"down","gapPct":6.45,"availability":null,"unavailableSecs":null,"marketsAffected":null,"detectedAt":"2030-06-01T12:02:00Z","eventKickoff":"2030-06-02T18:00:00Z"}},"#,
+    r#"{"event_key":"61300947","alert":{"eventId":0,"bookmaker":"betpawa","marketId":"*","marketName":"All markets","line":null,"outcomeName":null,"alertType":"availability","severity":"warning","changePct":null,"oldPrice":null,"newPrice":null,"competitorBookmaker":null,"competitorOldPrice":null,"competitorNewPrice":null,"competitorDirection":null,"gapPct":null,"availability":"returned","unavailableSecs":300,"marketsAffected":12,"detectedAt":"2030-06-01T12:03:00Z","eventKickoff":"2030-06-02T18:00:00Z"}}"#,
+    r#"]}"#
+);
+
+#[tokio::test]
+async fn a_dead_letter_written_before_the_alert_model_changed_is_replayed_whole() {
+    use oddswatch::domain::{AlertFilter, AlertJson, AlertSort, Page};
+    use oddswatch::service::AlertService;
+    for db in common::all_dbs().await {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("batch-20300601T120000Z-1-0.json");
+        std::fs::write(&path, LETTER_BEFORE_THE_ALERT_MODEL).unwrap();
+        let replay = replay_dead_letters(&db.store, dir.path()).await;
+        assert_eq!((replay.replayed, replay.failed), (1, 0), "{}", db.name);
+        assert!(!path.exists());
+        let page = AlertService::new(db.store.clone(), "t")
+            .list(
+                &AlertFilter::default(),
+                AlertSort::Detected,
+                &Page::first(10),
+            )
+            .await
+            .unwrap();
+        // Newest first: every value as the letter carried it.
+        let alerts: Vec<AlertJson> = page.alerts.iter().map(AlertJson::from).collect();
+        let shape: Vec<_> = alerts
+            .iter()
+            .map(|a| {
+                (
+                    a.alert_type.as_str(),
+                    a.market_id.as_str(),
+                    a.line,
+                    a.change_percent,
+                    (a.old_value, a.new_value),
+                    a.competitor_bookmaker.as_deref(),
+                    (a.competitor_old_value, a.competitor_new_value),
+                    a.gap_percent,
+                    (a.unavailable_secs, a.markets_affected),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (
+                    "availability",
+                    "*",
+                    None,
+                    None,
+                    (None, None),
+                    None,
+                    (None, None),
+                    None,
+                    (Some(300), Some(12))
+                ),
+                (
+                    "direction_disagreement",
+                    "3743",
+                    None,
+                    Some(3.33),
+                    (Some(3.0), Some(3.1)),
+                    Some("sportybet"),
+                    (Some(3.05), Some(2.9)),
+                    Some(6.45),
+                    (None, None)
+                ),
+                (
+                    "price_change",
+                    "5000",
+                    Some(2.5),
+                    Some(-5.26),
+                    (Some(1.9), Some(1.8)),
+                    None,
+                    (None, None),
+                    None,
+                    (None, None)
+                ),
+            ],
+            "{}",
+            db.name
+        );
+        assert!(
+            alerts
+                .iter()
+                .all(|a| a.sr_id == "61300947" && a.event_name == "Arsenal v Chelsea")
+        );
+        db.finish().await;
+    }
+}

@@ -4,37 +4,23 @@
 use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use oddswatch::domain::{AlertFilter, AlertType, NewAlert, Severity, Status};
+use oddswatch::domain::testing::AlertBuilder;
+use oddswatch::domain::{AlertFilter, DetectedAlert, Severity, Status};
 use oddswatch::store::{EventRecord, Store};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 30).unwrap()
 }
 
-fn alert(event_id: i64, seconds_ago: i64, severity: Severity) -> NewAlert {
-    NewAlert {
-        event_id,
-        bookmaker: "betpawa".into(),
-        market_id: "3743".into(),
-        market_name: "1X2 | Full Time".into(),
-        line: None,
-        outcome_name: Some("1".into()),
-        alert_type: AlertType::PriceChange,
-        severity,
-        change_pct: Some(10.0),
-        old_price: Some(2.0),
-        new_price: Some(2.2),
-        competitor_bookmaker: None,
-        competitor_old_price: None,
-        competitor_new_price: None,
-        competitor_direction: None,
-        gap_pct: None,
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
-        detected_at: now() - Duration::seconds(seconds_ago),
-        event_kickoff: now() + Duration::hours(2),
-    }
+/// A 10 % price change on event `event_key` ("1" Arsenal, "2" Everton).
+fn alert(event_key: &str, seconds_ago: i64, severity: Severity) -> DetectedAlert {
+    AlertBuilder::new()
+        .event_key(event_key)
+        .severity(severity)
+        .prices(2.0, 2.2)
+        .detected_at(now() - Duration::seconds(seconds_ago))
+        .kickoff(now() + Duration::hours(2))
+        .build()
 }
 
 async fn events(store: &Store) -> (i64, i64) {
@@ -57,14 +43,14 @@ async fn events(store: &Store) -> (i64, i64) {
 async fn alerts_per_minute_fill_sixty_buckets_ending_with_the_current_minute() {
     for db in common::all_dbs().await {
         let store = &db.store;
-        let (a, _) = events(store).await;
+        events(store).await;
         store
             .insert_alerts(&[
-                alert(a, 10, Severity::Warning),           // this minute (12:00:20)
-                alert(a, 25, Severity::Warning),           // this minute (12:00:05)
-                alert(a, 45, Severity::Warning),           // 11:59:45
-                alert(a, 59 * 60 + 20, Severity::Warning), // 11:01:10, the oldest bucket
-                alert(a, 61 * 60, Severity::Warning),      // 10:59:30, outside
+                alert("1", 10, Severity::Warning), // this minute (12:00:20)
+                alert("1", 25, Severity::Warning), // this minute (12:00:05)
+                alert("1", 45, Severity::Warning), // 11:59:45
+                alert("1", 59 * 60 + 20, Severity::Warning), // 11:01:10, the oldest bucket
+                alert("1", 61 * 60, Severity::Warning), // 10:59:30, outside
             ])
             .await
             .unwrap();
@@ -85,11 +71,11 @@ async fn groups_count_what_the_filter_keeps_most_severe_first() {
         let (arsenal, everton) = events(store).await;
         let ids = store
             .insert_alerts(&[
-                alert(arsenal, 60, Severity::Warning),
-                alert(arsenal, 50, Severity::Warning),
-                alert(arsenal, 40, Severity::Warning),
-                alert(everton, 30, Severity::Critical),
-                alert(everton, 20, Severity::Warning),
+                alert("1", 60, Severity::Warning),
+                alert("1", 50, Severity::Warning),
+                alert("1", 40, Severity::Warning),
+                alert("2", 30, Severity::Critical),
+                alert("2", 20, Severity::Warning),
             ])
             .await
             .unwrap();

@@ -6,9 +6,10 @@ use crate::common;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use oddswatch::domain::testing::AlertBuilder;
 use oddswatch::domain::{
-    Alert, AlertFilter, AlertSort, AlertType, AvailabilityChange, Direction, NewAlert, Page,
-    Severity, Status,
+    Alert, AlertFilter, AlertPayload, AlertSort, AlertType, AvailabilityChange, AvailabilityFlip,
+    DetectedAlert, Direction, Line, Page, Percent, Price, Severity, Status,
 };
 use oddswatch::service::{AlertService, ServiceError};
 use oddswatch::store::{AckOutcome, BulkAlert, EventRecord, Store, TextPlan};
@@ -39,35 +40,20 @@ fn event(
 }
 
 fn price_alert(
-    event_id: i64,
+    event_key: &str,
     kickoff: DateTime<Utc>,
     minutes_ago: i64,
     change: f64,
     severity: Severity,
-) -> NewAlert {
-    NewAlert {
-        event_id,
-        bookmaker: "betpawa".into(),
-        market_id: "3743".into(),
-        market_name: "1X2 | Full Time".into(),
-        line: None,
-        outcome_name: Some("1".into()),
-        alert_type: AlertType::PriceChange,
-        severity,
-        change_pct: Some(change),
-        old_price: Some(2.0),
-        new_price: Some(2.0 * (1.0 + change / 100.0)),
-        competitor_bookmaker: None,
-        competitor_old_price: None,
-        competitor_new_price: None,
-        competitor_direction: None,
-        gap_pct: None,
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
-        detected_at: now() - Duration::minutes(minutes_ago),
-        event_kickoff: kickoff,
-    }
+) -> DetectedAlert {
+    AlertBuilder::new()
+        .event_key(event_key)
+        .severity(severity)
+        .prices(2.0, 2.0 * (1.0 + change / 100.0))
+        .change_pct(change)
+        .detected_at(now() - Duration::minutes(minutes_ago))
+        .kickoff(kickoff)
+        .build()
 }
 
 /// Three events (two upcoming, one started) and ten alerts of every type, severity and book.
@@ -95,40 +81,29 @@ async fn fixture(store: &Store) -> Fixture {
         .unwrap();
     let (arsenal, enyimba, started) = (events[0], events[1], events[2]);
     let mut alerts = vec![
-        price_alert(arsenal, soon, 50, -10.0, Severity::Elevated), // 0
-        price_alert(arsenal, soon, 40, 15.0, Severity::Critical),  // 1
-        price_alert(enyimba, tomorrow, 30, 7.0, Severity::Warning), // 2
-        price_alert(enyimba, tomorrow, 20, -25.5, Severity::Critical), // 3
-        price_alert(started, started_at, 90, 8.0, Severity::Warning), // 4 (event started)
+        price_alert("1001", soon, 50, -10.0, Severity::Elevated), // 0
+        price_alert("1001", soon, 40, 15.0, Severity::Critical),  // 1
+        price_alert("1002", tomorrow, 30, 7.0, Severity::Warning), // 2
+        price_alert("1002", tomorrow, 20, -25.5, Severity::Critical), // 3
+        price_alert("1003", started_at, 90, 8.0, Severity::Warning), // 4 (event started)
     ];
-    let mut direction = price_alert(arsenal, soon, 10, 7.0, Severity::Elevated); // 5
-    direction.alert_type = AlertType::DirectionDisagreement;
-    direction.competitor_bookmaker = Some("sportybet".into());
-    direction.competitor_old_price = Some(2.0);
-    direction.competitor_new_price = Some(1.9);
-    direction.competitor_direction = Some(Direction::Down);
-    direction.gap_pct = Some(11.21);
-    alerts.push(direction);
-    let mut suspended = price_alert(enyimba, tomorrow, 5, 0.0, Severity::Warning); // 6
-    suspended.alert_type = AlertType::Availability;
-    suspended.bookmaker = "bet9ja".into();
-    suspended.market_id = "5000".into();
-    suspended.market_name = "Over/Under | Full Time".into();
-    suspended.line = Some(2.5);
-    suspended.outcome_name = None;
-    suspended.change_pct = None;
-    suspended.old_price = None;
-    suspended.new_price = None;
-    suspended.availability = Some(AvailabilityChange::Suspended);
-    alerts.push(suspended.clone());
-    let mut returned = suspended; // 7
-    returned.detected_at = now() - Duration::minutes(1);
-    returned.availability = Some(AvailabilityChange::Returned);
-    returned.unavailable_secs = Some(240);
-    alerts.push(returned);
+    let direction = AlertBuilder::from(price_alert("1001", soon, 10, 7.0, Severity::Elevated))
+        .disagreement("sportybet", 2.0, 1.9)
+        .gap_pct(11.21); // 5
+    alerts.push(direction.build());
+    let suspended = AlertBuilder::from(price_alert("1002", tomorrow, 5, 0.0, Severity::Warning))
+        .book("bet9ja")
+        .market("5000", "Over/Under | Full Time")
+        .line(2.5)
+        .suspended(); // 6
+    alerts.push(suspended.clone().build());
+    let returned = suspended // 7
+        .detected_at(now() - Duration::minutes(1))
+        .returned(Some(240));
+    alerts.push(returned.build());
     // Two alerts detected at the same instant: ties must break by id.
-    alerts.push(price_alert(arsenal, soon, 60, 12.0, Severity::Elevated)); // 8
-    alerts.push(price_alert(arsenal, soon, 60, -12.0, Severity::Elevated)); // 9
+    alerts.push(price_alert("1001", soon, 60, 12.0, Severity::Elevated)); // 8
+    alerts.push(price_alert("1001", soon, 60, -12.0, Severity::Elevated)); // 9
     let ids = store.insert_alerts(&alerts).await.unwrap();
     Fixture {
         ids,
@@ -635,10 +610,11 @@ async fn get_joins_the_event_and_round_trips_every_field() {
         );
         assert_eq!(direction.sr_id, "1001");
         assert_eq!(direction.tournament.as_deref(), Some("Premier League"));
-        assert_eq!(direction.competitor_bookmaker.as_deref(), Some("sportybet"));
-        assert_eq!(direction.competitor_direction, Some(Direction::Down));
-        assert_eq!(direction.competitor_new_value, Some(1.9));
-        assert_eq!(direction.gap_percent, Some(11.21));
+        let disagreement = direction.payload.disagreement().unwrap();
+        assert_eq!(disagreement.competitor.bookmaker, "sportybet");
+        assert_eq!(disagreement.competitor.direction, Direction::Down);
+        assert_eq!(disagreement.competitor.new, "1.9".parse::<Price>().unwrap());
+        assert_eq!(disagreement.gap_pct, Percent::from_hundredths(1121));
         assert_eq!(direction.detected_at, now() - Duration::minutes(10));
         assert_eq!(direction.event_kickoff, now() + Duration::hours(2));
         assert_eq!(direction.status, Status::New);
@@ -647,9 +623,15 @@ async fn get_joins_the_event_and_round_trips_every_field() {
             Some("sportybet 2.00 → 1.90 ↓")
         );
         let returned = svc.get(f.ids[7]).await.unwrap();
-        assert_eq!(returned.line, Some(2.5));
-        assert_eq!(returned.availability, Some(AvailabilityChange::Returned));
-        assert_eq!(returned.unavailable_secs, Some(240));
+        assert_eq!(returned.line, Some("2.5".parse::<Line>().unwrap()));
+        assert_eq!(
+            returned.payload,
+            AlertPayload::Availability(AvailabilityFlip {
+                change: AvailabilityChange::Returned,
+                unavailable_secs: Some(240),
+                markets_affected: None,
+            })
+        );
         assert_eq!(returned.outcome_name, None);
         assert!(matches!(
             svc.get(999_999).await,
@@ -905,22 +887,25 @@ async fn bulk_load_round_trips_like_single_inserts() {
             )
             .await
             .unwrap();
-        let mut alert = price_alert(
-            ids[0],
+        let alert = AlertBuilder::from(price_alert(
+            "2001",
             now() + Duration::days(2),
             3,
             9.99,
             Severity::Warning,
-        );
-        alert.market_name = "Quote \"and\", comma".into();
+        ))
+        .market("3743", "Quote \"and\", comma")
+        .build();
         let bulk = vec![
             BulkAlert {
+                event_id: ids[0],
                 alert: alert.clone(),
                 status: Status::New,
                 acknowledged_at: None,
                 acknowledged_by: None,
             },
             BulkAlert {
+                event_id: ids[0],
                 alert,
                 status: Status::Acknowledged,
                 acknowledged_at: Some(now() - Duration::minutes(1)),
@@ -945,7 +930,7 @@ async fn bulk_load_round_trips_like_single_inserts() {
             .unwrap();
         assert_eq!(acked.acknowledged_by.as_deref(), Some("chidi"));
         assert_eq!(acked.market_name, "Quote \"and\", comma");
-        assert_eq!(acked.change_percent, Some(9.99));
+        assert_eq!(acked.change_pct(), Some(Percent::from_hundredths(999)));
         // Text search finds bulk-loaded alerts by their own market name and by the canonical
         // name of their market id ("1X2 | Full Time" for 3743), through the name dictionary.
         for (term, expected) in [("comma", 2), ("1x2", 2), ("first half", 0)] {
@@ -993,7 +978,7 @@ async fn event_upsert_refreshes_names_and_kickoff() {
         assert_eq!(first, second, "same SportRadar id, same event");
         db.store
             .insert_alerts(&[price_alert(
-                first[0],
+                "3001",
                 now() + Duration::hours(1),
                 1,
                 10.0,
@@ -1107,8 +1092,7 @@ async fn on_postgres_a_notify_wakes_the_poller_long_before_its_interval() {
     // An interval far beyond the test's patience: only the NOTIFY can deliver in time.
     let poller = spawn_poller(other.clone(), feed, std::time::Duration::from_secs(3600));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await; // cursor read, LISTEN set up
-    let ids = db
-        .store
+    db.store
         .upsert_events(
             &[event(
                 "4001",
@@ -1124,7 +1108,7 @@ async fn on_postgres_a_notify_wakes_the_poller_long_before_its_interval() {
     let inserted = db
         .store
         .insert_alerts(&[price_alert(
-            ids[0],
+            "4001",
             now() + Duration::days(1),
             1,
             9.0,

@@ -6,7 +6,18 @@
 use crate::common;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use oddswatch::domain::Line;
 use oddswatch::store::{EventRecord, OutcomePrice, Store, line_key};
+
+/// Over/under 2.5.
+fn l25() -> Line {
+    Line::from_milli(2500)
+}
+
+/// Over/under 3.5.
+fn l35() -> Line {
+    Line::from_milli(3500)
+}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
@@ -42,7 +53,7 @@ async fn put_odds(
     event_id: i64,
     book: &str,
     market: &str,
-    line: Option<f64>,
+    line: Option<Line>,
     json: &str,
     available: bool,
     at: DateTime<Utc>,
@@ -82,7 +93,7 @@ async fn put_history(
     event_id: i64,
     book: &str,
     market: &str,
-    line: Option<f64>,
+    line: Option<Line>,
     json: &str,
     at: DateTime<Utc>,
 ) {
@@ -125,16 +136,16 @@ async fn current_odds_of_a_market_on_every_book_home_first() {
             e,
             "sportybet",
             "5000",
-            Some(2.5),
+            Some(l25()),
             &outcomes(&[("Over", 2.05, true), ("Under", 1.74, false)]),
             true,
             at,
         )
         .await;
-        put_odds(store, e, "betpawa", "5000", Some(2.5), &ou, true, at).await;
-        put_odds(store, e, "bet9ja", "5000", Some(2.5), &ou, false, at).await;
+        put_odds(store, e, "betpawa", "5000", Some(l25()), &ou, true, at).await;
+        put_odds(store, e, "bet9ja", "5000", Some(l25()), &ou, false, at).await;
         // Other lines, markets and events are not part of the answer.
-        put_odds(store, e, "betpawa", "5000", Some(3.5), &ou, true, at).await;
+        put_odds(store, e, "betpawa", "5000", Some(l35()), &ou, true, at).await;
         put_odds(
             store,
             e,
@@ -146,9 +157,9 @@ async fn current_odds_of_a_market_on_every_book_home_first() {
             at,
         )
         .await;
-        put_odds(store, other, "betpawa", "5000", Some(2.5), &ou, true, at).await;
+        put_odds(store, other, "betpawa", "5000", Some(l25()), &ou, true, at).await;
 
-        let odds = store.market_odds(e, "5000", Some(2.5)).await.unwrap();
+        let odds = store.market_odds(e, "5000", Some(l25())).await.unwrap();
         let books: Vec<&str> = odds.iter().map(|o| o.bookmaker.as_str()).collect();
         assert_eq!(books, ["betpawa", "bet9ja", "sportybet"], "{}", db.name);
         assert!(odds[0].is_home && !odds[1].is_home);
@@ -179,15 +190,15 @@ async fn price_history_is_oldest_first_within_the_window_and_capped_to_the_newes
             let at = now() - Duration::minutes(50 - i * 5);
             let home = outcomes(&[("Over", 2.0 + i as f64 * 0.05, true)]);
             let comp = outcomes(&[("Over", 2.1 - i as f64 * 0.01, true)]);
-            put_history(store, e, "betpawa", "5000", Some(2.5), &home, at).await;
-            put_history(store, e, "sportybet", "5000", Some(2.5), &comp, at).await;
+            put_history(store, e, "betpawa", "5000", Some(l25()), &home, at).await;
+            put_history(store, e, "sportybet", "5000", Some(l25()), &comp, at).await;
         }
         put_history(
             store,
             e,
             "betpawa",
             "5000",
-            Some(3.5),
+            Some(l35()),
             &outcomes(&[("Over", 9.0, true)]),
             now(),
         )
@@ -197,7 +208,7 @@ async fn price_history_is_oldest_first_within_the_window_and_capped_to_the_newes
             e,
             "betpawa",
             "5000",
-            Some(2.5),
+            Some(l25()),
             &outcomes(&[("Over", 1.0, true)]),
             now() - Duration::days(3),
         )
@@ -205,7 +216,7 @@ async fn price_history_is_oldest_first_within_the_window_and_capped_to_the_newes
 
         let since = now() - Duration::hours(2);
         let all = store
-            .price_history(e, "5000", Some(2.5), since, 100)
+            .price_history(e, "5000", Some(l25()), since, 100)
             .await
             .unwrap();
         assert_eq!(
@@ -225,7 +236,7 @@ async fn price_history_is_oldest_first_within_the_window_and_capped_to_the_newes
         assert!((home[9] - 2.45).abs() < 1e-9, "{}: {home:?}", db.name);
 
         let capped = store
-            .price_history(e, "5000", Some(2.5), since, 4)
+            .price_history(e, "5000", Some(l25()), since, 4)
             .await
             .unwrap();
         assert_eq!(capped.len(), 4);

@@ -6,11 +6,11 @@ use crate::common;
 use common::count;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use oddswatch::domain::{AlertType, NewAlert, OutcomeOdds, Price, Severity};
+use oddswatch::domain::testing::AlertBuilder;
+use oddswatch::domain::{DetectedAlert, OutcomeOdds, Price, Severity};
 use oddswatch::health::{BookCounts, BookStatus};
 use oddswatch::store::{
-    BatchEvent, BookRun, CycleBatch, EventRecord, KeyedAlert, OddsWrite, RunStatus, RunSummary,
-    StoreError,
+    BatchEvent, BookRun, CycleBatch, EventRecord, OddsWrite, RunStatus, RunSummary, StoreError,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -58,30 +58,17 @@ fn odds(key: &str, book: &str, prices: &[(&str, u32, bool)], history: bool) -> O
     }
 }
 
-fn alert(kickoff: DateTime<Utc>) -> NewAlert {
-    NewAlert {
-        event_id: 0,
-        bookmaker: "betpawa".into(),
-        market_id: "5000".into(),
-        market_name: "Over/Under | Full Time".into(),
-        line: Some(2.5),
-        outcome_name: Some("Over".into()),
-        alert_type: AlertType::PriceChange,
-        severity: Severity::Elevated,
-        change_pct: Some(-10.0),
-        old_price: Some(2.0),
-        new_price: Some(1.8),
-        competitor_bookmaker: None,
-        competitor_old_price: None,
-        competitor_new_price: None,
-        competitor_direction: None,
-        gap_pct: None,
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
-        detected_at: t0(),
-        event_kickoff: kickoff,
-    }
+fn alert(event_key: &str, kickoff: DateTime<Utc>) -> DetectedAlert {
+    AlertBuilder::new()
+        .event_key(event_key)
+        .market("5000", "Over/Under | Full Time")
+        .line(2.5)
+        .outcome(Some("Over"))
+        .severity(Severity::Elevated)
+        .prices(2.0, 1.8)
+        .detected_at(t0())
+        .kickoff(kickoff)
+        .build()
 }
 
 #[tokio::test]
@@ -146,10 +133,9 @@ async fn a_cycle_batch_stores_events_odds_history_and_alerts_together() {
         gone.available = false;
         gone.unavailable_since = Some(t0() + Duration::minutes(5));
         second.odds.push(gone);
-        second.alerts.push(KeyedAlert {
-            event_key: "61300947".into(),
-            alert: alert(t0() + Duration::hours(3)),
-        });
+        second
+            .alerts
+            .push(alert("61300947", t0() + Duration::hours(3)));
         let written = s.write_cycle_batch(&second).await.unwrap();
         assert_eq!(
             (
@@ -203,10 +189,7 @@ async fn a_batch_that_fails_writes_nothing() {
             at: t0(),
             events: vec![event("1")],
             odds: vec![odds("1", "betpawa", &[("Over", 2000, true)], true)],
-            alerts: vec![KeyedAlert {
-                event_key: "not-in-batch".into(),
-                alert: alert(t0()),
-            }],
+            alerts: vec![alert("not-in-batch", t0())],
         };
         let err = s.write_cycle_batch(&batch).await.unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");

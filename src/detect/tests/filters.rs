@@ -257,14 +257,14 @@ fn each_disagreeing_competitor_raises_its_own_direction_alert() {
     let alerts = last_alerts(&[books("2.00", "2.00", "2.00"), books("2.05", "1.95", "1.90")]);
     let competitors: Vec<_> = alerts
         .iter()
-        .map(|a| (a.competitor_bookmaker.as_deref(), a.competitor_direction))
+        .map(|a| {
+            let c = &a.payload.disagreement().unwrap().competitor;
+            (c.bookmaker.as_str(), c.direction)
+        })
         .collect();
     assert_eq!(
         competitors,
-        [
-            (Some(BET9JA), Some(Direction::Down)),
-            (Some(SPORTY), Some(Direction::Down))
-        ]
+        [(BET9JA, Direction::Down), (SPORTY, Direction::Down)]
     );
 }
 
@@ -311,9 +311,8 @@ fn alerts_carry_the_cycle_time_and_the_kickoff() {
     assert_eq!(alerts[0].detected_at, at(1));
     assert_eq!(alerts[0].event_kickoff, kickoff());
     assert_eq!(alerts[0].market_name, "1X2 | Full Time");
-    let stored = alerts[0].clone().into_new_alert(7);
-    assert_eq!(stored.event_id, 7);
-    assert_eq!(stored.change_pct, Some(-10.0));
+    assert_eq!(alerts[0].event_key, EVENT);
+    assert_eq!(flat(&alerts[0]).change_pct, Some(-10.0));
 }
 
 #[test]
@@ -355,11 +354,11 @@ fn alerts_are_sorted_by_event_then_market_line_and_outcome() {
         order,
         [
             ("1", ONE_X_TWO, None),
-            ("1", OVER_UNDER, Some(2.5)),
-            ("1", OVER_UNDER, Some(3.5)),
+            ("1", OVER_UNDER, Some(Line::from_milli(2500))),
+            ("1", OVER_UNDER, Some(Line::from_milli(3500))),
             ("2", ONE_X_TWO, None),
-            ("2", OVER_UNDER, Some(2.5)),
-            ("2", OVER_UNDER, Some(3.5)),
+            ("2", OVER_UNDER, Some(Line::from_milli(2500))),
+            ("2", OVER_UNDER, Some(Line::from_milli(3500))),
         ]
     );
 }

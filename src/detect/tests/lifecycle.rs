@@ -22,10 +22,10 @@ fn every_outcome_suspended_is_availability_suspended_and_reopening_is_returned()
     ]);
     let suspended_alert = &outputs[1].alerts[0];
     assert_eq!(
-        suspended_alert.availability,
+        flat(suspended_alert).availability,
         Some(AvailabilityChange::Suspended)
     );
-    assert_eq!(suspended_alert.line, Some(2.5));
+    assert_eq!(suspended_alert.line, Some(Line::from_milli(2500)));
     assert_eq!(outputs[2].alerts, vec![], "still suspended: nothing new");
     assert_eq!(
         outputs[3].alerts.len(),
@@ -33,9 +33,12 @@ fn every_outcome_suspended_is_availability_suspended_and_reopening_is_returned()
         "back, and no price change against the suspended quote"
     );
     let returned = &outputs[3].alerts[0];
-    assert_eq!(returned.availability, Some(AvailabilityChange::Returned));
+    assert_eq!(
+        flat(returned).availability,
+        Some(AvailabilityChange::Returned)
+    );
     assert_eq!(returned.severity, Severity::Warning);
-    assert_eq!(returned.unavailable_secs, Some(600));
+    assert_eq!(flat(returned).unavailable_secs, Some(600));
 }
 
 #[test]
@@ -61,7 +64,7 @@ fn a_market_missing_for_several_cycles_is_suspended_once_and_returns_with_the_wh
     assert_eq!(outputs[1].alerts.len(), 1);
     assert_eq!(outputs[2].alerts, vec![]);
     assert_eq!(outputs[3].alerts, vec![]);
-    assert_eq!(outputs[4].alerts[0].unavailable_secs, Some(900));
+    assert_eq!(flat(&outputs[4].alerts[0]).unavailable_secs, Some(900));
 }
 
 #[test]
@@ -74,11 +77,11 @@ fn a_market_that_vanishes_and_then_is_suspended_does_not_return() {
     ]);
     assert_eq!(outputs[2].alerts, vec![]);
     assert_eq!(
-        outputs[3].alerts[0].availability,
+        flat(&outputs[3].alerts[0]).availability,
         Some(AvailabilityChange::Returned)
     );
     assert_eq!(
-        outputs[3].alerts[0].unavailable_secs,
+        flat(&outputs[3].alerts[0]).unavailable_secs,
         Some(600),
         "unavailable since cycle 1"
     );
@@ -110,7 +113,7 @@ fn after_a_failed_fetch_prices_are_compared_with_the_last_successful_scrape() {
     let outputs = run_all(&[step(Some("3.00")), step(None), step(Some("2.70"))]);
     assert_eq!(outputs[1].alerts, vec![]);
     assert_eq!(outputs[2].alerts.len(), 1);
-    assert_eq!(outputs[2].alerts[0].old_price, Some(3.0));
+    assert_eq!(flat(&outputs[2].alerts[0]).old_price, Some(3.0));
 }
 
 #[test]
@@ -192,7 +195,7 @@ fn warming_from_stored_rows_makes_the_first_cycle_compare_with_them() {
         at(1),
     );
     assert_eq!(output.alerts.len(), 1);
-    assert_eq!(output.alerts[0].change_pct, Some(-10.0));
+    assert_eq!(flat(&output.alerts[0]).change_pct, Some(-10.0));
     assert_eq!(output.counters.markets_first_seen, 0);
 }
 
@@ -215,10 +218,10 @@ fn a_warmed_unavailable_market_returns_with_the_duration_since_it_went_missing()
     );
     assert_eq!(output.alerts.len(), 1);
     assert_eq!(
-        output.alerts[0].availability,
+        flat(&output.alerts[0]).availability,
         Some(AvailabilityChange::Returned)
     );
-    assert_eq!(output.alerts[0].unavailable_secs, Some(600));
+    assert_eq!(flat(&output.alerts[0]).unavailable_secs, Some(600));
 }
 
 #[test]
@@ -284,8 +287,8 @@ fn duplicates_in_the_input_keep_the_first_occurrence() {
     assert_eq!(counters.duplicate_books, 1);
     assert_eq!(counters.duplicate_markets, 1);
     assert_eq!(outputs[1].alerts.len(), 1);
-    assert_eq!(outputs[1].alerts[0].old_price, Some(3.0));
-    assert_eq!(outputs[1].alerts[0].new_price, Some(2.7));
+    assert_eq!(flat(&outputs[1].alerts[0]).old_price, Some(3.0));
+    assert_eq!(flat(&outputs[1].alerts[0]).new_price, Some(2.7));
 }
 
 #[test]
@@ -302,7 +305,7 @@ fn a_warmed_market_without_a_name_is_alerted_under_the_name_the_book_uses() {
     );
     assert_eq!(output.alerts.len(), 1);
     assert_eq!(
-        output.alerts[0].availability,
+        flat(&output.alerts[0]).availability,
         Some(AvailabilityChange::Suspended)
     );
     assert_eq!(output.alerts[0].market_name, "Over/Under | Full Time");

@@ -14,10 +14,11 @@ mod vectors;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{
-    BookScrape, CycleEvent, CycleInput, CycleOutput, DetectedAlert, Detector, EventBook, Rules,
+use super::{BookScrape, CycleEvent, CycleInput, CycleOutput, Detector, EventBook, Rules};
+use crate::domain::{
+    AlertType, AvailabilityChange, DetectedAlert, Direction, EventOdds, FlatPayload, Line,
+    MarketOdds, OutcomeOdds, Percent, Price,
 };
-use crate::domain::{AlertType, EventOdds, Line, MarketOdds, OutcomeOdds, Price};
 
 pub(super) const HOME: &str = "betpawa";
 pub(super) const SPORTY: &str = "sportybet";
@@ -194,10 +195,47 @@ pub(super) fn both_move(
     ])
 }
 
+/// An alert's payload in the flat columns it is stored in, prices and percentages as the
+/// floats stored, so expectations read like the design's vectors (`Some(-10.0)`).
+#[derive(Debug)]
+pub(super) struct Flat {
+    pub change_pct: Option<f64>,
+    pub old_price: Option<f64>,
+    pub new_price: Option<f64>,
+    pub competitor_bookmaker: Option<String>,
+    pub competitor_old_price: Option<f64>,
+    pub competitor_new_price: Option<f64>,
+    pub competitor_direction: Option<Direction>,
+    pub gap_pct: Option<f64>,
+    pub availability: Option<AvailabilityChange>,
+    pub unavailable_secs: Option<i64>,
+    pub markets_affected: Option<i64>,
+}
+
+/// [`Flat`] of an alert.
+pub(super) fn flat(alert: &DetectedAlert) -> Flat {
+    let f = FlatPayload::from(&alert.payload);
+    let price = |p: Option<Price>| p.map(Price::as_f64);
+    let pct = |p: Option<Percent>| p.map(Percent::as_f64);
+    Flat {
+        change_pct: pct(f.change_pct),
+        old_price: price(f.old_price),
+        new_price: price(f.new_price),
+        competitor_bookmaker: f.competitor_bookmaker,
+        competitor_old_price: price(f.competitor_old_price),
+        competitor_new_price: price(f.competitor_new_price),
+        competitor_direction: f.competitor_direction,
+        gap_pct: pct(f.gap_pct),
+        availability: f.availability,
+        unavailable_secs: f.unavailable_secs,
+        markets_affected: f.markets_affected,
+    }
+}
+
 /// The alerts of one type.
 pub(super) fn of_type(alerts: &[DetectedAlert], alert_type: AlertType) -> Vec<&DetectedAlert> {
     alerts
         .iter()
-        .filter(|a| a.alert_type == alert_type)
+        .filter(|a| a.alert_type() == alert_type)
         .collect()
 }

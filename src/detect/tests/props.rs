@@ -279,7 +279,7 @@ proptest! {
         for alert in &output.alerts {
             let pair = |book: &str| failed_pairs.contains(&(alert.event_key.clone(), book.to_string()));
             prop_assert!(!pair(&alert.bookmaker), "{:?}", alert);
-            prop_assert!(!alert.competitor_bookmaker.as_deref().is_some_and(pair), "{:?}", alert);
+            prop_assert!(!flat(alert).competitor_bookmaker.as_deref().is_some_and(pair), "{:?}", alert);
         }
         for vanished in &output.vanished {
             let (e, b) = after.resolve_vanished(vanished);
@@ -340,7 +340,7 @@ proptest! {
             let render = |p: u32| Price::from_milli(p).to_string();
             home_moves(&render(old), &render(new))
                 .iter()
-                .find(|a| a.alert_type == AlertType::PriceChange)
+                .find(|a| a.alert_type() == AlertType::PriceChange)
                 .map(|a| a.severity)
         };
         let low: Option<Severity> = severity(smaller);

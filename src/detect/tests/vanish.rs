@@ -236,7 +236,7 @@ fn an_event_losing_exactly_the_threshold_share_alerts_per_market() {
     ]);
     let alerts = availability(&outputs[1]);
     assert_eq!(alerts.len(), 2);
-    assert!(alerts.iter().all(|a| a.markets_affected.is_none()));
+    assert!(alerts.iter().all(|a| flat(a).markets_affected.is_none()));
     assert_eq!(outputs[1].counters.event_availability_alerts, 0);
 }
 
@@ -253,10 +253,13 @@ fn an_event_losing_more_than_the_threshold_share_is_one_alert_both_ways() {
     assert_eq!(gone.len(), 1, "{gone:?}");
     assert_eq!(gone[0].market_id, EVENT_MARKET_ID);
     assert_eq!(gone[0].market_name, EVENT_MARKET_NAME);
-    assert_eq!(gone[0].markets_affected, Some(3));
-    assert_eq!(gone[0].availability, Some(AvailabilityChange::Suspended));
+    assert_eq!(flat(gone[0]).markets_affected, Some(3));
+    assert_eq!(
+        flat(gone[0]).availability,
+        Some(AvailabilityChange::Suspended)
+    );
     assert_eq!(gone[0].line, None);
-    assert_eq!(gone[0].unavailable_secs, None);
+    assert_eq!(flat(gone[0]).unavailable_secs, None);
     assert_eq!(gone[0].bookmaker, HOME);
     assert_eq!(outputs[1].counters.event_availability_alerts, 1);
     assert_eq!(outputs[1].counters.markets_suspended, 3);
@@ -269,9 +272,12 @@ fn an_event_losing_more_than_the_threshold_share_is_one_alert_both_ways() {
     let back = availability(&outputs[3]);
     assert_eq!(back.len(), 1, "{back:?}");
     assert_eq!(back[0].market_id, EVENT_MARKET_ID);
-    assert_eq!(back[0].markets_affected, Some(3));
-    assert_eq!(back[0].availability, Some(AvailabilityChange::Returned));
-    assert_eq!(back[0].unavailable_secs, Some(600));
+    assert_eq!(flat(back[0]).markets_affected, Some(3));
+    assert_eq!(
+        flat(back[0]).availability,
+        Some(AvailabilityChange::Returned)
+    );
+    assert_eq!(flat(back[0]).unavailable_secs, Some(600));
 }
 
 #[test]
@@ -284,12 +290,12 @@ fn the_event_level_floor_is_two_markets() {
     ]);
     let gone = availability(&outputs[1]);
     assert_eq!(gone.len(), 1);
-    assert_eq!(gone[0].markets_affected, Some(2));
+    assert_eq!(flat(gone[0]).markets_affected, Some(2));
     // 1 of 1 gone: that market's own alert.
     let outputs = run_all(&[many_markets(&[], |_| true), many_markets(&[], |_| false)]);
     let gone = availability(&outputs[1]);
     assert_eq!(gone.len(), 1);
-    assert_eq!(gone[0].markets_affected, None);
+    assert_eq!(flat(gone[0]).markets_affected, None);
     assert_eq!(gone[0].market_id, ONE_X_TWO);
 }
 
@@ -312,7 +318,7 @@ fn suspended_markets_count_as_lost_for_the_event() {
     let outputs = run_all(&[many_markets(&LINES, |_| true), all_suspended]);
     let gone = availability(&outputs[1]);
     assert_eq!(gone.len(), 1);
-    assert_eq!(gone[0].markets_affected, Some(3));
+    assert_eq!(flat(gone[0]).markets_affected, Some(3));
 }
 
 #[test]
@@ -325,13 +331,13 @@ fn a_partial_return_is_one_event_level_alert_with_the_count_back() {
     ]);
     let first = availability(&outputs[2]);
     assert_eq!(first.len(), 1);
-    assert_eq!(first[0].markets_affected, Some(1));
+    assert_eq!(flat(first[0]).markets_affected, Some(1));
     assert_eq!(first[0].market_id, EVENT_MARKET_ID);
-    assert_eq!(first[0].unavailable_secs, Some(300));
+    assert_eq!(flat(first[0]).unavailable_secs, Some(300));
     let rest = availability(&outputs[3]);
     assert_eq!(rest.len(), 1);
-    assert_eq!(rest[0].markets_affected, Some(2));
-    assert_eq!(rest[0].unavailable_secs, Some(600));
+    assert_eq!(flat(rest[0]).markets_affected, Some(2));
+    assert_eq!(flat(rest[0]).unavailable_secs, Some(600));
 }
 
 #[test]
@@ -397,10 +403,10 @@ fn a_book_level_mass_vanish_takes_precedence_over_event_level_alerts() {
     assert_eq!(outputs[1].mass_vanished, vec![]);
     let gone = availability(&outputs[1]);
     assert_eq!(gone.len(), 13);
-    assert!(gone.iter().all(|a| a.markets_affected == Some(3)));
+    assert!(gone.iter().all(|a| flat(a).markets_affected == Some(3)));
     let back = availability(&outputs[2]);
     assert_eq!(back.len(), 13);
-    assert!(back.iter().all(|a| a.markets_affected == Some(3)));
+    assert!(back.iter().all(|a| flat(a).markets_affected == Some(3)));
 }
 
 /// The reference's storm (issue 11): a home-book event body without `markets` read as an event

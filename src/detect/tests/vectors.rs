@@ -10,12 +10,12 @@ use crate::domain::{AvailabilityChange, Direction, Severity};
 fn only_price_change(alerts: &[DetectedAlert]) -> &DetectedAlert {
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     let alert = &alerts[0];
-    assert_eq!(alert.alert_type, AlertType::PriceChange);
+    assert_eq!(alert.alert_type(), AlertType::PriceChange);
     assert_eq!(alert.bookmaker, HOME);
     assert_eq!(alert.event_key, EVENT);
     assert_eq!(alert.market_id, ONE_X_TWO);
     assert_eq!(alert.outcome_name.as_deref(), Some("1"));
-    assert_eq!(alert.competitor_bookmaker, None);
+    assert_eq!(flat(alert).competitor_bookmaker, None);
     alert
 }
 
@@ -23,17 +23,17 @@ fn only_price_change(alerts: &[DetectedAlert]) -> &DetectedAlert {
 fn home_3_00_to_2_70_is_elevated_price_change_of_minus_10_percent() {
     let alerts = home_moves("3.00", "2.70");
     let alert = only_price_change(&alerts);
-    assert_eq!(alert.change_pct, Some(-10.0));
+    assert_eq!(flat(alert).change_pct, Some(-10.0));
     assert_eq!(alert.severity, Severity::Elevated);
-    assert_eq!(alert.old_price, Some(3.0));
-    assert_eq!(alert.new_price, Some(2.7));
+    assert_eq!(flat(alert).old_price, Some(3.0));
+    assert_eq!(flat(alert).new_price, Some(2.7));
 }
 
 #[test]
 fn home_4_00_to_4_60_is_critical_price_change_of_plus_15_percent() {
     let alerts = home_moves("4.00", "4.60");
     let alert = only_price_change(&alerts);
-    assert_eq!(alert.change_pct, Some(15.0));
+    assert_eq!(flat(alert).change_pct, Some(15.0));
     assert_eq!(alert.severity, Severity::Critical);
 }
 
@@ -41,9 +41,9 @@ fn home_4_00_to_4_60_is_critical_price_change_of_plus_15_percent() {
 fn home_1_50_to_1_605_is_warning_price_change_of_plus_7_percent() {
     let alerts = home_moves("1.50", "1.605");
     let alert = only_price_change(&alerts);
-    assert_eq!(alert.change_pct, Some(7.0));
+    assert_eq!(flat(alert).change_pct, Some(7.0));
     assert_eq!(alert.severity, Severity::Warning);
-    assert_eq!(alert.new_price, Some(1.605));
+    assert_eq!(flat(alert).new_price, Some(1.605));
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn home_2_00_to_2_13_is_plus_6_50_percent_and_raises_no_alert() {
 fn home_2_00_to_2_14_is_warning_price_change_of_plus_7_percent() {
     let alerts = home_moves("2.00", "2.14");
     let alert = only_price_change(&alerts);
-    assert_eq!(alert.change_pct, Some(7.0));
+    assert_eq!(flat(alert).change_pct, Some(7.0));
     assert_eq!(alert.severity, Severity::Warning);
 }
 
@@ -96,17 +96,20 @@ fn home_2_00_to_2_01_against_competitor_2_00_to_1_99_is_elevated_direction_disag
         "a +0.5 % move is no price change: {alerts:#?}"
     );
     let alert = &alerts[0];
-    assert_eq!(alert.alert_type, AlertType::DirectionDisagreement);
+    assert_eq!(alert.alert_type(), AlertType::DirectionDisagreement);
     assert_eq!(alert.severity, Severity::Elevated);
     assert_eq!(alert.bookmaker, HOME);
     assert_eq!(alert.outcome_name.as_deref(), Some("1"));
-    assert_eq!((alert.old_price, alert.new_price), (Some(2.0), Some(2.01)));
-    assert_eq!(alert.change_pct, Some(0.5));
-    assert_eq!(alert.competitor_bookmaker.as_deref(), Some(SPORTY));
-    assert_eq!(alert.competitor_old_price, Some(2.0));
-    assert_eq!(alert.competitor_new_price, Some(1.99));
-    assert_eq!(alert.competitor_direction, Some(Direction::Down));
-    assert_eq!(alert.gap_pct, Some(1.0));
+    assert_eq!(
+        (flat(alert).old_price, flat(alert).new_price),
+        (Some(2.0), Some(2.01))
+    );
+    assert_eq!(flat(alert).change_pct, Some(0.5));
+    assert_eq!(flat(alert).competitor_bookmaker.as_deref(), Some(SPORTY));
+    assert_eq!(flat(alert).competitor_old_price, Some(2.0));
+    assert_eq!(flat(alert).competitor_new_price, Some(1.99));
+    assert_eq!(flat(alert).competitor_direction, Some(Direction::Down));
+    assert_eq!(flat(alert).gap_pct, Some(1.0));
 }
 
 #[test]
@@ -116,24 +119,27 @@ fn home_2_00_to_2_14_against_sportybet_2_00_to_1_90_is_elevated_direction_with_g
     assert_eq!(alerts.len(), 2, "{alerts:#?}");
     let direction = of_type(&alerts, AlertType::DirectionDisagreement)[0];
     assert_eq!(direction.severity, Severity::Elevated);
-    assert_eq!(direction.gap_pct, Some(11.21));
+    assert_eq!(flat(direction).gap_pct, Some(11.21));
     assert_eq!(
-        (direction.old_price, direction.new_price),
+        (flat(direction).old_price, flat(direction).new_price),
         (Some(2.0), Some(2.14))
     );
-    assert_eq!(direction.competitor_bookmaker.as_deref(), Some(SPORTY));
+    assert_eq!(
+        flat(direction).competitor_bookmaker.as_deref(),
+        Some(SPORTY)
+    );
     assert_eq!(
         (
-            direction.competitor_old_price,
-            direction.competitor_new_price
+            flat(direction).competitor_old_price,
+            flat(direction).competitor_new_price
         ),
         (Some(2.0), Some(1.9))
     );
-    assert_eq!(direction.competitor_direction, Some(Direction::Down));
+    assert_eq!(flat(direction).competitor_direction, Some(Direction::Down));
     let change = of_type(&alerts, AlertType::PriceChange)[0];
-    assert_eq!(change.change_pct, Some(7.0));
+    assert_eq!(flat(change).change_pct, Some(7.0));
     assert_eq!(change.severity, Severity::Warning);
-    assert_eq!(change.competitor_bookmaker, None);
+    assert_eq!(flat(change).competitor_bookmaker, None);
 }
 
 #[test]
@@ -143,9 +149,9 @@ fn home_2_00_to_2_40_against_a_falling_competitor_is_critical_direction_and_crit
     assert_eq!(alerts.len(), 2, "{alerts:#?}");
     let direction = of_type(&alerts, AlertType::DirectionDisagreement)[0];
     assert_eq!(direction.severity, Severity::Critical);
-    assert_eq!(direction.change_pct, Some(20.0));
+    assert_eq!(flat(direction).change_pct, Some(20.0));
     let change = of_type(&alerts, AlertType::PriceChange)[0];
-    assert_eq!(change.change_pct, Some(20.0));
+    assert_eq!(flat(change).change_pct, Some(20.0));
     assert_eq!(change.severity, Severity::Critical);
 }
 
@@ -173,15 +179,18 @@ fn home_over_under_2_5_missing_from_the_next_successful_scrape_is_availability_s
     let alerts = last_alerts(&over_under_cycles(&[true, false]));
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     let alert = &alerts[0];
-    assert_eq!(alert.alert_type, AlertType::Availability);
-    assert_eq!(alert.availability, Some(AvailabilityChange::Suspended));
+    assert_eq!(alert.alert_type(), AlertType::Availability);
+    assert_eq!(
+        flat(alert).availability,
+        Some(AvailabilityChange::Suspended)
+    );
     assert_eq!(alert.severity, Severity::Warning);
     assert_eq!(alert.market_id, OVER_UNDER);
     assert_eq!(alert.market_name, "Over/Under | Full Time");
-    assert_eq!(alert.line, Some(2.5));
+    assert_eq!(alert.line, Some(Line::from_milli(2500)));
     assert_eq!(alert.outcome_name, None);
     assert_eq!(alert.bookmaker, HOME);
-    assert_eq!(alert.unavailable_secs, None);
+    assert_eq!(flat(alert).unavailable_secs, None);
 }
 
 #[test]
@@ -191,12 +200,12 @@ fn home_over_under_2_5_back_in_the_scrape_after_is_availability_returned_on_line
     let alerts = &outputs[2].alerts;
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     let alert = &alerts[0];
-    assert_eq!(alert.alert_type, AlertType::Availability);
-    assert_eq!(alert.availability, Some(AvailabilityChange::Returned));
+    assert_eq!(alert.alert_type(), AlertType::Availability);
+    assert_eq!(flat(alert).availability, Some(AvailabilityChange::Returned));
     assert_eq!(alert.severity, Severity::Warning);
-    assert_eq!(alert.line, Some(2.5));
+    assert_eq!(alert.line, Some(Line::from_milli(2500)));
     // Gone at cycle 1, back at cycle 2: five minutes.
-    assert_eq!(alert.unavailable_secs, Some(300));
+    assert_eq!(flat(alert).unavailable_secs, Some(300));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use super::books::CycleBooks;
 use super::merge::MergedEvent;
 use super::writes::odds_writes;
 use crate::detect::{BookScrape, CycleEvent, CycleInput, CycleOutput, EventBook};
-use crate::store::{BatchEvent, CycleBatch, EventRecord, KeyedAlert};
+use crate::store::{BatchEvent, CycleBatch, EventRecord};
 
 /// The detection input of one batch: every event with each book's answer (odds complete from
 /// discovery first, then the fetches in the order of the event's references), each answer
@@ -67,14 +67,7 @@ pub fn write_batch(at: DateTime<Utc>, input: &CycleInput, output: CycleOutput) -
         at,
         events: event_records(input),
         odds,
-        alerts: output
-            .alerts
-            .into_iter()
-            .map(|alert| KeyedAlert {
-                event_key: alert.event_key.clone(),
-                alert: alert.into_new_alert(0),
-            })
-            .collect(),
+        alerts: output.alerts,
     }
 }
 

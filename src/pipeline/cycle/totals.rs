@@ -77,7 +77,7 @@ impl CycleTotals {
         for alert in &output.alerts {
             *self
                 .alerts_by_type
-                .entry(alert.alert_type.as_str().to_string())
+                .entry(alert.alert_type().as_str().to_string())
                 .or_default() += 1;
             *self
                 .alerts_by_severity

@@ -8,7 +8,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::config::Config;
-use crate::domain::{Alert, AlertType, Direction, Severity, Status};
+use crate::domain::testing::AlertBuilder;
+use crate::domain::{Alert, Severity, Status};
 use crate::service::cursor_of;
 use crate::store::StatusCounts;
 use crate::tui::action::{Action, Effect, PageRows};
@@ -38,52 +39,34 @@ pub fn alert(id: i64, minutes_ago: i64, severity: Severity, status: Status) -> A
         Severity::Elevated => -11.25,
         Severity::Critical => 18.0,
     };
-    let direction = id % 3 == 0;
-    Alert {
-        id,
-        event_id: (id % TEAMS.len() as i64) + 1,
-        sr_id: format!("sr:{}", 1000 + id % 4),
-        event_name: format!("{home} v {away}"),
-        home_team: home.into(),
-        away_team: away.into(),
-        tournament: Some("Premier League".into()),
-        bookmaker_slug: "betpawa".into(),
-        market_id: if id % 2 == 0 { "3743" } else { "5000" }.into(),
-        market_name: if id % 2 == 0 {
-            "1X2 | Full Time"
-        } else {
-            "Over/Under | Full Time"
-        }
-        .into(),
-        line: (id % 2 == 1).then_some(2.5),
-        outcome_name: Some(if id % 2 == 0 { "1" } else { "Over" }.into()),
-        alert_type: if direction {
-            AlertType::DirectionDisagreement
-        } else {
-            AlertType::PriceChange
-        },
-        severity,
-        change_percent: Some(change),
-        old_value: Some(2.0),
-        new_value: Some(2.0 * (1.0 + change / 100.0)),
-        competitor_bookmaker: direction.then(|| "sportybet".into()),
-        competitor_old_value: direction.then_some(2.0),
-        competitor_new_value: direction.then_some(1.9),
-        competitor_direction: direction.then_some(Direction::Down),
-        gap_percent: direction.then_some(11.21),
-        availability: None,
-        unavailable_secs: None,
-        markets_affected: None,
-        detected_at: now() - Duration::minutes(minutes_ago),
-        acknowledged_at: (status == Status::Acknowledged).then(|| now() - Duration::minutes(1)),
-        acknowledged_by: (status == Status::Acknowledged).then(|| "alice".into()),
-        status,
-        event_kickoff: if status == Status::Past {
+    let mut alert = AlertBuilder::new()
+        .event_key(format!("sr:{}", 1000 + id % 4))
+        .event_id((id % TEAMS.len() as i64) + 1)
+        .teams(home, away, Some("Premier League"))
+        .severity(severity)
+        .prices(2.0, 2.0 * (1.0 + change / 100.0))
+        .detected_at(now() - Duration::minutes(minutes_ago))
+        .kickoff(if status == Status::Past {
             now() - Duration::minutes(30)
         } else {
             now() + Duration::minutes(95 + id)
-        },
+        })
+        .status(status);
+    alert = if id % 2 == 0 {
+        alert.market("3743", "1X2 | Full Time").outcome(Some("1"))
+    } else {
+        alert
+            .market("5000", "Over/Under | Full Time")
+            .line(2.5)
+            .outcome(Some("Over"))
+    };
+    if id % 3 == 0 {
+        alert = alert.disagreement("sportybet", 2.0, 1.9).gap_pct(11.21);
     }
+    if status == Status::Acknowledged {
+        alert = alert.acknowledged("alice", now() - Duration::minutes(1));
+    }
+    alert.stored(id)
 }
 
 /// `n` alerts, newest first, ids `n..=1`, mixed severities, all new.

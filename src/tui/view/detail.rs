@@ -29,7 +29,7 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     let mut lines = vec![
         Line::from(vec![
             Span::styled(severity_label(a.severity), theme.severity(a.severity)),
-            Span::styled(format!(" alert {} · {}", a.id, a.alert_type), theme.title),
+            Span::styled(format!(" alert {} · {}", a.id, a.alert_type()), theme.title),
         ]),
         field("Event", a.event_name.clone(), theme),
         field(
@@ -58,22 +58,22 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
             ),
             theme,
         ),
-        field("Book", a.bookmaker_slug.clone(), theme),
+        field("Book", a.bookmaker.clone(), theme),
         Line::from(vec![
             Span::styled(format!("{:<11}", "Old → new"), theme.muted),
             Span::raw(format::old_new(a)),
             Span::raw(" "),
             Span::styled(
-                format::change(a.change_percent),
-                a.change_percent.map_or(theme.muted, |c| theme.change(c)),
+                format::change(a.change_pct()),
+                a.change_pct()
+                    .map_or(theme.muted, |c| theme.change(c.as_f64())),
             ),
         ]),
     ];
-    if let Some(detail) = a.competitor_detail() {
+    if let Some(d) = a.payload.disagreement() {
+        let detail = a.competitor_detail().unwrap_or_default();
         lines.push(field("Competitor", detail, theme));
-        if let Some(gap) = a.gap_percent {
-            lines.push(field("Gap", format!("{gap:.2}%"), theme));
-        }
+        lines.push(field("Gap", format!("{:.2}%", d.gap_pct.as_f64()), theme));
     }
     if let Some(offered) = format::offered(a) {
         lines.push(field("Offered", offered, theme));

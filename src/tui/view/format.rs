@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Alert, AlertType, AvailabilityChange, Line};
+use crate::domain::{Alert, AlertPayload, AvailabilityChange, Line, Percent};
 
 /// How long ago `at` was, in at most four characters: `now`, `5m`, `2h05`, `13h`, `3d`.
 pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
@@ -60,9 +60,8 @@ pub fn market_short(alert: &Alert) -> &str {
 }
 
 /// A line as text, or empty.
-pub fn line(line: Option<f64>) -> String {
-    line.and_then(Line::from_f64)
-        .map_or_else(String::new, |l| l.to_string())
+pub fn line(line: Option<Line>) -> String {
+    line.map_or_else(String::new, |l| l.to_string())
 }
 
 /// A price with two decimals (three when needed), or `-`.
@@ -77,38 +76,41 @@ pub fn price(value: Option<f64>) -> String {
 /// `2.00→2.30`, or the availability change for availability alerts (`12 suspended` when an
 /// event-level alert stands for 12 markets).
 pub fn old_new(alert: &Alert) -> String {
-    if alert.alert_type == AlertType::Availability {
-        let change = match alert.availability {
-            Some(AvailabilityChange::Suspended) => "suspended",
-            Some(AvailabilityChange::Returned) => "returned",
-            None => "-",
-        };
-        return match alert.markets_affected {
-            Some(n) => format!("{n} {change}"),
-            None => change.into(),
-        };
+    match &alert.payload {
+        AlertPayload::Availability(flip) => {
+            let change = match flip.change {
+                AvailabilityChange::Suspended => "suspended",
+                AvailabilityChange::Returned => "returned",
+            };
+            match flip.markets_affected {
+                Some(n) => format!("{n} {change}"),
+                None => change.into(),
+            }
+        }
+        // Prices display with two decimals, three when needed (as [`price`]).
+        AlertPayload::PriceChange(m) => format!("{}→{}", m.old, m.new),
+        AlertPayload::DirectionDisagreement(d) => format!("{}→{}", d.home.old, d.home.new),
     }
-    format!("{}→{}", price(alert.old_value), price(alert.new_value))
 }
 
 /// The detail pane's availability line: `suspended`, `returned after 12m`, and for an
 /// event-level alert how many of the event's markets it stands for
 /// (`returned: 37 markets of the event after 15m`). `None` for other alerts.
 pub fn offered(alert: &Alert) -> Option<String> {
-    let change = alert.availability?;
-    let gone = alert
+    let flip = alert.payload.availability()?;
+    let gone = flip
         .unavailable_secs
         .map_or_else(String::new, |s| format!(" after {}m", s / 60));
-    let markets = alert.markets_affected.map_or_else(String::new, |n| {
+    let markets = flip.markets_affected.map_or_else(String::new, |n| {
         let plural = if n == 1 { "" } else { "s" };
         format!(": {n} market{plural} of the event")
     });
-    Some(format!("{change}{markets}{gone}"))
+    Some(format!("{}{markets}{gone}", flip.change))
 }
 
 /// The signed change, e.g. `+15.00%`, or empty.
-pub fn change(value: Option<f64>) -> String {
-    value.map_or_else(String::new, |v| format!("{v:+.2}%"))
+pub fn change(value: Option<Percent>) -> String {
+    value.map_or_else(String::new, |v| format!("{:+.2}%", v.as_f64()))
 }
 
 /// A count with thousands separators.
@@ -145,26 +147,36 @@ mod tests {
 
     #[test]
     fn event_level_availability_says_how_many_markets() {
-        use crate::domain::{AlertType, AvailabilityChange, Severity, Status};
-        let mut alert = crate::tui::tests::fixtures::alert(1, 5, Severity::Warning, Status::New);
-        alert.alert_type = AlertType::Availability;
-        alert.availability = Some(AvailabilityChange::Suspended);
+        use crate::domain::testing::AlertBuilder;
+        let suspended = AlertBuilder::new().suspended();
+        let alert = suspended.clone().stored(1);
         assert_eq!(old_new(&alert), "suspended");
         assert_eq!(offered(&alert).as_deref(), Some("suspended"));
-        alert.markets_affected = Some(37);
+        let alert = suspended.event_level(37).stored(1);
         assert_eq!(old_new(&alert), "37 suspended");
         assert_eq!(
             offered(&alert).as_deref(),
             Some("suspended: 37 markets of the event")
         );
-        alert.availability = Some(AvailabilityChange::Returned);
-        alert.unavailable_secs = Some(900);
-        alert.markets_affected = Some(1);
+        let alert = AlertBuilder::new()
+            .returned(Some(900))
+            .event_level(1)
+            .stored(1);
         assert_eq!(old_new(&alert), "1 returned");
         assert_eq!(
             offered(&alert).as_deref(),
             Some("returned: 1 market of the event after 15m")
         );
+    }
+
+    #[test]
+    fn a_price_move_shows_three_decimals_only_when_needed() {
+        use crate::domain::testing::AlertBuilder;
+        let alert = AlertBuilder::new().prices(1.605, 1.5).stored(1);
+        assert_eq!(old_new(&alert), "1.605→1.50");
+        assert_eq!(change(alert.change_pct()), "-6.54%");
+        assert_eq!(price(Some(1.605)), "1.605");
+        assert_eq!(price(Some(1.5)), "1.50");
     }
 
     #[test]
@@ -178,6 +190,6 @@ mod tests {
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(price(Some(1.605)), "1.605");
         assert_eq!(price(Some(2.0)), "2.00");
-        assert_eq!(change(Some(-10.0)), "-10.00%");
+        assert_eq!(change(Some(Percent::from_hundredths(-1000))), "-10.00%");
     }
 }

@@ -85,10 +85,10 @@ fn cells(
         .to_string()
     };
     let change = Span::styled(
-        format::change(alert.change_percent),
+        format::change(alert.change_pct()),
         alert
-            .change_percent
-            .map_or(theme.muted, |c| theme.change(c)),
+            .change_pct()
+            .map_or(theme.muted, |c| theme.change(c.as_f64())),
     );
     let mut out = vec![
         Cell::from(severity),
@@ -101,7 +101,7 @@ fn cells(
         out.push(Cell::from(format::line(alert.line)));
     }
     out.push(Cell::from(alert.outcome_name.clone().unwrap_or_default()));
-    out.push(Cell::from(alert.bookmaker_slug.clone()));
+    out.push(Cell::from(alert.bookmaker.clone()));
     out.push(Cell::from(format::old_new(alert)));
     out.push(Cell::from(Line::from(change).alignment(Alignment::Right)));
     if wide {
@@ -270,9 +270,9 @@ pub fn grouped(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 format::market_short(a).to_string(),
                 format::line(a.line),
                 a.outcome_name.clone().unwrap_or_default(),
-                a.bookmaker_slug.clone(),
+                a.bookmaker.clone(),
                 format::old_new(a),
-                format::change(a.change_percent),
+                format::change(a.change_pct()),
             ];
             let what = parts
                 .iter()
