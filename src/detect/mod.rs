@@ -120,6 +120,7 @@ mod cycle;
 mod detector;
 mod diff;
 mod intern;
+pub mod market;
 mod raise;
 pub mod refcycle;
 mod rules;
