@@ -137,54 +137,16 @@ impl Detector {
             if event.kickoff.is_some() {
                 state.kickoff = event.kickoff;
             }
-            for (book_index, entry) in event.books.iter().enumerate() {
-                let book = self.vocabulary.books.intern(&entry.book);
-                if listed.contains(&book) {
-                    output.counters.duplicate_books += 1;
-                    continue;
-                }
-                listed.push(book);
-                let BookScrape::Fetched(odds) = &entry.scrape else {
-                    output.counters.books_failed += 1;
-                    continue;
-                };
-                output.counters.books_fetched += 1;
-                let mut new_state = build_book_state(
-                    &mut self.vocabulary,
-                    &mut self.scratch,
-                    book,
-                    odds,
-                    now,
-                    &mut output.counters,
-                );
-                let moves_start = self.scratch.moves.len();
-                let transitions_start = self.scratch.transitions.len();
-                diff_book(
-                    state.book(book),
-                    &mut new_state,
-                    &self.scratch.sources,
-                    Origin {
-                        event: to_u32(event_index),
-                        book: to_u32(book_index),
-                        announce: !vanishing.contains(&book),
-                    },
-                    now,
-                    &self.vocabulary,
-                    &mut DiffSink {
-                        changes: &mut output.market_changes,
-                        vanished: &mut output.vanished,
-                        moves: &mut self.scratch.moves,
-                        transitions: &mut self.scratch.transitions,
-                        counters: &mut output.counters,
-                    },
-                );
-                fetched.push(FetchedBook {
-                    book,
-                    state: new_state,
-                    moves: moves_start..self.scratch.moves.len(),
-                    transitions: transitions_start..self.scratch.transitions.len(),
-                });
-            }
+            diff_event_books(
+                &mut self.vocabulary,
+                &mut self.scratch,
+                state,
+                (event_index, event),
+                &vanishing,
+                now,
+                (&mut listed, &mut fetched),
+                &mut output,
+            );
             output.counters.books_failed +=
                 failed.iter().filter(|b| !listed.contains(b)).count() as u64;
             let home_vanishing = vanishing.contains(&home);
@@ -458,6 +420,65 @@ fn mark_event_level_loss(
         }
     }
     true
+}
+
+/// Builds this cycle's state of every fetched book of one event and diffs it against the
+/// book's last-seen state: moves and transitions go to `scratch`, market changes and counters
+/// to `output`, and each fetched book (with its slices of the moves and transitions) to
+/// `fetched`. `listed` collects the books named, so a book listed twice counts once.
+#[allow(clippy::too_many_arguments)]
+fn diff_event_books(
+    vocabulary: &mut Vocabulary,
+    scratch: &mut Scratch,
+    state: &EventState,
+    (event_index, event): (usize, &super::cycle::CycleEvent),
+    vanishing: &[u32],
+    now: DateTime<Utc>,
+    (listed, fetched): (&mut Vec<u32>, &mut Vec<FetchedBook>),
+    output: &mut CycleOutput,
+) {
+    for (book_index, entry) in event.books.iter().enumerate() {
+        let book = vocabulary.books.intern(&entry.book);
+        if listed.contains(&book) {
+            output.counters.duplicate_books += 1;
+            continue;
+        }
+        listed.push(book);
+        let BookScrape::Fetched(odds) = &entry.scrape else {
+            output.counters.books_failed += 1;
+            continue;
+        };
+        output.counters.books_fetched += 1;
+        let mut new_state =
+            build_book_state(vocabulary, scratch, book, odds, now, &mut output.counters);
+        let moves_start = scratch.moves.len();
+        let transitions_start = scratch.transitions.len();
+        diff_book(
+            state.book(book),
+            &mut new_state,
+            &scratch.sources,
+            Origin {
+                event: to_u32(event_index),
+                book: to_u32(book_index),
+                announce: !vanishing.contains(&book),
+            },
+            now,
+            vocabulary,
+            &mut DiffSink {
+                changes: &mut output.market_changes,
+                vanished: &mut output.vanished,
+                moves: &mut scratch.moves,
+                transitions: &mut scratch.transitions,
+                counters: &mut output.counters,
+            },
+        );
+        fetched.push(FetchedBook {
+            book,
+            state: new_state,
+            moves: moves_start..scratch.moves.len(),
+            transitions: transitions_start..scratch.transitions.len(),
+        });
+    }
 }
 
 /// The state of an event, created empty when unknown (without allocating a key when known).

@@ -9,54 +9,14 @@ use std::time::Duration;
 
 use chrono::{Duration as Days, Utc};
 use futures::StreamExt;
-use oddswatch::api::{ApiState, bind, serve};
+use oddswatch::api::bind;
 use oddswatch::demo::{DemoOptions, load};
 use oddswatch::domain::Severity;
 use oddswatch::domain::testing::AlertBuilder;
-use oddswatch::live::{ChangeFeed, spawn_poller};
-use oddswatch::service::AlertService;
-use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, Store};
+use oddswatch::store::{BatchEvent, CycleBatch, EventRecord};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
-struct Server {
-    base: String,
-    contract: contract::Contract,
-    client: reqwest::Client,
-    _stop: oneshot::Sender<()>,
-    poller: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.poller.abort();
-    }
-}
-
-async fn start(store: &Store, token: Option<&str>) -> Server {
-    let feed = ChangeFeed::default();
-    let poller = spawn_poller(store.clone(), feed.clone(), Duration::from_millis(50));
-    let state = ApiState {
-        service: AlertService::new(store.clone(), "desk"),
-        feed,
-        status: None,
-        token: token.map(str::to_string),
-    };
-    let (listener, addr) = bind("127.0.0.1:0".parse().unwrap(), token.is_some())
-        .await
-        .unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    Server {
-        base: format!("http://{addr}"),
-        contract: contract::Contract::generated(),
-        client: reqwest::Client::new(),
-        _stop: stop,
-        poller,
-    }
-}
+use crate::api_server::{TestServer as Server, start_plain as start};
 
 impl Server {
     /// The answer's status and JSON body (`Null` when it has none), after checking it against

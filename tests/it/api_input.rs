@@ -6,47 +6,26 @@ use crate::common;
 
 use std::time::Duration;
 
-use oddswatch::api::{ApiState, ConnectionLimits, HEADER_READ_TIMEOUT, bind, serve_with};
+use oddswatch::api::{ConnectionLimits, HEADER_READ_TIMEOUT};
 use oddswatch::demo::{DemoOptions, load};
-use oddswatch::live::ChangeFeed;
-use oddswatch::service::AlertService;
 use oddswatch::store::Store;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
 
-struct Server {
-    addr: std::net::SocketAddr,
-    base: String,
-    client: reqwest::Client,
-    _stop: oneshot::Sender<()>,
-}
+use crate::api_server::{self, Options, TestServer as Server};
 
 async fn start_with(store: &Store, token: Option<&str>, limits: ConnectionLimits) -> Server {
-    let state = ApiState {
-        service: AlertService::new(store.clone(), "desk"),
-        feed: ChangeFeed::default(),
-        status: None,
+    let options = Options {
         token: token.map(str::to_string),
+        limits,
+        service: None,
     };
-    let (listener, addr) = bind("127.0.0.1:0".parse().unwrap(), token.is_some())
-        .await
-        .unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(serve_with(listener, state, limits, async {
-        let _ = stopped.await;
-    }));
-    Server {
-        addr,
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        _stop: stop,
-    }
+    api_server::start(store, options).await
 }
 
 async fn start(store: &Store) -> Server {
-    start_with(store, None, ConnectionLimits::default()).await
+    api_server::start_plain(store, None).await
 }
 
 async fn with_demo(store: &Store) {

@@ -12,16 +12,12 @@ use crate::sandbox;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use oddswatch::api::{ApiState, bind, serve};
 use oddswatch::domain::testing::AlertBuilder;
 use oddswatch::domain::{DetectedAlert, Severity};
-use oddswatch::live::{ChangeFeed, spawn_poller};
 use oddswatch::service::AlertService;
 use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, Store};
-use tokio::sync::oneshot;
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 6, 1, h, m, 0).unwrap()
@@ -118,40 +114,17 @@ fn batch() -> CycleBatch {
     }
 }
 
-struct Server {
-    base: String,
-    client: reqwest::Client,
-    _stop: oneshot::Sender<()>,
-    poller: tokio::task::JoinHandle<()>,
-}
+use crate::api_server::{self, Options, TestServer as Server};
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.poller.abort();
-    }
-}
-
+/// The API with a fixed clock, so acknowledgement times are part of the golden answers.
 async fn start(store: &Store) -> Server {
-    let feed = ChangeFeed::default();
-    let poller = spawn_poller(store.clone(), feed.clone(), Duration::from_millis(50));
     let fixed = at(13, 0);
-    let state = ApiState {
-        service: AlertService::new(store.clone(), "desk").with_clock(Arc::new(move || fixed)),
-        feed,
-        status: None,
-        token: None,
+    let service = AlertService::new(store.clone(), "desk").with_clock(Arc::new(move || fixed));
+    let options = Options {
+        service: Some(service),
+        ..Options::default()
     };
-    let (listener, addr) = bind("127.0.0.1:0".parse().unwrap(), false).await.unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(serve(listener, state, async {
-        let _ = stopped.await;
-    }));
-    Server {
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        _stop: stop,
-        poller,
-    }
+    api_server::start(store, options).await
 }
 
 impl Server {

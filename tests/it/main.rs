@@ -1,9 +1,10 @@
 //! The integration tests: one test binary (linking the crate once), one module per area.
 //!
-//! Shared fixtures live in `common` (databases), `sandbox` (the real binary in an isolated home),
+//! Shared fixtures live in `common` (databases), `api_server` (the API on a loopback port), `sandbox` (the real binary in an isolated home),
 //! `support` (pipeline fixtures), `writer_support` (write-queue fixtures) and `contract` (the
 //! OpenAPI document as a checker).
 
+mod api_server;
 mod common;
 mod contract;
 mod sandbox;
