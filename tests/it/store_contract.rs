@@ -2,6 +2,7 @@
 //! executed on each backend and must give the same answers.
 
 use crate::common;
+use crate::common::TestDb;
 
 use std::sync::Arc;
 
@@ -449,424 +450,384 @@ async fn every_sort_order_is_total_and_keyset_paging_matches_offset_paging() {
     );
 }
 
-#[tokio::test]
-async fn paging_edges_and_limits() {
-    for db in common::all_dbs().await {
-        fixture(&db.store).await;
-        let svc = service(&db.store, "ada");
-        let one = svc
+async fn paging_edges_and_limits(db: &TestDb) {
+    fixture(&db.store).await;
+    let svc = service(&db.store, "ada");
+    let one = svc
+        .list(
+            &AlertFilter::default(),
+            AlertSort::Detected,
+            &Page::first(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!((one.alerts.len(), one.total), (1, 10));
+    assert!(one.next_cursor.is_some());
+    let beyond = Page {
+        limit: 50,
+        offset: 10,
+        after: None,
+        backwards: false,
+    };
+    let empty = svc
+        .list(&AlertFilter::default(), AlertSort::Detected, &beyond)
+        .await
+        .unwrap();
+    assert!(empty.alerts.is_empty());
+    assert_eq!(empty.total, 10, "the total is the filter's, not the page's");
+    let exact = svc
+        .list(
+            &AlertFilter::default(),
+            AlertSort::Detected,
+            &Page::first(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(exact.alerts.len(), 10);
+    let max = svc
+        .list(
+            &AlertFilter::default(),
+            AlertSort::Detected,
+            &Page::first(200),
+        )
+        .await
+        .unwrap();
+    assert!(max.next_cursor.is_none(), "a short page has no next cursor");
+    for bad in [0, 201] {
+        let err = svc
             .list(
                 &AlertFilter::default(),
                 AlertSort::Detected,
-                &Page::first(1),
+                &Page::first(bad),
             )
             .await
-            .unwrap();
-        assert_eq!((one.alerts.len(), one.total), (1, 10));
-        assert!(one.next_cursor.is_some());
-        let beyond = Page {
-            limit: 50,
-            offset: 10,
-            after: None,
-            backwards: false,
-        };
-        let empty = svc
-            .list(&AlertFilter::default(), AlertSort::Detected, &beyond)
-            .await
-            .unwrap();
-        assert!(empty.alerts.is_empty());
-        assert_eq!(empty.total, 10, "the total is the filter's, not the page's");
-        let exact = svc
-            .list(
-                &AlertFilter::default(),
-                AlertSort::Detected,
-                &Page::first(10),
-            )
-            .await
-            .unwrap();
-        assert_eq!(exact.alerts.len(), 10);
-        let max = svc
-            .list(
-                &AlertFilter::default(),
-                AlertSort::Detected,
-                &Page::first(200),
-            )
-            .await
-            .unwrap();
-        assert!(max.next_cursor.is_none(), "a short page has no next cursor");
-        for bad in [0, 201] {
-            let err = svc
-                .list(
-                    &AlertFilter::default(),
-                    AlertSort::Detected,
-                    &Page::first(bad),
-                )
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(err, ServiceError::InvalidArgument { name: "limit", .. }),
-                "{err}"
-            );
-            assert!(err.to_string().contains("between 1 and 200"), "{err}");
-        }
-        let long_text = AlertFilter {
-            text: Some("x".repeat(201)),
-            ..Default::default()
-        };
+            .unwrap_err();
         assert!(
-            svc.list(&long_text, AlertSort::Detected, &Page::first(5))
-                .await
-                .is_err()
+            matches!(err, ServiceError::InvalidArgument { name: "limit", .. }),
+            "{err}"
         );
-        db.finish().await;
+        assert!(err.to_string().contains("between 1 and 200"), "{err}");
     }
-}
-
-#[tokio::test]
-async fn counts_per_status_ignore_the_status_filter_but_not_the_others() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let svc = service(&db.store, "ada");
-        svc.acknowledge(&[f.ids[0], f.ids[1]], None).await.unwrap();
-        db.store.mark_past(now()).await.unwrap();
-        let filter = AlertFilter {
-            statuses: vec![Status::New],
-            ..Default::default()
-        };
-        let page = svc
-            .list(&filter, AlertSort::Detected, &Page::first(50))
+    let long_text = AlertFilter {
+        text: Some("x".repeat(201)),
+        ..Default::default()
+    };
+    assert!(
+        svc.list(&long_text, AlertSort::Detected, &Page::first(5))
             .await
-            .unwrap();
-        assert_eq!(
-            (page.counts.new, page.counts.acknowledged, page.counts.past),
-            (7, 2, 1),
-            "{}",
-            db.name
-        );
-        assert_eq!(page.total, 7);
-        let critical = AlertFilter {
-            statuses: vec![Status::New, Status::Past],
-            severities: vec![Severity::Critical],
-            ..Default::default()
-        };
-        let page = svc
-            .list(&critical, AlertSort::Detected, &Page::first(50))
-            .await
-            .unwrap();
-        assert_eq!(
-            (page.counts.new, page.counts.acknowledged, page.counts.past),
-            (1, 1, 0)
-        );
-        assert_eq!(page.total, 1);
-        db.finish().await;
-    }
+            .is_err()
+    );
 }
 
-#[tokio::test]
-async fn stats_are_zero_filled_and_count_every_dimension() {
-    for db in common::all_dbs().await {
-        let svc = service(&db.store, "ada");
-        let empty = svc.stats().await.unwrap();
-        assert_eq!(empty.total, 0);
-        assert_eq!(empty.by_status.len(), 3);
-        assert_eq!(empty.by_severity.len(), 3);
-        assert_eq!(empty.by_type.len(), 3);
-        assert!(
-            empty
-                .by_status
-                .values()
-                .chain(empty.by_severity.values())
-                .chain(empty.by_type.values())
-                .all(|n| *n == 0)
-        );
-        let json = serde_json::to_value(&empty).unwrap();
-        assert_eq!(json["byStatus"]["acknowledged"], 0);
-        assert_eq!(json["byType"]["direction_disagreement"], 0);
-
-        fixture(&db.store).await;
-        let stats = svc.stats().await.unwrap();
-        assert_eq!(stats.total, 10);
-        assert_eq!(stats.by_status["new"], 10);
-        assert_eq!(stats.by_severity["critical"], 2);
-        assert_eq!(stats.by_severity["elevated"], 4);
-        assert_eq!(stats.by_severity["warning"], 4);
-        assert_eq!(stats.by_type["price_change"], 7);
-        assert_eq!(stats.by_type["availability"], 2);
-        assert_eq!(stats.by_type["direction_disagreement"], 1);
-        db.finish().await;
-    }
+async fn counts_per_status_ignore_the_status_filter_but_not_the_others(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let svc = service(&db.store, "ada");
+    svc.acknowledge(&[f.ids[0], f.ids[1]], None).await.unwrap();
+    db.store.mark_past(now()).await.unwrap();
+    let filter = AlertFilter {
+        statuses: vec![Status::New],
+        ..Default::default()
+    };
+    let page = svc
+        .list(&filter, AlertSort::Detected, &Page::first(50))
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.counts.new, page.counts.acknowledged, page.counts.past),
+        (7, 2, 1),
+        "{}",
+        db.name
+    );
+    assert_eq!(page.total, 7);
+    let critical = AlertFilter {
+        statuses: vec![Status::New, Status::Past],
+        severities: vec![Severity::Critical],
+        ..Default::default()
+    };
+    let page = svc
+        .list(&critical, AlertSort::Detected, &Page::first(50))
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.counts.new, page.counts.acknowledged, page.counts.past),
+        (1, 1, 0)
+    );
+    assert_eq!(page.total, 1);
 }
 
-#[tokio::test]
-async fn get_joins_the_event_and_round_trips_every_field() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let svc = service(&db.store, "ada");
-        let direction = svc.get(f.ids[5]).await.unwrap();
-        assert_eq!(direction.event_name, "Arsenal v Chelsea");
-        assert_eq!(
-            (direction.home_team.as_str(), direction.away_team.as_str()),
-            ("Arsenal", "Chelsea")
-        );
-        assert_eq!(direction.sr_id, "1001");
-        assert_eq!(direction.tournament.as_deref(), Some("Premier League"));
-        let disagreement = direction.payload.disagreement().unwrap();
-        assert_eq!(disagreement.competitor.bookmaker, "sportybet");
-        assert_eq!(disagreement.competitor.direction, Direction::Down);
-        assert_eq!(disagreement.competitor.new, "1.9".parse::<Price>().unwrap());
-        assert_eq!(disagreement.gap_pct, Percent::from_hundredths(1121));
-        assert_eq!(direction.detected_at, now() - Duration::minutes(10));
-        assert_eq!(direction.event_kickoff, now() + Duration::hours(2));
-        assert_eq!(direction.status, Status::New);
-        assert_eq!(
-            direction.competitor_detail().as_deref(),
-            Some("sportybet 2.00 → 1.90 ↓")
-        );
-        let returned = svc.get(f.ids[7]).await.unwrap();
-        assert_eq!(returned.line, Some("2.5".parse::<Line>().unwrap()));
-        assert_eq!(
-            returned.payload,
-            AlertPayload::Availability(AvailabilityFlip {
-                change: AvailabilityChange::Returned,
-                unavailable_secs: Some(240),
-                markets_affected: None,
-            })
-        );
-        assert_eq!(returned.outcome_name, None);
-        assert!(matches!(
-            svc.get(999_999).await,
-            Err(ServiceError::NotFound(999_999))
-        ));
-        assert_eq!(
-            svc.get(999_999).await.unwrap_err().to_string(),
-            "alert 999999 not found"
-        );
-        let event_page = svc.event_alerts(f.enyimba, &Page::first(50)).await.unwrap();
-        assert_eq!(
-            ids_of(&event_page.alerts),
-            vec![f.ids[7], f.ids[6], f.ids[3], f.ids[2]]
-        );
-        db.finish().await;
-    }
+async fn stats_are_zero_filled_and_count_every_dimension(db: &TestDb) {
+    let svc = service(&db.store, "ada");
+    let empty = svc.stats().await.unwrap();
+    assert_eq!(empty.total, 0);
+    assert_eq!(empty.by_status.len(), 3);
+    assert_eq!(empty.by_severity.len(), 3);
+    assert_eq!(empty.by_type.len(), 3);
+    assert!(
+        empty
+            .by_status
+            .values()
+            .chain(empty.by_severity.values())
+            .chain(empty.by_type.values())
+            .all(|n| *n == 0)
+    );
+    let json = serde_json::to_value(&empty).unwrap();
+    assert_eq!(json["byStatus"]["acknowledged"], 0);
+    assert_eq!(json["byType"]["direction_disagreement"], 0);
+
+    fixture(&db.store).await;
+    let stats = svc.stats().await.unwrap();
+    assert_eq!(stats.total, 10);
+    assert_eq!(stats.by_status["new"], 10);
+    assert_eq!(stats.by_severity["critical"], 2);
+    assert_eq!(stats.by_severity["elevated"], 4);
+    assert_eq!(stats.by_severity["warning"], 4);
+    assert_eq!(stats.by_type["price_change"], 7);
+    assert_eq!(stats.by_type["availability"], 2);
+    assert_eq!(stats.by_type["direction_disagreement"], 1);
 }
 
-#[tokio::test]
-async fn acknowledge_and_unacknowledge_record_who_when_and_an_audit_row() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let ada = service(&db.store, "ada");
-        let bola = service(&db.store, "bola");
-        let id = f.ids[0];
-        let cursor_before = db.store.change_cursor().await.unwrap();
-        let outcome = ada.acknowledge(&[id], Some("hedged")).await.unwrap();
-        assert_eq!(outcome, vec![(id, AckOutcome::Changed)]);
-        let alert = ada.get(id).await.unwrap();
-        assert_eq!(alert.status, Status::Acknowledged);
-        assert_eq!(alert.acknowledged_by.as_deref(), Some("ada"));
-        assert_eq!(alert.acknowledged_at, Some(now()));
-        assert!(
-            db.store.change_cursor().await.unwrap() > cursor_before,
-            "the change feed advances"
-        );
+async fn get_joins_the_event_and_round_trips_every_field(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let svc = service(&db.store, "ada");
+    let direction = svc.get(f.ids[5]).await.unwrap();
+    assert_eq!(direction.event_name, "Arsenal v Chelsea");
+    assert_eq!(
+        (direction.home_team.as_str(), direction.away_team.as_str()),
+        ("Arsenal", "Chelsea")
+    );
+    assert_eq!(direction.sr_id, "1001");
+    assert_eq!(direction.tournament.as_deref(), Some("Premier League"));
+    let disagreement = direction.payload.disagreement().unwrap();
+    assert_eq!(disagreement.competitor.bookmaker, "sportybet");
+    assert_eq!(disagreement.competitor.direction, Direction::Down);
+    assert_eq!(disagreement.competitor.new, "1.9".parse::<Price>().unwrap());
+    assert_eq!(disagreement.gap_pct, Percent::from_hundredths(1121));
+    assert_eq!(direction.detected_at, now() - Duration::minutes(10));
+    assert_eq!(direction.event_kickoff, now() + Duration::hours(2));
+    assert_eq!(direction.status, Status::New);
+    assert_eq!(
+        direction.competitor_detail().as_deref(),
+        Some("sportybet 2.00 → 1.90 ↓")
+    );
+    let returned = svc.get(f.ids[7]).await.unwrap();
+    assert_eq!(returned.line, Some("2.5".parse::<Line>().unwrap()));
+    assert_eq!(
+        returned.payload,
+        AlertPayload::Availability(AvailabilityFlip {
+            change: AvailabilityChange::Returned,
+            unavailable_secs: Some(240),
+            markets_affected: None,
+        })
+    );
+    assert_eq!(returned.outcome_name, None);
+    assert!(matches!(
+        svc.get(999_999).await,
+        Err(ServiceError::NotFound(999_999))
+    ));
+    assert_eq!(
+        svc.get(999_999).await.unwrap_err().to_string(),
+        "alert 999999 not found"
+    );
+    let event_page = svc.event_alerts(f.enyimba, &Page::first(50)).await.unwrap();
+    assert_eq!(
+        ids_of(&event_page.alerts),
+        vec![f.ids[7], f.ids[6], f.ids[3], f.ids[2]]
+    );
+}
 
-        let again = bola.acknowledge(&[id], None).await.unwrap();
-        assert_eq!(
-            again,
-            vec![(
-                id,
+async fn acknowledge_and_unacknowledge_record_who_when_and_an_audit_row(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let ada = service(&db.store, "ada");
+    let bola = service(&db.store, "bola");
+    let id = f.ids[0];
+    let cursor_before = db.store.change_cursor().await.unwrap();
+    let outcome = ada.acknowledge(&[id], Some("hedged")).await.unwrap();
+    assert_eq!(outcome, vec![(id, AckOutcome::Changed)]);
+    let alert = ada.get(id).await.unwrap();
+    assert_eq!(alert.status, Status::Acknowledged);
+    assert_eq!(alert.acknowledged_by.as_deref(), Some("ada"));
+    assert_eq!(alert.acknowledged_at, Some(now()));
+    assert!(
+        db.store.change_cursor().await.unwrap() > cursor_before,
+        "the change feed advances"
+    );
+
+    let again = bola.acknowledge(&[id], None).await.unwrap();
+    assert_eq!(
+        again,
+        vec![(
+            id,
+            AckOutcome::Unchanged {
+                by: Some("ada".into())
+            }
+        )]
+    );
+
+    let back = bola
+        .set_acknowledged(id, false, Some("not hedged after all"))
+        .await
+        .unwrap();
+    assert_eq!(back.status, Status::New);
+    assert_eq!(back.acknowledged_by, None);
+    assert_eq!(back.acknowledged_at, None);
+
+    let audit = ada.audit(id).await.unwrap();
+    let trail: Vec<(&str, &str, Option<&str>)> = audit
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor.as_str(), e.comment.as_deref()))
+        .collect();
+    assert_eq!(
+        trail,
+        vec![
+            ("acknowledge", "ada", Some("hedged")),
+            ("unacknowledge", "bola", Some("not hedged after all"))
+        ],
+        "{}",
+        db.name
+    );
+    assert!(audit.iter().all(|e| e.at == now()));
+    assert!(matches!(
+        ada.audit(424_242).await,
+        Err(ServiceError::NotFound(424_242))
+    ));
+}
+
+async fn bulk_acknowledge_reports_each_id_in_request_order(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let svc = service(&db.store, "ada");
+    svc.acknowledge(&[f.ids[1]], None).await.unwrap();
+    let request = [f.ids[2], 777_777, f.ids[4], f.ids[1], f.ids[2]];
+    let outcomes = svc.acknowledge(&request, None).await.unwrap();
+    assert_eq!(
+        outcomes,
+        vec![
+            (f.ids[2], AckOutcome::Changed),
+            (777_777, AckOutcome::NotFound),
+            (f.ids[4], AckOutcome::EventStarted),
+            (
+                f.ids[1],
                 AckOutcome::Unchanged {
                     by: Some("ada".into())
                 }
-            )]
-        );
-
-        let back = bola
-            .set_acknowledged(id, false, Some("not hedged after all"))
-            .await
-            .unwrap();
-        assert_eq!(back.status, Status::New);
-        assert_eq!(back.acknowledged_by, None);
-        assert_eq!(back.acknowledged_at, None);
-
-        let audit = ada.audit(id).await.unwrap();
-        let trail: Vec<(&str, &str, Option<&str>)> = audit
-            .iter()
-            .map(|e| (e.action.as_str(), e.actor.as_str(), e.comment.as_deref()))
-            .collect();
-        assert_eq!(
-            trail,
-            vec![
-                ("acknowledge", "ada", Some("hedged")),
-                ("unacknowledge", "bola", Some("not hedged after all"))
-            ],
-            "{}",
-            db.name
-        );
-        assert!(audit.iter().all(|e| e.at == now()));
-        assert!(matches!(
-            ada.audit(424_242).await,
-            Err(ServiceError::NotFound(424_242))
-        ));
-        db.finish().await;
-    }
+            ),
+            (f.ids[2], AckOutcome::Changed),
+        ],
+        "{}",
+        db.name
+    );
+    assert_eq!(
+        svc.audit(f.ids[2]).await.unwrap().len(),
+        1,
+        "a duplicated id is acknowledged once"
+    );
 }
 
-#[tokio::test]
-async fn bulk_acknowledge_reports_each_id_in_request_order() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let svc = service(&db.store, "ada");
-        svc.acknowledge(&[f.ids[1]], None).await.unwrap();
-        let request = [f.ids[2], 777_777, f.ids[4], f.ids[1], f.ids[2]];
-        let outcomes = svc.acknowledge(&request, None).await.unwrap();
-        assert_eq!(
-            outcomes,
-            vec![
-                (f.ids[2], AckOutcome::Changed),
-                (777_777, AckOutcome::NotFound),
-                (f.ids[4], AckOutcome::EventStarted),
-                (
-                    f.ids[1],
-                    AckOutcome::Unchanged {
-                        by: Some("ada".into())
-                    }
-                ),
-                (f.ids[2], AckOutcome::Changed),
-            ],
-            "{}",
-            db.name
-        );
-        assert_eq!(
-            svc.audit(f.ids[2]).await.unwrap().len(),
-            1,
-            "a duplicated id is acknowledged once"
-        );
-        db.finish().await;
-    }
-}
+async fn past_alert_cannot_be_acknowledged_or_unacknowledged(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let svc = service(&db.store, "ada");
+    // Alert 4's event started an hour ago but the past transition has not run yet:
+    // it is refused all the same.
+    let err = svc
+        .set_acknowledged(f.ids[4], true, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::EventStarted(_)), "{err}");
+    assert!(err.to_string().contains("the event has started"), "{err}");
 
-#[tokio::test]
-async fn past_alert_cannot_be_acknowledged_or_unacknowledged() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let svc = service(&db.store, "ada");
-        // Alert 4's event started an hour ago but the past transition has not run yet:
-        // it is refused all the same.
+    assert_eq!(db.store.mark_past(now()).await.unwrap(), 1);
+    let past = svc.get(f.ids[4]).await.unwrap();
+    assert_eq!(past.status, Status::Past);
+    for acknowledged in [true, false] {
         let err = svc
-            .set_acknowledged(f.ids[4], true, None)
+            .set_acknowledged(f.ids[4], acknowledged, None)
             .await
             .unwrap_err();
         assert!(matches!(err, ServiceError::EventStarted(_)), "{err}");
-        assert!(err.to_string().contains("the event has started"), "{err}");
+    }
+    let audit = svc.audit(f.ids[4]).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].actor.as_str()),
+        ("past", "system")
+    );
+}
 
-        assert_eq!(db.store.mark_past(now()).await.unwrap(), 1);
-        let past = svc.get(f.ids[4]).await.unwrap();
-        assert_eq!(past.status, Status::Past);
-        for acknowledged in [true, false] {
-            let err = svc
-                .set_acknowledged(f.ids[4], acknowledged, None)
-                .await
-                .unwrap_err();
-            assert!(matches!(err, ServiceError::EventStarted(_)), "{err}");
-        }
-        let audit = svc.audit(f.ids[4]).await.unwrap();
-        assert_eq!(audit.len(), 1);
+async fn mark_past_freezes_new_and_acknowledged_alerts_once_the_event_kicks_off(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let svc = service(&db.store, "ada");
+    svc.acknowledge(&[f.ids[0]], None).await.unwrap();
+    // Two hours later the Arsenal match (kickoff now + 2 h) has started, inclusive.
+    let later = now() + Duration::hours(2);
+    let changed = db.store.mark_past(later).await.unwrap();
+    assert_eq!(
+        changed,
+        1 + 5,
+        "the started event's alert and Arsenal's five"
+    );
+    let arsenal = svc.event_alerts(f.arsenal, &Page::first(50)).await.unwrap();
+    assert!(arsenal.alerts.iter().all(|a| a.status == Status::Past));
+    let acked = svc.get(f.ids[0]).await.unwrap();
+    assert_eq!(
+        acked.acknowledged_by.as_deref(),
+        Some("ada"),
+        "who acknowledged is kept"
+    );
+    let enyimba = svc.event_alerts(f.enyimba, &Page::first(50)).await.unwrap();
+    assert!(enyimba.alerts.iter().all(|a| a.status == Status::New));
+    assert_eq!(db.store.mark_past(later).await.unwrap(), 0, "idempotent");
+}
+
+async fn concurrent_acknowledgement_leaves_one_consistent_state(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let open: Vec<i64> = vec![f.ids[0], f.ids[1], f.ids[2], f.ids[3], f.ids[5]];
+    let ada = service(&db.store, "ada");
+    let bola = service(&db.store, "bola");
+    let (a, b) = tokio::join!(ada.acknowledge(&open, None), bola.acknowledge(&open, None));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    for (i, id) in open.iter().enumerate() {
+        let winner = match (&a[i].1, &b[i].1) {
+            (AckOutcome::Changed, AckOutcome::Unchanged { by }) => {
+                assert_eq!(by.as_deref(), Some("ada"));
+                "ada"
+            }
+            (AckOutcome::Unchanged { by }, AckOutcome::Changed) => {
+                assert_eq!(by.as_deref(), Some("bola"));
+                "bola"
+            }
+            other => panic!(
+                "exactly one trader must win alert {id}: {other:?} ({})",
+                db.name
+            ),
+        };
+        let alert = ada.get(*id).await.unwrap();
+        assert_eq!(alert.acknowledged_by.as_deref(), Some(winner));
         assert_eq!(
-            (audit[0].action.as_str(), audit[0].actor.as_str()),
-            ("past", "system")
+            ada.audit(*id).await.unwrap().len(),
+            1,
+            "one audit row per change"
         );
-        db.finish().await;
     }
 }
 
-#[tokio::test]
-async fn mark_past_freezes_new_and_acknowledged_alerts_once_the_event_kicks_off() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let svc = service(&db.store, "ada");
-        svc.acknowledge(&[f.ids[0]], None).await.unwrap();
-        // Two hours later the Arsenal match (kickoff now + 2 h) has started, inclusive.
-        let later = now() + Duration::hours(2);
-        let changed = db.store.mark_past(later).await.unwrap();
-        assert_eq!(
-            changed,
-            1 + 5,
-            "the started event's alert and Arsenal's five"
-        );
-        let arsenal = svc.event_alerts(f.arsenal, &Page::first(50)).await.unwrap();
-        assert!(arsenal.alerts.iter().all(|a| a.status == Status::Past));
-        let acked = svc.get(f.ids[0]).await.unwrap();
-        assert_eq!(
-            acked.acknowledged_by.as_deref(),
-            Some("ada"),
-            "who acknowledged is kept"
-        );
-        let enyimba = svc.event_alerts(f.enyimba, &Page::first(50)).await.unwrap();
-        assert!(enyimba.alerts.iter().all(|a| a.status == Status::New));
-        assert_eq!(db.store.mark_past(later).await.unwrap(), 0, "idempotent");
-        db.finish().await;
-    }
-}
-
-#[tokio::test]
-async fn concurrent_acknowledgement_leaves_one_consistent_state() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let open: Vec<i64> = vec![f.ids[0], f.ids[1], f.ids[2], f.ids[3], f.ids[5]];
-        let ada = service(&db.store, "ada");
-        let bola = service(&db.store, "bola");
-        let (a, b) = tokio::join!(ada.acknowledge(&open, None), bola.acknowledge(&open, None));
-        let (a, b) = (a.unwrap(), b.unwrap());
-        for (i, id) in open.iter().enumerate() {
-            let winner = match (&a[i].1, &b[i].1) {
-                (AckOutcome::Changed, AckOutcome::Unchanged { by }) => {
-                    assert_eq!(by.as_deref(), Some("ada"));
-                    "ada"
-                }
-                (AckOutcome::Unchanged { by }, AckOutcome::Changed) => {
-                    assert_eq!(by.as_deref(), Some("bola"));
-                    "bola"
-                }
-                other => panic!(
-                    "exactly one trader must win alert {id}: {other:?} ({})",
-                    db.name
-                ),
-            };
-            let alert = ada.get(*id).await.unwrap();
-            assert_eq!(alert.acknowledged_by.as_deref(), Some(winner));
-            assert_eq!(
-                ada.audit(*id).await.unwrap().len(),
-                1,
-                "one audit row per change"
-            );
-        }
-        db.finish().await;
-    }
-}
-
-#[tokio::test]
-async fn purge_deletes_only_past_alerts_older_than_the_retention() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let svc = service(&db.store, "ada");
-        db.store.mark_past(now()).await.unwrap();
-        // The started event kicked off 1 h ago: kept with 7 days of retention...
-        assert_eq!(svc.purge(7).await.unwrap(), 0);
-        // ...and gone once it is older than the retention.
-        let eight_days_later =
-            service(&db.store, "ada").with_clock(Arc::new(|| now() + Duration::days(8)));
-        assert_eq!(eight_days_later.purge(7).await.unwrap(), 1);
-        assert!(matches!(
-            svc.get(f.ids[4]).await,
-            Err(ServiceError::NotFound(_))
-        ));
-        assert_eq!(
-            svc.stats().await.unwrap().total,
-            9,
-            "open alerts are never purged"
-        );
-        db.finish().await;
-    }
+async fn purge_deletes_only_past_alerts_older_than_the_retention(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let svc = service(&db.store, "ada");
+    db.store.mark_past(now()).await.unwrap();
+    // The started event kicked off 1 h ago: kept with 7 days of retention...
+    assert_eq!(svc.purge(7).await.unwrap(), 0);
+    // ...and gone once it is older than the retention.
+    let eight_days_later =
+        service(&db.store, "ada").with_clock(Arc::new(|| now() + Duration::days(8)));
+    assert_eq!(eight_days_later.purge(7).await.unwrap(), 1);
+    assert!(matches!(
+        svc.get(f.ids[4]).await,
+        Err(ServiceError::NotFound(_))
+    ));
+    assert_eq!(
+        svc.stats().await.unwrap().total,
+        9,
+        "open alerts are never purged"
+    );
 }
 
 #[tokio::test]
@@ -955,58 +916,54 @@ async fn bulk_load_round_trips_like_single_inserts() {
     );
 }
 
-#[tokio::test]
-async fn event_upsert_refreshes_names_and_kickoff() {
-    for db in common::all_dbs().await {
-        let first = db
-            .store
-            .upsert_events(
-                &[event("3001", "Debreceni", "Ferencvaros", "NB I", now())],
-                now(),
-            )
-            .await
-            .unwrap();
-        let mut renamed = event(
+async fn event_upsert_refreshes_names_and_kickoff(db: &TestDb) {
+    let first = db
+        .store
+        .upsert_events(
+            &[event("3001", "Debreceni", "Ferencvaros", "NB I", now())],
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut renamed = event(
+        "3001",
+        "Debreceni VSC",
+        "Ferencvaros",
+        "NB I",
+        now() + Duration::hours(1),
+    );
+    renamed.tournament = None;
+    let second = db.store.upsert_events(&[renamed], now()).await.unwrap();
+    assert_eq!(first, second, "same SportRadar id, same event");
+    db.store
+        .insert_alerts(&[price_alert(
             "3001",
-            "Debreceni VSC",
-            "Ferencvaros",
-            "NB I",
             now() + Duration::hours(1),
-        );
-        renamed.tournament = None;
-        let second = db.store.upsert_events(&[renamed], now()).await.unwrap();
-        assert_eq!(first, second, "same SportRadar id, same event");
-        db.store
-            .insert_alerts(&[price_alert(
-                "3001",
-                now() + Duration::hours(1),
-                1,
-                10.0,
-                Severity::Elevated,
-            )])
-            .await
-            .unwrap();
-        let svc = service(&db.store, "ada");
-        let page = svc
-            .list(
-                &AlertFilter {
-                    text: Some("vsc".into()),
-                    ..Default::default()
-                },
-                AlertSort::Detected,
-                &Page::first(5),
-            )
-            .await
-            .unwrap();
-        assert_eq!(page.alerts.len(), 1);
-        assert_eq!(page.alerts[0].home_team, "Debreceni VSC");
-        assert_eq!(
-            page.alerts[0].tournament.as_deref(),
-            Some("NB I"),
-            "a missing tournament keeps the known one"
-        );
-        db.finish().await;
-    }
+            1,
+            10.0,
+            Severity::Elevated,
+        )])
+        .await
+        .unwrap();
+    let svc = service(&db.store, "ada");
+    let page = svc
+        .list(
+            &AlertFilter {
+                text: Some("vsc".into()),
+                ..Default::default()
+            },
+            AlertSort::Detected,
+            &Page::first(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.alerts.len(), 1);
+    assert_eq!(page.alerts[0].home_team, "Debreceni VSC");
+    assert_eq!(
+        page.alerts[0].tournament.as_deref(),
+        Some("NB I"),
+        "a missing tournament keeps the known one"
+    );
 }
 
 #[tokio::test]
@@ -1046,29 +1003,25 @@ async fn a_poller_on_another_connection_sees_new_alerts_and_acknowledgements() {
     }
 }
 
-#[tokio::test]
-async fn reading_alerts_in_one_batch_returns_what_reading_each_one_does() {
-    for db in common::all_dbs().await {
-        let f = fixture(&db.store).await;
-        let mut one_by_one = Vec::new();
-        for id in &f.ids {
-            one_by_one.push(db.store.get_alert(*id).await.unwrap().unwrap());
-        }
-        one_by_one.sort_by_key(|a| a.id);
-        // Unordered, repeated and unknown ids, and more than one statement's worth.
-        let mut ids: Vec<i64> = f.ids.iter().rev().copied().collect();
-        ids.push(f.ids[0]);
-        ids.extend(1_000_000..1_002_500);
-        assert_eq!(
-            db.store.get_alerts(&ids).await.unwrap(),
-            one_by_one,
-            "{}",
-            db.name
-        );
-        assert!(db.store.get_alerts(&[]).await.unwrap().is_empty());
-        assert!(db.store.get_alerts(&[999_999]).await.unwrap().is_empty());
-        db.finish().await;
+async fn reading_alerts_in_one_batch_returns_what_reading_each_one_does(db: &TestDb) {
+    let f = fixture(&db.store).await;
+    let mut one_by_one = Vec::new();
+    for id in &f.ids {
+        one_by_one.push(db.store.get_alert(*id).await.unwrap().unwrap());
     }
+    one_by_one.sort_by_key(|a| a.id);
+    // Unordered, repeated and unknown ids, and more than one statement's worth.
+    let mut ids: Vec<i64> = f.ids.iter().rev().copied().collect();
+    ids.push(f.ids[0]);
+    ids.extend(1_000_000..1_002_500);
+    assert_eq!(
+        db.store.get_alerts(&ids).await.unwrap(),
+        one_by_one,
+        "{}",
+        db.name
+    );
+    assert!(db.store.get_alerts(&[]).await.unwrap().is_empty());
+    assert!(db.store.get_alerts(&[999_999]).await.unwrap().is_empty());
 }
 
 async fn next_change(
@@ -1125,28 +1078,70 @@ async fn on_postgres_a_notify_wakes_the_poller_long_before_its_interval() {
     db.finish().await;
 }
 
-#[tokio::test]
-async fn alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically() {
-    for db in common::all_dbs().await {
-        let definitions = db.store.drop_alert_indexes().await.unwrap();
-        assert_eq!(
-            definitions.len(),
-            14,
-            "{}: every secondary index of the alerts table",
-            db.name
-        );
-        assert!(
-            db.store.drop_alert_indexes().await.unwrap().is_empty(),
-            "none left"
-        );
-        fixture(&db.store).await;
-        db.store.create_indexes(&definitions).await.unwrap();
-        let mut rebuilt = db.store.drop_alert_indexes().await.unwrap();
-        let mut expected = definitions.clone();
-        rebuilt.sort();
-        expected.sort();
-        assert_eq!(rebuilt, expected);
-        db.store.create_indexes(&definitions).await.unwrap();
-        db.finish().await;
-    }
+async fn alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically(db: &TestDb) {
+    let definitions = db.store.drop_alert_indexes().await.unwrap();
+    assert_eq!(
+        definitions.len(),
+        14,
+        "{}: every secondary index of the alerts table",
+        db.name
+    );
+    assert!(
+        db.store.drop_alert_indexes().await.unwrap().is_empty(),
+        "none left"
+    );
+    fixture(&db.store).await;
+    db.store.create_indexes(&definitions).await.unwrap();
+    let mut rebuilt = db.store.drop_alert_indexes().await.unwrap();
+    let mut expected = definitions.clone();
+    rebuilt.sort();
+    expected.sort();
+    assert_eq!(rebuilt, expected);
+    db.store.create_indexes(&definitions).await.unwrap();
 }
+
+/// The contract cases that run on one database each, in a table: every case becomes one test per
+/// backend (`store_contract::sqlite::CASE`, `store_contract::postgres::CASE`), so a failure names
+/// both the case and the backend, and the cases run in parallel. (The cases above that compare
+/// the backends' answers with each other run both in one test.)
+macro_rules! contract_cases {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = crate::common::sqlite_db().await;
+                    super::$case(&db).await;
+                    db.finish().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    // Skipped with a notice without PostgreSQL, except under CI=true.
+                    let Some(db) = crate::common::pg_db().await else { return };
+                    super::$case(&db).await;
+                    db.finish().await;
+                }
+            )+
+        }
+    };
+}
+
+contract_cases!(
+    paging_edges_and_limits,
+    counts_per_status_ignore_the_status_filter_but_not_the_others,
+    stats_are_zero_filled_and_count_every_dimension,
+    get_joins_the_event_and_round_trips_every_field,
+    acknowledge_and_unacknowledge_record_who_when_and_an_audit_row,
+    bulk_acknowledge_reports_each_id_in_request_order,
+    past_alert_cannot_be_acknowledged_or_unacknowledged,
+    mark_past_freezes_new_and_acknowledged_alerts_once_the_event_kicks_off,
+    concurrent_acknowledgement_leaves_one_consistent_state,
+    purge_deletes_only_past_alerts_older_than_the_retention,
+    event_upsert_refreshes_names_and_kickoff,
+    reading_alerts_in_one_batch_returns_what_reading_each_one_does,
+    alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically,
+);
