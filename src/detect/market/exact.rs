@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use crate::domain::Price;
+use crate::domain::{Percent, Price};
 
 /// A natural number: a `u128` while it fits, limbs (little-endian, no trailing zero limb, more
 /// than two of them or a value of at least 2^128) beyond that. The representation is canonical,
@@ -255,16 +255,13 @@ pub(crate) fn hundredths_above(numerator: &Nat, denominator: &Nat) -> i64 {
 }
 
 /// Signed change from `old` to `new` in hundredths of a percent, rounded half away from zero:
-/// §3's `change% = (new − old) / old × 100`, in integers only (it equals the stored
-/// [`Price::change_pct_to`] × 100). `None` when either price is zero (no offer to compare).
+/// §3's `change% = (new − old) / old × 100`, the very [`Price::change_to`] a `price_change`
+/// alert carries. `None` when either price is zero (no offer to compare).
 pub fn change_hundredths(old: Price, new: Price) -> Option<i64> {
-    if old.milli() == 0 || new.milli() == 0 {
+    if new.milli() == 0 {
         return None;
     }
-    Some(hundredths_above(
-        &Nat::from(new.milli()),
-        &Nat::from(old.milli()),
-    ))
+    old.change_to(new).map(Percent::hundredths)
 }
 
 /// The mean of two integers rounded half away from zero (the median of an even count).
