@@ -1,21 +1,9 @@
 //! `market_move`: the competitors moved an outcome together and the home book stayed behind
 //! (§9).
 
-use serde::{Deserialize, Serialize};
-
 use super::exact::{change_hundredths, mean_of_two};
 use super::{Band, MarketRules};
-use crate::domain::Price;
-
-/// Which way the market moved a price.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MoveDirection {
-    /// The price went up (the outcome drifted).
-    Up,
-    /// The price went down (the outcome shortened).
-    Down,
-}
+use crate::domain::{Direction, Price};
 
 /// One book's price of the outcome in its previous and current successful scrapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +42,7 @@ pub struct Mover<B> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketMove<B> {
     /// Which way the competitors moved.
-    pub direction: MoveDirection,
+    pub direction: Direction,
     /// The median of the movers' changes (signed, hundredths of a percent); for an even count
     /// the mean of the middle two, rounded half away from zero.
     pub median_change: i64,
@@ -110,16 +98,16 @@ pub fn market_move<B: Ord + Clone>(
     let up = movers.iter().filter(|m| m.change > 0).count();
     let direction = match (up, movers.len() - up) {
         (0, 0) => return None,
-        (_, 0) => MoveDirection::Up,
-        (0, _) => MoveDirection::Down,
+        (_, 0) => Direction::Up,
+        (0, _) => Direction::Down,
         _ => return None,
     };
     if movers.len() < rules.required_books(enabled_competitors) {
         return None;
     }
     let followed = match direction {
-        MoveDirection::Up => home_change >= threshold,
-        MoveDirection::Down => home_change <= -threshold,
+        Direction::Up => home_change >= threshold,
+        Direction::Down => home_change <= -threshold,
     };
     if followed {
         return None;
@@ -235,7 +223,7 @@ mod tests {
     fn one_enabled_competitor_can_move_the_market_alone() {
         let books = [book("a", "2.00", "2.20")];
         let raised = market_move(still("2.00"), &books, 1, &MarketRules::default()).unwrap();
-        assert_eq!(raised.direction, MoveDirection::Up);
+        assert_eq!(raised.direction, Direction::Up);
         assert_eq!((raised.median_change, raised.band), (1000, Band::Elevated));
     }
 

@@ -77,7 +77,7 @@ use serde::{Deserialize, Serialize};
 pub use consensus::{BookQuotes, Quote, book_fair_odds};
 pub use exact::change_hundredths;
 pub use margin::{Margin, margin};
-pub use market_move::{BookMove, MarketMove, MoveDirection, Mover, PriceMove, market_move};
+pub use market_move::{BookMove, MarketMove, Mover, PriceMove, market_move};
 pub use memory::BandMemory;
 pub use off_market::{FACTOR_EDGE_HUNDREDTHS, OffMarket, OutcomeEdge, Pattern, off_market};
 

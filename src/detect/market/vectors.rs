@@ -4,7 +4,7 @@
 //! sportybet and bet9ja enabled.
 
 use super::*;
-use crate::domain::Price;
+use crate::domain::{Direction, Price};
 
 const SPORTY: &str = "sportybet";
 const BET9JA: &str = "bet9ja";
@@ -212,7 +212,7 @@ fn both_down() -> [BookMove<&'static str>; 2] {
 #[test]
 fn two_competitors_down_and_home_still_is_a_market_move_of_minus_9() {
     let raised = moved(home("2.00", "2.00"), &both_down()).unwrap();
-    assert_eq!(raised.direction, MoveDirection::Down);
+    assert_eq!(raised.direction, Direction::Down);
     assert_eq!((raised.median_change, raised.band), (-900, Band::Warning));
     assert_eq!(raised.home, home("2.00", "2.00"));
     assert_eq!(
@@ -248,7 +248,7 @@ fn the_home_book_following_the_market_raises_no_market_move() {
 #[test]
 fn the_home_book_moving_the_other_way_still_raises_the_market_move() {
     let raised = moved(home("2.00", "2.10"), &both_down()).unwrap();
-    assert_eq!(raised.direction, MoveDirection::Down);
+    assert_eq!(raised.direction, Direction::Down);
     assert_eq!((raised.median_change, raised.band), (-900, Band::Warning));
     assert_eq!(raised.home_change, 500);
 }
