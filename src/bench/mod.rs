@@ -416,16 +416,14 @@ fn in_batches(input: CycleInput) -> Vec<CycleInput> {
         failed_books,
         events,
     } = input;
-    let mut events = events.into_iter().peekable();
-    let mut inputs = Vec::new();
-    while events.peek().is_some() {
-        inputs.push(CycleInput {
+    crate::pipeline::cycle::in_batches(events, BATCH_EVENTS)
+        .into_iter()
+        .map(|events| CycleInput {
             home_book: home_book.clone(),
             failed_books: failed_books.clone(),
-            events: events.by_ref().take(BATCH_EVENTS).collect(),
-        });
-    }
-    inputs
+            events,
+        })
+        .collect()
 }
 
 async fn refcycle(

@@ -49,11 +49,10 @@ impl BookTally {
         after: &StatsSnapshot,
         mass_vanish: Option<(u64, u64)>,
     ) -> BookRun {
-        let failures = |s: &StatsSnapshot| s.failures.values().sum::<u64>();
         let mut counts = self.counts;
         counts.set_requests(
             after.requests.saturating_sub(before.requests),
-            failures(after).saturating_sub(failures(before)),
+            super::live::new_failures(before, after),
             (after.latency.samples > 0).then_some((after.latency.p50_ms, after.latency.p95_ms)),
             after.quota.and_then(|q| q.remaining),
         );

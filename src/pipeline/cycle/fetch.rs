@@ -115,7 +115,7 @@ impl ScrapeCycle {
 }
 
 /// The events in batches of `size` (at least one event each), in order.
-pub(super) fn in_batches(events: Vec<MergedEvent>, size: usize) -> Vec<Vec<MergedEvent>> {
+pub fn in_batches<T>(events: Vec<T>, size: usize) -> Vec<Vec<T>> {
     let mut events = events.into_iter().peekable();
     let mut batches = Vec::new();
     while events.peek().is_some() {
@@ -210,7 +210,7 @@ mod tests {
     fn a_batch_size_of_zero_still_makes_progress() {
         let events = vec![event("1", &[]), event("2", &[])];
         assert_eq!(in_batches(events, 0).len(), 2);
-        assert!(in_batches(Vec::new(), 100).is_empty());
+        assert!(in_batches(Vec::<MergedEvent>::new(), 100).is_empty());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub(super) async fn publish(
 }
 
 /// Failures of every kind in `after` not yet in `before`.
-fn new_failures(before: &StatsSnapshot, after: &StatsSnapshot) -> u64 {
+pub(super) fn new_failures(before: &StatsSnapshot, after: &StatsSnapshot) -> u64 {
     after
         .failures
         .values()

@@ -49,6 +49,7 @@ mod writes;
 
 pub use batch::{event_records, write_batch};
 use books::CycleBooks;
+pub use fetch::in_batches;
 use steps::CycleRun;
 pub use totals::CycleTotals;
 pub use writes::odds_writes;
