@@ -239,11 +239,11 @@ impl AlertService {
         sort: AlertSort,
         page: &Page,
     ) -> Result<AlertPage, ServiceError> {
-        check_page(page)?;
-        check_filter(filter)?;
-        let alerts = self.store.list_alerts(filter, sort, page).await?;
+        let AlertWindow {
+            alerts,
+            next_cursor,
+        } = self.window(filter, sort, page).await?;
         let counts = self.store.status_counts(filter).await?;
-        let next_cursor = next_cursor(page, &alerts);
         Ok(AlertPage {
             total: counts.total_of(&filter.statuses),
             alerts,
@@ -419,14 +419,20 @@ pub fn next_cursor(page: &Page, alerts: &[Alert]) -> Option<PageCursor> {
     more.then(|| alerts.last().map(cursor_of)).flatten()
 }
 
-fn check_page(page: &Page) -> Result<(), ServiceError> {
-    if page.limit == 0 || page.limit > MAX_PAGE_LIMIT {
+/// Checks a count asked for against `1..=max`, naming it `name` in the error.
+fn check_limit(name: &'static str, limit: u32, max: u32) -> Result<(), ServiceError> {
+    if limit == 0 || limit > max {
         return Err(ServiceError::InvalidArgument {
-            name: "limit",
-            value: page.limit.to_string(),
-            allowed: format!("must be between 1 and {MAX_PAGE_LIMIT}"),
+            name,
+            value: limit.to_string(),
+            allowed: format!("must be between 1 and {max}"),
         });
     }
+    Ok(())
+}
+
+fn check_page(page: &Page) -> Result<(), ServiceError> {
+    check_limit("limit", page.limit, MAX_PAGE_LIMIT)?;
     if page.offset > i64::MAX as u64 {
         return Err(ServiceError::InvalidArgument {
             name: "offset",

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use serde_json::Value;
 
-use super::{AlertService, ServiceError, check_filter, check_page, next_cursor};
+use super::{AlertService, ServiceError, check_filter, check_limit, check_page, next_cursor};
 use crate::config::OVERRIDABLE_KEYS;
 use crate::domain::{
     Alert, AlertFilter, AlertSort, BookOdds, EventGroup, Page, PageCursor, PricePoint, SettingRow,
@@ -30,18 +30,6 @@ pub const MAX_HISTORY_ROWS: u32 = 10_000;
 
 /// Most alerts one follow read may return.
 pub const MAX_FOLLOW_BATCH: u32 = 1_000;
-
-/// Checks a count asked for against `1..=max`, naming it `name` in the error.
-fn check_limit(name: &'static str, limit: u32, max: u32) -> Result<(), ServiceError> {
-    if limit == 0 || limit > max {
-        return Err(ServiceError::InvalidArgument {
-            name,
-            value: limit.to_string(),
-            allowed: format!("must be between 1 and {max}"),
-        });
-    }
-    Ok(())
-}
 
 impl AlertService {
     /// One window of alerts (rows only; see [`AlertService::status_counts`] for the counts).

@@ -6,8 +6,8 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
 
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, BookOdds, EventGroup, Page, PageCursor,
-    PricePoint, SettingRow, StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, BookOdds, EventGroup, Page, PricePoint,
+    SettingRow, StatusCounts,
 };
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::live::Change;
@@ -26,13 +26,7 @@ pub struct DetailData {
 
 /// One window of the alert list, without counts (those come separately, see
 /// [`Action::CountsLoaded`], so a window never waits for a count over every alert).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PageRows {
-    /// The rows, in sort order.
-    pub alerts: Vec<Alert>,
-    /// Where the next window starts, if this one was full.
-    pub next_cursor: Option<PageCursor>,
-}
+pub type PageRows = crate::service::AlertWindow;
 
 /// The stats panel's numbers.
 #[derive(Debug, Clone, PartialEq)]

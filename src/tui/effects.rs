@@ -5,7 +5,7 @@
 use chrono::Duration;
 use tokio::sync::mpsc;
 
-use super::action::{Action, DetailData, Effect, PageRows, StatsData};
+use super::action::{Action, DetailData, Effect, StatsData};
 use crate::domain::{Alert, Page};
 use crate::health::PipelineCommand;
 use crate::service::AlertService;
@@ -56,10 +56,6 @@ impl EffectRunner {
                 let result = service
                     .window(&query.filter, query.sort, &query.page)
                     .await
-                    .map(|window| PageRows {
-                        alerts: window.alerts,
-                        next_cursor: window.next_cursor,
-                    })
                     .map_err(|e| text(&e));
                 Some(Action::PageLoaded { seq, result })
             }
