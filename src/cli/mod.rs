@@ -250,10 +250,6 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
     }
 }
 
-/// How often a UI, the API or the headless printer reads the database's change log (on
-/// PostgreSQL a NOTIFY wakes them sooner).
-const LIVE_POLL: std::time::Duration = crate::live::POLL_EVERY;
-
 /// The monitor: the pipeline and the terminal UI in one process — or, without a terminal, the
 /// pipeline printing new alerts as JSON lines. The API joins when `api.enabled`.
 async fn monitor(config: &Config) -> Result<ExitCode> {
@@ -272,7 +268,7 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let feed = running.changes.clone();
-    let poller = crate::live::spawn_poller(store.clone(), feed.clone(), LIVE_POLL);
+    let poller = crate::live::spawn_poller(store.clone(), feed.clone(), crate::live::POLL_EVERY);
     let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
     let (result, stopped) = match headless {
         None => {
@@ -362,7 +358,7 @@ async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
     let store = open_store(config).await?;
     let service = AlertService::new(store.clone(), config.acting_user());
     let feed = crate::live::ChangeFeed::default();
-    let poller = crate::live::spawn_poller(store, feed.clone(), LIVE_POLL);
+    let poller = crate::live::spawn_poller(store, feed.clone(), crate::live::POLL_EVERY);
     let result = crate::tui::run(crate::tui::TuiOptions {
         service: service.clone(),
         feed,
@@ -415,7 +411,7 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     let store = open_store(config).await?;
     let service = AlertService::new(store.clone(), config.acting_user());
     let feed = crate::live::ChangeFeed::default();
-    let poller = crate::live::spawn_poller(store, feed.clone(), LIVE_POLL);
+    let poller = crate::live::spawn_poller(store, feed.clone(), crate::live::POLL_EVERY);
     let state = crate::api::ApiState {
         service: service.clone(),
         feed,
@@ -501,7 +497,7 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
     let poller = config
         .api
         .enabled
-        .then(|| crate::live::spawn_poller(store.clone(), feed.clone(), LIVE_POLL));
+        .then(|| crate::live::spawn_poller(store.clone(), feed.clone(), crate::live::POLL_EVERY));
     let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
     tracing::info!(
         interval_secs = config.scrape.interval_secs,
