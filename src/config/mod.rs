@@ -98,6 +98,24 @@ pub struct DetectionConfig {
     /// feed problem (no availability alerts from it, a health warning); also the share of an
     /// event's markets above which their loss is one event-level alert.
     pub mass_vanish_pct: u32,
+    /// Raise `price_change` and `availability` for competitor books too (DESIGN §9), on
+    /// primary markets, without the matched-market filter.
+    pub competitor_alerts: bool,
+    /// Smallest |change %| (0.01–100) that counts as a competitor move for `market_move`, and
+    /// as the home book following it.
+    pub consensus_min_move_pct: f64,
+    /// Competitors (1–50) that must move together for `market_move`, or price the complete
+    /// market for `off_market`; lowered to the enabled competitors when fewer are enabled.
+    pub consensus_min_books: u32,
+    /// `off_market` warning band on the bettor's edge, in %.
+    pub off_market_warning_pct: f64,
+    /// `off_market` elevated band, in %.
+    pub off_market_elevated_pct: f64,
+    /// `off_market` critical band, in %.
+    pub off_market_critical_pct: f64,
+    /// The home book's margin on a complete market below this (0–100 %) is a `margin` warning;
+    /// below 0 it is critical.
+    pub margin_floor_pct: f64,
 }
 
 /// `[retention]`

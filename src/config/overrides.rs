@@ -16,6 +16,13 @@ pub const OVERRIDABLE_KEYS: &[&str] = &[
     "detection.critical_pct",
     "detection.enabled",
     "detection.primary_markets",
+    "detection.competitor_alerts",
+    "detection.consensus_min_move_pct",
+    "detection.consensus_min_books",
+    "detection.off_market_warning_pct",
+    "detection.off_market_elevated_pct",
+    "detection.off_market_critical_pct",
+    "detection.margin_floor_pct",
     "retention.past_alert_days",
     "retention.history_days",
 ];
@@ -34,6 +41,19 @@ fn float(key: &str, value: &Value) -> Result<f64, ConfigError> {
         .as_f64()
         .filter(|v| v.is_finite())
         .ok_or_else(|| invalid(key, value, "expected a number"))
+}
+
+fn boolean(key: &str, value: &Value) -> Result<bool, ConfigError> {
+    value
+        .as_bool()
+        .ok_or_else(|| invalid(key, value, "expected true or false"))
+}
+
+fn count(key: &str, value: &Value) -> Result<u32, ConfigError> {
+    value
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| invalid(key, value, "expected a whole number"))
 }
 
 fn days(key: &str, value: &Value) -> Result<u32, ConfigError> {
@@ -56,10 +76,27 @@ pub fn apply_overrides(
             "detection.warning_pct" => config.detection.warning_pct = float(key, value)?,
             "detection.elevated_pct" => config.detection.elevated_pct = float(key, value)?,
             "detection.critical_pct" => config.detection.critical_pct = float(key, value)?,
-            "detection.enabled" => {
-                config.detection.enabled = value
-                    .as_bool()
-                    .ok_or_else(|| invalid(key, value, "expected true or false"))?;
+            "detection.enabled" => config.detection.enabled = boolean(key, value)?,
+            "detection.competitor_alerts" => {
+                config.detection.competitor_alerts = boolean(key, value)?;
+            }
+            "detection.consensus_min_move_pct" => {
+                config.detection.consensus_min_move_pct = float(key, value)?;
+            }
+            "detection.consensus_min_books" => {
+                config.detection.consensus_min_books = count(key, value)?;
+            }
+            "detection.off_market_warning_pct" => {
+                config.detection.off_market_warning_pct = float(key, value)?;
+            }
+            "detection.off_market_elevated_pct" => {
+                config.detection.off_market_elevated_pct = float(key, value)?;
+            }
+            "detection.off_market_critical_pct" => {
+                config.detection.off_market_critical_pct = float(key, value)?;
+            }
+            "detection.margin_floor_pct" => {
+                config.detection.margin_floor_pct = float(key, value)?;
             }
             "detection.primary_markets" => {
                 config.detection.primary_markets = value
@@ -95,6 +132,17 @@ pub fn current_value(config: &Config, key: &str) -> Option<Value> {
         "detection.critical_pct" => Value::from(config.detection.critical_pct),
         "detection.enabled" => Value::from(config.detection.enabled),
         "detection.primary_markets" => Value::from(config.detection.primary_markets.clone()),
+        "detection.competitor_alerts" => Value::from(config.detection.competitor_alerts),
+        "detection.consensus_min_move_pct" => Value::from(config.detection.consensus_min_move_pct),
+        "detection.consensus_min_books" => Value::from(config.detection.consensus_min_books),
+        "detection.off_market_warning_pct" => Value::from(config.detection.off_market_warning_pct),
+        "detection.off_market_elevated_pct" => {
+            Value::from(config.detection.off_market_elevated_pct)
+        }
+        "detection.off_market_critical_pct" => {
+            Value::from(config.detection.off_market_critical_pct)
+        }
+        "detection.margin_floor_pct" => Value::from(config.detection.margin_floor_pct),
         "retention.past_alert_days" => Value::from(config.retention.past_alert_days),
         "retention.history_days" => Value::from(config.retention.history_days),
         _ => return None,

@@ -42,6 +42,7 @@ pub(super) fn documented_range(key: &str) -> Option<&'static str> {
         ("retention.past_alert_days" | "retention.history_days", _) => "between 1 and 3650",
         ("sim.events", _) => "between 1 and 20000",
         ("detection.mass_vanish_pct", _) => "between 1 and 100",
+        ("detection.consensus_min_books", _) => "between 1 and 50",
         (_, Some("timeout_secs")) => "between 1 and 300",
         (_, Some("concurrency")) => "between 1 and 64",
         (_, Some("delay_ms")) => "between 0 and 60000",
@@ -122,6 +123,33 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         1.0,
     )?;
     in_range("detection.mass_vanish_pct", d.mass_vanish_pct, 1, 100)?;
+    in_range(
+        "detection.consensus_min_move_pct",
+        d.consensus_min_move_pct,
+        0.01,
+        100.0,
+    )?;
+    in_range(
+        "detection.consensus_min_books",
+        d.consensus_min_books,
+        1,
+        50,
+    )?;
+    let off_market_ok = 0.0 < d.off_market_warning_pct
+        && d.off_market_warning_pct < d.off_market_elevated_pct
+        && d.off_market_elevated_pct < d.off_market_critical_pct
+        && d.off_market_critical_pct <= 1000.0;
+    if !off_market_ok {
+        return Err(invalid(
+            "detection.off_market_warning_pct/off_market_elevated_pct/off_market_critical_pct",
+            format!(
+                "{}/{}/{}",
+                d.off_market_warning_pct, d.off_market_elevated_pct, d.off_market_critical_pct
+            ),
+            "bands must satisfy 0 < warning < elevated < critical <= 1000",
+        ));
+    }
+    in_range("detection.margin_floor_pct", d.margin_floor_pct, 0.0, 100.0)?;
     if d.primary_markets.is_empty() {
         return Err(invalid(
             "detection.primary_markets",

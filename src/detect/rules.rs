@@ -183,6 +183,7 @@ mod tests {
             primary_markets: vec!["3743".into(), " 5000 ".into()],
             require_competitor: true,
             mass_vanish_pct: 50,
+            ..crate::config::Config::defaults().detection
         }
     }
 

@@ -18,7 +18,8 @@ pub mod testing;
 pub use detected::DetectedAlert;
 pub use json::{AlertJson, alerts_json};
 pub use payload::{
-    AlertPayload, AvailabilityFlip, CompetitorMove, Disagreement, FlatPayload, PriceMove,
+    AlertPayload, AvailabilityFlip, BookFairOdds, CompetitorMove, Disagreement, FlatPayload,
+    MarginBreach, MarketLeftBehind, Mover, OffMarketPrice, OutcomeQuote, PriceMove,
 };
 pub use stored::{Alert, AlertEvent, Workflow};
 
@@ -67,6 +68,13 @@ wire_enum!(
         DirectionDisagreement = "direction_disagreement",
         /// A market went missing or suspended, or came back.
         Availability = "availability",
+        /// Enough competitors moved an outcome the same way and the home book did not follow
+        /// (DESIGN §9).
+        MarketMove = "market_move",
+        /// The home book's price is off the competitors' margin-free consensus (DESIGN §9).
+        OffMarket = "off_market",
+        /// The home book's own margin on a market is under the floor, or negative (DESIGN §9).
+        Margin = "margin",
     }
 );
 
@@ -87,6 +95,17 @@ wire_enum!(
         Suspended = "suspended",
         /// The market is offered again.
         Returned = "returned",
+    }
+);
+
+wire_enum!(
+    /// What kind of palpable error an off-market price looks like (DESIGN §9).
+    Pattern, "pattern" {
+        /// Two outcomes' prices swapped: each home price within 5 % of the other outcome's fair
+        /// odds, and those fair odds more than 20 % apart.
+        Swapped = "swapped",
+        /// An edge of at least 400 %: a price off by a factor (a digit error).
+        Factor = "factor",
     }
 );
 

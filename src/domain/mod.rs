@@ -14,8 +14,9 @@ mod snapshot;
 
 pub use alert::{
     Alert, AlertEvent, AlertJson, AlertPayload, AlertType, AvailabilityChange, AvailabilityFlip,
-    CompetitorMove, DetectedAlert, Direction, Disagreement, EVENT_MARKET_ID, EVENT_MARKET_NAME,
-    FlatPayload, PriceMove, Severity, Status, Workflow, alerts_json, testing,
+    BookFairOdds, CompetitorMove, DetectedAlert, Direction, Disagreement, EVENT_MARKET_ID,
+    EVENT_MARKET_NAME, FlatPayload, MarginBreach, MarketLeftBehind, Mover, OffMarketPrice,
+    OutcomeQuote, Pattern, PriceMove, Severity, Status, Workflow, alerts_json, testing,
 };
 pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor};
 pub use odds::{Line, ParseOddsError, Percent, Price};

@@ -121,6 +121,16 @@ impl Percent {
     }
 }
 
+/// Two decimals, exact, with a `-` for negatives and no `+` (`-3.60`, `10.14`); callers add a
+/// sign or `%` as their layout needs (`{:+}` is not supported: use [`Percent::hundredths`]).
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
 impl Serialize for Percent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(self.as_f64())
@@ -272,6 +282,15 @@ fn parse_thousandths(raw: &str) -> Result<i64, ParseOddsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_percent_displays_with_two_exact_decimals() {
+        assert_eq!(Percent::from_hundredths(-360).to_string(), "-3.60");
+        assert_eq!(Percent::from_hundredths(1014).to_string(), "10.14");
+        assert_eq!(Percent::from_hundredths(-5).to_string(), "-0.05");
+        assert_eq!(Percent::from_hundredths(0).to_string(), "0.00");
+        assert_eq!(Percent::from_hundredths(85775).to_string(), "857.75");
+    }
 
     fn p(s: &str) -> Price {
         s.parse().unwrap()

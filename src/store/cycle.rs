@@ -319,6 +319,7 @@ mod letter_alerts {
             availability: a.availability,
             unavailable_secs: a.unavailable_secs,
             markets_affected: a.markets_affected,
+            ..FlatPayload::default()
         };
         let line = a
             .line

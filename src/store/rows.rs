@@ -105,6 +105,7 @@ impl TryFrom<AlertRow> for Alert {
             availability: parse_opt(r.availability)?,
             unavailable_secs: r.unavailable_secs,
             markets_affected: r.markets_affected,
+            ..FlatPayload::default()
         };
         let payload = flat
             .into_payload(alert_type)

@@ -41,6 +41,13 @@ pub fn label(key: &str) -> &'static str {
         "detection.critical_pct" => "Critical threshold (%)",
         "detection.enabled" => "Detection enabled",
         "detection.primary_markets" => "Primary markets (ids)",
+        "detection.competitor_alerts" => "Competitor alerts",
+        "detection.consensus_min_move_pct" => "Market move: min move (%)",
+        "detection.consensus_min_books" => "Market move/off market: books",
+        "detection.off_market_warning_pct" => "Off market warning (edge %)",
+        "detection.off_market_elevated_pct" => "Off market elevated (edge %)",
+        "detection.off_market_critical_pct" => "Off market critical (edge %)",
+        "detection.margin_floor_pct" => "Margin floor (%)",
         "retention.past_alert_days" => "Keep past alerts (days)",
         "retention.history_days" => "Keep price history (days)",
         _ => "?",
@@ -65,11 +72,13 @@ pub fn display(value: &Value) -> String {
 pub fn parse_input(key: &str, text: &str) -> Result<Value, String> {
     let text = text.trim();
     match key {
-        "detection.enabled" => match text.to_ascii_lowercase().as_str() {
-            "on" | "true" | "yes" => Ok(Value::Bool(true)),
-            "off" | "false" | "no" => Ok(Value::Bool(false)),
-            _ => Err(format!("{key}: type on or off")),
-        },
+        "detection.enabled" | "detection.competitor_alerts" => {
+            match text.to_ascii_lowercase().as_str() {
+                "on" | "true" | "yes" => Ok(Value::Bool(true)),
+                "off" | "false" | "no" => Ok(Value::Bool(false)),
+                _ => Err(format!("{key}: type on or off")),
+            }
+        }
         "detection.primary_markets" => Ok(Value::from(
             text.split([',', ' '])
                 .map(str::trim)
@@ -81,6 +90,10 @@ pub fn parse_input(key: &str, text: &str) -> Result<Value, String> {
             .parse::<u32>()
             .map(Value::from)
             .map_err(|_| format!("{key}: a whole number of days")),
+        "detection.consensus_min_books" => text
+            .parse::<u32>()
+            .map(Value::from)
+            .map_err(|_| format!("{key}: a whole number of books")),
         _ => text
             .parse::<f64>()
             .ok()

@@ -5,7 +5,9 @@
 //! `off_market` with edge, fair odds and pattern, `margin`), each with its [`AlertType`]; the
 //! compiler then names every place that shows or stores a payload.
 
-use super::{AlertType, AvailabilityChange, Direction};
+use serde::{Deserialize, Serialize};
+
+use super::{AlertType, AvailabilityChange, Direction, Pattern};
 use crate::domain::{Percent, Price};
 
 /// The per-type part of an alert. The alert's type is the variant ([`AlertPayload::alert_type`]),
@@ -18,6 +20,88 @@ pub enum AlertPayload {
     DirectionDisagreement(Disagreement),
     /// A market (or most of an event's markets) went away or came back.
     Availability(AvailabilityFlip),
+    /// Competitors moved an outcome together and the home book stayed behind (§9).
+    MarketMove(MarketLeftBehind),
+    /// The home book's price against the market's margin-free consensus (§9).
+    OffMarket(OffMarketPrice),
+    /// The home book's own margin on a market under the floor (§9).
+    Margin(MarginBreach),
+}
+
+/// A `market_move`: the competitors that moved one outcome the same way, and the home book that
+/// did not follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketLeftBehind {
+    /// Which way the movers went.
+    pub direction: Direction,
+    /// Median of the movers' signed changes, in hundredths of a percent.
+    pub median_change_pct: Percent,
+    /// The home book's own price between the same two scrapes (often unchanged).
+    pub home: PriceMove,
+    /// Each competitor that moved, sorted by book.
+    pub movers: Vec<Mover>,
+}
+
+/// One competitor's move that counted for a `market_move`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mover {
+    /// The competitor's slug.
+    pub bookmaker: String,
+    /// Its previous price.
+    #[serde(rename = "oldPrice")]
+    pub old: Price,
+    /// Its price now.
+    #[serde(rename = "newPrice")]
+    pub new: Price,
+    /// Its signed change, in hundredths of a percent.
+    #[serde(rename = "changePercent")]
+    pub change_pct: Percent,
+}
+
+/// An `off_market`: one home outcome's price against the consensus of the competitors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffMarketPrice {
+    /// The home book's price of the outcome.
+    pub price: Price,
+    /// `home price × consensus probability − 1`: a bettor's edge against us, in hundredths of
+    /// a percent.
+    pub edge_pct: Percent,
+    /// The consensus fair odds `1 / p̄`, to two decimals.
+    pub fair_odds: Price,
+    /// A recognised palpable error, if any (the alert is then critical).
+    pub pattern: Option<Pattern>,
+    /// The competitors counted, sorted by book, each with its price and margin-free fair odds.
+    pub books: Vec<BookFairOdds>,
+}
+
+/// One competitor's side of an `off_market` consensus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookFairOdds {
+    /// The competitor's slug.
+    pub bookmaker: String,
+    /// Its price of the outcome.
+    pub price: Price,
+    /// Its margin-free fair odds of the outcome, to two decimals.
+    #[serde(rename = "fairOdds")]
+    pub fair_odds: Price,
+}
+
+/// A `margin`: the home book's overround on one complete market.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarginBreach {
+    /// `Σ 1/o − 1`, in hundredths of a percent (negative: an arbitrage on our own book).
+    pub margin_pct: Percent,
+    /// The market's prices, in the home book's outcome order.
+    pub prices: Vec<OutcomeQuote>,
+}
+
+/// One outcome's price in a `margin` alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeQuote {
+    /// Outcome name (home book's naming).
+    pub outcome: String,
+    /// Decimal odds.
+    pub price: Price,
 }
 
 /// An outcome's price between two scrapes of one book.
@@ -86,6 +170,9 @@ impl AlertPayload {
             AlertPayload::PriceChange(_) => AlertType::PriceChange,
             AlertPayload::DirectionDisagreement(_) => AlertType::DirectionDisagreement,
             AlertPayload::Availability(_) => AlertType::Availability,
+            AlertPayload::MarketMove(_) => AlertType::MarketMove,
+            AlertPayload::OffMarket(_) => AlertType::OffMarket,
+            AlertPayload::Margin(_) => AlertType::Margin,
         }
     }
 
@@ -94,7 +181,10 @@ impl AlertPayload {
         match self {
             AlertPayload::PriceChange(m) => Some(m),
             AlertPayload::DirectionDisagreement(d) => Some(&d.home),
-            AlertPayload::Availability(_) => None,
+            AlertPayload::MarketMove(m) => Some(&m.home),
+            AlertPayload::Availability(_)
+            | AlertPayload::OffMarket(_)
+            | AlertPayload::Margin(_) => None,
         }
     }
 
@@ -172,6 +262,24 @@ pub struct FlatPayload {
     pub unavailable_secs: Option<i64>,
     /// Markets of an event-level availability alert.
     pub markets_affected: Option<i64>,
+    /// `off_market`: the bettor's edge against the home price.
+    pub edge_pct: Option<Percent>,
+    /// `off_market`: the consensus fair odds.
+    pub fair_odds: Option<Price>,
+    /// `off_market`: the palpable-error pattern, if any.
+    pub pattern: Option<Pattern>,
+    /// `off_market`: the competitors counted, with their prices and fair odds.
+    pub books: Option<Vec<BookFairOdds>>,
+    /// `margin`: the home market's margin.
+    pub margin_pct: Option<Percent>,
+    /// `margin`: the home market's prices.
+    pub prices: Option<Vec<OutcomeQuote>>,
+    /// `market_move`: which way the movers went.
+    pub direction: Option<Direction>,
+    /// `market_move`: the movers' median change.
+    pub median_change_pct: Option<Percent>,
+    /// `market_move`: each competitor that moved.
+    pub movers: Option<Vec<Mover>>,
 }
 
 impl From<&AlertPayload> for FlatPayload {
@@ -196,6 +304,25 @@ impl From<&AlertPayload> for FlatPayload {
                 availability: Some(a.change),
                 unavailable_secs: a.unavailable_secs,
                 markets_affected: a.markets_affected,
+                ..FlatPayload::default()
+            },
+            AlertPayload::MarketMove(m) => FlatPayload {
+                direction: Some(m.direction),
+                median_change_pct: Some(m.median_change_pct),
+                movers: Some(m.movers.clone()),
+                ..moved(&m.home)
+            },
+            AlertPayload::OffMarket(o) => FlatPayload {
+                new_price: Some(o.price),
+                edge_pct: Some(o.edge_pct),
+                fair_odds: Some(o.fair_odds),
+                pattern: o.pattern,
+                books: Some(o.books.clone()),
+                ..FlatPayload::default()
+            },
+            AlertPayload::Margin(m) => FlatPayload {
+                margin_pct: Some(m.margin_pct),
+                prices: Some(m.prices.clone()),
                 ..FlatPayload::default()
             },
         }
@@ -245,6 +372,23 @@ impl FlatPayload {
                 unavailable_secs: self.unavailable_secs,
                 markets_affected: self.markets_affected,
             }),
+            AlertType::MarketMove => AlertPayload::MarketMove(MarketLeftBehind {
+                direction: need(self.direction, alert_type, "a direction")?,
+                median_change_pct: need(self.median_change_pct, alert_type, "a median change")?,
+                home: home(&self)?,
+                movers: need(self.movers, alert_type, "movers")?,
+            }),
+            AlertType::OffMarket => AlertPayload::OffMarket(OffMarketPrice {
+                price: need(self.new_price, alert_type, "a price")?,
+                edge_pct: need(self.edge_pct, alert_type, "an edge")?,
+                fair_odds: need(self.fair_odds, alert_type, "fair odds")?,
+                pattern: self.pattern,
+                books: self.books.unwrap_or_default(),
+            }),
+            AlertType::Margin => AlertPayload::Margin(MarginBreach {
+                margin_pct: need(self.margin_pct, alert_type, "a margin")?,
+                prices: self.prices.unwrap_or_default(),
+            }),
         })
     }
 }
@@ -268,6 +412,73 @@ mod tests {
             },
             gap_pct: Percent::from_hundredths(1121),
         })
+    }
+
+    fn market_move() -> AlertPayload {
+        AlertPayload::MarketMove(MarketLeftBehind {
+            direction: Direction::Down,
+            median_change_pct: Percent::from_hundredths(-900),
+            home: PriceMove::between(p("2.00"), p("2.00")).unwrap(),
+            movers: vec![
+                Mover {
+                    bookmaker: "bet9ja".into(),
+                    old: p("2.00"),
+                    new: p("1.84"),
+                    change_pct: Percent::from_hundredths(-800),
+                },
+                Mover {
+                    bookmaker: "sportybet".into(),
+                    old: p("2.00"),
+                    new: p("1.80"),
+                    change_pct: Percent::from_hundredths(-1000),
+                },
+            ],
+        })
+    }
+
+    fn off_market() -> AlertPayload {
+        AlertPayload::OffMarket(OffMarketPrice {
+            price: p("4.00"),
+            edge_pct: Percent::from_hundredths(9155),
+            fair_odds: p("2.09"),
+            pattern: Some(Pattern::Swapped),
+            books: vec![BookFairOdds {
+                bookmaker: "sportybet".into(),
+                price: p("2.00"),
+                fair_odds: p("2.09"),
+            }],
+        })
+    }
+
+    fn margin() -> AlertPayload {
+        AlertPayload::Margin(MarginBreach {
+            margin_pct: Percent::from_hundredths(-281),
+            prices: ["2.50", "3.40", "3.60"]
+                .iter()
+                .zip(["1", "X", "2"])
+                .map(|(price, outcome)| OutcomeQuote {
+                    outcome: outcome.into(),
+                    price: p(price),
+                })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn the_new_types_are_their_variants_and_only_a_market_move_has_a_home_move() {
+        assert_eq!(market_move().alert_type(), AlertType::MarketMove);
+        assert_eq!(off_market().alert_type(), AlertType::OffMarket);
+        assert_eq!(margin().alert_type(), AlertType::Margin);
+        assert_eq!(
+            market_move().change_pct(),
+            Some(Percent::from_hundredths(0))
+        );
+        assert_eq!(off_market().change_pct(), None);
+        assert_eq!(margin().price_move(), None);
+        let flat = off_market().flat();
+        assert_eq!(flat.new_price, Some(p("4.00")));
+        assert_eq!(flat.old_price, None);
+        assert_eq!(flat.pattern, Some(Pattern::Swapped));
     }
 
     #[test]
@@ -305,6 +516,9 @@ mod tests {
                 unavailable_secs: Some(300),
                 markets_affected: None,
             }),
+            market_move(),
+            off_market(),
+            margin(),
         ];
         for payload in payloads {
             let flat = FlatPayload::from(&payload);

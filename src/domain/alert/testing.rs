@@ -152,7 +152,8 @@ impl AlertBuilder {
         match &mut self.alert.payload {
             AlertPayload::PriceChange(m) => m.change_pct = pct(change),
             AlertPayload::DirectionDisagreement(d) => d.home.change_pct = pct(change),
-            AlertPayload::Availability(_) => panic!("an availability alert has no change"),
+            AlertPayload::MarketMove(m) => m.home.change_pct = pct(change),
+            other => panic!("a {} alert has no change", other.alert_type()),
         }
         self
     }
@@ -163,7 +164,10 @@ impl AlertBuilder {
         let home = match &self.alert.payload {
             AlertPayload::PriceChange(m) => *m,
             AlertPayload::DirectionDisagreement(d) => d.home,
-            AlertPayload::Availability(_) => {
+            AlertPayload::MarketMove(m) => m.home,
+            AlertPayload::Availability(_)
+            | AlertPayload::OffMarket(_)
+            | AlertPayload::Margin(_) => {
                 PriceMove::between(price(2.0), price(2.3)).expect("a price to move from")
             }
         };

@@ -90,6 +90,9 @@ pub fn old_new(alert: &Alert) -> String {
         // Prices display with two decimals, three when needed (as [`price`]).
         AlertPayload::PriceChange(m) => format!("{}→{}", m.old, m.new),
         AlertPayload::DirectionDisagreement(d) => format!("{}→{}", d.home.old, d.home.new),
+        AlertPayload::MarketMove(m) => format!("{}→{}", m.home.old, m.home.new),
+        AlertPayload::OffMarket(o) => format!("{} fair {}", o.price, o.fair_odds),
+        AlertPayload::Margin(m) => format!("margin {}%", m.margin_pct),
     }
 }
 
