@@ -5,8 +5,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::{
-    Alert, AlertEvent, AlertPayload, AvailabilityChange, AvailabilityFlip, CompetitorMove,
-    DetectedAlert, Direction, Disagreement, EVENT_MARKET_ID, EVENT_MARKET_NAME, PriceMove,
+    Alert, AlertEvent, AlertPayload, AvailabilityChange, AvailabilityFlip, BookFairOdds,
+    CompetitorMove, DetectedAlert, Direction, Disagreement, EVENT_MARKET_ID, EVENT_MARKET_NAME,
+    MarginBreach, MarketLeftBehind, Mover, OffMarketPrice, OutcomeQuote, Pattern, PriceMove,
     Severity, Status, Workflow,
 };
 use crate::domain::{Line, Percent, Price};
@@ -130,8 +131,8 @@ impl AlertBuilder {
     }
 
     /// The alerted book's move from `old` to `new`, with its exact change. Keeps a
-    /// disagreement a disagreement (its gap recomputed); turns anything else into a
-    /// `price_change`.
+    /// disagreement a disagreement (its gap recomputed) and a market move a market move (its
+    /// home move); turns anything else into a `price_change`.
     pub fn prices(mut self, old: f64, new: f64) -> Self {
         let home = PriceMove::between(price(old), price(new)).expect("a price to move from");
         self.alert.payload = match self.alert.payload {
@@ -142,6 +143,7 @@ impl AlertBuilder {
                     ..d
                 })
             }
+            AlertPayload::MarketMove(m) => AlertPayload::MarketMove(MarketLeftBehind { home, ..m }),
             _ => AlertPayload::PriceChange(home),
         };
         self
@@ -188,6 +190,116 @@ impl AlertBuilder {
             gap_pct: gap(home.new, new),
         });
         self
+    }
+
+    /// Makes it a `market_move`: competitors moved `old` → `new` each (`(book, old, new)`, their
+    /// changes exact), the direction is the sign of `median` (the movers' median change, in
+    /// percent), and the home book's move is the current one (2.00 → 2.00 for a type without one;
+    /// [`AlertBuilder::prices`] after this sets it).
+    pub fn market_move(mut self, median: f64, movers: &[(&str, f64, f64)]) -> Self {
+        let home = self.home_or(price(2.0), price(2.0));
+        let movers = movers
+            .iter()
+            .map(|&(book, old, new)| {
+                let moved =
+                    PriceMove::between(price(old), price(new)).expect("a price to move from");
+                Mover {
+                    bookmaker: book.into(),
+                    old: moved.old,
+                    new: moved.new,
+                    change_pct: moved.change_pct,
+                }
+            })
+            .collect();
+        self.alert.payload = AlertPayload::MarketMove(MarketLeftBehind {
+            direction: if median < 0.0 {
+                Direction::Down
+            } else {
+                Direction::Up
+            },
+            median_change_pct: pct(median),
+            home,
+            movers,
+        });
+        self
+    }
+
+    /// Makes it an `off_market` of the outcome: the home price is the current new price (2.30
+    /// by default, see [`AlertBuilder::prices`] before this), with `edge` (percent), consensus
+    /// `fair` odds and `pattern`; no books until [`AlertBuilder::books`].
+    pub fn off_market(mut self, edge: f64, fair: f64, pattern: Option<Pattern>) -> Self {
+        let home = self.home_or(price(2.0), price(2.3));
+        self.alert.payload = AlertPayload::OffMarket(OffMarketPrice {
+            price: home.new,
+            edge_pct: pct(edge),
+            fair_odds: price(fair),
+            pattern,
+            books: Vec::new(),
+        });
+        self
+    }
+
+    /// The home price of an `off_market`.
+    pub fn home_price(mut self, value: f64) -> Self {
+        match &mut self.alert.payload {
+            AlertPayload::OffMarket(o) => o.price = price(value),
+            other => panic!(
+                "a {} alert has no home price of its own",
+                other.alert_type()
+            ),
+        }
+        self
+    }
+
+    /// The consensus books of an `off_market`, each `(book, price, fair odds)`, in the order
+    /// given (detection sorts them by book).
+    pub fn books(mut self, books: &[(&str, f64, f64)]) -> Self {
+        match &mut self.alert.payload {
+            AlertPayload::OffMarket(o) => {
+                o.books = books
+                    .iter()
+                    .map(|&(book, quoted, fair)| BookFairOdds {
+                        bookmaker: book.into(),
+                        price: price(quoted),
+                        fair_odds: price(fair),
+                    })
+                    .collect();
+            }
+            other => panic!("a {} alert has no consensus books", other.alert_type()),
+        }
+        self
+    }
+
+    /// Makes it a `margin` alert on the whole market (no outcome): `margin` percent over the
+    /// market's `prices`, each `(outcome, price)`.
+    pub fn margin(mut self, margin: f64, prices: &[(&str, f64)]) -> Self {
+        self.alert.outcome_name = None;
+        self.alert.payload = AlertPayload::Margin(MarginBreach {
+            margin_pct: pct(margin),
+            prices: prices
+                .iter()
+                .map(|&(outcome, quoted)| OutcomeQuote {
+                    outcome: outcome.into(),
+                    price: price(quoted),
+                })
+                .collect(),
+        });
+        self
+    }
+
+    /// The alerted book's current move, or `old` → `new` for a type without one.
+    fn home_or(&self, old: Price, new: Price) -> PriceMove {
+        match &self.alert.payload {
+            AlertPayload::PriceChange(m) => *m,
+            AlertPayload::DirectionDisagreement(d) => d.home,
+            AlertPayload::MarketMove(m) => m.home,
+            AlertPayload::OffMarket(o) => {
+                PriceMove::between(o.price, o.price).expect("a price to move from")
+            }
+            AlertPayload::Availability(_) | AlertPayload::Margin(_) => {
+                PriceMove::between(old, new).expect("a price to move from")
+            }
+        }
     }
 
     /// Overrides a disagreement's gap.
@@ -302,6 +414,53 @@ mod tests {
         assert_eq!(d.competitor.direction, Direction::Down);
         assert_eq!(d.gap_pct, Percent::from_hundredths(1121));
         assert_eq!(d.home.change_pct, Percent::from_hundredths(700));
+    }
+
+    #[test]
+    fn a_market_move_keeps_the_home_move_and_exact_mover_changes() {
+        let alert = AlertBuilder::new()
+            .prices(2.0, 2.0)
+            .market_move(-9.0, &[("bet9ja", 2.0, 1.84), ("sportybet", 2.0, 1.8)])
+            .build();
+        let AlertPayload::MarketMove(m) = &alert.payload else {
+            panic!("{:?}", alert.payload)
+        };
+        assert_eq!(m.direction, Direction::Down);
+        assert_eq!(m.median_change_pct, Percent::from_hundredths(-900));
+        assert_eq!(m.home.change_pct, Percent::from_hundredths(0));
+        assert_eq!(m.movers[1].change_pct, Percent::from_hundredths(-1000));
+        assert_eq!(alert.outcome_name.as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn an_off_market_prices_the_home_outcome_against_its_books() {
+        let alert = AlertBuilder::new()
+            .prices(2.0, 4.0)
+            .off_market(91.55, 2.09, Some(Pattern::Swapped))
+            .books(&[("sportybet", 2.0, 2.09)])
+            .build();
+        let AlertPayload::OffMarket(o) = &alert.payload else {
+            panic!("{:?}", alert.payload)
+        };
+        assert_eq!(o.price, Price::from_milli(4000));
+        assert_eq!(o.edge_pct, Percent::from_hundredths(9155));
+        assert_eq!(o.pattern, Some(Pattern::Swapped));
+        assert_eq!(o.books[0].fair_odds, Price::from_milli(2090));
+        assert_eq!(alert.alert_type(), AlertType::OffMarket);
+    }
+
+    #[test]
+    fn a_margin_alert_is_about_the_whole_market() {
+        let alert = AlertBuilder::new()
+            .margin(-2.81, &[("1", 2.5), ("X", 3.4), ("2", 3.6)])
+            .build();
+        assert_eq!(alert.alert_type(), AlertType::Margin);
+        assert_eq!(alert.outcome_name, None);
+        let AlertPayload::Margin(m) = &alert.payload else {
+            panic!("{:?}", alert.payload)
+        };
+        assert_eq!(m.margin_pct, Percent::from_hundredths(-281));
+        assert_eq!(m.prices.len(), 3);
     }
 
     #[test]
