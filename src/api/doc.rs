@@ -13,7 +13,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::error::ErrorBody;
 use super::{MAX_BODY_BYTES, routes, stream};
-use crate::domain::{AlertSort, AlertType, Severity, Status};
+use crate::domain::{AlertSort, AlertType, Pattern, Severity, Status};
 
 /// Query parameters of `GET /api/alerts`. Text parameters refuse control characters
 /// (PostgreSQL cannot store NUL, and no name or comment needs one).
@@ -30,6 +30,9 @@ pub struct ListQuery {
     /// Only these alert types.
     #[param(rename = "alertType", style = Form, explode, inline)]
     alert_type: Option<Vec<AlertType>>,
+    /// Only `off_market` alerts of this palpable-error pattern.
+    #[param(inline)]
+    pattern: Option<Pattern>,
     /// Only this event (its database id).
     #[param(rename = "eventId", format = Int64)]
     event_id: Option<i64>,
@@ -64,6 +67,9 @@ pub struct EventQuery {
     /// Only these alert types.
     #[param(rename = "alertType", style = Form, explode, inline)]
     alert_type: Option<Vec<AlertType>>,
+    /// Only `off_market` alerts of this palpable-error pattern.
+    #[param(inline)]
+    pattern: Option<Pattern>,
     /// Only alerts about this book (its slug).
     #[param(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     bookmaker: Option<String>,

@@ -12,6 +12,7 @@ pub const LIST_PARAMS: &[&str] = &[
     "status",
     "severity",
     "alertType",
+    "pattern",
     "eventId",
     "bookmaker",
     "q",
@@ -25,6 +26,7 @@ pub const EVENT_PARAMS: &[&str] = &[
     "status",
     "severity",
     "alertType",
+    "pattern",
     "bookmaker",
     "sort",
     "limit",
@@ -135,6 +137,9 @@ pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListR
         bookmaker: bookmaker.map(str::to_string),
         event_id,
         text: text.map(str::to_string),
+        pattern: single(params, "pattern")?
+            .map(|v| exact("pattern", v))
+            .transpose()?,
     };
     let sort = match single(params, "sort")? {
         Some(v) => exact("sort", v)?,
@@ -236,6 +241,46 @@ mod tests {
         }
         assert!(parse_list(&q(&[("limit", "5"), ("limit", "6")]), LIST_PARAMS).is_err());
         assert!(parse_list(&q(&[("q", "x")]), EVENT_PARAMS).is_err());
+    }
+
+    #[test]
+    fn the_market_types_and_the_pattern_filter_parse_and_a_bad_one_lists_the_valid_values() {
+        use crate::domain::{AlertType, Pattern};
+        let r = parse_list(
+            &q(&[
+                ("alertType", "market_move,off_market"),
+                ("alertType", "margin"),
+                ("pattern", "factor"),
+            ]),
+            LIST_PARAMS,
+        )
+        .unwrap();
+        assert_eq!(
+            r.filter.alert_types,
+            vec![
+                AlertType::MarketMove,
+                AlertType::OffMarket,
+                AlertType::Margin
+            ]
+        );
+        assert_eq!(r.filter.pattern, Some(Pattern::Factor));
+        let e = parse_list(&q(&[("alertType", "arbitrage")]), LIST_PARAMS).unwrap_err();
+        assert!(
+            e.message.contains(
+                "price_change, direction_disagreement, availability, market_move, off_market, margin"
+            ),
+            "{}",
+            e.message
+        );
+        let e = parse_list(&q(&[("pattern", "typo")]), EVENT_PARAMS).unwrap_err();
+        assert!(e.message.contains("swapped, factor"), "{}", e.message);
+        assert!(
+            parse_list(
+                &q(&[("pattern", "swapped"), ("pattern", "factor")]),
+                LIST_PARAMS
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@ use color_eyre::eyre::Result;
 use super::table;
 use crate::domain::AckOutcome;
 use crate::domain::{
-    Alert, AlertFilter, AlertJson, AlertSort, AlertType, FlatPayload, Line, MAX_PAGE_LIMIT, Page,
-    Price, Severity, Status,
+    Alert, AlertFilter, AlertJson, AlertPayload, AlertSort, AlertType, FlatPayload, Line,
+    MAX_PAGE_LIMIT, Page, Pattern, Percent, Price, Severity, Status,
 };
 use crate::service::{
     AlertService, MAX_BOOKMAKER_CHARS, MAX_COMMENT_CHARS, MAX_TEXT_FILTER_CHARS, ServiceError,
@@ -65,9 +65,13 @@ pub struct ListArgs {
     /// Only these severities: warning, elevated, critical.
     #[arg(long, value_delimiter = ',')]
     pub severity: Vec<Severity>,
-    /// Only these types: price_change, direction_disagreement, availability.
+    /// Only these types: price_change, direction_disagreement, availability, market_move,
+    /// off_market, margin.
     #[arg(long = "type", value_delimiter = ',')]
     pub alert_type: Vec<AlertType>,
+    /// Only off_market alerts of this palpable-error pattern: swapped, factor.
+    #[arg(long)]
+    pub pattern: Option<Pattern>,
     /// Only alerts about this book (slug, e.g. betpawa).
     #[arg(long, value_parser = parse_book)]
     pub book: Option<String>,
@@ -192,6 +196,7 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
         bookmaker: args.book,
         event_id: args.event,
         text: args.text,
+        pattern: args.pattern,
     };
     let page = Page {
         limit: args.limit,
@@ -223,9 +228,7 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
                 a.outcome_name.clone().unwrap_or_default(),
                 a.bookmaker.clone(),
                 price_move(a),
-                a.change_pct()
-                    .map(|c| format!("{:+.2}%", c.as_f64()))
-                    .unwrap_or_default(),
+                change_column(a),
                 fmt_age(now, a.detected_at),
             ]
         })
@@ -371,6 +374,7 @@ fn describe(a: &Alert) -> String {
             .unwrap_or_default();
         lines.push(("availability", format!("{}{gone}", flip.change)));
     }
+    lines.extend(market_lines(&a.payload));
     if let Some(at) = a.acknowledged_at {
         lines.push((
             "acknowledged",
@@ -387,11 +391,96 @@ fn describe(a: &Alert) -> String {
         .collect()
 }
 
+/// The lines `alerts show` adds for the market-wide types (DESIGN §9), after the lines every
+/// alert has: a market move's direction, median and each mover; an off-market price's edge,
+/// fair odds, pattern and each consensus book; a margin alert's margin and each price.
+fn market_lines(payload: &AlertPayload) -> Vec<(&'static str, String)> {
+    let price = |p: Price| format!("{:.3}", p.as_f64());
+    let mut lines = Vec::new();
+    match payload {
+        AlertPayload::MarketMove(m) => {
+            lines.push(("direction", m.direction.to_string()));
+            lines.push(("median", signed_pct(m.median_change_pct)));
+            lines.push(("movers", m.movers.len().to_string()));
+            for mover in &m.movers {
+                lines.push((
+                    "  mover",
+                    format!(
+                        "{} {} → {} ({})",
+                        mover.bookmaker,
+                        price(mover.old),
+                        price(mover.new),
+                        signed_pct(mover.change_pct)
+                    ),
+                ));
+            }
+        }
+        AlertPayload::OffMarket(o) => {
+            lines.push(("price", price(o.price)));
+            lines.push(("edge", signed_pct(o.edge_pct)));
+            lines.push(("fair odds", price(o.fair_odds)));
+            lines.push((
+                "pattern",
+                o.pattern.map_or_else(|| "-".into(), |p| p.to_string()),
+            ));
+            lines.push(("books", format!("{} counted", o.books.len())));
+            for book in &o.books {
+                lines.push((
+                    "  book",
+                    format!(
+                        "{} {} (fair {})",
+                        book.bookmaker,
+                        price(book.price),
+                        price(book.fair_odds)
+                    ),
+                ));
+            }
+        }
+        AlertPayload::Margin(m) => {
+            lines.push(("margin", signed_pct(m.margin_pct)));
+            for quote in &m.prices {
+                lines.push((
+                    "  price",
+                    format!("{} {}", quote.outcome, price(quote.price)),
+                ));
+            }
+        }
+        AlertPayload::PriceChange(_)
+        | AlertPayload::DirectionDisagreement(_)
+        | AlertPayload::Availability(_) => {}
+    }
+    lines
+}
+
+/// A percentage with its sign, exact: `+91.55%`, `-2.81%`, `+0.00%`.
+fn signed_pct(p: Percent) -> String {
+    let sign = if p.hundredths() < 0 { "" } else { "+" };
+    format!("{sign}{p}%")
+}
+
+/// The list's `Δ%` column: the alerted book's change, or what stands for it in a type without
+/// one — the edge of an off-market price, the margin of a margin alert, the movers' median of
+/// a market move (its home change is usually none: the home book did not follow).
+fn change_column(a: &Alert) -> String {
+    match &a.payload {
+        AlertPayload::MarketMove(m) => format!("median {}", signed_pct(m.median_change_pct)),
+        AlertPayload::OffMarket(o) => format!("edge {}", signed_pct(o.edge_pct)),
+        AlertPayload::Margin(m) => format!("margin {}", signed_pct(m.margin_pct)),
+        other => other
+            .change_pct()
+            .map(|c| format!("{:+.2}%", c.as_f64()))
+            .unwrap_or_default(),
+    }
+}
+
 fn price_move(a: &Alert) -> String {
-    match (a.payload.price_move(), a.payload.availability()) {
-        (Some(m), _) => format!("{:.2} → {:.2}", m.old.as_f64(), m.new.as_f64()),
-        (None, Some(flip)) => flip.change.to_string(),
-        (None, None) => String::new(),
+    match (&a.payload, a.payload.price_move(), a.payload.availability()) {
+        (AlertPayload::OffMarket(o), _, _) => {
+            format!("{:.2} (fair {:.2})", o.price.as_f64(), o.fair_odds.as_f64())
+        }
+        (_, Some(m), _) => format!("{:.2} → {:.2}", m.old.as_f64(), m.new.as_f64()),
+        (_, None, Some(flip)) => flip.change.to_string(),
+        (_, None, None) => String::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AlertType, Severity, Status};
+use super::{AlertType, Pattern, Severity, Status};
 
 /// The most alerts one page may hold (API, CLI and UI alike).
 pub const MAX_PAGE_LIMIT: u32 = 200;
@@ -23,6 +23,9 @@ pub struct AlertFilter {
     pub event_id: Option<i64>,
     /// Case-insensitive substring of the event name, either team, the tournament or the market name.
     pub text: Option<String>,
+    /// Keep `off_market` alerts of this palpable-error pattern (alerts without one never match).
+    #[serde(default)]
+    pub pattern: Option<Pattern>,
 }
 
 impl AlertFilter {

@@ -3,19 +3,17 @@
 use chrono::{DateTime, Utc};
 
 use super::follow::{ChangeKind, change_inserts};
+use super::insert::{MAX_PARAMS_PER_STATEMENT, alert_insert_chunks, ids_in_insert_order};
 use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
 use super::sql::{BindParams, Dialect, Param, SqlQuery, contains_pattern};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, DetectedAlert, FlatPayload, Line, Page,
-    Percent, Price, Status, StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, DetectedAlert, Page, Status,
+    StatusCounts,
 };
 
 /// (id, status, kickoff, acknowledged by) of an alert, read after a conditional update.
 type CurrentState = (i64, String, DateTime<Utc>, Option<String>);
-
-/// Most placeholders one statement gets (SQLite allows 32,766).
-const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 
 /// How a text filter reaches its alerts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +60,9 @@ pub(super) fn push_filter_with(q: &mut SqlQuery, filter: &AlertFilter, plan: Tex
     }
     if let Some(book) = &filter.bookmaker {
         q.push(" AND a.bookmaker = ").bind(book.as_str());
+    }
+    if let Some(pattern) = filter.pattern {
+        q.push(" AND a.pattern = ").bind(pattern.as_str());
     }
     if let Some(event_id) = filter.event_id {
         q.push(" AND a.event_id = ").bind(event_id);
@@ -536,85 +537,4 @@ fn audit_inserts(
             q
         })
         .collect()
-}
-
-/// The alert columns written on insert, in order.
-pub(super) const ALERT_INSERT_COLUMNS: &str = "event_id, bookmaker, market_id, market_name, line, \
-    outcome_name, alert_type, severity, severity_rank, change_pct, abs_change_pct, old_price, new_price, \
-    competitor_bookmaker, competitor_old_price, competitor_new_price, competitor_direction, gap_pct, \
-    availability, unavailable_secs, detected_at, event_kickoff, status, markets_affected";
-
-/// Number of [`ALERT_INSERT_COLUMNS`].
-pub(super) const ALERT_INSERT_WIDTH: usize = 24;
-
-/// Binds one alert's values in [`ALERT_INSERT_COLUMNS`] order: the event's database id, the
-/// alert's own fields, and its payload spread over the nullable columns ([`FlatPayload`]).
-pub(super) fn alert_params(
-    event_id: i64,
-    a: &DetectedAlert,
-    status: Status,
-) -> [Param; ALERT_INSERT_WIDTH] {
-    let flat = FlatPayload::from(&a.payload);
-    let price = |v: Option<Price>| v.map_or(Param::NullFloat, |p| Param::Float(p.as_f64()));
-    let pct = |v: Option<Percent>| v.map_or(Param::NullFloat, |p| Param::Float(p.as_f64()));
-    [
-        Param::Int(event_id),
-        Param::Text(a.bookmaker.clone()),
-        Param::Text(a.market_id.clone()),
-        Param::Text(a.market_name.clone()),
-        a.line
-            .map_or(Param::NullFloat, |l| Param::Float(Line::as_f64(l))),
-        a.outcome_name.clone().into(),
-        Param::Text(a.alert_type().as_str().into()),
-        Param::Text(a.severity.as_str().into()),
-        Param::Int(i64::from(a.severity.rank())),
-        pct(flat.change_pct),
-        // The sort key of "largest change first": 0 for the types without a change.
-        Param::Float(flat.change_pct.map_or(0.0, |c| c.abs().as_f64())),
-        price(flat.old_price),
-        price(flat.new_price),
-        flat.competitor_bookmaker.into(),
-        price(flat.competitor_old_price),
-        price(flat.competitor_new_price),
-        flat.competitor_direction
-            .map(|d| d.as_str().to_string())
-            .into(),
-        pct(flat.gap_pct),
-        flat.availability.map(|d| d.as_str().to_string()).into(),
-        flat.unavailable_secs.map_or(Param::NullInt, Param::Int),
-        Param::Time(a.detected_at),
-        Param::Time(a.event_kickoff),
-        Param::Text(status.as_str().into()),
-        flat.markets_affected.map_or(Param::NullInt, Param::Int),
-    ]
-}
-
-/// Multi-row INSERTs of `(event id, alert)`s (status new), each returning the new ids in order.
-pub(super) fn alert_insert_chunks(
-    store: &Store,
-    alerts: &[(i64, &DetectedAlert)],
-) -> Vec<SqlQuery> {
-    const COLUMNS: usize = ALERT_INSERT_WIDTH;
-    alerts
-        .chunks(MAX_PARAMS_PER_STATEMENT / COLUMNS)
-        .map(|chunk| {
-            let mut q = store.query("INSERT INTO alerts (");
-            q.push(ALERT_INSERT_COLUMNS).push(") VALUES ");
-            q.values(
-                chunk
-                    .iter()
-                    .map(|(event_id, alert)| alert_params(*event_id, alert, Status::New)),
-            );
-            q.push(" RETURNING id");
-            q
-        })
-        .collect()
-}
-
-/// RETURNING makes no promise about row order, but ids are allocated ascending within one
-/// statement on both backends, so ascending id order is insertion order.
-pub(super) fn ids_in_insert_order(rows: Vec<(i64,)>) -> Vec<i64> {
-    let mut ids: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
-    ids.sort_unstable();
-    ids
 }

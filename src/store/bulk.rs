@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::alerts::{ALERT_INSERT_COLUMNS, alert_params};
+use super::insert::{ALERT_INSERT_COLUMNS, alert_params};
 use super::sql::{BindParams, Param};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{DetectedAlert, Status};
@@ -25,7 +25,7 @@ pub struct BulkAlert {
     pub acknowledged_by: Option<String>,
 }
 
-const BULK_COLUMNS: usize = super::alerts::ALERT_INSERT_WIDTH + 2;
+const BULK_COLUMNS: usize = super::insert::ALERT_INSERT_WIDTH + 2;
 
 fn bulk_params(b: &BulkAlert) -> Vec<Param> {
     let mut params = alert_params(b.event_id, &b.alert, b.status).to_vec();

@@ -7,9 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::alerts::{alert_insert_chunks, ids_in_insert_order};
 use super::events::{EVENTS_PER_STATEMENT, EventRecord, event_upsert};
 use super::follow::{ChangeKind, ChangeRow, change_inserts, changes_written};
+use super::insert::{alert_insert_chunks, ids_in_insert_order};
 use super::sql::{BindParams, Param, SqlQuery};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{DetectedAlert, OutcomeOdds};
@@ -228,8 +228,8 @@ mod letter_alerts {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use crate::domain::{
-        AlertType, AvailabilityChange, DetectedAlert, Direction, FlatPayload, Line, Percent, Price,
-        Severity,
+        AlertType, AvailabilityChange, BookFairOdds, DetectedAlert, Direction, FlatPayload, Line,
+        Mover, OutcomeQuote, Pattern, Percent, Price, Severity,
     };
 
     #[derive(Serialize, Deserialize)]
@@ -263,6 +263,27 @@ mod letter_alerts {
         markets_affected: Option<i64>,
         detected_at: DateTime<Utc>,
         event_kickoff: DateTime<Utc>,
+        // The fields of the §9 types (issue 14), after the old ones and only when present: a
+        // letter of the older types is written byte for byte as before, and one written before
+        // they existed reads with them absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        edge_pct: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fair_odds: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pattern: Option<Pattern>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        books: Option<Vec<BookFairOdds>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        margin_pct: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prices: Option<Vec<OutcomeQuote>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        direction: Option<Direction>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        median_change_pct: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        movers: Option<Vec<Mover>>,
     }
 
     fn keyed(a: &DetectedAlert) -> Keyed {
@@ -293,6 +314,15 @@ mod letter_alerts {
                 markets_affected: flat.markets_affected,
                 detected_at: a.detected_at,
                 event_kickoff: a.event_kickoff,
+                edge_pct: pct(flat.edge_pct),
+                fair_odds: price(flat.fair_odds),
+                pattern: flat.pattern,
+                books: flat.books,
+                margin_pct: pct(flat.margin_pct),
+                prices: flat.prices,
+                direction: flat.direction,
+                median_change_pct: pct(flat.median_change_pct),
+                movers: flat.movers,
             },
         }
     }
@@ -319,7 +349,15 @@ mod letter_alerts {
             availability: a.availability,
             unavailable_secs: a.unavailable_secs,
             markets_affected: a.markets_affected,
-            ..FlatPayload::default()
+            edge_pct: pct("edgePct", a.edge_pct)?,
+            fair_odds: price("fairOdds", a.fair_odds)?,
+            pattern: a.pattern,
+            books: a.books,
+            margin_pct: pct("marginPct", a.margin_pct)?,
+            prices: a.prices,
+            direction: a.direction,
+            median_change_pct: pct("medianChangePct", a.median_change_pct)?,
+            movers: a.movers,
         };
         let line = a
             .line
@@ -422,6 +460,40 @@ mod tests {
     fn a_letter_is_still_written_in_the_old_shape() {
         let batch: CycleBatch = serde_json::from_str(OLD_LETTER).unwrap();
         assert_eq!(serde_json::to_string(&batch).unwrap(), OLD_LETTER);
+    }
+
+    #[test]
+    fn a_letter_of_the_market_types_round_trips_and_keeps_the_old_fields_first() {
+        use crate::domain::Pattern;
+        let mut batch: CycleBatch = serde_json::from_str(OLD_LETTER).unwrap();
+        let base = || AlertBuilder::new().event_key("61300947");
+        batch.alerts = vec![
+            base()
+                .prices(2.0, 2.0)
+                .market_move(-9.0, &[("bet9ja", 2.0, 1.84), ("sportybet", 2.0, 1.8)])
+                .build(),
+            base()
+                .prices(2.0, 4.0)
+                .off_market(91.55, 2.09, Some(Pattern::Swapped))
+                .books(&[("bet9ja", 2.05, 2.12), ("sportybet", 2.0, 2.09)])
+                .build(),
+            base()
+                .margin(-2.81, &[("1", 2.5), ("X", 3.4), ("2", 3.6)])
+                .build(),
+        ];
+        let letter = serde_json::to_string(&batch).unwrap();
+        // The new fields follow the old ones, so an older reader's view is unchanged.
+        assert!(
+            letter.contains(r#""eventKickoff":"2030-06-02T12:00:00Z","edgePct":91.55,"fairOdds":2.09,"pattern":"swapped","books":[{"bookmaker":"bet9ja","price":2.05,"fairOdds":2.12}"#),
+            "{letter}"
+        );
+        assert!(letter.contains(r#""medianChangePct":-9.0,"movers":[{"bookmaker":"bet9ja","oldPrice":2.0,"newPrice":1.84,"changePercent":-8.0}"#), "{letter}");
+        assert!(
+            letter.contains(r#""marginPct":-2.81,"prices":[{"outcome":"1","price":2.5}"#),
+            "{letter}"
+        );
+        let back: CycleBatch = serde_json::from_str(&letter).unwrap();
+        assert_eq!(back.alerts, batch.alerts);
     }
 
     #[test]

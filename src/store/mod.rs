@@ -12,6 +12,7 @@ mod cycle;
 mod events;
 mod follow;
 mod history;
+mod insert;
 mod rows;
 mod runs;
 mod settings;

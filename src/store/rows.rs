@@ -1,10 +1,12 @@
 //! Row types read back from the database and their conversion into domain types.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::domain::{
-    Alert, AlertEvent, AlertType, DetectedAlert, FlatPayload, Line, Percent, Price, Workflow,
+    Alert, AlertEvent, AlertType, BookFairOdds, DetectedAlert, FlatPayload, Line, Mover,
+    OutcomeQuote, Percent, Price, Workflow,
 };
 
 /// The columns every alert query selects, with the event's names joined in.
@@ -12,7 +14,8 @@ pub(super) const ALERT_COLUMNS: &str = "a.id, a.event_id, e.sr_id, e.home_team, 
      a.bookmaker, a.market_id, a.market_name, a.line, a.outcome_name, a.alert_type, a.severity, \
      a.change_pct, a.old_price, a.new_price, a.competitor_bookmaker, a.competitor_old_price, \
      a.competitor_new_price, a.competitor_direction, a.gap_pct, a.availability, a.unavailable_secs, \
-     a.markets_affected, a.detected_at, a.event_kickoff, a.status, a.acknowledged_at, a.acknowledged_by \
+     a.markets_affected, a.edge_pct, a.fair_odds, a.pattern, a.margin_pct, a.direction, \
+     a.median_change_pct, a.payload_lists, a.detected_at, a.event_kickoff, a.status, a.acknowledged_at, a.acknowledged_by \
      FROM alerts a JOIN events e ON e.id = a.event_id";
 
 /// One alert row as stored (enums still text).
@@ -42,6 +45,13 @@ pub(super) struct AlertRow {
     availability: Option<String>,
     unavailable_secs: Option<i64>,
     markets_affected: Option<i64>,
+    edge_pct: Option<f64>,
+    fair_odds: Option<f64>,
+    pattern: Option<String>,
+    margin_pct: Option<f64>,
+    direction: Option<String>,
+    median_change_pct: Option<f64>,
+    payload_lists: Option<String>,
     detected_at: DateTime<Utc>,
     event_kickoff: DateTime<Utc>,
     status: String,
@@ -78,6 +88,54 @@ fn exact<T>(
         .transpose()
 }
 
+/// The per-type lists of a payload (a market move's movers, an off-market price's consensus
+/// books, a margin alert's prices) as the one JSON text column `payload_lists` holds them:
+/// `{"movers": [...]}`, `{"books": [...]}` or `{"prices": [...]}`; NULL for the types without
+/// lists. The items keep the camelCase names of their API shape (`oldPrice`, `fairOdds`, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct PayloadLists {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    movers: Option<Vec<Mover>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    books: Option<Vec<BookFairOdds>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prices: Option<Vec<OutcomeQuote>>,
+}
+
+impl PayloadLists {
+    /// The lists of a flattened payload.
+    pub(super) fn of(flat: &FlatPayload) -> Self {
+        PayloadLists {
+            movers: flat.movers.clone(),
+            books: flat.books.clone(),
+            prices: flat.prices.clone(),
+        }
+    }
+
+    /// The column's value: `None` (NULL) when the payload has no lists.
+    pub(super) fn to_column(&self) -> Option<String> {
+        if *self == PayloadLists::default() {
+            return None;
+        }
+        Some(serde_json::to_string(self).expect("lists of plain values serialize"))
+    }
+
+    /// Reads the column back (NULL: no lists).
+    pub(super) fn from_column(raw: Option<&str>) -> Result<Self, serde_json::Error> {
+        raw.map_or(Ok(PayloadLists::default()), serde_json::from_str)
+    }
+
+    /// `flat` with these lists.
+    pub(super) fn into_flat(self, flat: FlatPayload) -> FlatPayload {
+        FlatPayload {
+            movers: self.movers,
+            books: self.books,
+            prices: self.prices,
+            ..flat
+        }
+    }
+}
+
 /// The one place database columns become an alert: the columns that held the payload since
 /// the first schema are rebuilt into the payload of the row's type ([`FlatPayload`]).
 impl TryFrom<AlertRow> for Alert {
@@ -105,8 +163,17 @@ impl TryFrom<AlertRow> for Alert {
             availability: parse_opt(r.availability)?,
             unavailable_secs: r.unavailable_secs,
             markets_affected: r.markets_affected,
+            edge_pct: exact("edge_pct", r.edge_pct, Percent::from_f64)?,
+            fair_odds: exact("fair_odds", r.fair_odds, Price::from_f64)?,
+            pattern: parse_opt(r.pattern)?,
+            margin_pct: exact("margin_pct", r.margin_pct, Percent::from_f64)?,
+            direction: parse_opt(r.direction)?,
+            median_change_pct: exact("median_change_pct", r.median_change_pct, Percent::from_f64)?,
             ..FlatPayload::default()
         };
+        let flat = PayloadLists::from_column(r.payload_lists.as_deref())
+            .map_err(|e| corrupt(format!("alert {}: payload_lists: {e}", r.id)))?
+            .into_flat(flat);
         let payload = flat
             .into_payload(alert_type)
             .map_err(|e| corrupt(format!("alert {}: {e}", r.id)))?;

@@ -367,6 +367,7 @@ impl State {
             bookmaker: self.book.clone(),
             event_id: self.event.as_ref().map(|(id, _)| *id),
             text: Some(self.text.trim().to_string()).filter(|t| !t.is_empty()),
+            pattern: None,
         }
     }
 

@@ -415,3 +415,65 @@ fn the_bench_pipeline_child_needs_one_backend() {
         .code(2)
         .stderr(predicate::str::contains("needs one --backend"));
 }
+
+/// The market-wide types (issue 14) through `alerts list`: the type and pattern filters, and a
+/// change column that says what the number is for the types without a price change.
+#[tokio::test]
+async fn list_filters_the_market_types_and_labels_their_change_column() {
+    use chrono::{Duration, Utc};
+    use oddswatch::domain::Pattern;
+    use oddswatch::domain::testing::AlertBuilder;
+    use oddswatch::store::{BatchEvent, CycleBatch, EventRecord, Store};
+    let s = Sandbox::new();
+    let kickoff = Utc::now() + Duration::days(1);
+    let store = Store::open(&s.url, 2).await.unwrap();
+    let base = || AlertBuilder::new().event_key("8001").kickoff(kickoff);
+    let batch = CycleBatch {
+        at: Utc::now(),
+        events: vec![BatchEvent {
+            record: EventRecord {
+                sr_id: "8001".into(),
+                home_team: "Liverpool".into(),
+                away_team: "Everton".into(),
+                tournament: None,
+                country: None,
+                kickoff: Some(kickoff),
+            },
+            books: vec![],
+        }],
+        odds: vec![],
+        alerts: vec![
+            base()
+                .prices(2.1, 2.1)
+                .market_move(-8.81, &[("bet9ja", 2.1, 1.93), ("sportybet", 2.1, 1.9)])
+                .build(),
+            base()
+                .prices(3.6, 4.0)
+                .off_market(91.39, 2.09, Some(Pattern::Swapped))
+                .build(),
+            base().margin(-2.44, &[("1", 2.5)]).build(),
+            base().build(),
+        ],
+    };
+    store.write_cycle_batch(&batch).await.unwrap();
+    store.close().await;
+    s.db()
+        .args(["alerts", "list", "--type", "market_move,off_market,margin"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("median -8.81%")
+                .and(predicate::str::contains("edge +91.39%"))
+                .and(predicate::str::contains("4.00 (fair 2.09)"))
+                .and(predicate::str::contains("margin -2.44%"))
+                .and(predicate::str::contains("2.10 → 2.10"))
+                .and(predicate::str::contains("1–3 of 3")),
+        );
+    let swapped = s.json(&["alerts", "list", "--json", "--pattern", "swapped"]);
+    assert_eq!(swapped["total"], 1);
+    assert_eq!(swapped["alerts"][0]["alertType"], "off_market");
+    assert_eq!(swapped["alerts"][0]["edgePercent"], 91.39);
+    let margin = s.json(&["alerts", "list", "--json", "--type", "margin"]);
+    assert_eq!(margin["alerts"][0]["marginPercent"], -2.44);
+    assert!(margin["alerts"][0].get("edgePercent").is_none());
+}

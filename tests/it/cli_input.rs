@@ -85,6 +85,11 @@ fn arguments_past_their_limits_exit_2_stating_the_limit() {
             &["alerts", "unack", "1", "--comment", "laid\u{7}off"],
             "control character U+0007",
         ),
+        (
+            &["alerts", "list", "--type", "arbitrage"],
+            "price_change, direction_disagreement, availability, market_move, off_market, margin",
+        ),
+        (&["alerts", "list", "--pattern", "typo"], "swapped, factor"),
         (&["sim", "--events", "0"], "1..=20000"),
         (&["sim", "--events", "20001"], "1..=20000"),
         (&["serve", "--bind", "0.0.0.0:0"], "requires api.token"),

@@ -1145,3 +1145,6 @@ contract_cases!(
     reading_alerts_in_one_batch_returns_what_reading_each_one_does,
     alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically,
 );
+
+/// The market-wide alert types of issue 14 (declared after [`contract_cases!`], which it uses).
+mod market_types;

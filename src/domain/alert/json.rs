@@ -7,7 +7,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Alert, AlertType, AvailabilityChange, Direction, FlatPayload, Severity, Status};
+use super::{
+    Alert, AlertType, AvailabilityChange, BookFairOdds, Direction, FlatPayload, Mover,
+    OutcomeQuote, Pattern, Severity, Status,
+};
 use crate::domain::{Line, Percent, Price};
 
 /// A stored alert with its workflow state and the event's names joined in.
@@ -77,6 +80,103 @@ pub struct AlertJson {
     pub status: Status,
     /// Kickoff of the event.
     pub event_kickoff: DateTime<Utc>,
+    // The fields of the market-wide types (DESIGN §9) come last and only when the alert has
+    // them, so the JSON of the older types is byte for byte what it was.
+    /// `off_market`: a bettor's edge against the home price (`price × consensus probability −
+    /// 1`), in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge_percent: Option<f64>,
+    /// `off_market`: the consensus fair odds of the outcome (margin removed), to two decimals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fair_odds: Option<f64>,
+    /// `off_market`: the palpable error the price looks like, when it looks like one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<Pattern>,
+    /// `off_market`: the competitors of the consensus, sorted by book.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub books: Option<Vec<BookJson>>,
+    /// `margin`: the home book's margin on the market (`Σ 1/price − 1`), in percent; negative
+    /// is an arbitrage on our own book.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_percent: Option<f64>,
+    /// `margin`: the market's prices, in the home book's outcome order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<Vec<QuoteJson>>,
+    /// `market_move`: which way the competitors moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    /// `market_move`: the median of the movers' changes, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_change_percent: Option<f64>,
+    /// `market_move`: each competitor that moved, sorted by book.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub movers: Option<Vec<MoverJson>>,
+}
+
+/// One competitor's move in a `market_move`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MoverJson {
+    /// The competitor's slug.
+    pub bookmaker: String,
+    /// Its previous price.
+    pub old_price: f64,
+    /// Its price now.
+    pub new_price: f64,
+    /// Its signed change, in percent.
+    pub change_percent: f64,
+}
+
+/// One competitor of an `off_market` consensus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BookJson {
+    /// The competitor's slug.
+    pub bookmaker: String,
+    /// Its price of the outcome.
+    pub price: f64,
+    /// Its margin-free fair odds of the outcome.
+    pub fair_odds: f64,
+}
+
+/// One outcome's price in a `margin` alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteJson {
+    /// Outcome name (home book's naming).
+    pub outcome: String,
+    /// Decimal odds.
+    pub price: f64,
+}
+
+impl From<&Mover> for MoverJson {
+    fn from(m: &Mover) -> Self {
+        MoverJson {
+            bookmaker: m.bookmaker.clone(),
+            old_price: m.old.as_f64(),
+            new_price: m.new.as_f64(),
+            change_percent: m.change_pct.as_f64(),
+        }
+    }
+}
+
+impl From<&BookFairOdds> for BookJson {
+    fn from(b: &BookFairOdds) -> Self {
+        BookJson {
+            bookmaker: b.bookmaker.clone(),
+            price: b.price.as_f64(),
+            fair_odds: b.fair_odds.as_f64(),
+        }
+    }
+}
+
+impl From<&OutcomeQuote> for QuoteJson {
+    fn from(q: &OutcomeQuote) -> Self {
+        QuoteJson {
+            outcome: q.outcome.clone(),
+            price: q.price.as_f64(),
+        }
+    }
 }
 
 impl From<&Alert> for AlertJson {
@@ -84,6 +184,9 @@ impl From<&Alert> for AlertJson {
         let flat = FlatPayload::from(&a.payload);
         let price = |p: Option<Price>| p.map(Price::as_f64);
         let pct = |p: Option<Percent>| p.map(Percent::as_f64);
+        fn list<T, J: for<'a> From<&'a T>>(items: Option<&Vec<T>>) -> Option<Vec<J>> {
+            items.map(|items| items.iter().map(J::from).collect())
+        }
         AlertJson {
             id: a.id,
             event_id: a.event_id,
@@ -115,6 +218,15 @@ impl From<&Alert> for AlertJson {
             acknowledged_by: a.acknowledged_by.clone(),
             status: a.status,
             event_kickoff: a.event_kickoff,
+            edge_percent: pct(flat.edge_pct),
+            fair_odds: price(flat.fair_odds),
+            pattern: flat.pattern,
+            books: list(flat.books.as_ref()),
+            margin_percent: pct(flat.margin_pct),
+            prices: list(flat.prices.as_ref()),
+            direction: flat.direction,
+            median_change_percent: pct(flat.median_change_pct),
+            movers: list(flat.movers.as_ref()),
         }
     }
 }
@@ -150,6 +262,60 @@ mod tests {
         assert!(json["availability"].is_null());
         assert!(json["marketsAffected"].is_null());
         assert!(json["line"].is_null());
+    }
+
+    #[test]
+    fn the_market_types_add_their_fields_and_the_older_types_do_not_carry_them() {
+        let moved = AlertBuilder::new()
+            .prices(2.0, 2.0)
+            .market_move(-9.0, &[("bet9ja", 2.0, 1.84), ("sportybet", 2.0, 1.8)])
+            .stored(1);
+        let json = serde_json::to_value(AlertJson::from(&moved)).unwrap();
+        assert_eq!(json["alertType"], "market_move");
+        assert_eq!(json["direction"], "down");
+        assert_eq!(json["medianChangePercent"], -9.0);
+        assert_eq!(json["changePercent"], 0.0);
+        assert_eq!(
+            json["movers"][1],
+            serde_json::json!({"bookmaker": "sportybet", "oldPrice": 2.0, "newPrice": 1.8, "changePercent": -10.0})
+        );
+        assert!(json.get("edgePercent").is_none());
+        let off = AlertBuilder::new()
+            .prices(2.0, 4.0)
+            .off_market(91.55, 2.09, Some(Pattern::Swapped))
+            .books(&[("sportybet", 2.0, 2.09)])
+            .stored(2);
+        let json = serde_json::to_value(AlertJson::from(&off)).unwrap();
+        assert_eq!(json["newValue"], 4.0);
+        assert!(json["oldValue"].is_null());
+        assert_eq!(json["edgePercent"], 91.55);
+        assert_eq!(json["fairOdds"], 2.09);
+        assert_eq!(json["pattern"], "swapped");
+        assert_eq!(json["books"][0]["fairOdds"], 2.09);
+        let margin = AlertBuilder::new()
+            .margin(-2.81, &[("1", 2.5), ("X", 3.4), ("2", 3.6)])
+            .stored(3);
+        let json = serde_json::to_value(AlertJson::from(&margin)).unwrap();
+        assert_eq!(json["marginPercent"], -2.81);
+        assert_eq!(
+            json["prices"][1],
+            serde_json::json!({"outcome": "X", "price": 3.4})
+        );
+        assert!(json["outcomeName"].is_null());
+        let old = serde_json::to_value(AlertJson::from(&AlertBuilder::new().stored(4))).unwrap();
+        for field in [
+            "edgePercent",
+            "fairOdds",
+            "pattern",
+            "books",
+            "marginPercent",
+            "prices",
+            "direction",
+            "medianChangePercent",
+            "movers",
+        ] {
+            assert!(old.get(field).is_none(), "{field}");
+        }
     }
 
     #[test]
