@@ -561,7 +561,8 @@ async fn stats_are_zero_filled_and_count_every_dimension(db: &TestDb) {
     assert_eq!(empty.total, 0);
     assert_eq!(empty.by_status.len(), 3);
     assert_eq!(empty.by_severity.len(), 3);
-    assert_eq!(empty.by_type.len(), 3);
+    // Every type, the market-wide ones of issue 14 included.
+    assert_eq!(empty.by_type.len(), 6);
     assert!(
         empty
             .by_status
@@ -573,6 +574,7 @@ async fn stats_are_zero_filled_and_count_every_dimension(db: &TestDb) {
     let json = serde_json::to_value(&empty).unwrap();
     assert_eq!(json["byStatus"]["acknowledged"], 0);
     assert_eq!(json["byType"]["direction_disagreement"], 0);
+    assert_eq!(json["byType"]["off_market"], 0);
 
     fixture(&db.store).await;
     let stats = svc.stats().await.unwrap();

@@ -184,8 +184,13 @@ async fn each_market_type_survives_the_bulk_load_and_the_cycle_batch(db: &TestDb
         .collect();
     // COPY on PostgreSQL: the lists' JSON travels through CSV quoting.
     db.store.bulk_insert_alerts(&bulk).await.unwrap();
-    let mut back = list(&db.store, AlertFilter::default()).await;
-    back.reverse();
+    let mut ids: Vec<i64> = list(&db.store, AlertFilter::default())
+        .await
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort_unstable(); // written in order, so ids ascend with it
+    let back = db.store.get_alerts(&ids).await.unwrap();
     assert_eq!(detected(&back, "5002"), written, "{}: bulk", db.name);
 
     // The pipeline's batch, through its dead-letter JSON first (a letter replays as written).
