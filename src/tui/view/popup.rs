@@ -239,10 +239,13 @@ fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &T
             theme.muted,
         ))),
     }
-    let hints = if form.editing.is_some() {
-        "type the value · Enter save · Esc cancel"
-    } else {
-        "j/k move · Enter edit (switches flip) · Esc close"
+    // While typing, the hint says what the key accepts, so a refusal is no surprise.
+    let hints = match (&form.editing, form.fields.get(form.selected)) {
+        (Some(_), Some(field)) => format!(
+            "type {} · Enter save · Esc cancel",
+            settings::allowed(field.key)
+        ),
+        _ => "j/k move · Enter edit (switches flip) · Esc close".to_string(),
     };
     lines.push(Line::from(Span::styled(hints, theme.muted)));
     frame.render_widget(
