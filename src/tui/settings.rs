@@ -33,7 +33,7 @@ pub struct SettingsForm {
     pub loaded: bool,
 }
 
-/// The label shown for a key.
+/// The label shown for a key; at most 26 characters, the width of the form's label column.
 pub fn label(key: &str) -> &'static str {
     match key {
         "detection.warning_pct" => "Warning threshold (%)",
@@ -43,10 +43,10 @@ pub fn label(key: &str) -> &'static str {
         "detection.primary_markets" => "Primary markets (ids)",
         "detection.competitor_alerts" => "Competitor alerts",
         "detection.consensus_min_move_pct" => "Market move: min move (%)",
-        "detection.consensus_min_books" => "Market move/off market: books",
-        "detection.off_market_warning_pct" => "Off market warning (edge %)",
-        "detection.off_market_elevated_pct" => "Off market elevated (edge %)",
-        "detection.off_market_critical_pct" => "Off market critical (edge %)",
+        "detection.consensus_min_books" => "Consensus min books",
+        "detection.off_market_warning_pct" => "Off-market warning edge %",
+        "detection.off_market_elevated_pct" => "Off-market elevated edge %",
+        "detection.off_market_critical_pct" => "Off-market critical edge %",
         "detection.margin_floor_pct" => "Margin floor (%)",
         "retention.past_alert_days" => "Keep past alerts (days)",
         "retention.history_days" => "Keep price history (days)",
@@ -321,6 +321,10 @@ mod tests {
         for key in OVERRIDABLE_KEYS {
             assert_ne!(allowed(key), "a value", "{key} says what it accepts");
             assert_ne!(label(key), "?", "{key} has a label");
+            assert!(
+                label(key).chars().count() <= 26,
+                "{key}'s label breaks the column"
+            );
         }
     }
 

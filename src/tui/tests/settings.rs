@@ -149,7 +149,17 @@ fn the_screen_shows_every_key_and_while_typing_what_it_accepts() {
     update(&mut s, key(KeyCode::Enter));
     let text = format!("{}", render(&s, &Theme::color(), 80, 24).backend());
     assert!(
-        text.contains("type a whole number between 1 and 50"),
+        text.contains("a whole number between 1 and 50 · Enter save"),
         "{text}"
     );
+}
+
+#[test]
+fn a_band_refusal_and_the_hint_fit_the_screen_at_80x24() {
+    let mut s = settings_at("detection.off_market_warning_pct");
+    type_setting(&mut s, "12");
+    let text = format!("{}", render(&s, &Theme::color(), 80, 24).backend());
+    assert!(text.contains("<= 1000"), "{text}");
+    assert!(text.contains("cancel"), "the hint is cut:\n{text}");
+    assert!(text.contains("Keep price history"), "{text}");
 }

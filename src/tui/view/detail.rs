@@ -71,11 +71,14 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     }
     lines.push(field(
         "Detected",
-        format!(
-            "{} ({} ago)",
-            a.detected_at.format("%d %b %H:%M:%S"),
-            format::age(state.now, a.detected_at)
-        ),
+        {
+            // `age` says `now` for the current minute, which reads "(now ago)" with a suffix.
+            let age = match format::age(state.now, a.detected_at).as_str() {
+                "now" => "just now".to_string(),
+                ago => format!("{ago} ago"),
+            };
+            format!("{} ({age})", a.detected_at.format("%d %b %H:%M:%S"))
+        },
         theme,
     ));
     let status = match (&a.acknowledged_by, a.acknowledged_at) {
