@@ -236,3 +236,53 @@ fn the_new_types_in_monochrome_draw_no_colour() {
     let rows = screen(&every_type_state(), &Theme::mono(), 80, 24);
     shows(&rows, "20.00 edge", &["CRIT"]);
 }
+
+#[test]
+fn the_grouped_view_says_what_each_new_alert_measured() {
+    use crossterm::event::KeyCode;
+
+    use crate::domain::EventGroup;
+    use crate::tui::action::Action;
+    use crate::tui::update::update;
+
+    let mut s = every_type_state();
+    press(&mut s, 'v');
+    let seq = s.groups.seq;
+    let group = EventGroup {
+        event_id: 1,
+        event_name: "Arsenal v Chelsea".into(),
+        kickoff: now() + chrono::Duration::hours(2),
+        alerts: 3,
+        worst: crate::domain::Severity::Critical,
+    };
+    update(
+        &mut s,
+        Action::GroupsLoaded {
+            seq,
+            result: Ok(vec![group]),
+        },
+    );
+    update(&mut s, key(KeyCode::Enter));
+    let alerts = vec![margin(8, 1), off_market(5, 4, None), market_move(4, 5)];
+    update(
+        &mut s,
+        Action::GroupAlertsLoaded {
+            event_id: 1,
+            result: Ok(alerts),
+        },
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = screen(&s, &Theme::color(), w, h);
+        shows(
+            &rows,
+            "-2.81%",
+            &["1X2", "betpawa", "margin", "-2.81%", "1 2.50"],
+        );
+        shows(
+            &rows,
+            "2.30 edge",
+            &["1X2", "1", "betpawa", "2.30 edge", "+10.14%"],
+        );
+        shows(&rows, "2.00 mkt", &["2.00 mkt", "↓9.00%", "moved: bet9ja"]);
+    }
+}
