@@ -33,7 +33,7 @@ pub struct SettingsForm {
     pub loaded: bool,
 }
 
-/// The label shown for a key.
+/// The label shown for a key; at most 26 characters, the width of the form's label column.
 pub fn label(key: &str) -> &'static str {
     match key {
         "detection.warning_pct" => "Warning threshold (%)",
@@ -43,14 +43,38 @@ pub fn label(key: &str) -> &'static str {
         "detection.primary_markets" => "Primary markets (ids)",
         "detection.competitor_alerts" => "Competitor alerts",
         "detection.consensus_min_move_pct" => "Market move: min move (%)",
-        "detection.consensus_min_books" => "Market move/off market: books",
-        "detection.off_market_warning_pct" => "Off market warning (edge %)",
-        "detection.off_market_elevated_pct" => "Off market elevated (edge %)",
-        "detection.off_market_critical_pct" => "Off market critical (edge %)",
+        "detection.consensus_min_books" => "Consensus min books",
+        "detection.off_market_warning_pct" => "Off-market warning edge %",
+        "detection.off_market_elevated_pct" => "Off-market elevated edge %",
+        "detection.off_market_critical_pct" => "Off-market critical edge %",
         "detection.margin_floor_pct" => "Margin floor (%)",
         "retention.past_alert_days" => "Keep past alerts (days)",
         "retention.history_days" => "Keep price history (days)",
         _ => "?",
+    }
+}
+
+/// What a key accepts, as the editing hint and in every message refusing a typed value. The
+/// ranges are the config rules' (`config::validate`); a test keeps the two in step.
+pub fn allowed(key: &str) -> &'static str {
+    match key {
+        "detection.warning_pct" | "detection.elevated_pct" | "detection.critical_pct" => {
+            "a number, 0 < warning < elevated < critical <= 100"
+        }
+        "detection.enabled" | "detection.competitor_alerts" => "on or off",
+        "detection.primary_markets" => "market ids separated by commas",
+        "detection.consensus_min_move_pct" => "a number between 0.01 and 100",
+        "detection.consensus_min_books" => "a whole number between 1 and 50",
+        "detection.off_market_warning_pct"
+        | "detection.off_market_elevated_pct"
+        | "detection.off_market_critical_pct" => {
+            "a number, 0 < warning < elevated < critical <= 1000"
+        }
+        "detection.margin_floor_pct" => "a number between 0 and 100",
+        "retention.past_alert_days" | "retention.history_days" => {
+            "a whole number of days between 1 and 3650"
+        }
+        _ => "a value",
     }
 }
 
@@ -68,15 +92,17 @@ pub fn display(value: &Value) -> String {
     }
 }
 
-/// Reads typed text as the value of `key`.
+/// Reads typed text as the value of `key`; text that is not of the key's kind is refused with
+/// what the key accepts.
 pub fn parse_input(key: &str, text: &str) -> Result<Value, String> {
     let text = text.trim();
+    let refused = || format!("{key}: {text:?} is not {}", allowed(key));
     match key {
         "detection.enabled" | "detection.competitor_alerts" => {
             match text.to_ascii_lowercase().as_str() {
                 "on" | "true" | "yes" => Ok(Value::Bool(true)),
                 "off" | "false" | "no" => Ok(Value::Bool(false)),
-                _ => Err(format!("{key}: type on or off")),
+                _ => Err(refused()),
             }
         }
         "detection.primary_markets" => Ok(Value::from(
@@ -86,20 +112,17 @@ pub fn parse_input(key: &str, text: &str) -> Result<Value, String> {
                 .map(str::to_string)
                 .collect::<Vec<_>>(),
         )),
-        "retention.past_alert_days" | "retention.history_days" => text
-            .parse::<u32>()
-            .map(Value::from)
-            .map_err(|_| format!("{key}: a whole number of days")),
-        "detection.consensus_min_books" => text
-            .parse::<u32>()
-            .map(Value::from)
-            .map_err(|_| format!("{key}: a whole number of books")),
+        "retention.past_alert_days"
+        | "retention.history_days"
+        | "detection.consensus_min_books" => {
+            text.parse::<u32>().map(Value::from).map_err(|_| refused())
+        }
         _ => text
             .parse::<f64>()
             .ok()
             .filter(|v| v.is_finite())
             .map(Value::from)
-            .ok_or_else(|| format!("{key}: a number")),
+            .ok_or_else(refused),
     }
 }
 
@@ -241,6 +264,68 @@ mod tests {
             saved,
             vec![("detection.enabled".to_string(), Value::Bool(false))]
         );
+    }
+
+    #[test]
+    fn what_a_key_accepts_is_what_the_config_rules_allow() {
+        let base = Config::defaults();
+        let outside: [(&str, Value, &str); 8] = [
+            (
+                "detection.warning_pct",
+                Value::from(0),
+                "0 < warning < elevated < critical <= 100",
+            ),
+            (
+                "detection.consensus_min_move_pct",
+                Value::from(0),
+                "between 0.01 and 100",
+            ),
+            (
+                "detection.consensus_min_books",
+                Value::from(51),
+                "between 1 and 50",
+            ),
+            (
+                "detection.off_market_warning_pct",
+                Value::from(0),
+                "0 < warning < elevated < critical <= 1000",
+            ),
+            (
+                "detection.off_market_critical_pct",
+                Value::from(1001),
+                "0 < warning < elevated < critical <= 1000",
+            ),
+            (
+                "detection.margin_floor_pct",
+                Value::from(101),
+                "between 0 and 100",
+            ),
+            (
+                "retention.history_days",
+                Value::from(0),
+                "between 1 and 3650",
+            ),
+            (
+                "retention.past_alert_days",
+                Value::from(3651),
+                "between 1 and 3650",
+            ),
+        ];
+        for (key, value, rule) in outside {
+            let err = apply_overrides(&base, &[(key.to_string(), value)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(rule), "the config rule of {key} is now: {err}");
+            assert!(allowed(key).contains(rule), "{key}: {}", allowed(key));
+        }
+        for key in OVERRIDABLE_KEYS {
+            assert_ne!(allowed(key), "a value", "{key} says what it accepts");
+            assert_ne!(label(key), "?", "{key} has a label");
+            assert!(
+                label(key).chars().count() <= 26,
+                "{key}'s label breaks the column"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,10 @@ use ratatui::backend::TestBackend;
 
 use crate::config::Config;
 use crate::domain::testing::AlertBuilder;
-use crate::domain::{Alert, Severity, Status};
+use crate::domain::{
+    Alert, AlertPayload, BookFairOdds, Direction, MarginBreach, MarketLeftBehind, Mover,
+    OffMarketPrice, OutcomeQuote, Pattern, Percent, Price, PriceMove, Severity, Status,
+};
 use crate::service::cursor_of;
 use crate::store::StatusCounts;
 use crate::tui::action::{Action, Effect, PageRows};
@@ -67,6 +70,118 @@ pub fn alert(id: i64, minutes_ago: i64, severity: Severity, status: Status) -> A
         alert = alert.acknowledged("alice", now() - Duration::minutes(1));
     }
     alert.stored(id)
+}
+
+fn price(text: &str) -> Price {
+    text.parse().expect("a price")
+}
+
+/// An alert of event `id % 4` on 1X2 of betpawa, detected `minutes_ago`, carrying `payload`.
+fn market_aware(
+    id: i64,
+    minutes_ago: i64,
+    severity: Severity,
+    outcome: Option<&str>,
+    payload: AlertPayload,
+) -> Alert {
+    let (home, away) = TEAMS[(id as usize) % TEAMS.len()];
+    let mut detected = AlertBuilder::new()
+        .event_key(format!("sr:{}", 1000 + id % 4))
+        .market("3743", "1X2 | Full Time")
+        .outcome(outcome)
+        .severity(severity)
+        .detected_at(now() - Duration::minutes(minutes_ago))
+        .kickoff(now() + Duration::minutes(95 + id))
+        .build();
+    detected.payload = payload;
+    AlertBuilder::from(detected)
+        .event_id((id % TEAMS.len() as i64) + 1)
+        .teams(home, away, Some("Premier League"))
+        .stored(id)
+}
+
+/// §9's `market_move` vector: sportybet 2.00 → 1.80 and bet9ja 2.00 → 1.84, the home book stayed
+/// at 2.00; median −9.00 %, warning.
+pub fn market_move(id: i64, minutes_ago: i64) -> Alert {
+    let mover = |book: &str, new: &str, change: i64| Mover {
+        bookmaker: book.into(),
+        old: price("2.00"),
+        new: price(new),
+        change_pct: Percent::from_hundredths(change),
+    };
+    let payload = AlertPayload::MarketMove(MarketLeftBehind {
+        direction: Direction::Down,
+        median_change_pct: Percent::from_hundredths(-900),
+        home: PriceMove::between(price("2.00"), price("2.00")).expect("a price"),
+        movers: vec![
+            mover("bet9ja", "1.84", -800),
+            mover("sportybet", "1.80", -1000),
+        ],
+    });
+    market_aware(id, minutes_ago, Severity::Warning, Some("1"), payload)
+}
+
+/// §9's `off_market` vectors on "1" against sportybet and bet9ja both at 2.00/3.40/4.00 (fair
+/// odds 2.09): home 2.30 (edge 10.14 %), or with `pattern` the swapped 4.00 (91.55 %) or the
+/// factor 20.00 (857.75 %); all critical.
+pub fn off_market(id: i64, minutes_ago: i64, pattern: Option<Pattern>) -> Alert {
+    let (home, edge) = match pattern {
+        None => ("2.30", 1014),
+        Some(Pattern::Swapped) => ("4.00", 9155),
+        Some(Pattern::Factor) => ("20.00", 85775),
+    };
+    let book = |bookmaker: &str| BookFairOdds {
+        bookmaker: bookmaker.into(),
+        price: price("2.00"),
+        fair_odds: price("2.09"),
+    };
+    let payload = AlertPayload::OffMarket(OffMarketPrice {
+        price: price(home),
+        edge_pct: Percent::from_hundredths(edge),
+        fair_odds: price("2.09"),
+        pattern,
+        books: vec![book("bet9ja"), book("sportybet")],
+    });
+    market_aware(id, minutes_ago, Severity::Critical, Some("1"), payload)
+}
+
+/// §9's `margin` vector: home 2.50/3.40/3.60, margin −2.81 % (an arbitrage), critical; no
+/// outcome.
+pub fn margin(id: i64, minutes_ago: i64) -> Alert {
+    let payload = AlertPayload::Margin(MarginBreach {
+        margin_pct: Percent::from_hundredths(-281),
+        prices: [("1", "2.50"), ("X", "3.40"), ("2", "3.60")]
+            .map(|(outcome, p)| OutcomeQuote {
+                outcome: outcome.into(),
+                price: price(p),
+            })
+            .to_vec(),
+    });
+    market_aware(id, minutes_ago, Severity::Critical, None, payload)
+}
+
+/// One alert of every type, newest first: margin (8), off_market factor (7), swapped (6) and
+/// plain (5), market_move (4), direction disagreement (3), availability (2), price change (1).
+pub fn every_type() -> Vec<Alert> {
+    let suspended = AlertBuilder::new()
+        .event_key("sr:1003")
+        .event_id(4)
+        .teams("Ajax", "Feyenoord", Some("Eredivisie"))
+        .severity(Severity::Elevated)
+        .suspended()
+        .detected_at(now() - Duration::minutes(30))
+        .kickoff(now() + Duration::minutes(100))
+        .stored(2);
+    vec![
+        margin(8, 1),
+        off_market(7, 2, Some(Pattern::Factor)),
+        off_market(6, 3, Some(Pattern::Swapped)),
+        off_market(5, 4, None),
+        market_move(4, 5),
+        alert(3, 20, Severity::Elevated, Status::New),
+        suspended,
+        alert(1, 50, Severity::Warning, Status::New),
+    ]
 }
 
 /// `n` alerts, newest first, ids `n..=1`, mixed severities, all new.

@@ -1,5 +1,7 @@
 //! Tests of the UI without a terminal: `update` behaviour and rendered screens.
 
 pub(crate) mod fixtures;
+mod market;
 mod render;
+mod settings;
 mod update;

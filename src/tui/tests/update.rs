@@ -543,3 +543,19 @@ fn quitting_asks_the_loop_to_leave() {
     let mut s = loaded(alerts(1));
     assert_eq!(press(&mut s, 'q'), vec![Effect::Quit]);
 }
+
+#[test]
+fn the_type_filter_reaches_every_type_then_all() {
+    let mut s = loaded(alerts(5));
+    for expected in crate::domain::AlertType::ALL {
+        let effects = press(&mut s, 't');
+        assert_eq!(s.alert_type, Some(*expected));
+        assert_eq!(
+            list_query(&effects).unwrap().filter.alert_types,
+            vec![*expected]
+        );
+    }
+    let effects = press(&mut s, 't');
+    assert_eq!(s.alert_type, None);
+    assert!(list_query(&effects).unwrap().filter.alert_types.is_empty());
+}

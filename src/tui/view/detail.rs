@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::format;
-use crate::domain::Alert;
 use crate::domain::PricePoint;
+use crate::domain::{Alert, AlertPayload, Percent, Price};
 use crate::tui::state::{Detail, State};
 use crate::tui::theme::{Theme, severity_label};
 
@@ -59,17 +59,8 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
             theme,
         ),
         field("Book", a.bookmaker.clone(), theme),
-        Line::from(vec![
-            Span::styled(format!("{:<11}", "Old → new"), theme.muted),
-            Span::raw(format::old_new(a)),
-            Span::raw(" "),
-            Span::styled(
-                format::change(a.change_pct()),
-                a.change_pct()
-                    .map_or(theme.muted, |c| theme.change(c.as_f64())),
-            ),
-        ]),
     ];
+    lines.extend(payload_lines(a, theme));
     if let Some(d) = a.payload.disagreement() {
         let detail = a.competitor_detail().unwrap_or_default();
         lines.push(field("Competitor", detail, theme));
@@ -80,11 +71,14 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     }
     lines.push(field(
         "Detected",
-        format!(
-            "{} ({} ago)",
-            a.detected_at.format("%d %b %H:%M:%S"),
-            format::age(state.now, a.detected_at)
-        ),
+        {
+            // `age` says `now` for the current minute, which reads "(now ago)" with a suffix.
+            let age = match format::age(state.now, a.detected_at).as_str() {
+                "now" => "just now".to_string(),
+                ago => format!("{ago} ago"),
+            };
+            format!("{} ({age})", a.detected_at.format("%d %b %H:%M:%S"))
+        },
         theme,
     ));
     let status = match (&a.acknowledged_by, a.acknowledged_at) {
@@ -93,6 +87,130 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     };
     lines.push(field("Status", status, theme));
     lines
+}
+
+/// A move `2.00 → 1.84 -8.00%`, the change coloured by its sign.
+fn moved<'a>(old: Price, new: Price, change: Percent, theme: &Theme) -> Vec<Span<'a>> {
+    vec![
+        Span::raw(format!("{old} → {new} ")),
+        Span::styled(format::change(Some(change)), theme.change(change.as_f64())),
+    ]
+}
+
+/// A field whose value is several spans; `label` empty continues the field above.
+fn spans<'a>(label: &str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
+    let mut all = vec![Span::styled(format!("{label:<11}"), theme.muted)];
+    all.extend(value);
+    Line::from(all)
+}
+
+/// What the alert's type carries: the book's own move for a price move, and for the
+/// market-aware types what the market did or what it is worth (DESIGN §9).
+fn payload_lines<'a>(a: &Alert, theme: &Theme) -> Vec<Line<'a>> {
+    let severity = theme.severity(a.severity);
+    match &a.payload {
+        AlertPayload::MarketMove(m) => {
+            let mut lines = vec![
+                spans(
+                    "Move",
+                    vec![Span::styled(
+                        format!(
+                            "{} {}, median {}",
+                            format::arrow(m.direction),
+                            m.direction,
+                            format::change(Some(m.median_change_pct))
+                        ),
+                        theme.change(m.median_change_pct.as_f64()),
+                    )],
+                    theme,
+                ),
+                spans(
+                    "Home",
+                    moved(m.home.old, m.home.new, m.home.change_pct, theme),
+                    theme,
+                ),
+            ];
+            for (i, mover) in m.movers.iter().enumerate() {
+                let label = if i == 0 { "Movers" } else { "" };
+                let mut value = vec![Span::styled(
+                    format!("{:<10} ", mover.bookmaker),
+                    theme.accent,
+                )];
+                value.extend(moved(mover.old, mover.new, mover.change_pct, theme));
+                lines.push(spans(label, value, theme));
+            }
+            lines
+        }
+        AlertPayload::OffMarket(o) => {
+            let mut lines = vec![
+                spans(
+                    "Our price",
+                    vec![
+                        Span::raw(format!("{} · edge ", o.price)),
+                        Span::styled(format::change(Some(o.edge_pct)), severity),
+                    ],
+                    theme,
+                ),
+                field(
+                    "Fair odds",
+                    format!("{} consensus of {} books", o.fair_odds, o.books.len()),
+                    theme,
+                ),
+            ];
+            if let Some(pattern) = o.pattern {
+                lines.push(spans(
+                    "Pattern",
+                    vec![Span::styled(
+                        format!("{pattern}: a palpable error"),
+                        severity,
+                    )],
+                    theme,
+                ));
+            }
+            for (i, book) in o.books.iter().enumerate() {
+                let label = if i == 0 { "Books" } else { "" };
+                lines.push(spans(
+                    label,
+                    vec![
+                        Span::styled(format!("{:<10} ", book.bookmaker), theme.accent),
+                        Span::raw(format!("{} fair {}", book.price, book.fair_odds)),
+                    ],
+                    theme,
+                ));
+            }
+            lines
+        }
+        AlertPayload::Margin(m) => {
+            let arbitrage = if m.margin_pct.hundredths() < 0 {
+                " (an arbitrage on our book)"
+            } else {
+                ""
+            };
+            vec![
+                spans(
+                    "Margin",
+                    vec![
+                        Span::styled(format::change(Some(m.margin_pct)), severity),
+                        Span::raw(arbitrage),
+                    ],
+                    theme,
+                ),
+                field("Prices", format::quotes(&m.prices), theme),
+            ]
+        }
+        AlertPayload::PriceChange(_)
+        | AlertPayload::DirectionDisagreement(_)
+        | AlertPayload::Availability(_) => vec![Line::from(vec![
+            Span::styled(format!("{:<11}", "Old → new"), theme.muted),
+            Span::raw(format::old_new(a)),
+            Span::raw(" "),
+            Span::styled(
+                format::change(a.change_pct()),
+                a.change_pct()
+                    .map_or(theme.muted, |c| theme.change(c.as_f64())),
+            ),
+        ])],
+    }
 }
 
 fn block<'a>(title: impl Into<std::borrow::Cow<'a, str>>, theme: &Theme) -> Block<'a> {

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Alert, AlertPayload, AvailabilityChange, Line, Percent};
+use crate::domain::{
+    Alert, AlertPayload, AvailabilityChange, Direction, Line, OutcomeQuote, Percent,
+};
 
 /// How long ago `at` was, in at most four characters: `now`, `5m`, `2h05`, `13h`, `3d`.
 pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
@@ -73,8 +75,10 @@ pub fn price(value: Option<f64>) -> String {
     }
 }
 
-/// `2.00→2.30`, or the availability change for availability alerts (`12 suspended` when an
-/// event-level alert stands for 12 markets).
+/// The table's Old→New column: the alerted book's `2.00→2.30`, or the availability change
+/// (`12 suspended` when an event-level alert stands for 12 markets). For the market-aware types
+/// it is the label of the figure beside it ([`figure`]): `2.30 edge` (our price and the bettor's
+/// edge against it), `2.00 mkt` (our price now and the market's median move), `margin`.
 pub fn old_new(alert: &Alert) -> String {
     match &alert.payload {
         AlertPayload::Availability(flip) => {
@@ -90,10 +94,84 @@ pub fn old_new(alert: &Alert) -> String {
         // Prices display with two decimals, three when needed (as [`price`]).
         AlertPayload::PriceChange(m) => format!("{}→{}", m.old, m.new),
         AlertPayload::DirectionDisagreement(d) => format!("{}→{}", d.home.old, d.home.new),
-        AlertPayload::MarketMove(m) => format!("{}→{}", m.home.old, m.home.new),
-        AlertPayload::OffMarket(o) => format!("{} fair {}", o.price, o.fair_odds),
-        AlertPayload::Margin(m) => format!("margin {}%", m.margin_pct),
+        AlertPayload::MarketMove(m) => format!("{} mkt", m.home.new),
+        AlertPayload::OffMarket(o) => format!("{} edge", o.price),
+        AlertPayload::Margin(_) => "margin".into(),
     }
+}
+
+/// The table's Δ% column, at most 7 characters: the alerted book's change for a price move, the
+/// movers' median with its arrow for a `market_move` (`↓9.00%`: the market's move, not ours),
+/// the edge for an `off_market`, the margin for a `margin`; empty for availability.
+pub fn figure(alert: &Alert) -> String {
+    match &alert.payload {
+        AlertPayload::PriceChange(m) => compact_pct(m.change_pct),
+        AlertPayload::DirectionDisagreement(d) => compact_pct(d.home.change_pct),
+        AlertPayload::MarketMove(m) => {
+            let digits = compact_pct(m.median_change_pct.abs());
+            format!("{}{}", arrow(m.direction), digits.trim_start_matches('+'))
+        }
+        AlertPayload::OffMarket(o) => compact_pct(o.edge_pct),
+        AlertPayload::Margin(m) => compact_pct(m.margin_pct),
+        AlertPayload::Availability(_) => String::new(),
+    }
+}
+
+/// What the alert is measured against, for the wide table's Competitor column and the grouped
+/// rows: the competitor of a disagreement, the movers of a `market_move`, the consensus fair
+/// odds and any palpable-error pattern of an `off_market`, the prices of a `margin`.
+pub fn context(alert: &Alert) -> Option<String> {
+    match &alert.payload {
+        AlertPayload::DirectionDisagreement(_) => alert.competitor_detail(),
+        AlertPayload::MarketMove(m) => {
+            let books = m
+                .movers
+                .iter()
+                .map(|b| b.bookmaker.as_str())
+                .collect::<Vec<_>>();
+            Some(format!("moved: {}", books.join(", ")))
+        }
+        AlertPayload::OffMarket(o) => Some(match o.pattern {
+            Some(pattern) => format!("fair {} · palp {pattern}", o.fair_odds),
+            None => format!("fair {} · {} books", o.fair_odds, o.books.len()),
+        }),
+        AlertPayload::Margin(m) => Some(quotes(&m.prices)),
+        AlertPayload::PriceChange(_) | AlertPayload::Availability(_) => None,
+    }
+}
+
+/// A market's prices as `1 2.50  X 3.40  2 3.60`.
+pub fn quotes(prices: &[OutcomeQuote]) -> String {
+    prices
+        .iter()
+        .map(|q| format!("{} {}", q.outcome, q.price))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// The arrow of a direction.
+pub const fn arrow(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "↑",
+        Direction::Down => "↓",
+    }
+}
+
+/// A signed percentage in at most 7 characters, from its exact hundredths: two decimals below
+/// 100 % (`+10.14%`), one below 1000 % (`+857.8%`), none above (`+1234%`), rounded half away
+/// from zero, so a palpable error's edge still fits the table's column with its `%`.
+pub fn compact_pct(value: Percent) -> String {
+    let h = value.hundredths();
+    let sign = if h < 0 { '-' } else { '+' };
+    let a = h.unsigned_abs();
+    if a < 10_000 {
+        return format!("{sign}{}.{:02}%", a / 100, a % 100);
+    }
+    let tenths = (a + 5) / 10;
+    if tenths < 10_000 {
+        return format!("{sign}{}.{}%", tenths / 10, tenths % 10);
+    }
+    format!("{sign}{}%", (a + 50) / 100)
 }
 
 /// The detail pane's availability line: `suspended`, `returned after 12m`, and for an
@@ -180,6 +258,25 @@ mod tests {
         assert_eq!(change(alert.change_pct()), "-6.54%");
         assert_eq!(price(Some(1.605)), "1.605");
         assert_eq!(price(Some(1.5)), "1.50");
+    }
+
+    #[test]
+    fn a_percentage_fits_seven_characters_with_its_sign_and_percent() {
+        let cases = [
+            (1014, "+10.14%"),
+            (0, "+0.00%"),
+            (-281, "-2.81%"),
+            (-9999, "-99.99%"),
+            (10_000, "+100.0%"),
+            (85_775, "+857.8%"),
+            (-85_774, "-857.7%"),
+            (99_995, "+1000%"),
+            (123_456, "+1235%"),
+        ];
+        for (hundredths, text) in cases {
+            assert_eq!(compact_pct(Percent::from_hundredths(hundredths)), text);
+            assert!(text.chars().count() <= 7);
+        }
     }
 
     #[test]

@@ -193,8 +193,9 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &Theme) {
-    // Room for a validation message of up to three lines.
-    let rect = centred(area, 76, form.fields.len() as u16 + 8);
+    // Room for a validation message of up to four lines (a band rule names three keys) and
+    // an editing hint of two.
+    let rect = centred(area, 76, form.fields.len() as u16 + 9);
     frame.render_widget(Clear, rect);
     let mut lines: Vec<Line> = Vec::new();
     for (i, field) in form.fields.iter().enumerate() {
@@ -239,10 +240,12 @@ fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &T
             theme.muted,
         ))),
     }
-    let hints = if form.editing.is_some() {
-        "type the value · Enter save · Esc cancel"
-    } else {
-        "j/k move · Enter edit (switches flip) · Esc close"
+    // While typing, the hint says what the key accepts, so a refusal is no surprise.
+    let hints = match (&form.editing, form.fields.get(form.selected)) {
+        (Some(_), Some(field)) => {
+            format!("{} · Enter save · Esc cancel", settings::allowed(field.key))
+        }
+        _ => "j/k move · Enter edit (switches flip) · Esc close".to_string(),
     };
     lines.push(Line::from(Span::styled(hints, theme.muted)));
     frame.render_widget(

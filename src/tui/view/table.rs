@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::format;
-use crate::domain::{Alert, Status};
+use crate::domain::{Alert, AlertPayload, Status};
 use crate::tui::keymap::Command;
 use crate::tui::state::{GroupRow, State, Tab};
 use crate::tui::theme::{Theme, severity_label};
@@ -54,6 +55,18 @@ fn empty_text(state: &State) -> String {
     }
 }
 
+/// The Δ% column's style: a move is coloured by its sign, as everywhere; an edge or a margin
+/// is a risk to us whatever its sign, so it takes the alert's severity style.
+fn figure_style(alert: &Alert, theme: &Theme) -> Style {
+    match &alert.payload {
+        AlertPayload::OffMarket(_) | AlertPayload::Margin(_) => theme.severity(alert.severity),
+        AlertPayload::MarketMove(m) => theme.change(m.median_change_pct.as_f64()),
+        _ => alert
+            .change_pct()
+            .map_or(theme.muted, |c| theme.change(c.as_f64())),
+    }
+}
+
 fn cells(
     alert: &Alert,
     state: &State,
@@ -84,12 +97,7 @@ fn cells(
         .trim()
         .to_string()
     };
-    let change = Span::styled(
-        format::change(alert.change_pct()),
-        alert
-            .change_pct()
-            .map_or(theme.muted, |c| theme.change(c.as_f64())),
-    );
+    let change = Span::styled(format::figure(alert), figure_style(alert, theme));
     let mut out = vec![
         Cell::from(severity),
         Cell::from(format::age(state.now, alert.detected_at)),
@@ -105,7 +113,9 @@ fn cells(
     out.push(Cell::from(format::old_new(alert)));
     out.push(Cell::from(Line::from(change).alignment(Alignment::Right)));
     if wide {
-        out.push(Cell::from(alert.competitor_detail().unwrap_or_default()));
+        // Cut with an ellipsis, so a long list of books does not end mid-word unnoticed.
+        let context = format::context(alert).unwrap_or_default();
+        out.push(Cell::from(format::fit(&context, 24)));
     }
     out.push(Cell::from(status_text(alert.status, wide)));
     out
@@ -272,7 +282,8 @@ pub fn grouped(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 a.outcome_name.clone().unwrap_or_default(),
                 a.bookmaker.clone(),
                 format::old_new(a),
-                format::change(a.change_pct()),
+                format::figure(a),
+                format::context(a).unwrap_or_default(),
             ];
             let what = parts
                 .iter()
