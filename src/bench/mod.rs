@@ -378,7 +378,8 @@ async fn limits_of(
 }
 
 /// The home book's first sight of `events`, in the cycle's batches, built by the cycle's own
-/// steps (a first sight raises no alert: there is nothing to compare with).
+/// steps (a first sight raises no §3 alert: there is nothing to compare with; a home market
+/// under the margin floor raises its §9 `margin` at first sight).
 fn first_sight_batches(
     events: Vec<crate::domain::EventOdds>,
     at: chrono::DateTime<chrono::Utc>,
@@ -387,6 +388,7 @@ fn first_sight_batches(
     let input = CycleInput {
         home_book: home.to_string(),
         failed_books: Default::default(),
+        enabled_competitors: crate::detect::refcycle::REFCYCLE_COMPETITORS,
         events: events
             .into_iter()
             .map(|odds| CycleEvent {
@@ -414,6 +416,7 @@ fn in_batches(input: CycleInput) -> Vec<CycleInput> {
     let CycleInput {
         home_book,
         failed_books,
+        enabled_competitors,
         events,
     } = input;
     crate::pipeline::cycle::in_batches(events, BATCH_EVENTS)
@@ -421,6 +424,7 @@ fn in_batches(input: CycleInput) -> Vec<CycleInput> {
         .map(|events| CycleInput {
             home_book: home_book.clone(),
             failed_books: failed_books.clone(),
+            enabled_competitors,
             events,
         })
         .collect()

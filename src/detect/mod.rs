@@ -123,6 +123,7 @@ mod intern;
 pub mod market;
 mod raise;
 pub mod refcycle;
+mod risk;
 mod rules;
 mod state;
 

@@ -22,6 +22,9 @@ use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds, Price};
 /// The home book of the reference cycle.
 pub const REFCYCLE_HOME: &str = "betpawa";
 
+/// Competitor books of the reference cycle (sportybet and bet9ja), all enabled.
+pub const REFCYCLE_COMPETITORS: usize = 2;
+
 /// Why a reference cycle file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum RefcycleError {
@@ -96,6 +99,7 @@ pub fn load_cycle(path: &Path) -> Result<CycleInput, RefcycleError> {
     Ok(CycleInput {
         home_book: REFCYCLE_HOME.to_string(),
         failed_books: Default::default(),
+        enabled_competitors: REFCYCLE_COMPETITORS,
         events,
     })
 }

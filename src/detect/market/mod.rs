@@ -66,6 +66,7 @@ mod margin;
 mod market_move;
 mod memory;
 mod off_market;
+mod screen;
 
 #[cfg(test)]
 mod props;
@@ -80,6 +81,7 @@ pub use margin::{Margin, margin};
 pub use market_move::{BookMove, MarketMove, Mover, PriceMove, market_move};
 pub use memory::BandMemory;
 pub use off_market::{FACTOR_EDGE_HUNDREDTHS, OffMarket, OutcomeEdge, Pattern, off_market};
+pub use screen::below_warning;
 
 /// How loud a rule's figure is: below warning, warning, elevated, critical. Ordered, so "the
 /// band rose" is `new > old`. It maps one to one onto the alert severity (with `None` raising

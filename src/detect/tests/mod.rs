@@ -141,6 +141,7 @@ pub(super) fn cycle_of(events: Vec<CycleEvent>) -> CycleInput {
     CycleInput {
         home_book: HOME.to_string(),
         failed_books: Default::default(),
+        enabled_competitors: 2,
         events,
     }
 }
