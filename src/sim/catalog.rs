@@ -58,23 +58,39 @@ pub(super) fn quote(milli: f64) -> u32 {
 }
 
 /// Opening prices of a market with `n` outcomes on every book ([`super::SimBook::index`]):
-/// one true probability per outcome, each book's view of it off by at most ±1.5 %, and each
-/// book's own margin drawn in 5–8 %. The margin is applied after the book's noise is
-/// normalised away, so an ordinary market sits inside 5–8 % on every book (before the two-
-/// decimal quote) and the home book's price stays below the competitors' fair odds: neither
-/// `margin` nor `off_market` fires on a market nobody has touched.
+/// one true probability per outcome, each competitor's view of it off by at most ±1.5 %, and
+/// each book's own margin in 5–8 %. The margin is applied after a book's view is normalised, so
+/// an ordinary market sits inside 5–8 % on every book (before the two-decimal quote) and the
+/// home price stays below the competitors' fair odds: neither `margin` nor `off_market` fires
+/// on a market nobody touched.
+///
+/// It takes exactly the draws the generator always took (`n` weights, then two per outcome),
+/// and spreads the margins from those draws' low digits: a seed keeps its events, listings and
+/// ids, which tests pick fixtures by.
 pub(super) fn initial_quotes(rng: &mut SmallRng, n: usize) -> Vec<[u32; 3]> {
     let weights: Vec<f64> = (0..n).map(|_| rng.gen_range(0.3..1.0)).collect();
+    let views: Vec<[f64; 2]> = (0..n)
+        .map(|_| [rng.gen_range(0.97..1.03), rng.gen_range(0.97..1.03)])
+        .collect();
+    let spread = |x: f64| 0.05 + 0.03 * (x * 997.0).fract();
     let mut quotes = vec![[0u32; 3]; n];
     for book in 0..3 {
-        let margin = rng.gen_range(0.05..0.08);
-        let seen: Vec<f64> = weights
-            .iter()
-            .map(|w| w * rng.gen_range(0.985..1.015))
-            .collect();
+        let (seen, margin): (Vec<f64>, f64) = if book == 0 {
+            (
+                weights.clone(),
+                spread(weights.first().copied().unwrap_or(0.5)),
+            )
+        } else {
+            let seen = weights
+                .iter()
+                .zip(&views)
+                .map(|(w, v)| w * (1.0 + (v[book - 1] - 1.0) / 2.0))
+                .collect();
+            (seen, spread(views.first().map_or(1.0, |v| v[book - 1])))
+        };
         let total: f64 = seen.iter().sum();
-        for (quote_row, w) in quotes.iter_mut().zip(&seen) {
-            quote_row[book] = quote(1000.0 / (w / total * (1.0 + margin)));
+        for (row, w) in quotes.iter_mut().zip(&seen) {
+            row[book] = quote(1000.0 / (w / total * (1.0 + margin)));
         }
     }
     quotes

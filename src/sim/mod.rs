@@ -572,3 +572,65 @@ async fn respond(
 fn upcoming(kickoff: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     kickoff > now
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_market_is_one_json_script() {
+        let script: Script = serde_json::from_value(serde_json::json!({
+            "action": "set_market", "book": "betpawa", "event": "61000007", "market": "5000",
+            "line": 2.5, "prices": {"Over": 2.10, "Under": 2.05}
+        }))
+        .unwrap();
+        let Script::SetMarket {
+            book, line, prices, ..
+        } = &script
+        else {
+            panic!("{script:?}");
+        };
+        assert_eq!(*book, SimBook::Betpawa);
+        assert_eq!(line.map(|l| l.milli()), Some(2500));
+        let milli: Vec<(&str, u32)> = prices
+            .iter()
+            .map(|(o, p)| (o.as_str(), p.milli()))
+            .collect();
+        assert_eq!(milli, [("Over", 2100), ("Under", 2050)]);
+    }
+
+    #[test]
+    fn a_scripted_market_applies_through_the_state_and_reports_unknown_events() {
+        let state = SimState {
+            model: RwLock::new(Model::generate(1, 5, Utc::now())),
+            faults: Mutex::new(Faults::new(
+                1,
+                0.0,
+                Vec::new(),
+                None,
+                FaultTiming::default(),
+            )),
+            tick: TickMode::Manual,
+            odds_api_used: Default::default(),
+        };
+        let event = state.read().events[0].sportradar_id.to_string();
+        let script = |event: &str| Script::SetMarket {
+            book: SimBook::Sportybet,
+            event: event.to_string(),
+            market: "3795".into(),
+            line: None,
+            prices: BTreeMap::from([("Yes".to_string(), Price::from_milli(1800))]),
+        };
+        assert_eq!(state.apply(script(&event)), Ok(None));
+        let yes = state.read().events[0]
+            .markets
+            .iter()
+            .find(|m| state.read().defs[m.def as usize].market_id == "3795")
+            .map(|m| m.prices[0][SimBook::Sportybet.index()]);
+        assert_eq!(yes, Some(1800));
+        assert_eq!(
+            state.apply(script("1")),
+            Err(ScriptError::UnknownEvent("1".into()))
+        );
+    }
+}

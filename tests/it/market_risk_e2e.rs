@@ -63,7 +63,7 @@ async fn stored(store: &Store) -> Vec<Alert> {
         .list(
             &AlertFilter::default(),
             AlertSort::Detected,
-            &Page::first(500),
+            &Page::first(200),
         )
         .await
         .unwrap();
