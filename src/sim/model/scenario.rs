@@ -135,7 +135,7 @@ impl Model {
             return;
         }
         self.stage_off_market();
-        if self.tick % 2 == 0 {
+        if self.tick.is_multiple_of(2) {
             self.stage_consensus_move();
         } else {
             self.stage_margin();
