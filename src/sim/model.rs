@@ -14,7 +14,9 @@ mod rates;
 mod scenario;
 
 pub use super::catalog::MarketDef;
-use super::catalog::{CITIES, COUNTRIES, SUFFIXES, initial_quotes, market_template, move_price};
+use super::catalog::{
+    CITIES, COUNTRIES, SUFFIXES, initial_quotes, market_template, move_price, quote,
+};
 use crate::domain::{Line, Price};
 use scenario::Scenarios;
 
@@ -329,8 +331,18 @@ impl Model {
                     f[rng.gen_range(0..3)] = 1.0 + rng.gen_range(-0.05..0.05);
                     f
                 };
+                // Against the market, only the home book rebalances its other outcomes: the
+                // competitors' small drift barely touches their margins, and rebalancing it too
+                // would turn one disagreement into one per outcome.
+                let against = (0.75..0.9).contains(&roll);
                 for (book, factor) in factors.into_iter().enumerate() {
-                    if factor != 1.0 {
+                    if factor == 1.0 {
+                        continue;
+                    }
+                    if against && book > 0 {
+                        let price = &mut market.prices[o][book];
+                        *price = quote(f64::from(*price) * factor);
+                    } else {
                         move_price(&mut market.prices, o, book, factor);
                     }
                 }
