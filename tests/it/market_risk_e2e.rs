@@ -3,6 +3,9 @@
 //! PostgreSQL. One staged event raises every new alert type with exact values across three
 //! cycles, and the store holds exactly those alerts: every other market of the simulator is an
 //! ordinary one (margins of 5–8 %, home prices under the fair odds) and nothing else moves.
+//!
+//! Needs the detector's §9 rules (branch `detect`) and the store's columns for the new types
+//! (migration 0013, branch `faces`): without the latter the new alerts cannot be stored.
 
 use crate::common;
 
