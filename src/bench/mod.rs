@@ -97,6 +97,12 @@ pub struct BackendReport {
     pub refcycle_state_mb: Option<f64>,
     /// Reference cycle: our alerts per type.
     pub refcycle_alerts: BTreeMap<&'static str, u64>,
+    /// Reference cycle: detection of `cycle_prev` on an empty state (everything first seen),
+    /// seconds; with `refcycle_detect_s` the cold+steady replay.
+    pub refcycle_cold_detect_s: Option<f64>,
+    /// Reference cycle: alerts per type and per severity (and competitor), of the cold
+    /// `cycle_prev` (`"cold"`: the §9 rules at first sight) and of `cycle_next` (`"steady"`).
+    pub refcycle_alert_counts: BTreeMap<&'static str, BTreeMap<String, BTreeMap<String, u64>>>,
     /// Read side figures.
     pub read: ReadReport,
     /// Terminal UI figures on the same database.
@@ -445,10 +451,22 @@ async fn refcycle(
 
     // Detection alone.
     let mut detector = Detector::new();
-    detector.detect_cycle(&prev, &rules, now);
+    let t = Instant::now();
+    let cold = detector.detect_cycle(&prev, &rules, now);
+    report.refcycle_cold_detect_s = Some(t.elapsed().as_secs_f64());
     let t = Instant::now();
     let output = detector.detect_cycle(&next, &rules, now + chrono::Duration::minutes(5));
     report.refcycle_detect_s = Some(t.elapsed().as_secs_f64());
+    let home = crate::detect::refcycle::REFCYCLE_HOME;
+    report.refcycle_alert_counts.insert(
+        "cold",
+        crate::detect::refcycle::alert_counts(&cold.alerts, home),
+    );
+    report.refcycle_alert_counts.insert(
+        "steady",
+        crate::detect::refcycle::alert_counts(&output.alerts, home),
+    );
+    drop(cold);
     report.refcycle_state_mb = Some(detector.heap_bytes() as f64 / (1024.0 * 1024.0));
     for alert in &output.alerts {
         *report

@@ -1,4 +1,5 @@
-//! The risk rules applied to one event's moves and availability flips.
+//! The §3 risk rules applied to one event's moves and availability flips, for the home book
+//! and (DESIGN §9's competitor alerts) each competitor book.
 
 use chrono::{DateTime, Utc};
 

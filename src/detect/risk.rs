@@ -445,6 +445,9 @@ fn evaluate_off_market(
     }
 }
 
+/// A competitor's move for `market_move`: (market, line, outcome), book, old and new price.
+type CompetitorMove = ((u32, Option<crate::domain::Line>, u32), u32, u32, u32);
+
 /// The market with key `key` when available, and the price of its outcome `outcome` when
 /// offered.
 fn offered_in(state: &BookState, key: u64, outcome: u32) -> Option<(&MarketSlot, u32)> {
@@ -472,8 +475,8 @@ fn raise_market_moves(
     };
     let rules = &ctx.rules.market;
     let threshold = rules.consensus_min_move.max(1);
-    // (outcome key, book, old, new) of every competitor move, sorted by outcome then book.
-    let mut moves: Vec<((u32, Option<crate::domain::Line>, u32), u32, u32, u32)> = fetched
+    // Every competitor move, sorted by outcome then book.
+    let mut moves: Vec<CompetitorMove> = fetched
         .iter()
         .filter(|b| b.book != ctx.home)
         .flat_map(|b| {

@@ -23,6 +23,9 @@
 //!   below warning.
 //! - **Band entry** ([`BandMemory`]): an outcome (or market) raises only when its band rises
 //!   above the band last raised for it; falling below warning forgets it silently.
+//! - **Screen** ([`below_warning`]): an exact integer upper bound of every outcome's edge, so
+//!   the detector can skip the exact consensus of a market certainly below the warning band
+//!   (only where nothing is remembered for it: a fall below warning must still reset it).
 //!
 //! # Choices (where DESIGN.md is silent)
 //!
@@ -144,9 +147,9 @@ impl Bands {
     }
 }
 
-/// The thresholds of the §9 rules, in hundredths of a percent, with the §9 defaults. The
-/// pipeline will build it from `detection.*` keys (and settings overrides) each cycle, like
-/// [`Rules`](super::Rules).
+/// The thresholds of the §9 rules, in hundredths of a percent, with the §9 defaults.
+/// [`Rules::from_config`](super::Rules::from_config) builds it from the `detection.*` keys (and
+/// settings overrides) each cycle, as [`Rules::market`](super::Rules::market).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketRules {
     /// `detection.consensus_min_move_pct` (default 3.00 %): the smallest |change| that counts

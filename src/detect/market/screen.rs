@@ -30,7 +30,12 @@ const MAX_OUTCOMES: usize = 8;
 /// and a pattern only ever lifts a banded outcome.
 pub fn below_warning(home: &[u32], books: &[u32], warning: i64) -> bool {
     let n = home.len();
-    if warning < 1 || n == 0 || n > MAX_OUTCOMES || books.is_empty() || books.len() % n != 0 {
+    if warning < 1
+        || n == 0
+        || n > MAX_OUTCOMES
+        || books.is_empty()
+        || !books.len().is_multiple_of(n)
+    {
         return false;
     }
     if home.contains(&0) || books.contains(&0) {
