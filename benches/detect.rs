@@ -67,6 +67,7 @@ fn cycle(moved: usize, shift: u32) -> CycleInput {
     CycleInput {
         home_book: "betpawa".into(),
         failed_books: Default::default(),
+        enabled_competitors: 2,
         events,
     }
 }

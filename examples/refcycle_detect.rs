@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use oddswatch::detect::refcycle::load_cycle;
+use oddswatch::detect::refcycle::{REFCYCLE_HOME, alert_counts, alert_counts_text, load_cycle};
 use oddswatch::detect::{CycleOutput, Detector, Rules};
 
 /// A field of `/proc/self/status` in KiB (Linux only).
@@ -80,6 +80,14 @@ fn print_output(label: &str, (wall, cpu): (Duration, Duration), output: &CycleOu
         c.outcomes_moved,
         c.filtered_not_primary,
         c.filtered_no_competitor,
+    );
+    println!(
+        "  per type: {}",
+        alert_counts_text(&alert_counts(&output.alerts, REFCYCLE_HOME))
+    );
+    println!(
+        "  §9: {} complete primary home markets evaluated ({} screened below warning), {} skipped unchanged",
+        c.markets_evaluated, c.markets_screened, c.markets_unchanged_skipped,
     );
 }
 
@@ -147,13 +155,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
+    let sums: Vec<Duration> = cold.iter().zip(&steady).map(|(a, b)| *a + *b).collect();
+    let cpu_sums: Vec<Duration> = cold_cpu
+        .iter()
+        .zip(&steady_cpu)
+        .map(|(a, b)| *a + *b)
+        .collect();
     println!(
         "median of {runs}: cycle_prev (cold) {:.1} ms wall / {:.1} ms CPU, \
-         cycle_next (steady) {:.1} ms wall / {:.1} ms CPU",
+         cycle_next (steady) {:.1} ms wall / {:.1} ms CPU, cold+steady {:.1} ms wall / {:.1} ms CPU",
         ms(median(cold)),
         ms(median(cold_cpu)),
         ms(median(steady)),
         ms(median(steady_cpu)),
+        ms(median(sums)),
+        ms(median(cpu_sums)),
     );
     println!(
         "process peak RSS (VmHWM, includes both loaded cycles): {:.0} MiB",

@@ -97,6 +97,12 @@ pub struct BackendReport {
     pub refcycle_state_mb: Option<f64>,
     /// Reference cycle: our alerts per type.
     pub refcycle_alerts: BTreeMap<&'static str, u64>,
+    /// Reference cycle: detection of `cycle_prev` on an empty state (everything first seen),
+    /// seconds; with `refcycle_detect_s` the cold+steady replay.
+    pub refcycle_cold_detect_s: Option<f64>,
+    /// Reference cycle: alerts per type and per severity (and competitor), of the cold
+    /// `cycle_prev` (`"cold"`: the §9 rules at first sight) and of `cycle_next` (`"steady"`).
+    pub refcycle_alert_counts: BTreeMap<&'static str, BTreeMap<String, BTreeMap<String, u64>>>,
     /// Read side figures.
     pub read: ReadReport,
     /// Terminal UI figures on the same database.
@@ -378,7 +384,8 @@ async fn limits_of(
 }
 
 /// The home book's first sight of `events`, in the cycle's batches, built by the cycle's own
-/// steps (a first sight raises no alert: there is nothing to compare with).
+/// steps (a first sight raises no §3 alert: there is nothing to compare with; a home market
+/// under the margin floor raises its §9 `margin` at first sight).
 fn first_sight_batches(
     events: Vec<crate::domain::EventOdds>,
     at: chrono::DateTime<chrono::Utc>,
@@ -387,6 +394,7 @@ fn first_sight_batches(
     let input = CycleInput {
         home_book: home.to_string(),
         failed_books: Default::default(),
+        enabled_competitors: crate::detect::refcycle::REFCYCLE_COMPETITORS,
         events: events
             .into_iter()
             .map(|odds| CycleEvent {
@@ -414,6 +422,7 @@ fn in_batches(input: CycleInput) -> Vec<CycleInput> {
     let CycleInput {
         home_book,
         failed_books,
+        enabled_competitors,
         events,
     } = input;
     crate::pipeline::cycle::in_batches(events, BATCH_EVENTS)
@@ -421,6 +430,7 @@ fn in_batches(input: CycleInput) -> Vec<CycleInput> {
         .map(|events| CycleInput {
             home_book: home_book.clone(),
             failed_books: failed_books.clone(),
+            enabled_competitors,
             events,
         })
         .collect()
@@ -441,10 +451,22 @@ async fn refcycle(
 
     // Detection alone.
     let mut detector = Detector::new();
-    detector.detect_cycle(&prev, &rules, now);
+    let t = Instant::now();
+    let cold = detector.detect_cycle(&prev, &rules, now);
+    report.refcycle_cold_detect_s = Some(t.elapsed().as_secs_f64());
     let t = Instant::now();
     let output = detector.detect_cycle(&next, &rules, now + chrono::Duration::minutes(5));
     report.refcycle_detect_s = Some(t.elapsed().as_secs_f64());
+    let home = crate::detect::refcycle::REFCYCLE_HOME;
+    report.refcycle_alert_counts.insert(
+        "cold",
+        crate::detect::refcycle::alert_counts(&cold.alerts, home),
+    );
+    report.refcycle_alert_counts.insert(
+        "steady",
+        crate::detect::refcycle::alert_counts(&output.alerts, home),
+    );
+    drop(cold);
     report.refcycle_state_mb = Some(detector.heap_bytes() as f64 / (1024.0 * 1024.0));
     for alert in &output.alerts {
         *report

@@ -65,6 +65,22 @@ pub fn markdown(reports: &[BackendReport]) -> String {
             )
         })
     });
+    row(
+        "refcycle detection (cycle_prev cold + cycle_next)",
+        &|r| match (r.refcycle_cold_detect_s, r.refcycle_detect_s) {
+            (Some(cold), Some(steady)) => {
+                format!("{cold:.3} s + {steady:.3} s = {:.3} s", cold + steady)
+            }
+            _ => "–".into(),
+        },
+    );
+    for (label, key) in [("cold", "cold"), ("steady", "steady")] {
+        row(&format!("refcycle alerts per type ({label})"), &|r| {
+            r.refcycle_alert_counts
+                .get(key)
+                .map_or("–".into(), crate::detect::refcycle::alert_counts_text)
+        });
+    }
     row("refcycle detection + persistence", &|r| {
         opt(r.refcycle_detect_persist_s, "s")
     });

@@ -15,6 +15,11 @@ pub struct CycleInput {
     /// Books whose event discovery failed entirely this cycle: an event they are missing from
     /// counts as a failed fetch for them (source health), never as an availability change.
     pub failed_books: BTreeSet<String>,
+    /// Competitor books **enabled** in the configuration (not those fetched this cycle): when
+    /// fewer than `detection.consensus_min_books` are enabled, `market_move` and `off_market`
+    /// need only this many (DESIGN §9), and a failed fetch never lowers it. Zero is taken as
+    /// one (see [`MarketRules::required_books`](super::market::MarketRules::required_books)).
+    pub enabled_competitors: usize,
     /// The events of the cycle, matched across books by event key.
     pub events: Vec<CycleEvent>,
 }
@@ -216,8 +221,24 @@ pub struct CycleCounters {
     pub price_change_alerts: u64,
     /// `direction_disagreement` alerts raised.
     pub direction_alerts: u64,
-    /// `availability` alerts raised (per market and event-level).
+    /// `availability` alerts raised (per market and event-level, home and competitors).
     pub availability_alerts: u64,
+    /// Of `price_change_alerts` and `availability_alerts`, those about a competitor book.
+    pub competitor_alerts: u64,
+    /// `market_move` alerts raised.
+    pub market_move_alerts: u64,
+    /// `off_market` alerts raised.
+    pub off_market_alerts: u64,
+    /// `margin` alerts raised.
+    pub margin_alerts: u64,
+    /// Complete primary home markets the §9 rules looked at this cycle.
+    pub markets_evaluated: u64,
+    /// Of those, markets whose `off_market` an exact integer bound showed below the warning
+    /// band with nothing remembered, so the exact consensus was not computed.
+    pub markets_screened: u64,
+    /// Primary home markets not re-evaluated because neither they nor a competitor's same
+    /// market changed since their last evaluation (same inputs, same bands).
+    pub markets_unchanged_skipped: u64,
     /// Event-level `availability` alerts raised (each stands for several markets).
     pub event_availability_alerts: u64,
     /// Books whose loss of markets this cycle was over `mass_vanish_pct` (see

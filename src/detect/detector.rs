@@ -9,7 +9,9 @@ use super::alert::output_order;
 use super::cycle::{BookScrape, CycleCounters, CycleInput, CycleOutput, MassVanish};
 use super::diff::{DiffSink, Move, Origin, Transition, diff_book};
 use super::intern::FxHashMap;
+use super::market::MarketRules;
 use super::raise::{AlertContext, FetchedBook, raise_event_alerts};
+use super::risk::{MarketInputs, raise_market_alerts, warm_event_bands};
 use super::rules::{EVENT_VANISH_MIN_MARKETS, MASS_VANISH_MIN_MARKETS};
 use super::state::{
     BookState, EventState, SeenMarket, Vocabulary, build_slot, events_heap_bytes, market_key,
@@ -24,6 +26,20 @@ pub struct Detector {
     events: FxHashMap<Box<str>, EventState>,
     vocabulary: Vocabulary,
     scratch: Scratch,
+    /// What the §9 rules last ran with; when it changes, `generation` moves on and every
+    /// event's markets are evaluated again rather than only the changed ones.
+    market_inputs: Option<MarketRuleInputs>,
+    /// Counts the changes of `market_inputs`.
+    generation: u64,
+}
+
+/// Everything besides prices that the §9 bands of a market depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MarketRuleInputs {
+    rules: MarketRules,
+    primary_markets: std::collections::BTreeSet<String>,
+    enabled_competitors: usize,
+    home: u32,
 }
 
 /// Buffers reused from event to event so a cycle allocates little beyond the new state.
@@ -120,6 +136,11 @@ impl Detector {
             .collect();
         let vanishing = self.mass_vanish(input, rules, &mut output.mass_vanished);
         output.counters.mass_vanish_books = vanishing.len() as u64;
+        let market_inputs = MarketInputs {
+            enabled_competitors: input.enabled_competitors,
+            generation: self.market_generation(rules, input.enabled_competitors, home),
+        };
+        let mut event_level: Vec<u32> = Vec::new();
         let mut seen_events: HashSet<&str> = HashSet::with_capacity(input.events.len());
         let mut fetched: Vec<FetchedBook> = Vec::new();
         let mut listed: Vec<u32> = Vec::new();
@@ -149,20 +170,19 @@ impl Detector {
             );
             output.counters.books_failed +=
                 failed.iter().filter(|b| !listed.contains(b)).count() as u64;
-            let home_vanishing = vanishing.contains(&home);
-            let event_level_gone = !home_vanishing
-                && mark_event_level_loss(
-                    state.book(home),
-                    fetched.iter_mut().find(|b| b.book == home),
-                    &self.scratch.transitions,
-                    rules,
-                );
+            // The event-level rule holds per book: a competitor pulling an event is one alert
+            // too, not one per market.
+            event_level.clear();
+            for book in fetched.iter_mut().filter(|b| !vanishing.contains(&b.book)) {
+                let id = book.book;
+                if mark_event_level_loss(state.book(id), book, &self.scratch.transitions, rules) {
+                    event_level.push(id);
+                }
+            }
 
             match event.kickoff {
-                None => output.counters.events_without_kickoff += 1,
-                Some(kickoff) if kickoff <= now => output.counters.events_started += 1,
-                Some(kickoff) if rules.enabled => raise_event_alerts(
-                    &AlertContext {
+                Some(kickoff) if kickoff > now && rules.enabled => {
+                    let ctx = AlertContext {
                         event_key: &event.event_key,
                         kickoff,
                         now,
@@ -171,14 +191,29 @@ impl Detector {
                         vocabulary: &self.vocabulary,
                         moves: &self.scratch.moves,
                         transitions: &self.scratch.transitions,
-                        suppress_availability: home_vanishing,
-                        event_level_gone,
-                    },
-                    &fetched,
-                    &mut output.alerts,
-                    &mut output.counters,
-                ),
-                Some(_) => {}
+                        vanishing: &vanishing,
+                        event_level_gone: &event_level,
+                    };
+                    raise_event_alerts(&ctx, &fetched, &mut output.alerts, &mut output.counters);
+                    raise_market_alerts(
+                        &ctx,
+                        &state.books,
+                        &fetched,
+                        &mut state.memory,
+                        market_inputs,
+                        &mut output.alerts,
+                        &mut output.counters,
+                    );
+                }
+                kickoff => {
+                    match kickoff {
+                        None => output.counters.events_without_kickoff += 1,
+                        Some(kickoff) if kickoff <= now => output.counters.events_started += 1,
+                        Some(_) => {}
+                    }
+                    // Not evaluated this cycle: the next evaluation looks at every market.
+                    state.memory.invalidate();
+                }
             }
             for book in fetched.drain(..) {
                 let replaced = state.set_book(book.book, book.state);
@@ -187,6 +222,69 @@ impl Detector {
         }
         output.alerts.sort_by(output_order);
         output
+    }
+
+    /// The generation of the §9 inputs for this cycle: moves on whenever the rules, the primary
+    /// markets, the enabled competitors or the home book differ from the last cycle's.
+    fn market_generation(&mut self, rules: &Rules, enabled_competitors: usize, home: u32) -> u64 {
+        let same = self.market_inputs.as_ref().is_some_and(|m| {
+            m.rules == rules.market
+                && m.primary_markets == rules.primary_markets
+                && m.enabled_competitors == enabled_competitors
+                && m.home == home
+        });
+        if !same {
+            self.generation += 1;
+            self.market_inputs = Some(MarketRuleInputs {
+                rules: rules.market.clone(),
+                primary_markets: rules.primary_markets.clone(),
+                enabled_competitors,
+                home,
+            });
+        }
+        self.generation
+    }
+
+    /// Sets the §9 band memory of every warmed event to the bands its warmed prices give,
+    /// without raising anything: call it once after [`Detector::warm`] and
+    /// [`Detector::warm_kickoff`], so a price that was already off the market (or under the
+    /// margin floor) before a restart is not raised again. Events without a known kickoff, or
+    /// whose kickoff is not after `now`, are skipped as they raise nothing. `enabled_competitors`
+    /// is [`CycleInput::enabled_competitors`].
+    pub fn warm_bands(
+        &mut self,
+        home_book: &str,
+        rules: &Rules,
+        enabled_competitors: usize,
+        now: DateTime<Utc>,
+    ) {
+        let home = self.vocabulary.books.intern(home_book);
+        for (event_key, state) in &mut self.events {
+            let Some(kickoff) = state.kickoff.filter(|k| *k > now) else {
+                continue;
+            };
+            let ctx = AlertContext {
+                event_key,
+                kickoff,
+                now,
+                home,
+                rules,
+                vocabulary: &self.vocabulary,
+                moves: &[],
+                transitions: &[],
+                vanishing: &[],
+                event_level_gone: &[],
+            };
+            warm_event_bands(&ctx, &state.books, &mut state.memory, enabled_competitors);
+        }
+    }
+
+    /// Bands remembered by the §9 rules for one event (`off_market` outcomes and `margin`
+    /// markets), 0 for an unknown event.
+    pub fn remembered_bands(&self, event_key: &str) -> usize {
+        self.events
+            .get(event_key)
+            .map_or(0, |e| e.memory.remembered())
     }
 
     /// The books whose scrapes in `input` lose more than `rules.mass_vanish_pct` of the
@@ -387,17 +485,17 @@ fn build_book_state(
     state
 }
 
-/// Decides whether the home book's loss of markets on this event is event-level: at least
+/// Decides whether a book's loss of markets on this event is event-level: at least
 /// [`EVENT_VANISH_MIN_MARKETS`] markets, and more than `mass_vanish_pct` of those available in
 /// its previous scrape. If so, marks them in the new state so that their return is counted
 /// into one event-level `returned` alert too, and returns true.
 fn mark_event_level_loss(
     before: Option<&BookState>,
-    home: Option<&mut FetchedBook>,
+    home: &mut FetchedBook,
     transitions: &[super::diff::Transition],
     rules: &Rules,
 ) -> bool {
-    let (Some(before), Some(home)) = (before, home) else {
+    let Some(before) = before else {
         return false;
     };
     let gone = || {

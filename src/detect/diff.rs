@@ -111,6 +111,8 @@ pub(crate) fn diff_book(
                     len: 0,
                     ..*gone
                 };
+                // A market that just went changes what the §9 rules see; one long gone does not.
+                kept.changed = gone.is_available();
                 if gone.is_available() {
                     kept.unavailable_since_ms = now_ms;
                     kept.announced = origin.announce;
@@ -162,6 +164,7 @@ pub(crate) fn diff_book(
                     origin.announce,
                     sink,
                 );
+                new.markets[j].changed = prices != PriceUpdate::Unchanged || availability.is_some();
                 sink.changes.push(change_of(
                     origin,
                     sources[j],

@@ -8,9 +8,13 @@
 //! the store resolves to the event's database id when it writes the batch), one
 //! [`MarketChange`] per fetched market ([`CycleInput::resolve`] gives its event, book and
 //! outcomes; write history only where [`MarketChange::needs_history`]), the
-//! [`VanishedMarket`]s to mark unavailable (with their last outcomes), and [`CycleCounters`]. At start the pipeline warms the state from the stored current odds with
-//! [`Detector::warm`] (one call per stored row) and [`Detector::warm_kickoff`], and drops events
-//! that kicked off with [`Detector::prune_started`] (or [`Detector::forget_event`]).
+//! [`VanishedMarket`]s to mark unavailable (with their last outcomes), and [`CycleCounters`].
+//! [`CycleInput::enabled_competitors`] is the number of competitor books enabled in the
+//! configuration (§9's `consensus_min_books` is lowered to it, never to the number fetched).
+//! At start the pipeline warms the state from the stored current odds with [`Detector::warm`]
+//! (one call per stored row) and [`Detector::warm_kickoff`], then the §9 band memory with
+//! [`Detector::warm_bands`], and drops events that kicked off with [`Detector::prune_started`]
+//! (or [`Detector::forget_event`]).
 //!
 //! # Rules (DESIGN.md §3)
 //!
@@ -42,25 +46,62 @@
 //!   [`CycleOutput::mass_vanished`] (the pipeline logs it, degrades the book's health with the
 //!   counts and records it in the scrape run).
 //! - **Event-level availability** (issue 11): when one event loses more than that share of its
-//!   markets on the home book, **one** availability alert stands for them (market id
+//!   markets on one book, **one** availability alert stands for them (market id
 //!   [`EVENT_MARKET_ID`](crate::domain::EVENT_MARKET_ID), `markets_affected` = markets gone),
 //!   and one `returned` alert when they come back (`markets_affected` = markets back,
 //!   `unavailable_secs` = the longest absence). A book pulling an event is a real signal.
 //!
-//! Filters: alerts only on the primary markets ([`Rules::primary_markets`]); home-book alerts
-//! only on markets that at least one competitor priced (market **and** line present with an
-//! active outcome) for the same event in the same cycle ([`Rules::require_competitor`]); a
-//! first-seen market raises nothing; events without a known kickoff raise nothing;
-//! `enabled = false` raises nothing. In every one of these cases the state and the market
-//! changes are still produced, so persistence and the next cycle are unaffected.
+//! # Rules (DESIGN.md §9)
+//!
+//! - **Competitor alerts** ([`Rules::competitor_alerts`], default on): `price_change` and
+//!   `availability` are raised for every competitor book too (`bookmaker` = the competitor),
+//!   on primary markets, **without** the matched-market filter, as the reference system did.
+//!   Mass vanish and the event-level grouping apply per book exactly as for the home book.
+//! - **`market_move`**, **`off_market`**, **`margin`** ([`Rules::market`], the arithmetic in
+//!   [`market`]): `market_move` on an outcome that at least `consensus_min_books` competitors
+//!   moved the same way by `consensus_min_move_pct` while the home book did not follow;
+//!   `off_market` on a home outcome whose price gives a bettor an edge against the
+//!   competitors' margin-free consensus (pattern `swapped` / `factor` makes it critical);
+//!   `margin` on a home market whose own overround is under the floor (critical below 0).
+//!   Evaluated on every complete primary home market each cycle, first-seen ones included for
+//!   `off_market` and `margin`, which raise on **band entry** only: per event, a
+//!   [`BandMemory`](market::BandMemory) keyed by (market, line, outcome) for `off_market` and
+//!   (market, line) for `margin`, reset only by an evaluated fall below warning, dropped with
+//!   the event, and warmed at start ([`Detector::warm_bands`]) so a restart raises nothing
+//!   twice. Severity is the band; the alert names the home book and its market name.
+//!
+//! Filters: alerts only on the primary markets ([`Rules::primary_markets`]); home-book
+//! `price_change`, `direction_disagreement` and `availability` only on markets that at least
+//! one competitor priced (market **and** line present with an active outcome) for the same
+//! event in the same cycle ([`Rules::require_competitor`]; `off_market` needs complete
+//! competitors of its own, `margin` none); a first-seen market raises no §3 alert; events
+//! without a known kickoff raise nothing; `enabled = false` raises nothing. In every one of
+//! these cases the state and the market changes are still produced, so persistence and the
+//! next cycle are unaffected.
 //!
 //! # Choices (where DESIGN.md is silent)
 //!
-//! - **Alerts are about the home book only.** `price_change` and `availability` are raised for
-//!   the home book; competitor moves feed `direction_disagreement` but raise nothing on their
-//!   own. The trader's risk is the home book moving against the market, and the reference
-//!   system alerted on the home book; competitor moves and availability are still tracked,
-//!   persisted and counted.
+//! - **Competitors get the per-book rules only.** A competitor raises its own `price_change`
+//!   and `availability` (DESIGN §9); `direction_disagreement`, `market_move`, `off_market` and
+//!   `margin` are about the home book against the market. A competitor pulling most of an
+//!   event's markets is one event-level alert, like the home book, not fifty.
+//! - **§9 evaluation is skipped when nothing it reads changed.** A home market is re-evaluated
+//!   only when it, or a competitor's same market, changed since the event's last evaluation, or
+//!   when that evaluation used other books (a fetch failed then or now) or other rules: same
+//!   inputs give the same bands and so raise nothing. First-seen markets are always evaluated.
+//!   Where nothing is remembered, an exact integer bound
+//!   ([`market::below_warning`]) spares the exact consensus of markets far below the warning
+//!   band. Neither shortcut changes a result; together they keep the reference cycle pair
+//!   within the §8 budget.
+//! - **A market that cannot be evaluated keeps its band.** Home incomplete (an outcome
+//!   suspended), fewer complete competitors than required, the home fetch failed, the event
+//!   not alertable this cycle: the memory is left as it is; only an evaluated fall below
+//!   warning resets it.
+//! - **`market_move` needs the home outcome offered in both of its scrapes**, like §3's moves;
+//!   it is not subject to the band memory (each raise is about this cycle's moves).
+//! - **Warming the bands recomputes them from the warmed prices.** A band raised before the
+//!   restart whose figure has since fallen within the warning band (critical, then elevated)
+//!   is remembered at the lower band, so a later rise back to critical raises again.
 //! - **Only offered prices move.** A price is compared only when the outcome is active and
 //!   non-zero on both sides and the market was available in the previous scrape. A suspended
 //!   outcome's price is not an offer; a market that returns raises `returned`, not a price
@@ -113,7 +154,7 @@
 //! replaces, and merges it with the old one: no per-outcome allocation, and names are matched
 //! by comparing with the name last seen at the same place rather than by hashing.
 //! `examples/refcycle_detect.rs` replays the reference cycle pair ([`refcycle`]) and reports
-//! time and memory.
+//! time, memory and alerts per type and severity.
 
 mod alert;
 mod cycle;
@@ -123,6 +164,7 @@ mod intern;
 pub mod market;
 mod raise;
 pub mod refcycle;
+mod risk;
 mod rules;
 mod state;
 

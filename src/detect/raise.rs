@@ -1,4 +1,5 @@
-//! The risk rules applied to one event's moves and availability flips.
+//! The §3 risk rules applied to one event's moves and availability flips, for the home book
+//! and (DESIGN §9's competitor alerts) each competitor book.
 
 use chrono::{DateTime, Utc};
 
@@ -37,10 +38,10 @@ pub(crate) struct AlertContext<'a> {
     pub moves: &'a [Move],
     /// Every fetched book's availability flips, by range likewise.
     pub transitions: &'a [Transition],
-    /// The home book's loss this cycle is a mass vanish: no availability alerts from it.
-    pub suppress_availability: bool,
-    /// The home book lost an event-level share of this event's markets: one alert for them.
-    pub event_level_gone: bool,
+    /// Books whose loss this cycle is a mass vanish: no availability alerts from them.
+    pub vanishing: &'a [u32],
+    /// Books that lost an event-level share of this event's markets: one alert for them.
+    pub event_level_gone: &'a [u32],
 }
 
 /// Availability flips reported together as one event-level alert.
@@ -65,26 +66,34 @@ struct CountedMove {
     direction: Direction,
 }
 
-/// Raises the event's alerts: `price_change` and `availability` on the home book's primary
+/// Raises the event's §3 alerts: `price_change` and `availability` on the home book's primary
 /// markets that a competitor priced this cycle, `direction_disagreement` for each competitor
-/// that moved a home-moved outcome the other way. Nothing without a successful home scrape.
+/// that moved a home-moved outcome the other way, and with `competitor_alerts` the
+/// competitors' own `price_change` and `availability` on primary markets (DESIGN §9, no
+/// matched-market filter).
 pub(crate) fn raise_event_alerts(
     ctx: &AlertContext<'_>,
     fetched: &[FetchedBook],
     alerts: &mut Vec<DetectedAlert>,
     counters: &mut CycleCounters,
 ) {
-    let Some(home) = fetched.iter().find(|b| b.book == ctx.home) else {
-        return;
-    };
-    let home_moves = &ctx.moves[home.moves.clone()];
-    let home_transitions = &ctx.transitions[home.transitions.clone()];
-    if home_moves.is_empty() && home_transitions.is_empty() {
+    let competitors = Competitors { ctx, fetched };
+    if let Some(home) = fetched.iter().find(|b| b.book == ctx.home) {
+        let home_moves = &ctx.moves[home.moves.clone()];
+        if !home_moves.is_empty() {
+            raise_price_alerts(ctx, &competitors, home_moves, alerts, counters);
+        }
+        raise_availability_alerts(ctx, Some(&competitors), home, alerts, counters);
+    }
+    if !ctx.rules.competitor_alerts {
         return;
     }
-    let competitors = Competitors { ctx, fetched };
-    raise_price_alerts(ctx, &competitors, home_moves, alerts, counters);
-    raise_availability_alerts(ctx, &competitors, home_transitions, alerts, counters);
+    for book in competitors.books() {
+        let before = alerts.len();
+        raise_competitor_price_alerts(ctx, book, alerts, counters);
+        raise_availability_alerts(ctx, None, book, alerts, counters);
+        counters.competitor_alerts += (alerts.len() - before) as u64;
+    }
 }
 
 /// The competitors' side of one event: who priced what, and who moved what.
@@ -176,6 +185,7 @@ fn raise_price_alerts(
                 counters.price_change_alerts += 1;
                 alerts.push(outcome_alert(
                     ctx,
+                    ctx.home,
                     home_move,
                     severity,
                     AlertPayload::PriceChange(home),
@@ -195,6 +205,7 @@ fn raise_price_alerts(
             counters.direction_alerts += 1;
             alerts.push(outcome_alert(
                 ctx,
+                ctx.home,
                 home_move,
                 ctx.rules.direction_severity(change),
                 AlertPayload::DirectionDisagreement(Disagreement {
@@ -207,33 +218,78 @@ fn raise_price_alerts(
     }
 }
 
-/// `availability` from the home book's flips: per market, or one event-level alert per
-/// direction when the event lost (or regained) most of its markets at once.
-fn raise_availability_alerts(
+/// A competitor's own `price_change` alerts: every primary-market move of at least the warning
+/// band, whether or not the home book prices the market.
+fn raise_competitor_price_alerts(
     ctx: &AlertContext<'_>,
-    competitors: &Competitors<'_>,
-    home_transitions: &[Transition],
+    book: &FetchedBook,
     alerts: &mut Vec<DetectedAlert>,
     counters: &mut CycleCounters,
 ) {
-    if ctx.suppress_availability {
+    for moved in &ctx.moves[book.moves.clone()] {
+        let Some(change) = PriceMove::between(price(moved.old), price(moved.new)) else {
+            continue;
+        };
+        let Some(severity) = ctx.rules.severity_for(change.change_pct.hundredths()) else {
+            continue;
+        };
+        if !ctx
+            .rules
+            .is_primary(ctx.vocabulary.markets.name(moved.market))
+        {
+            counters.filtered_not_primary += 1;
+            continue;
+        }
+        counters.price_change_alerts += 1;
+        alerts.push(outcome_alert(
+            ctx,
+            book.book,
+            moved,
+            severity,
+            AlertPayload::PriceChange(change),
+        ));
+    }
+}
+
+/// `availability` from one book's flips: per market, or one event-level alert per direction
+/// when the event lost (or regained) most of its markets on that book at once. For the home
+/// book `competitors` is given and, with `require_competitor`, a market must be priced by a
+/// competitor; a competitor's own flips (`None`) only need a primary market.
+fn raise_availability_alerts(
+    ctx: &AlertContext<'_>,
+    competitors: Option<&Competitors<'_>>,
+    book: &FetchedBook,
+    alerts: &mut Vec<DetectedAlert>,
+    counters: &mut CycleCounters,
+) {
+    let transitions = &ctx.transitions[book.transitions.clone()];
+    if transitions.is_empty() {
+        return;
+    }
+    if ctx.vanishing.contains(&book.book) {
         // A mass vanish left its suspensions unannounced (not alertable); returns are dropped
         // too, as the rule is no availability alert from the book this cycle.
-        counters.availability_suppressed += home_transitions
+        counters.availability_suppressed += transitions
             .iter()
             .filter(|t| t.alertable || t.change == AvailabilityChange::Suspended)
             .count() as u64;
         return;
     }
+    let event_level_gone = ctx.event_level_gone.contains(&book.book);
     let mut gone = EventFlips::default();
     let mut back = EventFlips::default();
-    for flip in home_transitions.iter().filter(|t| t.alertable) {
+    for flip in transitions.iter().filter(|t| t.alertable) {
         let primary = ctx
             .rules
             .is_primary(ctx.vocabulary.markets.name(flip.market));
-        let priced = !ctx.rules.require_competitor || competitors.priced(flip.market, flip.line);
+        let priced = match competitors {
+            Some(competitors) if ctx.rules.require_competitor => {
+                competitors.priced(flip.market, flip.line)
+            }
+            _ => true,
+        };
         let group = match flip.change {
-            AvailabilityChange::Suspended if ctx.event_level_gone => Some(&mut gone),
+            AvailabilityChange::Suspended if event_level_gone => Some(&mut gone),
             AvailabilityChange::Returned if flip.event_level => Some(&mut back),
             _ => None,
         };
@@ -253,7 +309,7 @@ fn raise_availability_alerts(
             continue;
         }
         counters.availability_alerts += 1;
-        alerts.push(availability_alert(ctx, flip));
+        alerts.push(availability_alert(ctx, book.book, flip));
     }
     for (group, change) in [
         (gone, AvailabilityChange::Suspended),
@@ -272,22 +328,23 @@ fn raise_availability_alerts(
         }
         counters.availability_alerts += 1;
         counters.event_availability_alerts += 1;
-        alerts.push(event_availability_alert(ctx, &group, change));
+        alerts.push(event_availability_alert(ctx, book.book, &group, change));
     }
 }
 
-fn price(milli: u32) -> Price {
+pub(crate) fn price(milli: u32) -> Price {
     Price::from_milli(milli)
 }
 
 /// The market an alert is about, as it is stored and shown.
-struct AlertMarket {
-    id: String,
-    name: String,
-    line: Option<Line>,
+pub(crate) struct AlertMarket {
+    pub id: String,
+    pub name: String,
+    pub line: Option<Line>,
 }
 
-fn market_of(
+/// The market with this id, name and line as an alert shows it.
+pub(crate) fn market_of(
     ctx: &AlertContext<'_>,
     market: u32,
     market_name: u32,
@@ -300,17 +357,19 @@ fn market_of(
     }
 }
 
-/// An alert on one of the home book's outcomes.
+/// An alert on one of `book`'s outcomes.
 fn outcome_alert(
     ctx: &AlertContext<'_>,
-    home_move: &Move,
+    book: u32,
+    moved: &Move,
     severity: Severity,
     payload: AlertPayload,
 ) -> DetectedAlert {
-    let outcome = ctx.vocabulary.outcomes.name(home_move.outcome).to_string();
-    home_alert(
+    let outcome = ctx.vocabulary.outcomes.name(moved.outcome).to_string();
+    book_alert(
         ctx,
-        market_of(ctx, home_move.market, home_move.market_name, home_move.line),
+        book,
+        market_of(ctx, moved.market, moved.market_name, moved.line),
         Some(outcome),
         severity,
         payload,
@@ -318,13 +377,14 @@ fn outcome_alert(
 }
 
 /// Availability is always a warning, about the market (no outcome).
-fn availability_alert(ctx: &AlertContext<'_>, flip: &Transition) -> DetectedAlert {
+fn availability_alert(ctx: &AlertContext<'_>, book: u32, flip: &Transition) -> DetectedAlert {
     let unavailable_secs = match flip.change {
         AvailabilityChange::Returned => flip.unavailable_secs,
         AvailabilityChange::Suspended => None,
     };
-    home_alert(
+    book_alert(
         ctx,
+        book,
         market_of(ctx, flip.market, flip.market_name, flip.line),
         None,
         Severity::Warning,
@@ -340,6 +400,7 @@ fn availability_alert(ctx: &AlertContext<'_>, flip: &Transition) -> DetectedAler
 /// number of markets in `markets_affected` and, for `returned`, the longest time one was away.
 fn event_availability_alert(
     ctx: &AlertContext<'_>,
+    book: u32,
     group: &EventFlips,
     change: AvailabilityChange,
 ) -> DetectedAlert {
@@ -352,8 +413,9 @@ fn event_availability_alert(
         name: EVENT_MARKET_NAME.to_string(),
         line: None,
     };
-    home_alert(
+    book_alert(
         ctx,
+        book,
         market,
         None,
         Severity::Warning,
@@ -365,9 +427,10 @@ fn event_availability_alert(
     )
 }
 
-/// An alert about the home book on the event being processed.
-fn home_alert(
+/// An alert about `book` on the event being processed.
+pub(crate) fn book_alert(
     ctx: &AlertContext<'_>,
+    book: u32,
     market: AlertMarket,
     outcome_name: Option<String>,
     severity: Severity,
@@ -375,7 +438,7 @@ fn home_alert(
 ) -> DetectedAlert {
     DetectedAlert {
         event_key: ctx.event_key.to_string(),
-        bookmaker: ctx.vocabulary.books.name(ctx.home).to_string(),
+        bookmaker: ctx.vocabulary.books.name(book).to_string(),
         market_id: market.id,
         market_name: market.name,
         line: market.line,

@@ -17,10 +17,13 @@ use flate2::read::GzDecoder;
 use serde::Deserialize;
 
 use super::{BookScrape, CycleEvent, CycleInput, EventBook};
-use crate::domain::{EventOdds, Line, MarketOdds, OutcomeOdds, Price};
+use crate::domain::{DetectedAlert, EventOdds, Line, MarketOdds, OutcomeOdds, Price};
 
 /// The home book of the reference cycle.
 pub const REFCYCLE_HOME: &str = "betpawa";
+
+/// Competitor books of the reference cycle (sportybet and bet9ja), all enabled.
+pub const REFCYCLE_COMPETITORS: usize = 2;
 
 /// Why a reference cycle file could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -96,8 +99,56 @@ pub fn load_cycle(path: &Path) -> Result<CycleInput, RefcycleError> {
     Ok(CycleInput {
         home_book: REFCYCLE_HOME.to_string(),
         failed_books: Default::default(),
+        enabled_competitors: REFCYCLE_COMPETITORS,
         events,
     })
+}
+
+/// Alerts per type, then per severity (`"warning"`, `"elevated"`, `"critical"`) and `"total"`,
+/// for the reconciliation with the reference system's counts. `"competitor"` per type counts
+/// those about a competitor book (not `home_book`).
+pub fn alert_counts(
+    alerts: &[DetectedAlert],
+    home_book: &str,
+) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let mut counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for alert in alerts {
+        let per_type = counts
+            .entry(alert.alert_type().as_str().to_string())
+            .or_default();
+        *per_type
+            .entry(alert.severity.as_str().to_string())
+            .or_default() += 1;
+        *per_type.entry("total".to_string()).or_default() += 1;
+        if alert.bookmaker != home_book {
+            *per_type.entry("competitor".to_string()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// [`alert_counts`] as one line of text: `type total (n critical, n elevated, n warning; n
+/// competitor)`, types in name order.
+pub fn alert_counts_text(counts: &BTreeMap<String, BTreeMap<String, u64>>) -> String {
+    counts
+        .iter()
+        .map(|(alert_type, n)| {
+            let get = |k: &str| n.get(k).copied().unwrap_or(0);
+            let mut text = format!(
+                "{alert_type} {} ({} critical, {} elevated, {} warning",
+                get("total"),
+                get("critical"),
+                get("elevated"),
+                get("warning")
+            );
+            if get("competitor") > 0 {
+                text.push_str(&format!("; {} competitor", get("competitor")));
+            }
+            text.push(')');
+            text
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn to_cycle_event(parsed: EventLine) -> Result<CycleEvent, String> {
@@ -238,12 +289,16 @@ mod tests {
     }
 
     /// The reference pair through detection, against counts computed independently (a Python
-    /// re-implementation of the same rules over the same files): 251 price changes, 482 direction
-    /// disagreements, 44 availability alerts. Ignored by default: it reads 12 MB of data outside
-    /// the crate (`../shared/data/refcycle`, or `ODDSWATCH_REFCYCLE_DIR`).
+    /// re-implementation of the §3 rules, home book only, over the same files): 251 price
+    /// changes, 482 direction disagreements, 44 availability alerts on the home book. Since
+    /// DESIGN §9 the competitors raise their own price changes and availability too, and the
+    /// cold cycle (everything first seen) raises only §9's first-sight rules. Ignored by
+    /// default: it reads 12 MB of data outside the crate (`../shared/data/refcycle`, or
+    /// `ODDSWATCH_REFCYCLE_DIR`).
     #[test]
     #[ignore = "needs the refcycle data next to the repository"]
     fn the_reference_pair_raises_the_independently_computed_alert_counts() {
+        use crate::domain::AlertType;
         let dir = std::env::var_os("ODDSWATCH_REFCYCLE_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
@@ -255,21 +310,63 @@ mod tests {
         let rules = crate::detect::Rules::default();
         let mut detector = crate::detect::Detector::new();
         let cold = detector.detect_cycle(&prev, &rules, t0);
-        assert_eq!(cold.alerts.len(), 0);
+        assert!(
+            cold.alerts
+                .iter()
+                .all(|a| matches!(a.alert_type(), AlertType::OffMarket | AlertType::Margin)),
+            "a first sight raises only off_market and margin"
+        );
         assert_eq!(cold.counters.markets_first_seen, 405_521);
         let steady = detector.detect_cycle(&next, &rules, t0 + chrono::Duration::minutes(5));
-        let c = steady.counters;
+        let home = |t: AlertType| {
+            steady
+                .alerts
+                .iter()
+                .filter(|a| a.alert_type() == t && a.bookmaker == REFCYCLE_HOME)
+                .count()
+        };
         assert_eq!(
             (
-                c.price_change_alerts,
-                c.direction_alerts,
-                c.availability_alerts
+                home(AlertType::PriceChange),
+                home(AlertType::DirectionDisagreement),
+                home(AlertType::Availability)
             ),
             (251, 482, 44)
+        );
+        let c = steady.counters;
+        assert_eq!(
+            (c.price_change_alerts, c.availability_alerts),
+            (251 + 462, 44 + 86),
+            "competitors' own price changes and availability (462 and 86)"
         );
         assert_eq!(c.markets_compared, 404_729);
         assert_eq!(steady.market_changes.len(), 404_729);
         assert_eq!(detector.outcome_count(), 959_091);
+    }
+
+    #[test]
+    fn alert_counts_go_per_type_and_severity_with_competitors_apart() {
+        use crate::domain::Severity;
+        use crate::domain::testing::AlertBuilder;
+        let alerts = vec![
+            AlertBuilder::new().severity(Severity::Critical).build(),
+            AlertBuilder::new().severity(Severity::Warning).build(),
+            AlertBuilder::new()
+                .book("sportybet")
+                .severity(Severity::Warning)
+                .build(),
+        ];
+        let home = alerts[0].bookmaker.clone();
+        let counts = alert_counts(&alerts, &home);
+        let kind = alerts[0].alert_type().as_str();
+        assert_eq!(counts[kind]["total"], 3);
+        assert_eq!(counts[kind]["warning"], 2);
+        assert_eq!(counts[kind]["critical"], 1);
+        assert_eq!(counts[kind]["competitor"], 1);
+        assert_eq!(
+            alert_counts_text(&counts),
+            format!("{kind} 3 (1 critical, 0 elevated, 2 warning; 1 competitor)")
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use super::market::{Bands, MarketRules};
 use crate::config::DetectionConfig;
 use crate::domain::{Direction, Percent, Price, Severity};
 
@@ -38,6 +39,12 @@ pub struct Rules {
     /// it) and an event's loss on the home book is one event-level alert
     /// ([`Rules::vanish_exceeds`]).
     pub mass_vanish_pct: u32,
+    /// Raise `price_change` and `availability` for competitor books too (DESIGN §9), on
+    /// primary markets and without the matched-market filter.
+    pub competitor_alerts: bool,
+    /// The thresholds of `market_move`, `off_market` and `margin` (DESIGN §9), in hundredths
+    /// of a percent like the §3 ones; `market_move` is graded on the §3 bands above.
+    pub market: MarketRules,
 }
 
 /// Fewest markets a book must lose in one detection batch before the mass-vanish guard treats
@@ -65,6 +72,8 @@ impl Default for Rules {
                 .collect(),
             require_competitor: true,
             mass_vanish_pct: 50,
+            competitor_alerts: true,
+            market: MarketRules::default(),
         }
     }
 }
@@ -73,11 +82,16 @@ impl Rules {
     /// Builds the rules from a validated config (`0 < warning < elevated < critical <= 100`,
     /// `0.001 <= direction_min_move <= 1`; see `config::validate`).
     pub fn from_config(config: &DetectionConfig) -> Self {
+        let move_bands = Bands {
+            warning: threshold_hundredths(config.warning_pct),
+            elevated: threshold_hundredths(config.elevated_pct),
+            critical: threshold_hundredths(config.critical_pct),
+        };
         Rules {
             enabled: config.enabled,
-            warning_hundredths: threshold_hundredths(config.warning_pct),
-            elevated_hundredths: threshold_hundredths(config.elevated_pct),
-            critical_hundredths: threshold_hundredths(config.critical_pct),
+            warning_hundredths: move_bands.warning,
+            elevated_hundredths: move_bands.elevated,
+            critical_hundredths: move_bands.critical,
             direction_min_move_milli: min_move_milli(config.direction_min_move),
             primary_markets: config
                 .primary_markets
@@ -86,6 +100,19 @@ impl Rules {
                 .collect(),
             require_competitor: config.require_competitor,
             mass_vanish_pct: config.mass_vanish_pct,
+            competitor_alerts: config.competitor_alerts,
+            market: MarketRules {
+                consensus_min_move: threshold_hundredths(config.consensus_min_move_pct),
+                consensus_min_books: config.consensus_min_books as usize,
+                off_market: Bands {
+                    warning: threshold_hundredths(config.off_market_warning_pct),
+                    elevated: threshold_hundredths(config.off_market_elevated_pct),
+                    critical: threshold_hundredths(config.off_market_critical_pct),
+                },
+                // "Below the floor" on a whole number of hundredths: `m < f` is `m < ceil(f)`.
+                margin_floor: threshold_hundredths(config.margin_floor_pct),
+                move_bands,
+            },
         }
     }
 
@@ -202,6 +229,35 @@ mod tests {
         assert_eq!(rules.direction_min_move_milli, 10);
         assert!(rules.is_primary("5000"));
         assert!(!rules.is_primary("4724"));
+    }
+
+    #[test]
+    fn market_thresholds_become_exact_hundredths() {
+        let config = DetectionConfig {
+            competitor_alerts: false,
+            consensus_min_move_pct: 2.5,
+            consensus_min_books: 3,
+            off_market_warning_pct: 4.1,
+            off_market_elevated_pct: 8.0,
+            off_market_critical_pct: 12.005,
+            margin_floor_pct: 1.5,
+            ..config(7.0, 10.0, 16.0)
+        };
+        let rules = Rules::from_config(&config);
+        assert!(!rules.competitor_alerts);
+        let market = &rules.market;
+        assert_eq!(market.consensus_min_move, 250);
+        assert_eq!(market.consensus_min_books, 3);
+        assert_eq!(
+            (
+                market.off_market.warning,
+                market.off_market.elevated,
+                market.off_market.critical
+            ),
+            (410, 800, 1201)
+        );
+        assert_eq!(market.margin_floor, 150);
+        assert_eq!(market.move_bands.critical, 1600);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Utc};
 
 use super::intern::{FxHashMap, Interner, same_name};
+use super::risk::EventMemory;
 use crate::domain::{Line, MarketOdds, OutcomeOdds, Price};
 
 /// `unavailable_since_ms` of a market that is available.
@@ -60,6 +61,10 @@ pub(crate) struct MarketSlot {
     /// Whether it went away as part of an event-level alert: its return is then counted into
     /// one event-level `returned` alert rather than alerted on its own.
     pub announced_for_event: bool,
+    /// Its prices, outcomes or availability differ from the book's previous successful scrape
+    /// (or it is first seen, or it went away, this cycle): the §9 rules re-evaluate a home
+    /// market only when it or a competitor's same market changed (see `risk`).
+    pub changed: bool,
 }
 
 impl MarketSlot {
@@ -120,6 +125,8 @@ pub(crate) struct EventState {
     pub kickoff: Option<DateTime<Utc>>,
     /// By interned book id; a handful of books, so a `Vec` beats a map.
     pub books: Vec<(u32, BookState)>,
+    /// The §9 band memory of the event's markets and outcomes: dropped with the event.
+    pub memory: EventMemory,
 }
 
 impl EventState {
@@ -315,6 +322,7 @@ pub(crate) fn build_slot(
         unavailable_since_ms: if any_active { AVAILABLE } else { now_ms },
         announced: false,
         announced_for_event: false,
+        changed: true,
     }
 }
 
@@ -357,6 +365,7 @@ pub(crate) fn events_heap_bytes(events: &FxHashMap<Box<str>, EventState>) -> usi
                     .iter()
                     .map(|(_, b)| b.heap_bytes())
                     .sum::<usize>()
+                + event.memory.heap_bytes()
         })
         .sum();
     table + contents

@@ -2,14 +2,16 @@
 //! in the exact shapes of BetPawa, SportyBet, Bet9ja and The Odds API v4, so every adapter runs
 //! end to end without the internet. The pipeline does not special-case it: it is a base URL.
 //!
-//! **Ticks.** The model advances one tick per request of the home book's discovery root
+//! **Ticks.** Each tick moves prices at random and stages DESIGN §9's market risks (a consensus
+//! move the home book does not follow, a home price off the market or a palp, a home market under
+//! the margin floor; see [`model`]). The model advances one tick per request of the home book's discovery root
 //! (`GET /api/sportsbook/v3/categories/list/2`) in [`TickMode::OnHomeDiscovery`] (the CLI and the
 //! demo), on a timer in [`TickMode::Every`], or only when asked in [`TickMode::Manual`]
 //! (deterministic tests): `POST /sim/tick` or [`SimHandle::tick`].
 //!
 //! **Control endpoints** (also [`SimHandle`] methods): `POST /sim/tick`; `POST /sim/script` with
-//! a JSON [`Script`] (set a price on one book, suspend/remove/restore a market, kick an event
-//! off, change the fault rate); `GET /sim/events` lists the events with each book's ids. E.g.
+//! a JSON [`Script`] (set a price or a whole market on one book, suspend/remove/restore a
+//! market, kick an event off, change the fault rate); `GET /sim/events` lists the events with each book's ids. E.g.
 //! `{"action": "set_price", "book": "sportybet", "event": "61000007", "market": "5000",
 //! "line": 2.5, "outcome": "Over", "price": 2.14}` or
 //! `{"action": "remove", "book": "betpawa", "event": "61000007", "market": "5000", "line": 2.5}`
@@ -34,6 +36,7 @@ pub mod model;
 mod oddsapi;
 mod sportybet;
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
@@ -150,6 +153,23 @@ pub enum Script {
         /// New price.
         price: Price,
     },
+    /// Set several outcomes' prices of one market on one book at once (and open the market
+    /// there), e.g. `{"action": "set_market", "book": "betpawa", "event": "61000007", "market":
+    /// "3743", "prices": {"1": 2.30, "X": 3.40, "2": 3.40}}`. Outcomes not named keep their
+    /// price; an unknown outcome changes nothing.
+    SetMarket {
+        /// Book.
+        book: SimBook,
+        /// SportRadar id.
+        event: String,
+        /// Canonical market id.
+        market: String,
+        /// Line, for line markets.
+        #[serde(default)]
+        line: Option<Line>,
+        /// Price per outcome (BetPawa names).
+        prices: BTreeMap<String, Price>,
+    },
     /// Show the market with every outcome suspended (Bet9ja and The Odds API omit it).
     Suspend {
         /// Book.
@@ -249,6 +269,17 @@ impl SimState {
                 outcome,
                 price,
             } => model.set_price(book, &event, &market, line, &outcome, price)?,
+            Script::SetMarket {
+                book,
+                event,
+                market,
+                line,
+                prices,
+            } => {
+                let prices: Vec<(&str, Price)> =
+                    prices.iter().map(|(o, p)| (o.as_str(), *p)).collect();
+                model.set_market(book, &event, &market, line, &prices)?
+            }
             Script::Suspend {
                 book,
                 event,
@@ -406,6 +437,21 @@ impl SimHandle {
             .set_price(book, event, market, line, outcome, price)
     }
 
+    /// Sets several outcomes' prices of one market on one book at once, e.g.
+    /// `&[("1", 2.30), ("X", 3.40), ("2", 3.40)]` (as [`Price`]s).
+    pub fn set_market(
+        &self,
+        book: SimBook,
+        event: &str,
+        market: &str,
+        line: Option<Line>,
+        prices: &[(&str, Price)],
+    ) -> Result<(), ScriptError> {
+        self.state
+            .write()
+            .set_market(book, event, market, line, prices)
+    }
+
     /// Sets a market's availability on one book.
     pub fn set_availability(
         &self,
@@ -525,4 +571,66 @@ async fn respond(
 /// Whether an event is still pre-match.
 fn upcoming(kickoff: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     kickoff > now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_market_is_one_json_script() {
+        let script: Script = serde_json::from_value(serde_json::json!({
+            "action": "set_market", "book": "betpawa", "event": "61000007", "market": "5000",
+            "line": 2.5, "prices": {"Over": 2.10, "Under": 2.05}
+        }))
+        .unwrap();
+        let Script::SetMarket {
+            book, line, prices, ..
+        } = &script
+        else {
+            panic!("{script:?}");
+        };
+        assert_eq!(*book, SimBook::Betpawa);
+        assert_eq!(line.map(|l| l.milli()), Some(2500));
+        let milli: Vec<(&str, u32)> = prices
+            .iter()
+            .map(|(o, p)| (o.as_str(), p.milli()))
+            .collect();
+        assert_eq!(milli, [("Over", 2100), ("Under", 2050)]);
+    }
+
+    #[test]
+    fn a_scripted_market_applies_through_the_state_and_reports_unknown_events() {
+        let state = SimState {
+            model: RwLock::new(Model::generate(1, 5, Utc::now())),
+            faults: Mutex::new(Faults::new(
+                1,
+                0.0,
+                Vec::new(),
+                None,
+                FaultTiming::default(),
+            )),
+            tick: TickMode::Manual,
+            odds_api_used: Default::default(),
+        };
+        let event = state.read().events[0].sportradar_id.to_string();
+        let script = |event: &str| Script::SetMarket {
+            book: SimBook::Sportybet,
+            event: event.to_string(),
+            market: "3795".into(),
+            line: None,
+            prices: BTreeMap::from([("Yes".to_string(), Price::from_milli(1800))]),
+        };
+        assert_eq!(state.apply(script(&event)), Ok(None));
+        let yes = state.read().events[0]
+            .markets
+            .iter()
+            .find(|m| state.read().defs[m.def as usize].market_id == "3795")
+            .map(|m| m.prices[0][SimBook::Sportybet.index()]);
+        assert_eq!(yes, Some(1800));
+        assert_eq!(
+            state.apply(script("1")),
+            Err(ScriptError::UnknownEvent("1".into()))
+        );
+    }
 }

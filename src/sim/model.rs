@@ -9,9 +9,16 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
+mod rates;
+mod scenario;
+
 pub use super::catalog::MarketDef;
-use super::catalog::{CITIES, COUNTRIES, SUFFIXES, initial_prices, market_template, quote};
+use super::catalog::{
+    CITIES, COUNTRIES, SUFFIXES, initial_quotes, market_template, move_price, quote,
+};
 use crate::domain::{Line, Price};
+use scenario::Scenarios;
 
 /// A book the simulator serves in its own format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -126,6 +133,7 @@ pub struct Model {
     by_betpawa: HashMap<u64, usize>,
     by_bet9ja: HashMap<u64, usize>,
     unavailable: Vec<(usize, usize, usize)>,
+    scenarios: Scenarios,
 }
 
 /// A scripted change failed: the target does not exist.
@@ -191,6 +199,7 @@ impl Model {
             by_betpawa: HashMap::new(),
             by_bet9ja: HashMap::new(),
             unavailable: Vec::new(),
+            scenarios: Scenarios::default(),
         };
         // Whole minutes, as the books show kickoffs.
         let now_minute = DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
@@ -218,17 +227,7 @@ impl Model {
             let markets = template
                 .iter()
                 .map(|(def, line)| {
-                    let home_prices =
-                        initial_prices(&mut rng, model.defs[*def as usize].outcomes.len());
-                    let prices = home_prices
-                        .into_iter()
-                        .map(|p| {
-                            let comp = |rng: &mut SmallRng| {
-                                quote(f64::from(p) * rng.gen_range(0.97..1.03))
-                            };
-                            [p, comp(&mut rng), comp(&mut rng)]
-                        })
-                        .collect();
+                    let prices = initial_quotes(&mut rng, model.defs[*def as usize].outcomes.len());
                     SimMarket {
                         def: *def,
                         line: *line,
@@ -259,6 +258,7 @@ impl Model {
         }
         // Moves draw from their own stream, so adding events does not reshuffle generation.
         model.rng = SmallRng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15);
+        model.scenarios = Scenarios::new(&model, now_minute + Duration::hours(2));
         model
     }
 
@@ -273,10 +273,20 @@ impl Model {
     }
 
     /// Advances the market one step: random walks on about a tenth of the events, occasional
-    /// jumps, the home book sometimes moving against the competitors, and markets suspending,
-    /// disappearing and returning.
+    /// jumps, the home book sometimes moving against the competitors, markets suspending,
+    /// disappearing and returning — every move keeping the moved book's margin — and then the
+    /// staged market risks of DESIGN §9 ([`scenario`]): a consensus move the home book does
+    /// not follow, a home price off the market (now and then a palp), a home market under the
+    /// margin floor, each undone a few ticks later as a trader would.
     pub fn tick(&mut self) -> u64 {
         self.tick += 1;
+        self.random_walk();
+        self.stage_risks();
+        self.tick
+    }
+
+    /// The background noise of a tick (see [`Model::tick`]).
+    fn random_walk(&mut self) {
         let rng = &mut self.rng;
         let still = self.unavailable.len();
         let mut kept = Vec::with_capacity(still);
@@ -295,11 +305,14 @@ impl Model {
                 let o = rng.gen_range(0..market.prices.len());
                 let roll: f64 = rng.gen_range(0.0..1.0);
                 let factors: [f64; 3] = if roll < 0.6 {
-                    let f = 1.0 + rng.gen_range(-0.04..0.04);
+                    // The whole market drifts; the books disagree by a few tenths of a percent
+                    // (more, and the competitors would often clear §9's 3 % consensus move
+                    // while the home book stayed just under it).
+                    let f = 1.0 + rng.gen_range(-0.025..0.025);
                     [
                         f,
-                        f + rng.gen_range(-0.01..0.01),
-                        f + rng.gen_range(-0.01..0.01),
+                        f + rng.gen_range(-0.003..0.003),
+                        f + rng.gen_range(-0.003..0.003),
                     ]
                 } else if roll < 0.75 {
                     let f =
@@ -308,16 +321,30 @@ impl Model {
                 } else if roll < 0.9 {
                     // The home book moves against the market: the trader's key risk.
                     let up = rng.gen_bool(0.5);
-                    let home = 1.0 + rng.gen_range(0.02..0.12) * if up { 1.0 } else { -1.0 };
-                    let comp = 1.0 + rng.gen_range(0.01..0.05) * if up { -1.0 } else { 1.0 };
+                    let home = 1.0 + rng.gen_range(0.02..0.09) * if up { 1.0 } else { -1.0 };
+                    // The competitors drift the other way, under §9's consensus move: the
+                    // staged risks (scenario) make the consensus moves.
+                    let comp = 1.0 + rng.gen_range(0.005..0.025) * if up { -1.0 } else { 1.0 };
                     [home, comp, comp]
                 } else {
                     let mut f = [1.0; 3];
                     f[rng.gen_range(0..3)] = 1.0 + rng.gen_range(-0.05..0.05);
                     f
                 };
-                for (price, factor) in market.prices[o].iter_mut().zip(factors) {
-                    *price = quote(f64::from(*price) * factor);
+                // Against the market, only the home book rebalances its other outcomes: the
+                // competitors' small drift barely touches their margins, and rebalancing it too
+                // would turn one disagreement into one per outcome.
+                let against = (0.75..0.9).contains(&roll);
+                for (book, factor) in factors.into_iter().enumerate() {
+                    if factor == 1.0 {
+                        continue;
+                    }
+                    if against && book > 0 {
+                        let price = &mut market.prices[o][book];
+                        *price = quote(f64::from(*price) * factor);
+                    } else {
+                        move_price(&mut market.prices, o, book, factor);
+                    }
                 }
             }
             if rng.gen_bool(0.01) {
@@ -335,7 +362,6 @@ impl Model {
                 }
             }
         }
-        self.tick
     }
 
     /// The event with SportRadar id `id`.
@@ -411,6 +437,42 @@ impl Model {
         };
         let m = self.locate(book, event, market, line)?;
         m.prices[o][book.index()] = price.milli();
+        m.state[book.index()] = Availability::Open;
+        Ok(())
+    }
+
+    /// Sets several outcomes' prices of one market on one book at once (and opens the market
+    /// there): a test stages a whole market in one call. Every name is checked before any price
+    /// changes, so a bad outcome leaves the market as it was.
+    pub fn set_market(
+        &mut self,
+        book: SimBook,
+        event: &str,
+        market: &str,
+        line: Option<Line>,
+        prices: &[(&str, Price)],
+    ) -> Result<(), ScriptError> {
+        if let Some((_, bad)) = prices.iter().find(|(_, p)| p.milli() <= 1000) {
+            return Err(ScriptError::BadPrice(bad.to_string()));
+        }
+        let def = self.locate(book, event, market, line)?.def as usize;
+        let indices = prices
+            .iter()
+            .map(|(outcome, _)| {
+                self.defs[def]
+                    .outcomes
+                    .iter()
+                    .position(|o| o == outcome)
+                    .ok_or_else(|| ScriptError::UnknownOutcome {
+                        market: market.to_string(),
+                        outcome: outcome.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let m = self.locate(book, event, market, line)?;
+        for (o, (_, price)) in indices.into_iter().zip(prices) {
+            m.prices[o][book.index()] = price.milli();
+        }
         m.state[book.index()] = Availability::Open;
         Ok(())
     }
@@ -498,6 +560,94 @@ mod tests {
             .count();
         assert!((160..=180).contains(&home_rows), "{home_rows}");
         assert!((60..=75).contains(&mapped_rows), "{mapped_rows}");
+    }
+
+    #[test]
+    fn staged_risks_are_undone_within_five_ticks() {
+        let mut model = Model::generate(3, 100, now());
+        let before = fingerprint(&model);
+        for _ in 0..40 {
+            model.tick();
+            // At most three risks a tick, each undone within five ticks.
+            assert!(
+                model.scenarios.pending() <= 15,
+                "{}",
+                model.scenarios.pending()
+            );
+        }
+        assert!(model.scenarios.pending() > 0);
+        assert_ne!(before, fingerprint(&model));
+    }
+
+    #[test]
+    fn ordinary_markets_keep_a_normal_margin_on_every_book() {
+        let mut model = Model::generate(5, 50, now());
+        for _ in 0..20 {
+            model.tick();
+        }
+        let margins: Vec<f64> = model
+            .events
+            .iter()
+            .flat_map(|e| &e.markets)
+            .flat_map(|m| (0..3).map(|b| super::super::catalog::overround(&m.prices, b) - 1.0))
+            .collect();
+        let normal = margins
+            .iter()
+            .filter(|m| (0.045..=0.085).contains(*m))
+            .count();
+        // Two-decimal quotes on long prices and the staged risks leave a few outside.
+        assert!(
+            normal * 100 >= margins.len() * 97,
+            "{normal} of {}",
+            margins.len()
+        );
+    }
+
+    #[test]
+    fn a_scripted_market_sets_every_named_outcome_or_nothing() {
+        let mut model = Model::generate(1, 10, now());
+        let id = model.events[0].sportradar_id.to_string();
+        let p = |s: &str| s.parse::<Price>().unwrap();
+        let row = |model: &Model| {
+            model.events[0]
+                .markets
+                .iter()
+                .find(|m| model.defs[m.def as usize].market_id == "3743")
+                .unwrap()
+                .prices
+                .iter()
+                .map(|o| o[SimBook::Bet9ja.index()])
+                .collect::<Vec<_>>()
+        };
+        model
+            .set_availability(SimBook::Bet9ja, &id, "3743", None, Availability::Removed)
+            .unwrap();
+        let prices = [("1", p("2.30")), ("X", p("3.40")), ("2", p("3.40"))];
+        model
+            .set_market(SimBook::Bet9ja, &id, "3743", None, &prices)
+            .unwrap();
+        assert_eq!(row(&model), [2300, 3400, 3400]);
+        let m = model.events[0]
+            .markets
+            .iter()
+            .find(|m| model.defs[m.def as usize].market_id == "3743")
+            .unwrap();
+        assert_eq!(m.state[SimBook::Bet9ja.index()], Availability::Open);
+        let bad = [("1", p("2.00")), ("Z", p("3.00"))];
+        assert!(matches!(
+            model.set_market(SimBook::Bet9ja, &id, "3743", None, &bad),
+            Err(ScriptError::UnknownOutcome { .. })
+        ));
+        let too_low = [("1", p("1.00"))];
+        assert!(matches!(
+            model.set_market(SimBook::Bet9ja, &id, "3743", None, &too_low),
+            Err(ScriptError::BadPrice(_))
+        ));
+        assert_eq!(
+            row(&model),
+            [2300, 3400, 3400],
+            "a bad call changes nothing"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod event_availability;
 mod fuzz;
 mod golden_api;
 mod headless;
+mod market_risk_e2e;
 mod pipeline_e2e;
 mod pipeline_outage;
 mod pipeline_slow_books;

@@ -78,6 +78,11 @@ impl<K: Ord> BandMemory<K> {
         self.raised.get(key).copied().unwrap_or(Band::None)
     }
 
+    /// True when a band is remembered for some key in `range` (e.g. any outcome of one market).
+    pub fn any_in(&self, range: impl std::ops::RangeBounds<K>) -> bool {
+        self.raised.range(range).next().is_some()
+    }
+
     /// Keeps only the keys for which `keep` is true (drop the events that kicked off).
     pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
         self.raised.retain(|key, _| keep(key));
@@ -168,6 +173,15 @@ mod tests {
         );
         let back: BandMemory<(String, u32)> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, memory);
+    }
+
+    #[test]
+    fn any_in_finds_a_remembered_key_in_a_range() {
+        let mut memory = BandMemory::new();
+        memory.should_raise((5u64, 2u32), Band::Warning);
+        assert!(memory.any_in((5, 0)..=(5, u32::MAX)));
+        assert!(!memory.any_in((4, 0)..=(4, u32::MAX)));
+        assert!(!memory.any_in((6, 0)..=(6, u32::MAX)));
     }
 
     #[test]

@@ -23,6 +23,9 @@
 //!   below warning.
 //! - **Band entry** ([`BandMemory`]): an outcome (or market) raises only when its band rises
 //!   above the band last raised for it; falling below warning forgets it silently.
+//! - **Screen** ([`below_warning`]): an exact integer upper bound of every outcome's edge, so
+//!   the detector can skip the exact consensus of a market certainly below the warning band
+//!   (only where nothing is remembered for it: a fall below warning must still reset it).
 //!
 //! # Choices (where DESIGN.md is silent)
 //!
@@ -66,6 +69,7 @@ mod margin;
 mod market_move;
 mod memory;
 mod off_market;
+mod screen;
 
 #[cfg(test)]
 mod props;
@@ -80,6 +84,7 @@ pub use margin::{Margin, margin};
 pub use market_move::{BookMove, MarketMove, Mover, PriceMove, market_move};
 pub use memory::BandMemory;
 pub use off_market::{FACTOR_EDGE_HUNDREDTHS, OffMarket, OutcomeEdge, Pattern, off_market};
+pub use screen::below_warning;
 
 /// How loud a rule's figure is: below warning, warning, elevated, critical. Ordered, so "the
 /// band rose" is `new > old`. It maps one to one onto the alert severity (with `None` raising
@@ -142,9 +147,9 @@ impl Bands {
     }
 }
 
-/// The thresholds of the §9 rules, in hundredths of a percent, with the §9 defaults. The
-/// pipeline will build it from `detection.*` keys (and settings overrides) each cycle, like
-/// [`Rules`](super::Rules).
+/// The thresholds of the §9 rules, in hundredths of a percent, with the §9 defaults.
+/// [`Rules::from_config`](super::Rules::from_config) builds it from the `detection.*` keys (and
+/// settings overrides) each cycle, as [`Rules::market`](super::Rules::market).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarketRules {
     /// `detection.consensus_min_move_pct` (default 3.00 %): the smallest |change| that counts

@@ -208,6 +208,8 @@ fn counters_tally_events_books_and_alerts() {
     second.events[1].kickoff = None;
     let output = run_all(&[step("2.00"), second]).pop().unwrap();
     let counters = output.counters;
+    // At 3.00/3.40/3.80 the home 1X2 is also an arbitrage (DESIGN §9 `margin`).
+    assert_eq!(counters.margin_alerts, 1);
     assert_eq!(counters.events, 2);
     assert_eq!(counters.events_without_kickoff, 1);
     assert_eq!(counters.books_fetched, 2);
@@ -215,5 +217,5 @@ fn counters_tally_events_books_and_alerts() {
     assert_eq!(counters.price_change_alerts, 1);
     assert_eq!(counters.direction_alerts, 0);
     assert_eq!(counters.availability_alerts, 0);
-    assert_eq!(output.alerts.len(), 1);
+    assert_eq!(output.alerts.len(), 2);
 }

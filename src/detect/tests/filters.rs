@@ -7,9 +7,11 @@ fn competitor_static() -> EventBook {
     fetched(SPORTY, vec![one_x_two("2.00")])
 }
 
+/// Updated for DESIGN §9 (competitor alerts): a competitor's own move raises its own
+/// `price_change`, and nothing about the home book; with `competitor_alerts` off, nothing.
 #[test]
-fn a_competitor_price_change_alone_raises_no_alert() {
-    let alerts = last_alerts(&[
+fn a_competitor_price_change_alone_raises_only_the_competitors_price_change() {
+    let cycles = [
         cycle(vec![
             fetched(HOME, vec![one_x_two("2.00")]),
             fetched(SPORTY, vec![one_x_two("2.00")]),
@@ -18,12 +20,21 @@ fn a_competitor_price_change_alone_raises_no_alert() {
             fetched(HOME, vec![one_x_two("2.00")]),
             fetched(SPORTY, vec![one_x_two("3.00")]),
         ]),
-    ]);
-    assert_eq!(alerts, vec![]);
+    ];
+    let alerts = last_alerts(&cycles);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].alert_type(), AlertType::PriceChange);
+    assert_eq!(alerts[0].bookmaker, SPORTY);
+    assert_eq!(flat(&alerts[0]).change_pct, Some(50.0));
+    assert_eq!(alerts[0].severity, Severity::Critical);
+    let off = run_with(&mut Detector::new(), &home_only(), &cycles);
+    assert_eq!(off[1].alerts, vec![]);
 }
 
+/// Updated for DESIGN §9 (competitor alerts): the competitor's market going is its own
+/// `availability` alert; nothing about the home book.
 #[test]
-fn a_competitor_market_vanishing_raises_no_alert() {
+fn a_competitor_market_vanishing_raises_only_the_competitors_availability() {
     let outputs = run_all(&[
         cycle(vec![
             fetched(HOME, vec![one_x_two("2.00"), over_under("2.5", "1.90")]),
@@ -34,7 +45,14 @@ fn a_competitor_market_vanishing_raises_no_alert() {
             fetched(SPORTY, vec![one_x_two("2.00")]),
         ]),
     ]);
-    assert_eq!(outputs[1].alerts, vec![]);
+    let alerts = &outputs[1].alerts;
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].bookmaker, SPORTY);
+    assert_eq!(alerts[0].line, Some(Line::from_milli(2500)));
+    assert_eq!(
+        flat(&alerts[0]).availability,
+        Some(AvailabilityChange::Suspended)
+    );
     assert_eq!(
         outputs[1].vanished.len(),
         1,
@@ -59,9 +77,12 @@ fn disabled_rules_raise_nothing_but_still_update_the_state() {
     let outputs = run_with(&mut detector, &off, &[step("2.00"), step("3.00")]);
     assert_eq!(outputs[1].alerts, vec![]);
     assert_eq!(outputs[1].counters.markets_changed, 1);
-    // Re-enabled, the next cycle compares with 3.00 (the disabled cycle's price), not 2.00.
+    // Re-enabled, the next cycle compares with 3.00 (the disabled cycle's price), not 2.00…
     let next = detector.detect_cycle(&step("3.00"), &Rules::default(), at(2));
-    assert_eq!(next.alerts, vec![]);
+    assert_eq!(section3(&next.alerts), vec![]);
+    // …and §9 sees the 3.00/3.40/3.80 arbitrage for the first time: no band was raised for
+    // it while alerts were off.
+    assert_eq!(of_type(&next.alerts, AlertType::Margin).len(), 1);
 }
 
 #[test]
@@ -143,7 +164,12 @@ fn a_competitor_market_with_every_outcome_suspended_does_not_count_as_pricing_it
             fetched(SPORTY, vec![suspended(one_x_two("2.00"))]),
         ]),
     ]);
-    assert_eq!(alerts, vec![]);
+    // The competitor's own suspension is its availability alert (DESIGN §9); the home book's
+    // move is filtered.
+    let home: Vec<_> = alerts.iter().filter(|a| a.bookmaker == HOME).collect();
+    assert_eq!(home, Vec::<&DetectedAlert>::new());
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].bookmaker, SPORTY);
 }
 
 #[test]
@@ -197,7 +223,7 @@ fn a_suspended_outcome_whose_price_changes_raises_no_price_alert() {
             competitor_static(),
         ]),
     ]);
-    assert_eq!(alerts, vec![]);
+    assert_eq!(section3(&alerts), vec![]);
 }
 
 #[test]
@@ -286,7 +312,7 @@ fn a_competitor_moving_another_line_is_no_disagreement() {
             ),
         ]),
     ]);
-    assert_eq!(alerts, vec![]);
+    assert_eq!(section3(&alerts), vec![]);
 }
 
 #[test]
@@ -348,17 +374,34 @@ fn alerts_are_sorted_by_event_then_market_line_and_outcome() {
     ]);
     let order: Vec<_> = alerts
         .iter()
-        .map(|a| (a.event_key.as_str(), a.market_id.as_str(), a.line))
+        .map(|a| {
+            (
+                a.event_key.as_str(),
+                a.market_id.as_str(),
+                a.line,
+                a.alert_type(),
+            )
+        })
         .collect();
+    // At 3.00 every home market is also an arbitrage: its market-level `margin` (no outcome)
+    // sorts before the outcome's `price_change`.
+    let (margin, change) = (AlertType::Margin, AlertType::PriceChange);
+    let (l25, l35) = (Some(Line::from_milli(2500)), Some(Line::from_milli(3500)));
     assert_eq!(
         order,
         [
-            ("1", ONE_X_TWO, None),
-            ("1", OVER_UNDER, Some(Line::from_milli(2500))),
-            ("1", OVER_UNDER, Some(Line::from_milli(3500))),
-            ("2", ONE_X_TWO, None),
-            ("2", OVER_UNDER, Some(Line::from_milli(2500))),
-            ("2", OVER_UNDER, Some(Line::from_milli(3500))),
+            ("1", ONE_X_TWO, None, margin),
+            ("1", ONE_X_TWO, None, change),
+            ("1", OVER_UNDER, l25, margin),
+            ("1", OVER_UNDER, l25, change),
+            ("1", OVER_UNDER, l35, margin),
+            ("1", OVER_UNDER, l35, change),
+            ("2", ONE_X_TWO, None, margin),
+            ("2", ONE_X_TWO, None, change),
+            ("2", OVER_UNDER, l25, margin),
+            ("2", OVER_UNDER, l25, change),
+            ("2", OVER_UNDER, l35, margin),
+            ("2", OVER_UNDER, l35, change),
         ]
     );
 }

@@ -1,6 +1,7 @@
 //! Tests of detection: the DESIGN.md §3 test vectors one per test (`vectors`), the filters and
 //! choices (`filters`), availability and the state's lifecycle (`lifecycle`), the market
-//! changes handed to persistence (`changes`), and properties over generated cycles (`props`).
+//! changes handed to persistence (`changes`), properties over generated cycles (`props`), and
+//! the §9 rules with their vectors, competitor alerts and band memory (`market_rules`).
 //!
 //! Fixtures: cycles five minutes apart from [`t0`], kickoff a day later, the home book
 //! `betpawa` against `sportybet` and `bet9ja`, built with the small helpers below.
@@ -8,6 +9,7 @@
 mod changes;
 mod filters;
 mod lifecycle;
+mod market_rules;
 mod props;
 mod vanish;
 mod vectors;
@@ -141,6 +143,7 @@ pub(super) fn cycle_of(events: Vec<CycleEvent>) -> CycleInput {
     CycleInput {
         home_book: HOME.to_string(),
         failed_books: Default::default(),
+        enabled_competitors: 2,
         events,
     }
 }
@@ -229,6 +232,32 @@ pub(super) fn flat(alert: &DetectedAlert) -> Flat {
         availability: f.availability,
         unavailable_secs: f.unavailable_secs,
         markets_affected: f.markets_affected,
+    }
+}
+
+/// The §3 alerts of `alerts` (`price_change`, `direction_disagreement`, `availability`). The
+/// §9 rules see the same prices and may add alerts of their own (a home price far from a
+/// fixture's competitor is off the market, a fixture's 1X2 at 3.00/3.40/3.80 is an
+/// arbitrage); DESIGN §9 has a unit test of one rule check that rule's output.
+pub(super) fn section3(alerts: &[DetectedAlert]) -> Vec<DetectedAlert> {
+    alerts
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.alert_type(),
+                AlertType::PriceChange | AlertType::DirectionDisagreement | AlertType::Availability
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+/// The default rules with `competitor_alerts` off: alerts about the home book only, for the
+/// tests of the home book's filters.
+pub(super) fn home_only() -> Rules {
+    Rules {
+        competitor_alerts: false,
+        ..Rules::default()
     }
 }
 

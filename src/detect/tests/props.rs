@@ -239,11 +239,24 @@ proptest! {
         let output = run_all(&[build(&first), build(&second)]).pop().unwrap();
         let c = output.counters;
         prop_assert_eq!(
-            (c.price_change_alerts + c.direction_alerts + c.availability_alerts) as usize,
+            (c.price_change_alerts
+                + c.direction_alerts
+                + c.availability_alerts
+                + c.market_move_alerts
+                + c.off_market_alerts
+                + c.margin_alerts) as usize,
             output.alerts.len()
         );
+        let competitor = output.alerts.iter().filter(|a| a.bookmaker != HOME).count();
+        prop_assert_eq!(c.competitor_alerts as usize, competitor);
         for alert in &output.alerts {
-            prop_assert_eq!(&alert.bookmaker, HOME);
+            if alert.bookmaker != HOME {
+                // Competitors raise only their own price changes and availability.
+                prop_assert!(matches!(
+                    alert.alert_type(),
+                    AlertType::PriceChange | AlertType::Availability
+                ));
+            }
             // An event-level availability alert stands for several markets, one of them
             // at least primary.
             prop_assert!(

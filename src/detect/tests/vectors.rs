@@ -145,7 +145,7 @@ fn home_2_00_to_2_14_against_sportybet_2_00_to_1_90_is_elevated_direction_with_g
 #[test]
 fn home_2_00_to_2_40_against_a_falling_competitor_is_critical_direction_and_critical_price_change()
 {
-    let alerts = both_move(("2.00", "2.40"), ("2.00", "1.95"));
+    let alerts = section3(&both_move(("2.00", "2.40"), ("2.00", "1.95")));
     assert_eq!(alerts.len(), 2, "{alerts:#?}");
     let direction = of_type(&alerts, AlertType::DirectionDisagreement)[0];
     assert_eq!(direction.severity, Severity::Critical);
@@ -238,7 +238,13 @@ fn a_home_price_move_on_a_market_no_competitor_priced_this_cycle_raises_no_alert
             fetched(SPORTY, vec![one_x_two("2.00"), over_under("3.5", "2.00")]),
         ]),
     ]);
-    assert_eq!(outputs[1].alerts, vec![]);
+    // The competitor's own 2.5 line going is its availability alert (DESIGN §9), and the home
+    // O/U at 3.00/1.90 is an arbitrage (`margin`); the home move itself raises nothing.
+    let home: Vec<_> = section3(&outputs[1].alerts)
+        .into_iter()
+        .filter(|a| a.bookmaker == HOME)
+        .collect();
+    assert_eq!(home, vec![]);
     assert_eq!(outputs[1].counters.filtered_no_competitor, 1);
 }
 
@@ -276,6 +282,8 @@ fn a_market_seen_for_the_first_time_raises_no_alert() {
         vec![],
         "the first cycle is all first seen"
     );
-    assert_eq!(outputs[1].alerts, vec![]);
+    // §3 raises nothing on a first-seen market; §9's `margin` and `off_market` are evaluated
+    // at first sight by design, and the O/U at 9.00/1.90 is an arbitrage.
+    assert_eq!(section3(&outputs[1].alerts), vec![]);
     assert_eq!(outputs[1].counters.markets_first_seen, 2);
 }

@@ -17,7 +17,7 @@ use crate::store::{BatchEvent, CycleBatch, EventRecord};
 /// tallied on `books`. An event no book answered is left out: there is nothing to detect on or
 /// store for it.
 pub(super) fn detection_input(
-    home_book: &str,
+    (home_book, enabled_competitors): (&str, usize),
     failed_books: &BTreeSet<String>,
     fetched: Vec<(MergedEvent, Vec<BookFetch>)>,
     books: &mut CycleBooks,
@@ -55,6 +55,7 @@ pub(super) fn detection_input(
     CycleInput {
         home_book: home_book.to_string(),
         failed_books: failed_books.clone(),
+        enabled_competitors,
         events,
     }
 }
@@ -188,7 +189,7 @@ mod tests {
             })
             .collect();
         detection_input(
-            "betpawa",
+            ("betpawa", 2),
             &BTreeSet::new(),
             fetched,
             &mut CycleBooks::default(),
@@ -204,7 +205,7 @@ mod tests {
         let failed: BTreeSet<String> = ["bet9ja".to_string()].into();
         let mut books = CycleBooks::default();
         let input = detection_input(
-            "betpawa",
+            ("betpawa", 2),
             &failed,
             vec![(
                 merged,
@@ -239,7 +240,7 @@ mod tests {
     fn an_event_no_book_answered_is_left_out_but_its_failures_are_tallied() {
         let mut books = CycleBooks::default();
         let input = detection_input(
-            "betpawa",
+            ("betpawa", 2),
             &BTreeSet::new(),
             vec![
                 (
@@ -266,7 +267,7 @@ mod tests {
             .full
             .push(("pinnacle".into(), odds("1", "pinnacle", "2.10")));
         let input = detection_input(
-            "betpawa",
+            ("betpawa", 2),
             &BTreeSet::new(),
             vec![(
                 merged,
@@ -307,7 +308,7 @@ mod tests {
     #[test]
     fn without_the_home_book_the_first_answer_names_the_event() {
         let input = detection_input(
-            "betpawa",
+            ("betpawa", 2),
             &BTreeSet::new(),
             vec![(
                 event("1", Some(kickoff())),

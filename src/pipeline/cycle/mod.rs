@@ -146,7 +146,30 @@ impl ScrapeCycle {
             );
             self.detector.warm_kickoff(&row.event_key, row.kickoff);
         }
+        // The §9 bands the stored prices already give count as raised, so a restart does not
+        // raise an off-market price or a margin breach a second time.
+        let rules = self.rules().await;
+        self.detector
+            .warm_bands(&self.home_book, &rules, self.enabled_competitors(), now);
         Ok(count)
+    }
+
+    /// Competitor books enabled in the configuration, for §9's `consensus_min_books` (a failed
+    /// fetch never lowers it): every enabled feed but the home book's. A multi-book feed (The
+    /// Odds API) brings bookmakers not known in advance, so with one enabled the bar is never
+    /// lowered (`usize::MAX`).
+    fn enabled_competitors(&self) -> usize {
+        let multi_book = self.feeds.iter().any(|f| {
+            crate::sources::FeedKind::from_slug(&f.slug)
+                == Some(crate::sources::FeedKind::TheOddsApi)
+        });
+        if multi_book {
+            return usize::MAX;
+        }
+        self.feeds
+            .iter()
+            .filter(|f| f.slug != self.home_book)
+            .count()
     }
 
     /// Rules of this cycle: the config with the settings saved in the database (edited in a

@@ -113,7 +113,12 @@ impl ScrapeCycle {
                 break;
             };
             let t = Instant::now();
-            let input = detection_input(&self.home_book, &failed_books, fetched, &mut run.books);
+            let input = detection_input(
+                (&self.home_book, self.enabled_competitors()),
+                &failed_books,
+                fetched,
+                &mut run.books,
+            );
             let batch = self.detect_batch(&input, &run.rules, run.now, &mut run.totals);
             run.totals.detect_ms += elapsed_ms(t);
             if self.queue.send(batch).await.is_err() {

@@ -141,6 +141,7 @@ mod tests {
         CycleInput {
             home_book: "betpawa".into(),
             failed_books: Default::default(),
+            enabled_competitors: 2,
             events: vec![CycleEvent {
                 event_key: "1".into(),
                 kickoff: Some(now() + chrono::Duration::days(1)),
