@@ -3,8 +3,11 @@
 //! alert counts, and the memory of the last-seen state.
 //!
 //! ```text
-//! cargo run --release --example refcycle_detect -- /work/shared/data/refcycle [runs]
+//! cargo run --release --example refcycle_detect -- /work/shared/data/refcycle [runs] [off]
 //! ```
+//!
+//! With `off` the rules run with `enabled = false`: the state is built and compared but no
+//! rule raises anything, which isolates what the alert rules (§3 and §9) cost.
 //!
 //! Each run uses a fresh detector; times are wall-clock and this thread's CPU time
 //! (`/proc/thread-self/schedstat`, which is what matters on a machine shared with other work),
@@ -103,6 +106,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(3)
         .max(1);
+    let rules_off = args.next().is_some_and(|a| a == "off");
 
     let started = Instant::now();
     let prev = load_cycle(&dir.join("cycle_prev.jsonl.gz"))?;
@@ -127,7 +131,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The refcycle's kickoffs are in 2030; detect as if five minutes apart well before that.
     let t_prev: DateTime<Utc> = "2029-12-31T00:00:00Z".parse()?;
     let t_next = t_prev + chrono::Duration::minutes(5);
-    let rules = Rules::default();
+    let rules = Rules {
+        enabled: !rules_off,
+        ..Rules::default()
+    };
     let (mut cold, mut steady) = (Vec::new(), Vec::new());
     let (mut cold_cpu, mut steady_cpu) = (Vec::new(), Vec::new());
     for run in 0..runs {

@@ -180,11 +180,21 @@ fn evaluate_markets(
 ) {
     let mut aligned = Vec::new();
     let mut counted = Vec::new();
+    // The markets are sorted by market id, so the primary filter (a string lookup) is asked
+    // once per id rather than once per line.
+    let mut last_primary: Option<(u32, bool)> = None;
     for slot in home.markets.iter().filter(|m| m.is_available()) {
-        if !ctx
-            .rules
-            .is_primary(ctx.vocabulary.markets.name(slot.market))
-        {
+        let primary = match last_primary {
+            Some((id, primary)) if id == slot.market => primary,
+            _ => {
+                let primary = ctx
+                    .rules
+                    .is_primary(ctx.vocabulary.markets.name(slot.market));
+                last_primary = Some((slot.market, primary));
+                primary
+            }
+        };
+        if !primary {
             continue;
         }
         let key = slot.key();

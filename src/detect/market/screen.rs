@@ -20,7 +20,7 @@ const MAX_OUTCOMES: usize = 8;
 /// `home` holds the home prices in thousandths; `books` each counted competitor's prices in
 /// the home market's outcome order, one after the other (`books.len()` a multiple of
 /// `home.len()`); every price is non-zero. `false` ("maybe") for anything unusual: no book,
-/// a non-positive warning bound, more than [`MAX_OUTCOMES`] outcomes, a zero price.
+/// a non-positive warning bound, more than eight outcomes, a zero price.
 ///
 /// Why it is an upper bound: with `a_i = ⌈K/m_i⌉` and `d = Σ ⌊K/m_k⌋`, a book's margin-free
 /// probability `q_i = (K/m_i) / Σ (K/m_k) ≤ a_i / d ≤ ⌈R·a_i/d⌉ / R`. Summing those over the
