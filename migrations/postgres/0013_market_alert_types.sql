@@ -4,7 +4,9 @@
 -- (hundredths / 100 and thousandths / 1000 as floats, read back exactly); the per-type lists
 -- (a market move's movers, an off-market price's consensus books, a margin alert's prices) are
 -- one JSON text column, read only with the row.
-ALTER TABLE alerts DROP CONSTRAINT IF EXISTS alerts_alert_type_check;
+-- No IF EXISTS: a database whose check is named otherwise must fail here, loudly, rather than
+-- keep refusing the new types at run time.
+ALTER TABLE alerts DROP CONSTRAINT alerts_alert_type_check;
 ALTER TABLE alerts ADD CONSTRAINT alerts_alert_type_check CHECK (alert_type IN (
     'price_change', 'direction_disagreement', 'availability', 'market_move', 'off_market', 'margin'
 ));

@@ -303,24 +303,32 @@ async fn the_migration_keeps_every_older_alert_its_audit_and_its_ids(store: &Sto
         "{name}: the audit trail survives the rebuild"
     );
     assert_eq!(audit[0].comment.as_deref(), Some("seen"));
-    // A new alert of a new type is accepted, and never reuses the deleted alert's id.
-    let new = market_alerts("6001");
-    let ids = store.insert_alerts(&new[4..5]).await.unwrap();
+    // A new alert of a new type is accepted, and never reuses the deleted alert's id. Its market
+    // name is one no older row has, so only the recreated trigger can make it searchable.
+    let mut new = market_alerts("6001")[4].clone();
+    new.market_id = "4693".into();
+    new.market_name = "Double Chance | Full Time".into();
+    let ids = store
+        .insert_alerts(std::slice::from_ref(&new))
+        .await
+        .unwrap();
     assert_eq!(ids, vec![4], "{name}");
     assert_eq!(
         store.get_alerts(&ids).await.unwrap()[0].alert_type(),
         AlertType::Margin
     );
-    // The text search's trigger came back with the table.
+    // The text search's trigger came back with the table: the new alert's market name was
+    // recorded by it.
     let found = list(
         store,
         AlertFilter {
-            text: Some("over/under".into()),
+            text: Some("double chance".into()),
             ..AlertFilter::default()
         },
     )
     .await;
     assert_eq!(found.len(), 1, "{name}");
+    assert_eq!(found[0].id, 4, "{name}");
 }
 
 #[tokio::test]
