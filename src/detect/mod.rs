@@ -157,6 +157,7 @@
 //! time, memory and alerts per type and severity.
 
 mod alert;
+mod bands;
 mod cycle;
 mod detector;
 mod diff;
@@ -171,6 +172,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use bands::RaisedBand;
 pub use cycle::{
     BookScrape, CycleCounters, CycleEvent, CycleInput, CycleOutput, EventBook, MarketChange,
     MassVanish, PriceUpdate, ResolvedMarket, VanishedMarket,
