@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 
 use super::Rules;
 use super::alert::output_order;
+use super::bands::{RaisedBand, raised_by_event, warm_event_bands};
 use super::cycle::{BookScrape, CycleCounters, CycleInput, CycleOutput, MassVanish};
 use super::diff::{DiffSink, Move, Origin, Transition, diff_book};
 use super::intern::FxHashMap;
 use super::market::MarketRules;
 use super::raise::{AlertContext, FetchedBook, raise_event_alerts};
-use super::risk::{MarketInputs, raise_market_alerts, warm_event_bands};
+use super::risk::{MarketInputs, raise_market_alerts};
 use super::rules::{EVENT_VANISH_MIN_MARKETS, MASS_VANISH_MIN_MARKETS};
 use super::state::{
     BookState, EventState, SeenMarket, Vocabulary, build_slot, events_heap_bytes, market_key,
@@ -245,25 +246,33 @@ impl Detector {
         self.generation
     }
 
-    /// Sets the §9 band memory of every warmed event to the bands its warmed prices give,
+    /// Warms the §9 band memory of every warmed event from `raised`, the bands raised before
+    /// the restart (the latest stored `off_market` / `margin` alert per key, not `past`),
     /// without raising anything: call it once after [`Detector::warm`] and
-    /// [`Detector::warm_kickoff`], so a price that was already off the market (or under the
-    /// margin floor) before a restart is not raised again. Events without a known kickoff, or
-    /// whose kickoff is not after `now`, are skipped as they raise nothing. `enabled_competitors`
-    /// is [`CycleInput::enabled_competitors`].
+    /// [`Detector::warm_kickoff`]. A raised band is remembered unless the warmed prices
+    /// evaluate its key below warning (a reset happened after it was raised); a key the warmed
+    /// prices cannot evaluate keeps its band, and a key never raised remembers nothing, so the
+    /// next cycle raises it. Events whose kickoff is not after `now` are skipped (they raise
+    /// nothing); events without a known kickoff keep their raised bands unevaluated.
+    /// `enabled_competitors` is [`CycleInput::enabled_competitors`].
     pub fn warm_bands(
         &mut self,
         home_book: &str,
         rules: &Rules,
         enabled_competitors: usize,
+        raised: &[RaisedBand],
         now: DateTime<Utc>,
     ) {
         let home = self.vocabulary.books.intern(home_book);
+        let events = &self.events;
+        let mut raised = raised_by_event(&mut self.vocabulary, |e| events.contains_key(e), raised);
         for (event_key, state) in &mut self.events {
-            let Some(kickoff) = state.kickoff.filter(|k| *k > now) else {
-                continue;
+            let stored = raised.remove(&**event_key).unwrap_or_default();
+            let kickoff = match state.kickoff {
+                Some(kickoff) if kickoff <= now => continue,
+                kickoff => kickoff,
             };
-            let ctx = AlertContext {
+            let ctx = kickoff.map(|kickoff| AlertContext {
                 event_key,
                 kickoff,
                 now,
@@ -274,8 +283,14 @@ impl Detector {
                 transitions: &[],
                 vanishing: &[],
                 event_level_gone: &[],
-            };
-            warm_event_bands(&ctx, &state.books, &mut state.memory, enabled_competitors);
+            });
+            warm_event_bands(
+                ctx.as_ref(),
+                &state.books,
+                &mut state.memory,
+                enabled_competitors,
+                stored,
+            );
         }
     }
 

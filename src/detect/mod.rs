@@ -12,9 +12,9 @@
 //! [`CycleInput::enabled_competitors`] is the number of competitor books enabled in the
 //! configuration (§9's `consensus_min_books` is lowered to it, never to the number fetched).
 //! At start the pipeline warms the state from the stored current odds with [`Detector::warm`]
-//! (one call per stored row) and [`Detector::warm_kickoff`], then the §9 band memory with
-//! [`Detector::warm_bands`], and drops events that kicked off with [`Detector::prune_started`]
-//! (or [`Detector::forget_event`]).
+//! (one call per stored row) and [`Detector::warm_kickoff`], then the §9 band memory from the
+//! stored `off_market` / `margin` alerts ([`RaisedBand`]s) with [`Detector::warm_bands`], and
+//! drops events that kicked off with [`Detector::prune_started`] (or [`Detector::forget_event`]).
 //!
 //! # Rules (DESIGN.md §3)
 //!
@@ -67,8 +67,8 @@
 //!   `off_market` and `margin`, which raise on **band entry** only: per event, a
 //!   [`BandMemory`](market::BandMemory) keyed by (market, line, outcome) for `off_market` and
 //!   (market, line) for `margin`, reset only by an evaluated fall below warning, dropped with
-//!   the event, and warmed at start ([`Detector::warm_bands`]) so a restart raises nothing
-//!   twice. Severity is the band; the alert names the home book and its market name.
+//!   the event, and warmed at start from the stored alerts ([`Detector::warm_bands`]) so a
+//!   restart raises nothing twice and misses nothing. Severity is the band; the alert names the home book and its market name.
 //!
 //! Filters: alerts only on the primary markets ([`Rules::primary_markets`]); home-book
 //! `price_change`, `direction_disagreement` and `availability` only on markets that at least
@@ -99,9 +99,19 @@
 //!   warning resets it.
 //! - **`market_move` needs the home outcome offered in both of its scrapes**, like §3's moves;
 //!   it is not subject to the band memory (each raise is about this cycle's moves).
-//! - **Warming the bands recomputes them from the warmed prices.** A band raised before the
-//!   restart whose figure has since fallen within the warning band (critical, then elevated)
-//!   is remembered at the lower band, so a later rise back to critical raises again.
+//! - **Warming the bands starts from the alerts raised before the restart.** The pipeline reads
+//!   the latest stored `off_market` alert per (event, market, line, outcome) and `margin` alert
+//!   per (event, market, line) on the home book, status not `past`
+//!   ([`Store::load_raised_bands`](crate::store::Store::load_raised_bands)), and
+//!   [`Detector::warm_bands`] remembers each one's severity as its band unless the warmed
+//!   prices evaluate the key below warning (a reset happened after it was raised: nothing is
+//!   remembered). A key the warmed prices cannot evaluate keeps its raised band, as a market
+//!   that cannot be evaluated does in a cycle; a key never raised remembers nothing, whatever
+//!   its warmed band, so the next cycle raises it; a warmed band above the one raised was never
+//!   raised, so the next cycle raises it too. The one imprecision left: the warmed prices are
+//!   each book's last successful scrape, which after a failed fetch is not what the last cycle
+//!   evaluated, so a reset or a re-entry seen only through such a mix can be judged otherwise
+//!   than the run before the restart would have.
 //! - **Only offered prices move.** A price is compared only when the outcome is active and
 //!   non-zero on both sides and the market was available in the previous scrape. A suspended
 //!   outcome's price is not an offer; a market that returns raises `returned`, not a price
@@ -157,6 +167,7 @@
 //! time, memory and alerts per type and severity.
 
 mod alert;
+mod bands;
 mod cycle;
 mod detector;
 mod diff;
@@ -171,6 +182,7 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use bands::RaisedBand;
 pub use cycle::{
     BookScrape, CycleCounters, CycleEvent, CycleInput, CycleOutput, EventBook, MarketChange,
     MassVanish, PriceUpdate, ResolvedMarket, VanishedMarket,

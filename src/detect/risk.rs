@@ -36,9 +36,9 @@ use crate::domain::{
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EventMemory {
     /// Per (market key, outcome name): the `off_market` band last raised.
-    off_market: BandMemory<(u64, u32)>,
+    pub(super) off_market: BandMemory<(u64, u32)>,
     /// Per market key: the `margin` band last raised.
-    margin: BandMemory<u64>,
+    pub(super) margin: BandMemory<u64>,
     /// The inputs every market of the event was last evaluated with; `None` when the event's
     /// last cycle did not evaluate it (no home scrape, no kickoff, started, alerts disabled) or
     /// after warming, so the next evaluation looks at every market.
@@ -138,38 +138,9 @@ pub(crate) fn raise_market_alerts(
     memory.evaluated = Some(stamp);
 }
 
-/// Sets an event's band memory to the bands its (warmed) prices give, without raising: the
-/// home book's state against every other book's. Leaves the memory marked for a full
-/// evaluation in the next cycle.
-pub(crate) fn warm_event_bands(
-    ctx: &AlertContext<'_>,
-    books: &[(u32, BookState)],
-    memory: &mut EventMemory,
-    enabled_competitors: usize,
-) {
-    memory.invalidate();
-    let Some((_, home)) = books.iter().find(|(b, _)| *b == ctx.home) else {
-        return;
-    };
-    let competitors: Vec<(u32, &BookState)> = books
-        .iter()
-        .filter(|(b, _)| *b != ctx.home)
-        .map(|(b, state)| (*b, state))
-        .collect();
-    evaluate_markets(
-        ctx,
-        home,
-        &competitors,
-        memory,
-        (enabled_competitors, true),
-        &mut Vec::new(),
-        &mut CycleCounters::default(),
-    );
-}
-
 /// `off_market` and `margin` on every complete primary market of `home` (or, unless
 /// `every_market`, on those that changed or whose competitors' same market changed).
-fn evaluate_markets(
+pub(super) fn evaluate_markets(
     ctx: &AlertContext<'_>,
     home: &BookState,
     competitors: &[(u32, &BookState)],

@@ -32,7 +32,7 @@ pub use cycle::{BatchEvent, BatchWritten, CycleBatch, OddsWrite};
 pub use events::EventRecord;
 pub use follow::{ChangeKind, ChangeRow};
 pub use history::line_key;
-pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredOdds};
+pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredBand, StoredOdds};
 // The read models the store fills live in `domain`; re-exported so store callers need one path.
 pub use crate::domain::{
     AckOutcome, AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint, SettingRow,

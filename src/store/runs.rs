@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sql::{BindParams, Param};
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::{OutcomeOdds, wire_enum};
+use crate::domain::{AlertType, Line, OutcomeOdds, Severity, Status, wire_enum};
 pub use crate::health::BookRun;
 
 wire_enum!(
@@ -93,6 +93,27 @@ pub struct StoredOdds {
     /// Since when it has been unavailable.
     pub unavailable_since: Option<DateTime<Utc>>,
 }
+
+/// The latest stored §9 band alert of one key, for warming the detector's band memory: an
+/// `off_market` alert of one (event, market, line, outcome) or a `margin` alert of one (event,
+/// market, line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBand {
+    /// SportRadar id of the event.
+    pub event_key: String,
+    /// `off_market` or `margin`.
+    pub alert_type: AlertType,
+    /// Canonical market id.
+    pub market_id: String,
+    /// The market's line, `None` for markets without lines.
+    pub line: Option<Line>,
+    /// The outcome (`off_market`); `None` for `margin`.
+    pub outcome_name: Option<String>,
+    /// The alert's severity: the band it raised.
+    pub severity: Severity,
+}
+
+type BandRow = (String, String, String, Option<f64>, Option<String>, String);
 
 type OddsRow = (
     String,
@@ -272,6 +293,65 @@ impl Store {
                         outcomes,
                         available,
                         unavailable_since,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The latest `off_market` alert per (event, market, line, outcome) and the latest `margin`
+    /// alert per (event, market, line) raised on `bookmaker` (the home book), among alerts whose
+    /// status is not `past`, of events that have not kicked off by `now` (or whose kickoff is
+    /// unknown), as [`Store::load_current_odds`] reads them: the §9 band memory after a restart.
+    /// "Latest" is by detection time, then by id (a replayed dead letter is stored after newer
+    /// alerts).
+    pub async fn load_raised_bands(
+        &self,
+        bookmaker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<StoredBand>, StoreError> {
+        let mut q = self.query(
+            "SELECT e.sr_id, a.alert_type, a.market_id, a.line, a.outcome_name, a.severity FROM (\
+             SELECT event_id, alert_type, market_id, line, outcome_name, severity, ROW_NUMBER() OVER (\
+             PARTITION BY event_id, alert_type, market_id, line, outcome_name \
+             ORDER BY detected_at DESC, id DESC) AS recency \
+             FROM alerts WHERE alert_type IN (",
+        );
+        q.bind(AlertType::OffMarket.as_str())
+            .push(", ")
+            .bind(AlertType::Margin.as_str())
+            .push(") AND status <> ")
+            .bind(Status::Past.as_str())
+            .push(" AND bookmaker = ")
+            .bind(bookmaker.to_string())
+            .push(
+                ") a JOIN events e ON e.id = a.event_id \
+                 WHERE a.recency = 1 AND (e.kickoff IS NULL OR e.kickoff > ",
+            )
+            .bind(now)
+            .push(")");
+        let rows: Vec<BandRow> = with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await)
+            .context("loading the raised off-market and margin bands")?;
+        let corrupt = |message: String| StoreError::Corrupt {
+            table: "alerts",
+            message,
+        };
+        rows.into_iter()
+            .map(
+                |(event_key, alert_type, market_id, line, outcome_name, severity)| {
+                    let line = line
+                        .map(|l| {
+                            Line::from_f64(l)
+                                .ok_or_else(|| corrupt(format!("line {l} is out of range")))
+                        })
+                        .transpose()?;
+                    Ok(StoredBand {
+                        event_key,
+                        alert_type: alert_type.parse().map_err(corrupt)?,
+                        market_id,
+                        line,
+                        outcome_name,
+                        severity: severity.parse().map_err(corrupt)?,
                     })
                 },
             )

@@ -7,7 +7,7 @@ use common::count;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use oddswatch::domain::testing::AlertBuilder;
-use oddswatch::domain::{DetectedAlert, OutcomeOdds, Price, Severity};
+use oddswatch::domain::{AlertType, DetectedAlert, Line, OutcomeOdds, Price, Severity};
 use oddswatch::health::{BookCounts, BookStatus};
 use oddswatch::store::{
     BatchEvent, BookRun, CycleBatch, EventRecord, OddsWrite, RunStatus, RunSummary, StoreError,
@@ -172,6 +172,107 @@ async fn a_cycle_batch_stores_events_odds_history_and_alerts_together() {
         assert_eq!(away.unavailable_since, Some(t0() + Duration::minutes(5)));
         assert!(
             s.load_current_odds(t0() + Duration::hours(3))
+                .await
+                .unwrap()
+                .is_empty(),
+            "kicked-off events are not warmed"
+        );
+        db.finish().await;
+    }
+}
+
+/// A §9 band alert on the event of [`event`] (kickoff t0 + 3 h): an `off_market` of `outcome`,
+/// or a `margin` when `outcome` is `None`, on over/under `line`.
+fn band(outcome: Option<&str>, line: f64, severity: Severity, minute: i64) -> DetectedAlert {
+    let builder = AlertBuilder::new()
+        .event_key("61300947")
+        .market("5000", "Over/Under | Full Time")
+        .line(line)
+        .outcome(outcome)
+        .severity(severity)
+        .detected_at(t0() + Duration::minutes(minute))
+        .kickoff(t0() + Duration::hours(3));
+    match outcome {
+        Some(_) => builder.off_market(3.44, 2.09, None),
+        None => builder.margin(1.5, &[("Over", 2.0), ("Under", 1.95)]),
+    }
+    .build()
+}
+
+#[tokio::test]
+async fn the_latest_band_alert_per_key_is_read_back_past_ones_excluded() {
+    for db in common::all_dbs().await {
+        let s = &db.store;
+        let batch = |alerts: Vec<DetectedAlert>| CycleBatch {
+            at: t0(),
+            events: vec![event("61300947")],
+            alerts,
+            ..Default::default()
+        };
+        let mut on_sporty = band(Some("Over"), 2.5, Severity::Critical, 3);
+        on_sporty.bookmaker = "sportybet".into();
+        // Its event's kickoff was moved later since: the past transition takes this one.
+        let mut past = band(Some("Under"), 2.5, Severity::Elevated, 0);
+        past.event_kickoff = t0() + Duration::minutes(30);
+        s.write_cycle_batch(&batch(vec![
+            band(Some("Over"), 2.5, Severity::Warning, 0),
+            band(Some("Over"), 2.5, Severity::Critical, 1),
+            band(Some("Over"), 3.5, Severity::Warning, 0),
+            // The latest margin is stored first, the older one after it (a replayed dead
+            // letter): latest is by detection time.
+            band(None, 2.5, Severity::Critical, 2),
+            on_sporty,
+            past,
+            alert("61300947", t0() + Duration::hours(3)),
+        ]))
+        .await
+        .unwrap();
+        s.write_cycle_batch(&batch(vec![band(None, 2.5, Severity::Warning, 1)]))
+            .await
+            .unwrap();
+        assert_eq!(s.mark_past(t0() + Duration::hours(1)).await.unwrap(), 1);
+
+        let mut bands: Vec<(AlertType, Option<i32>, Option<String>, Severity)> = s
+            .load_raised_bands("betpawa", t0() + Duration::hours(1))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| {
+                assert_eq!(
+                    (b.event_key.as_str(), b.market_id.as_str()),
+                    ("61300947", "5000")
+                );
+                (
+                    b.alert_type,
+                    b.line.map(Line::milli),
+                    b.outcome_name,
+                    b.severity,
+                )
+            })
+            .collect();
+        bands.sort_by_key(|b| (b.0.as_str(), b.1, b.2.clone()));
+        assert_eq!(
+            bands,
+            [
+                (AlertType::Margin, Some(2500), None, Severity::Critical),
+                (
+                    AlertType::OffMarket,
+                    Some(2500),
+                    Some("Over".to_string()),
+                    Severity::Critical
+                ),
+                (
+                    AlertType::OffMarket,
+                    Some(3500),
+                    Some("Over".to_string()),
+                    Severity::Warning
+                ),
+            ],
+            "{}",
+            db.name
+        );
+        assert!(
+            s.load_raised_bands("betpawa", t0() + Duration::hours(3))
                 .await
                 .unwrap()
                 .is_empty(),

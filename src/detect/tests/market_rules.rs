@@ -1,6 +1,6 @@
 //! DESIGN §9 through [`Detector::detect_cycle`]: every test vector (each checks the rule under
-//! test's output, as §9 says), competitor alerts, the band memory (including a restart warmed
-//! with [`Detector::warm_bands`]) and properties over generated prices.
+//! test's output, as §9 says), competitor alerts and properties over generated prices; the band
+//! memory is in [`bands`](super::bands).
 
 use proptest::prelude::*;
 
@@ -8,22 +8,22 @@ use super::*;
 use crate::domain::{AlertPayload, Pattern, Severity};
 
 /// 1X2 at `home` / `draw` / `away`.
-fn x12(home: &str, draw: &str, away: &str) -> MarketOdds {
+pub(super) fn x12(home: &str, draw: &str, away: &str) -> MarketOdds {
     market(ONE_X_TWO, None, &[("1", home), ("X", draw), ("2", away)])
 }
 
 /// Over/under 2.5 at `over` / `under`.
-fn ou(over: &str, under: &str) -> MarketOdds {
+pub(super) fn ou(over: &str, under: &str) -> MarketOdds {
     market(OVER_UNDER, Some("2.5"), &[("Over", over), ("Under", under)])
 }
 
 /// The competitors' 1X2 of most vectors.
-fn market_x12() -> MarketOdds {
+pub(super) fn market_x12() -> MarketOdds {
     x12("2.00", "3.40", "4.00")
 }
 
 /// One cycle of the event on the three books.
-fn books3(home: MarketOdds, sporty: MarketOdds, bet9ja: MarketOdds) -> CycleInput {
+pub(super) fn books3(home: MarketOdds, sporty: MarketOdds, bet9ja: MarketOdds) -> CycleInput {
     cycle(vec![
         fetched(HOME, vec![home]),
         fetched(SPORTY, vec![sporty]),
@@ -32,14 +32,14 @@ fn books3(home: MarketOdds, sporty: MarketOdds, bet9ja: MarketOdds) -> CycleInpu
 }
 
 /// The alerts of a single (first-sight) cycle.
-fn first_sight(input: CycleInput) -> Vec<DetectedAlert> {
+pub(super) fn first_sight(input: CycleInput) -> Vec<DetectedAlert> {
     last_alerts(&[input])
 }
 
 /// An `off_market` alert in short: outcome, edge (hundredths), fair odds, pattern, severity.
-type OffMarketRow = (String, i64, Price, Option<Pattern>, Severity);
+pub(super) type OffMarketRow = (String, i64, Price, Option<Pattern>, Severity);
 
-fn off_market(alerts: &[DetectedAlert]) -> Vec<OffMarketRow> {
+pub(super) fn off_market(alerts: &[DetectedAlert]) -> Vec<OffMarketRow> {
     alerts
         .iter()
         .filter_map(|a| match &a.payload {
@@ -59,7 +59,7 @@ fn off_market(alerts: &[DetectedAlert]) -> Vec<OffMarketRow> {
 }
 
 /// The `margin` alerts: margin (hundredths) and severity; each is market-level.
-fn margins(alerts: &[DetectedAlert]) -> Vec<(i64, Severity)> {
+pub(super) fn margins(alerts: &[DetectedAlert]) -> Vec<(i64, Severity)> {
     alerts
         .iter()
         .filter_map(|a| match &a.payload {
@@ -98,7 +98,7 @@ fn market_moves(alerts: &[DetectedAlert]) -> Vec<MoveRow> {
         .collect()
 }
 
-fn row(
+pub(super) fn row(
     outcome: &str,
     edge: i64,
     fair: &str,
@@ -265,76 +265,6 @@ fn one_complete_competitor_of_two_raises_nothing() {
     assert_eq!(alerts, vec![]);
 }
 
-#[test]
-fn the_band_raises_once_resets_below_warning_and_raises_again() {
-    let step = |home: &str| books3(x12(home, "3.40", "3.40"), market_x12(), market_x12());
-    let outputs = run_all(&[step("2.30"), step("2.30"), step("2.10"), step("2.30")]);
-    assert_eq!(off_market(&outputs[0].alerts).len(), 1);
-    assert_eq!(outputs[1].alerts, vec![], "first row again: nothing");
-    // 2.10 is a 0.56 % edge: below warning, the memory resets silently. (The home moves of
-    // −8.70 % and then +9.52 % are price changes of their own.)
-    assert_eq!(off_market(&outputs[2].alerts), []);
-    assert_eq!(section3(&outputs[2].alerts).len(), 1);
-    assert_eq!(
-        off_market(&outputs[3].alerts),
-        [row("1", 1014, "2.09", None, Severity::Critical)]
-    );
-}
-
-#[test]
-fn a_market_that_cannot_be_evaluated_keeps_its_band() {
-    let full = || books3(x12("2.30", "3.40", "3.40"), market_x12(), market_x12());
-    let one_failed = cycle(vec![
-        fetched(HOME, vec![x12("2.30", "3.40", "3.40")]),
-        fetched(SPORTY, vec![market_x12()]),
-        failed(BET9JA),
-    ]);
-    let outputs = run_all(&[full(), one_failed, full()]);
-    assert_eq!(off_market(&outputs[0].alerts).len(), 1);
-    assert_eq!(outputs[1].alerts, vec![], "one competitor: not evaluated");
-    assert_eq!(outputs[2].alerts, vec![], "still the band raised before");
-}
-
-#[test]
-fn a_restart_warmed_with_warm_bands_raises_nothing_twice() {
-    let input = books3(x12("2.25", "3.40", "3.60"), market_x12(), market_x12());
-    let before = run_all(std::slice::from_ref(&input));
-    assert_eq!(before[0].alerts.len(), 2, "off_market and margin");
-    let warmed = |bands: bool| {
-        let mut detector = Detector::new();
-        for (book, m) in [
-            (HOME, x12("2.25", "3.40", "3.60")),
-            (SPORTY, market_x12()),
-            (BET9JA, market_x12()),
-        ] {
-            detector.warm(EVENT, book, &m, t0(), true, None);
-        }
-        detector.warm_kickoff(EVENT, Some(kickoff()));
-        if bands {
-            detector.warm_bands(HOME, &Rules::default(), 2, at(1));
-            assert_eq!(detector.remembered_bands(EVENT), 2);
-        }
-        detector
-            .detect_cycle(&input, &Rules::default(), at(1))
-            .alerts
-    };
-    assert_eq!(warmed(true), vec![]);
-    // Without it the restart would raise both again.
-    assert_eq!(warmed(false).len(), 2);
-}
-
-#[test]
-fn a_forgotten_event_forgets_its_bands() {
-    let mut detector = Detector::new();
-    let input = books3(x12("2.30", "3.40", "3.40"), market_x12(), market_x12());
-    detector.detect_cycle(&input, &Rules::default(), at(0));
-    assert_eq!(detector.remembered_bands(EVENT), 1);
-    assert!(detector.forget_event(EVENT));
-    assert_eq!(detector.remembered_bands(EVENT), 0);
-    let again = detector.detect_cycle(&input, &Rules::default(), at(1));
-    assert_eq!(off_market(&again.alerts).len(), 1, "first sight again");
-}
-
 /// Two cycles of 1X2 "1": every book at 2.00, then home / sportybet / bet9ja at the prices
 /// given (`None`: the fetch failed).
 fn moves(home: &str, sporty: &str, bet9ja: Option<&str>) -> Vec<DetectedAlert> {
@@ -433,6 +363,17 @@ fn a_failed_competitor_does_not_lower_the_books_a_market_move_needs() {
     let alerts = moves("2.00", "1.80", None);
     assert_eq!(market_moves(&alerts), []);
     // Its own price change is still there; nothing about bet9ja.
+    let changes: Vec<(&str, i64, Severity)> = of_type(&alerts, AlertType::PriceChange)
+        .iter()
+        .map(|a| {
+            (
+                a.bookmaker.as_str(),
+                a.payload.change_pct().unwrap().hundredths(),
+                a.severity,
+            )
+        })
+        .collect();
+    assert_eq!(changes, [(SPORTY, -1000, Severity::Elevated)]);
     assert!(alerts.iter().all(|a| a.bookmaker != BET9JA));
 }
 

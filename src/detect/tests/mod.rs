@@ -6,6 +6,7 @@
 //! Fixtures: cycles five minutes apart from [`t0`], kickoff a day later, the home book
 //! `betpawa` against `sportybet` and `bet9ja`, built with the small helpers below.
 
+mod bands;
 mod changes;
 mod filters;
 mod lifecycle;

@@ -29,7 +29,7 @@ use tokio::sync::watch;
 use super::scheduler::{CycleReport, CycleRunner};
 use super::writer::WriteQueue;
 use crate::config::Config;
-use crate::detect::{Detector, Rules};
+use crate::detect::{Detector, RaisedBand, Rules};
 use crate::domain::{EventOdds, Line, MarketOdds};
 use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
@@ -146,11 +146,31 @@ impl ScrapeCycle {
             );
             self.detector.warm_kickoff(&row.event_key, row.kickoff);
         }
-        // The §9 bands the stored prices already give count as raised, so a restart does not
-        // raise an off-market price or a margin breach a second time.
+        // The §9 bands raised before the restart (the latest stored alert per key) are
+        // remembered where the stored prices still give at least warning, so a restart raises
+        // no off-market price or margin breach a second time and misses none never raised.
+        let raised: Vec<RaisedBand> = self
+            .store
+            .load_raised_bands(&self.home_book, now)
+            .await?
+            .into_iter()
+            .map(|b| RaisedBand {
+                event_key: b.event_key,
+                alert_type: b.alert_type,
+                market_id: b.market_id,
+                line: b.line,
+                outcome_name: b.outcome_name,
+                severity: b.severity,
+            })
+            .collect();
         let rules = self.rules().await;
-        self.detector
-            .warm_bands(&self.home_book, &rules, self.enabled_competitors(), now);
+        self.detector.warm_bands(
+            &self.home_book,
+            &rules,
+            self.enabled_competitors(),
+            &raised,
+            now,
+        );
         Ok(count)
     }
 
