@@ -179,17 +179,7 @@ impl ScrapeCycle {
     /// Odds API) brings bookmakers not known in advance, so with one enabled the bar is never
     /// lowered (`usize::MAX`).
     fn enabled_competitors(&self) -> usize {
-        let multi_book = self.feeds.iter().any(|f| {
-            crate::sources::FeedKind::from_slug(&f.slug)
-                == Some(crate::sources::FeedKind::TheOddsApi)
-        });
-        if multi_book {
-            return usize::MAX;
-        }
-        self.feeds
-            .iter()
-            .filter(|f| f.slug != self.home_book)
-            .count()
+        competitors_enabled(self.feeds.iter().map(|f| f.slug.as_str()), &self.home_book)
     }
 
     /// Rules of this cycle: the config with the settings saved in the database (edited in a
@@ -287,4 +277,40 @@ impl CycleRunner for ScrapeCycle {
 /// Whole milliseconds since `t`.
 fn elapsed_ms(t: Instant) -> u64 {
     t.elapsed().as_millis() as u64
+}
+
+/// The enabled competitors among the enabled feeds `slugs`: every feed but the home book's, or
+/// `usize::MAX` when a multi-book feed (The Odds API) is among them.
+fn competitors_enabled<'a>(slugs: impl Iterator<Item = &'a str>, home_book: &str) -> usize {
+    let mut count = 0;
+    for slug in slugs {
+        if crate::sources::FeedKind::from_slug(slug) == Some(crate::sources::FeedKind::TheOddsApi) {
+            return usize::MAX;
+        }
+        if slug != home_book {
+            count += 1;
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::competitors_enabled;
+
+    #[test]
+    fn the_enabled_competitors_are_every_enabled_feed_but_the_home_books() {
+        let count = |slugs: &[&str]| competitors_enabled(slugs.iter().copied(), "betpawa");
+        assert_eq!(count(&["betpawa", "sportybet", "bet9ja"]), 2);
+        assert_eq!(count(&["betpawa", "sportybet"]), 1);
+        assert_eq!(count(&["betpawa"]), 0);
+        assert_eq!(count(&["sportybet", "bet9ja"]), 2, "home feed disabled");
+    }
+
+    #[test]
+    fn a_multi_book_feed_never_lowers_the_bar() {
+        let count = |slugs: &[&str]| competitors_enabled(slugs.iter().copied(), "betpawa");
+        assert_eq!(count(&["betpawa", "theoddsapi"]), usize::MAX);
+        assert_eq!(count(&["betpawa", "sportybet", "theoddsapi"]), usize::MAX);
+    }
 }
