@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 
 use super::cycle::{CycleCounters, MarketChange, PriceUpdate, VanishedMarket};
-use super::state::{AVAILABLE, BookState, MarketSlot, OutcomeSlot, Vocabulary};
+use super::state::{AVAILABLE, BookState, MarketSlot, Vocabulary};
 use crate::domain::{AvailabilityChange, Line};
 
 /// An offered price that moved between two consecutive successful scrapes of one book: both
@@ -214,7 +214,7 @@ fn compare_market(
         }
         if compare_prices {
             sink.counters.outcomes_compared += 1;
-            if is_offered(was) && is_offered(outcome) && was.price != outcome.price {
+            if was.is_offered() && outcome.is_offered() && was.price != outcome.price {
                 sink.counters.outcomes_moved += 1;
                 sink.moves.push(Move {
                     market: current.market,
@@ -234,12 +234,6 @@ fn compare_market(
         sink.counters.markets_unchanged += 1;
         PriceUpdate::Unchanged
     }
-}
-
-/// An outcome with a price a customer could bet on.
-#[inline]
-fn is_offered(outcome: &OutcomeSlot) -> bool {
-    outcome.active && outcome.price > 0
 }
 
 /// Settles the availability of a market present in both scrapes and reports a flip.

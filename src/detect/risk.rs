@@ -180,7 +180,7 @@ pub(super) fn evaluate_markets(
             continue;
         }
         let outcomes = home.outcomes_of(slot);
-        if !outcomes.iter().all(offered) {
+        if !outcomes.iter().all(OutcomeSlot::is_offered) {
             continue;
         }
         counters.markets_evaluated += 1;
@@ -241,11 +241,6 @@ struct Consensus<'a> {
     enabled_competitors: usize,
 }
 
-/// An outcome a customer can bet on.
-fn offered(outcome: &OutcomeSlot) -> bool {
-    outcome.active && outcome.price > 0
-}
-
 /// Appends a competitor's prices in the home market's outcome order when it prices the same
 /// complete market: the same number of outcomes, every home outcome offered (and so no other
 /// outcome). Leaves `aligned` as it was otherwise.
@@ -260,7 +255,7 @@ fn align(home: &[OutcomeSlot], theirs: &[OutcomeSlot], aligned: &mut Vec<u32>) -
             Some(t) if t.name == outcome.name => Some(t),
             _ => theirs.iter().find(|t| t.name == outcome.name),
         };
-        match matched.filter(|t| offered(t)) {
+        match matched.filter(|t| t.is_offered()) {
             Some(t) => aligned.push(t.price),
             None => {
                 aligned.truncate(start);
@@ -437,7 +432,7 @@ fn offered_in(state: &BookState, key: u64, outcome: u32) -> Option<(&MarketSlot,
         .outcomes_of(slot)
         .iter()
         .find(|o| o.name == outcome)
-        .filter(|o| offered(o))?;
+        .filter(|o| o.is_offered())?;
     Some((slot, quote.price))
 }
 

@@ -40,6 +40,15 @@ pub(crate) struct OutcomeSlot {
     pub active: bool,
 }
 
+impl OutcomeSlot {
+    /// A price a customer could bet on: active and non-zero. The one definition both price
+    /// moves (§3) and the market rules' complete markets (§9) use.
+    #[inline]
+    pub(crate) fn is_offered(&self) -> bool {
+        self.active && self.price > 0
+    }
+}
+
 /// One market (with its line) of one (event, book) as last seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct MarketSlot {
