@@ -166,6 +166,20 @@ fn fair_odds_apart(a: &Nat, b: &Nat) -> bool {
 mod tests {
     use super::*;
 
+    /// Books "a" and "b" both pricing `market`.
+    fn two_books<'q, 'a>(market: &'q [Quote<'a>]) -> [BookQuotes<'q, &'static str>; 2] {
+        [
+            BookQuotes {
+                book: "a",
+                quotes: market,
+            },
+            BookQuotes {
+                book: "b",
+                quotes: market,
+            },
+        ]
+    }
+
     fn quotes<'a>(names: &[&'a str], odds: &[&str]) -> Vec<Quote<'a>> {
         names
             .iter()
@@ -183,16 +197,7 @@ mod tests {
     fn an_incomplete_home_market_is_not_evaluated() {
         let home = quotes(&ONE_X_TWO, &["2.30", "0", "3.40"]);
         let market = quotes(&ONE_X_TWO, &["2.00", "3.40", "4.00"]);
-        let books = [
-            BookQuotes {
-                book: "a",
-                quotes: &market,
-            },
-            BookQuotes {
-                book: "b",
-                quotes: &market,
-            },
-        ];
+        let books = two_books(&market);
         assert_eq!(off_market(&home, &books, 2, &MarketRules::default()), None);
     }
 
@@ -233,16 +238,7 @@ mod tests {
         let names = ["Over", "Under"];
         let home = quotes(&names, &["1.90", "2.10"]);
         let market = quotes(&names, &["2.10", "1.90"]);
-        let books = [
-            BookQuotes {
-                book: "a",
-                quotes: &market,
-            },
-            BookQuotes {
-                book: "b",
-                quotes: &market,
-            },
-        ];
+        let books = two_books(&market);
         let result = off_market(&home, &books, 2, &MarketRules::default()).unwrap();
         assert!(result.outcomes.iter().all(|o| o.pattern == Pattern::None));
     }
@@ -252,16 +248,7 @@ mod tests {
         // Swapped 1 and 2 with the draw: "2" is swapped but its edge is negative.
         let home = quotes(&ONE_X_TWO, &["4.00", "3.40", "2.00"]);
         let market = quotes(&ONE_X_TWO, &["2.00", "3.40", "4.00"]);
-        let books = [
-            BookQuotes {
-                book: "a",
-                quotes: &market,
-            },
-            BookQuotes {
-                book: "b",
-                quotes: &market,
-            },
-        ];
+        let books = two_books(&market);
         let result = off_market(&home, &books, 2, &MarketRules::default()).unwrap();
         let two = &result.outcomes[2];
         assert_eq!((two.pattern, two.band), (Pattern::Swapped, Band::None));
@@ -273,16 +260,7 @@ mod tests {
         // Home "1" at 4.39 is 5.1 % above fair "2" (4.176…): not swapped, but still critical.
         let home = quotes(&ONE_X_TWO, &["4.39", "3.40", "2.00"]);
         let market = quotes(&ONE_X_TWO, &["2.00", "3.40", "4.00"]);
-        let books = [
-            BookQuotes {
-                book: "a",
-                quotes: &market,
-            },
-            BookQuotes {
-                book: "b",
-                quotes: &market,
-            },
-        ];
+        let books = two_books(&market);
         let one = &off_market(&home, &books, 2, &MarketRules::default())
             .unwrap()
             .outcomes[0];
@@ -309,16 +287,7 @@ mod tests {
         };
         let home = quotes(&ONE_X_TWO, &["4.00", "3.40", "2.00"]);
         let market = quotes(&ONE_X_TWO, &["2.00", "3.40", "4.00"]);
-        let books = [
-            BookQuotes {
-                book: "a",
-                quotes: &market,
-            },
-            BookQuotes {
-                book: "b",
-                quotes: &market,
-            },
-        ];
+        let books = two_books(&market);
         let one = &off_market(&home, &books, 2, &rules).unwrap().outcomes[0];
         assert_eq!(one.edge, 9155);
         assert_eq!((one.pattern, one.band), (Pattern::Swapped, Band::Critical));
