@@ -15,8 +15,10 @@
 //!   command wiring builds the service from a store and hands the same store to the pipeline.
 
 mod reads;
+mod silences;
 
 pub use reads::{AlertWindow, MAX_FOLLOW_BATCH, MAX_GROUPS, MAX_HISTORY_ROWS};
+pub use silences::{MAX_REASON_CHARS, MAX_SILENCE_DAYS};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -91,6 +93,9 @@ pub enum ServiceError {
     /// No alert has this id.
     #[error("alert {0} not found")]
     NotFound(i64),
+    /// No silence has this id.
+    #[error("silence {0} not found")]
+    SilenceNotFound(i64),
     /// The alert is past: its event has started.
     #[error("alert {0} cannot be changed: the event has started (past alerts are frozen)")]
     EventStarted(i64),

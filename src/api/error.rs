@@ -49,7 +49,7 @@ impl IntoResponse for ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         let status = match &e {
-            ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServiceError::NotFound(_) | ServiceError::SilenceNotFound(_) => StatusCode::NOT_FOUND,
             ServiceError::EventStarted(_) | ServiceError::InvalidArgument { .. } => {
                 StatusCode::BAD_REQUEST
             }

@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use super::error::ApiError;
-use crate::domain::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page};
+use crate::domain::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, SilencedFilter};
 use crate::service::{MAX_BOOKMAKER_CHARS, MAX_TEXT_FILTER_CHARS, check_text};
 
 /// Parameters `GET /api/alerts` accepts.
@@ -140,6 +140,7 @@ pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListR
         pattern: single(params, "pattern")?
             .map(|v| exact("pattern", v))
             .transpose()?,
+        silenced: SilencedFilter::default(),
     };
     let sort = match single(params, "sort")? {
         Some(v) => exact("sort", v)?,

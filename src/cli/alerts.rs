@@ -10,7 +10,7 @@ use super::table;
 use crate::domain::AckOutcome;
 use crate::domain::{
     Alert, AlertFilter, AlertJson, AlertPayload, AlertSort, AlertType, FlatPayload, Line,
-    MAX_PAGE_LIMIT, Page, Pattern, Percent, Price, Severity, Status,
+    MAX_PAGE_LIMIT, Page, Pattern, Percent, Price, Severity, SilencedFilter, Status,
 };
 use crate::service::{
     AlertService, MAX_BOOKMAKER_CHARS, MAX_COMMENT_CHARS, MAX_TEXT_FILTER_CHARS, ServiceError,
@@ -197,6 +197,7 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
         event_id: args.event,
         text: args.text,
         pattern: args.pattern,
+        silenced: SilencedFilter::default(),
     };
     let page = Page {
         limit: args.limit,

@@ -36,6 +36,8 @@ pub struct Config {
     pub detection: DetectionConfig,
     /// How long things are kept.
     pub retention: RetentionConfig,
+    /// Folding repeated detections (DESIGN §10).
+    pub noise: NoiseConfig,
     /// The HTTP API.
     pub api: ApiConfig,
     /// The simulated bookmakers.
@@ -126,6 +128,27 @@ pub struct RetentionConfig {
     pub past_alert_days: u32,
     /// Days of price history kept.
     pub history_days: u32,
+}
+
+/// `[noise]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoiseConfig {
+    /// One open alert per identity: further detections update it and are kept as occurrences.
+    pub dedup: bool,
+    /// Minutes (0–1440) after an acknowledgement during which detections of the same identity
+    /// are recorded as occurrences of it instead of opening a new alert.
+    pub cooldown_mins: u32,
+}
+
+impl NoiseConfig {
+    /// The policy the store applies when it writes a cycle's alerts.
+    pub fn policy(&self) -> crate::domain::NoisePolicy {
+        crate::domain::NoisePolicy {
+            dedup: self.dedup,
+            cooldown: chrono::Duration::minutes(i64::from(self.cooldown_mins)),
+        }
+    }
 }
 
 /// `[api]`

@@ -25,6 +25,8 @@ pub const OVERRIDABLE_KEYS: &[&str] = &[
     "detection.margin_floor_pct",
     "retention.past_alert_days",
     "retention.history_days",
+    "noise.dedup",
+    "noise.cooldown_mins",
 ];
 
 fn invalid(key: &str, value: &Value, allowed: &str) -> ConfigError {
@@ -111,6 +113,8 @@ pub fn apply_overrides(
             }
             "retention.past_alert_days" => config.retention.past_alert_days = days(key, value)?,
             "retention.history_days" => config.retention.history_days = days(key, value)?,
+            "noise.dedup" => config.noise.dedup = boolean(key, value)?,
+            "noise.cooldown_mins" => config.noise.cooldown_mins = count(key, value)?,
             _ => {
                 return Err(ConfigError::UnknownKey {
                     key: key.clone(),
@@ -145,6 +149,8 @@ pub fn current_value(config: &Config, key: &str) -> Option<Value> {
         "detection.margin_floor_pct" => Value::from(config.detection.margin_floor_pct),
         "retention.past_alert_days" => Value::from(config.retention.past_alert_days),
         "retention.history_days" => Value::from(config.retention.history_days),
+        "noise.dedup" => Value::from(config.noise.dedup),
+        "noise.cooldown_mins" => Value::from(config.noise.cooldown_mins),
         _ => return None,
     })
 }

@@ -41,6 +41,7 @@ pub(super) fn documented_range(key: &str) -> Option<&'static str> {
         ("scrape.interval_secs", _) => "between 1 and 86400",
         ("retention.past_alert_days" | "retention.history_days", _) => "between 1 and 3650",
         ("sim.events", _) => "between 1 and 20000",
+        ("noise.cooldown_mins", _) => "between 0 and 1440",
         ("detection.mass_vanish_pct", _) => "between 1 and 100",
         ("detection.consensus_min_books", _) => "between 1 and 50",
         (_, Some("timeout_secs")) => "between 1 and 300",
@@ -193,6 +194,7 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         3650,
     )?;
     in_range("retention.history_days", c.retention.history_days, 1, 3650)?;
+    in_range("noise.cooldown_mins", c.noise.cooldown_mins, 0, 1440)?;
     in_range("sim.events", c.sim.events, 1, 20_000)?;
     in_range("sim.fault_rate", c.sim.fault_rate, 0.0, 1.0)?;
 

@@ -26,6 +26,27 @@ pub struct AlertFilter {
     /// Keep `off_market` alerts of this palpable-error pattern (alerts without one never match).
     #[serde(default)]
     pub pattern: Option<Pattern>,
+    /// Silenced alerts: hidden unless asked for (DESIGN §10).
+    #[serde(default)]
+    pub silenced: SilencedFilter,
+}
+
+wire_enum!(
+    /// Whether silenced alerts are listed.
+    SilencedFilter, "silenced filter" {
+        /// Only alerts no silence matched (the default everywhere).
+        Hide = "hide",
+        /// Silenced alerts too.
+        Include = "include",
+        /// Only silenced alerts.
+        Only = "only",
+    }
+);
+
+impl Default for SilencedFilter {
+    fn default() -> Self {
+        SilencedFilter::Hide
+    }
 }
 
 impl AlertFilter {

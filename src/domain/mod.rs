@@ -8,6 +8,7 @@ mod wire;
 
 mod alert;
 mod filter;
+mod noise;
 mod odds;
 mod read;
 mod snapshot;
@@ -18,7 +19,11 @@ pub use alert::{
     EVENT_MARKET_NAME, FlatPayload, MarginBreach, MarketLeftBehind, Mover, OffMarketPrice,
     OutcomeQuote, Pattern, PriceMove, Severity, Status, Workflow, alerts_json, testing,
 };
-pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor};
+pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor, SilencedFilter};
+pub use noise::{
+    AlertIdentity, Fold, NewSilence, NoisePolicy, Occurrence, OpenAlert, Silence, SilenceEdit,
+    SilenceEnd, SilenceMatchers, SilenceTarget, fold,
+};
 pub use odds::{Line, ParseOddsError, Percent, Price};
 pub use read::{
     AckOutcome, AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint, SettingRow,

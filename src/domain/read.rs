@@ -19,6 +19,9 @@ pub struct StatusCounts {
     pub acknowledged: u64,
     /// `past`
     pub past: u64,
+    /// Silenced alerts of the filter's other criteria, whatever their status; they are not in
+    /// the three counts above unless the filter asks for silenced alerts.
+    pub silenced: u64,
 }
 
 impl StatusCounts {

@@ -12,7 +12,7 @@ use super::follow::{ChangeKind, ChangeRow, change_inserts, changes_written};
 use super::insert::{alert_insert_chunks, ids_in_insert_order};
 use super::sql::{BindParams, Param, SqlQuery};
 use super::{QueryContext, Store, StoreError, with_pool};
-use crate::domain::{DetectedAlert, OutcomeOdds};
+use crate::domain::{DetectedAlert, NoisePolicy, OutcomeOdds};
 
 /// An event of the batch with the ids each book gives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +58,10 @@ pub struct CycleBatch {
     /// Alerts raised; each names its event by SportRadar key (one of the batch's events).
     #[serde(with = "letter_alerts")]
     pub alerts: Vec<DetectedAlert>,
+    /// How the alerts fold into stored ones (DESIGN §10). A letter written before noise
+    /// control replays with the default policy.
+    #[serde(default)]
+    pub noise: NoisePolicy,
 }
 
 /// What a stored batch wrote.
@@ -69,9 +73,33 @@ pub struct BatchWritten {
     pub history_rows: u64,
     /// Ids of the alerts inserted, in batch order.
     pub alert_ids: Vec<i64>,
+    /// What the batch's detections did to the stored alerts.
+    pub noise: NoiseCounts,
     /// The change-log rows announcing them, in log order: what the writer publishes in its
     /// own process at once (see [`crate::live`]).
     pub changes: Vec<ChangeRow>,
+}
+
+/// What a batch's detections did (DESIGN §10): every detection is one occurrence and exactly
+/// one of opened, updated, recorded or re-opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NoiseCounts {
+    /// Occurrence rows written (one per detection).
+    pub occurrences: u64,
+    /// New alerts stored.
+    pub opened: u64,
+    /// Detections folded into a `new` alert of their identity.
+    pub updated: u64,
+    /// Of those, the ones that raised its severity.
+    pub escalated: u64,
+    /// Detections recorded on an alert acknowledged within the cooldown.
+    pub recorded: u64,
+    /// Acknowledged alerts re-opened by a more severe detection.
+    pub reopened: u64,
+    /// Detections an active silence matched (stored silenced, whatever else they did).
+    pub silenced: u64,
+    /// Detections that ask for attention: opened, escalated or re-opened, and not silenced.
+    pub attention: u64,
 }
 
 /// Odds rows per statement (9 parameters each).

@@ -29,6 +29,16 @@ wire_enum!(
         Reloaded = "reloaded",
         /// Past alerts were deleted; the row names no alert.
         Purged = "purged",
+        /// A further detection was folded into the alert (occurrences, latest prices), without
+        /// asking for attention again (DESIGN §10).
+        Updated = "updated",
+        /// A further detection raised the alert's severity: highlight and bell again.
+        Escalated = "escalated",
+        /// A more severe detection within the cooldown re-opened an acknowledged alert.
+        Reopened = "reopened",
+        /// Silences changed (made, edited, expired): which alerts are hidden may have changed;
+        /// the row names no alert.
+        Silenced = "silenced",
     }
 );
 
@@ -36,7 +46,10 @@ impl ChangeKind {
     /// True for kinds that name many alerts at once (the row's `alert_id` is NULL): followers
     /// reload instead of reading single alerts.
     pub const fn is_bulk(self) -> bool {
-        matches!(self, ChangeKind::Reloaded | ChangeKind::Purged)
+        matches!(
+            self,
+            ChangeKind::Reloaded | ChangeKind::Purged | ChangeKind::Silenced
+        )
     }
 }
 

@@ -10,8 +10,8 @@ use super::keymap::Keymap;
 use super::settings::SettingsForm;
 use crate::config::Config;
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AlertType, EventGroup, PageCursor, Severity, Status,
-    StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertSort, AlertType, EventGroup, PageCursor, Severity,
+    SilencedFilter, Status, StatusCounts,
 };
 use crate::health::PipelineStatus;
 
@@ -368,6 +368,7 @@ impl State {
             event_id: self.event.as_ref().map(|(id, _)| *id),
             text: Some(self.text.trim().to_string()).filter(|t| !t.is_empty()),
             pattern: None,
+            silenced: SilencedFilter::default(),
         }
     }
 

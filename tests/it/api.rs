@@ -378,6 +378,7 @@ fn pipeline_batch(kickoff: chrono::DateTime<Utc>) -> CycleBatch {
                 .kickoff(kickoff)
                 .build(),
         ],
+        noise: Default::default(),
     }
 }
 

@@ -454,6 +454,7 @@ async fn list_filters_the_market_types_and_labels_their_change_column() {
             base().margin(-2.44, &[("1", 2.5)]).build(),
             base().build(),
         ],
+        noise: Default::default(),
     };
     store.write_cycle_batch(&batch).await.unwrap();
     store.close().await;

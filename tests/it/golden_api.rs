@@ -114,6 +114,7 @@ fn batch() -> CycleBatch {
         ],
         odds: vec![],
         alerts: alerts(),
+        noise: Default::default(),
     }
 }
 
@@ -360,6 +361,7 @@ fn market_batch() -> CycleBatch {
                 .margin(-2.44, &[("Over", 2.05), ("Under", 2.05)])
                 .build(),
         ],
+        noise: Default::default(),
     }
 }
 

@@ -45,6 +45,7 @@ fn batch(key: &str, alerts: usize) -> CycleBatch {
         }],
         odds: vec![],
         alerts: vec![alert; alerts],
+        noise: Default::default(),
     }
 }
 

@@ -93,6 +93,7 @@ async fn a_cycle_batch_stores_events_odds_history_and_alerts_together() {
                 ),
             ],
             alerts: vec![],
+            noise: Default::default(),
         };
         let written = s.write_cycle_batch(&first).await.unwrap();
         assert_eq!(
@@ -291,6 +292,7 @@ async fn a_batch_that_fails_writes_nothing() {
             events: vec![event("1")],
             odds: vec![odds("1", "betpawa", &[("Over", 2000, true)], true)],
             alerts: vec![alert("not-in-batch", t0())],
+            noise: Default::default(),
         };
         let err = s.write_cycle_batch(&batch).await.unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
@@ -391,6 +393,7 @@ async fn history_older_than_the_cutoff_is_purged() {
                     true,
                 )],
                 alerts: vec![],
+                noise: Default::default(),
             };
             s.write_cycle_batch(&batch).await.unwrap();
         }

@@ -49,6 +49,17 @@ pub struct Alert {
     pub status: Status,
     /// Kickoff of the event.
     pub event_kickoff: DateTime<Utc>,
+    /// Detections folded into it, the first included (DESIGN §10); 1 when it was never
+    /// repeated. `detected_at` is the first detection.
+    pub occurrences: u32,
+    /// When it was last detected (`detected_at` until it is repeated).
+    pub last_detected_at: DateTime<Utc>,
+    /// Its severity rose after it was opened (or it was re-opened by a more severe detection
+    /// within the cooldown after an acknowledgement).
+    pub escalated: bool,
+    /// The silence that matched it when it was stored, or its latest detection; a silenced alert
+    /// does not count in New, ring the bell or notify.
+    pub silenced_by: Option<i64>,
 }
 
 /// The event an alert is about, as the store joins it in.
@@ -103,6 +114,10 @@ impl Alert {
             acknowledged_by: workflow.acknowledged_by,
             status: workflow.status,
             event_kickoff: detected.event_kickoff,
+            occurrences: 1,
+            last_detected_at: detected.detected_at,
+            escalated: false,
+            silenced_by: None,
         }
     }
 

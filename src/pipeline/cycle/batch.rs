@@ -69,6 +69,7 @@ pub fn write_batch(at: DateTime<Utc>, input: &CycleInput, output: CycleOutput) -
         events: event_records(input),
         odds,
         alerts: output.alerts,
+        noise: crate::domain::NoisePolicy::default(),
     }
 }
 

@@ -202,6 +202,7 @@ mod tests {
             events: Vec::new(),
             odds: vec![row(true), row(false), row(true)],
             alerts: Vec::new(),
+            ..CycleBatch::default()
         };
         totals.add_batch(&batch);
         totals.add_batch(&batch);

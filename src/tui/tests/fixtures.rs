@@ -207,6 +207,7 @@ pub fn page(alerts: Vec<Alert>, more: bool) -> PageRows {
 /// Per-status counts of `alerts`.
 pub fn counts_of(alerts: &[Alert]) -> StatusCounts {
     StatusCounts {
+        silenced: 0,
         new: alerts.iter().filter(|a| a.status == Status::New).count() as u64,
         acknowledged: alerts
             .iter()

@@ -202,6 +202,7 @@ async fn each_market_type_survives_the_bulk_load_and_the_cycle_batch(db: &TestDb
         }],
         odds: Vec::new(),
         alerts: written.clone(),
+        noise: Default::default(),
     };
     let replayed: CycleBatch =
         serde_json::from_str(&serde_json::to_string(&batch).unwrap()).unwrap();

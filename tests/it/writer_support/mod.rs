@@ -44,6 +44,7 @@ pub fn batch(n: u32) -> CycleBatch {
             record_history: true,
         }],
         alerts: vec![],
+        noise: Default::default(),
     }
 }
 
