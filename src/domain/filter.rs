@@ -33,8 +33,10 @@ pub struct AlertFilter {
 
 wire_enum!(
     /// Whether silenced alerts are listed.
+    #[derive(Default)]
     SilencedFilter, "silenced filter" {
         /// Only alerts no silence matched (the default everywhere).
+        #[default]
         Hide = "hide",
         /// Silenced alerts too.
         Include = "include",
@@ -42,12 +44,6 @@ wire_enum!(
         Only = "only",
     }
 );
-
-impl Default for SilencedFilter {
-    fn default() -> Self {
-        SilencedFilter::Hide
-    }
-}
 
 impl AlertFilter {
     /// The same filter without the status restriction (used for per-status counts).
