@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::ApiState;
-use super::doc::{ActingUser, EventQuery, ListQuery};
+use super::doc::{ActingUser, EventQuery, ListQuery, SilencedQuery};
 use super::error::{ApiError, ErrorBody};
-use super::params::{EVENT_PARAMS, LIST_PARAMS, parse_list};
+use super::params::{EVENT_PARAMS, LIST_PARAMS, parse_list, parse_silenced_only};
 use crate::domain::{AckOutcome, AlertJson, OccurrenceJson};
 use crate::health::PipelineStatus;
 use crate::service::{AlertListBody, AlertStats};
@@ -67,16 +67,23 @@ pub async fn list_alerts(
     Ok(Json(page.body()).into_response())
 }
 
-/// Counts by status, severity and type, every key present.
+/// Counts by status, severity and type, every key present; `silenced` counts the alerts
+/// silences hide, which the other counts leave out unless `silenced=include|only`.
 #[utoipa::path(
     get, path = "/api/alerts/stats", tag = "alerts",
+    params(SilencedQuery),
     responses(
         (status = 200, body = AlertStats),
+        (status = 400, description = "a parameter is unknown, or silenced is not hide, include or only", body = ErrorBody),
         (status = 503, description = "the database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn stats(State(state): State<ApiState>) -> Result<Json<AlertStats>, ApiError> {
-    Ok(Json(state.service.stats().await?))
+pub async fn stats(
+    State(state): State<ApiState>,
+    query: QueryPairs,
+) -> Result<Json<AlertStats>, ApiError> {
+    let silenced = parse_silenced_only(&pairs(query)?)?;
+    Ok(Json(state.service.stats_of(silenced).await?))
 }
 
 /// One alert.

@@ -112,7 +112,7 @@ pub struct CreateSilence {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EditSilence {
-    /// A new length, as the service counts it for an edit (see the service's `edit_silence`).
+    /// A new length, counted from the silence's start (`startsAt`), not from now.
     #[serde(rename = "for", default)]
     #[schema(example = "30m")]
     pub for_: Option<String>,

@@ -48,8 +48,11 @@ pub enum AlertsCommand {
         #[arg(long, value_parser = parse_comment)]
         comment: Option<String>,
     },
-    /// Counts by status, severity and type.
+    /// Counts by status, severity and type, and how many alerts are silenced.
     Stats {
+        /// Count silenced alerts too (include) or only them (only); hide leaves them out.
+        #[arg(long, default_value_t = SilencedFilter::Hide, value_name = "hide|include|only")]
+        silenced: SilencedFilter,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -145,8 +148,8 @@ pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode>
             let outcomes = service.unacknowledge(&ids, comment.as_deref()).await;
             report_ack(service, outcomes, "unacknowledged")
         }
-        AlertsCommand::Stats { json } => {
-            let stats = service.stats().await?;
+        AlertsCommand::Stats { silenced, json } => {
+            let stats = service.stats_of(silenced).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
             } else {
@@ -159,6 +162,7 @@ pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode>
                     let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
                     println!("by {title}: {}", parts.join(", "));
                 }
+                println!("silenced: {}", stats.silenced);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -109,7 +109,7 @@ pub struct AddArgs {
 pub struct EditArgs {
     /// Silence id.
     pub id: i64,
-    /// A new length: 90s, 30m, 2h, 1d, 1h30m.
+    /// A new length, counted from the silence's start: 90s, 30m, 2h, 1d, 1h30m.
     #[arg(long = "for", id = "for", value_name = "DURATION", value_parser = parse_for)]
     pub for_: Option<Duration>,
     /// A new end time (RFC 3339).
