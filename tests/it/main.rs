@@ -13,6 +13,7 @@ mod writer_support;
 
 mod api;
 mod api_input;
+mod api_silences;
 mod cli;
 mod cli_input;
 mod event_availability;
