@@ -16,6 +16,7 @@ mod api_input;
 mod api_silences;
 mod cli;
 mod cli_input;
+mod cli_silence;
 mod event_availability;
 mod fuzz;
 mod golden_api;
