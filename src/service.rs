@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::domain::{
     AckOutcome, Alert, AlertFilter, AlertJson, AlertSort, AlertType, AuditEntry, MAX_PAGE_LIMIT,
-    Page, PageCursor, Severity, Status, StatusCounts, alerts_json,
+    Page, PageCursor, Severity, SilencedFilter, Status, StatusCounts, alerts_json,
 };
 use crate::store::{Store, StoreError};
 
@@ -126,7 +126,7 @@ pub struct AlertPage {
 }
 
 /// The JSON shape of a list answer, shared by the CLI (`--json`) and the HTTP API:
-/// `{alerts, total, newCount, acknowledgedCount, pastCount}`.
+/// `{alerts, total, newCount, acknowledgedCount, pastCount, silencedCount}`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertListBody {
@@ -140,6 +140,10 @@ pub struct AlertListBody {
     pub acknowledged_count: u64,
     /// `past` ones.
     pub past_count: u64,
+    /// Silenced alerts matching the filter's other criteria, whatever their status and the
+    /// `silenced` filter (DESIGN §10); the three counts above leave them out unless the filter
+    /// lists them.
+    pub silenced_count: u64,
 }
 
 impl AlertPage {
@@ -151,6 +155,7 @@ impl AlertPage {
             new_count: self.counts.new,
             acknowledged_count: self.counts.acknowledged,
             past_count: self.counts.past,
+            silenced_count: self.counts.silenced,
         }
     }
 }
@@ -170,6 +175,9 @@ pub struct AlertStats {
     /// Per alert type; every type present.
     #[schema(value_type = BTreeMap<String, u64>)]
     pub by_type: BTreeMap<&'static str, u64>,
+    /// Silenced alerts, whatever the `silenced` filter (which says whether the counts above
+    /// include them: by default they do not).
+    pub silenced: u64,
 }
 
 /// The alert service. Cheap to clone.
@@ -257,10 +265,22 @@ impl AlertService {
         })
     }
 
-    /// Totals by status, severity and type, zeros included.
+    /// Totals by status, severity and type, zeros included; silenced alerts left out.
     pub async fn stats(&self) -> Result<AlertStats, ServiceError> {
-        let rows = self.store.grouped_counts().await?;
+        self.stats_of(SilencedFilter::Hide).await
+    }
+
+    /// Totals by status, severity and type of the alerts `silenced` selects, zeros included,
+    /// and how many alerts are silenced.
+    pub async fn stats_of(&self, silenced: SilencedFilter) -> Result<AlertStats, ServiceError> {
+        let rows = self.store.grouped_counts(silenced).await?;
+        let silenced = self
+            .store
+            .status_counts(&AlertFilter::default())
+            .await?
+            .silenced;
         let mut stats = AlertStats {
+            silenced,
             total: 0,
             by_status: Status::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
             by_severity: Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect(),

@@ -12,8 +12,8 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response,
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::error::ErrorBody;
-use super::{MAX_BODY_BYTES, routes, stream};
-use crate::domain::{AlertSort, AlertType, Pattern, Severity, Status};
+use super::{MAX_BODY_BYTES, routes, silences, stream};
+use crate::domain::{AlertSort, AlertType, Pattern, Severity, SilencedFilter, Status};
 
 /// Query parameters of `GET /api/alerts`. Text parameters refuse control characters
 /// (PostgreSQL cannot store NUL, and no name or comment needs one).
@@ -42,6 +42,11 @@ pub struct ListQuery {
     /// Text in the event, team, tournament or market names (case-insensitive).
     #[param(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     q: Option<String>,
+    /// Silenced alerts (DESIGN §10): `hide` (default) leaves them out of the list and the
+    /// counts, `include` lists them too, `only` lists nothing else. `silencedCount` counts them
+    /// whatever this says.
+    #[param(inline)]
+    silenced: Option<SilencedFilter>,
     /// Order of the list (default `detected`: newest first).
     #[param(inline)]
     sort: Option<AlertSort>,
@@ -73,6 +78,11 @@ pub struct EventQuery {
     /// Only alerts about this book (its slug).
     #[param(max_length = 64, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     bookmaker: Option<String>,
+    /// Silenced alerts (DESIGN §10): `hide` (default) leaves them out of the list and the
+    /// counts, `include` lists them too, `only` lists nothing else. `silencedCount` counts them
+    /// whatever this says.
+    #[param(inline)]
+    silenced: Option<SilencedFilter>,
     /// Order of the list (default `detected`: newest first).
     #[param(inline)]
     sort: Option<AlertSort>,
@@ -84,7 +94,7 @@ pub struct EventQuery {
     offset: Option<u64>,
 }
 
-/// The acting user of an acknowledgement (default: the server's configured user).
+/// The acting user of an acknowledgement or a silence (default: the server's configured user).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
 #[allow(dead_code)] // only read by the document
@@ -109,8 +119,20 @@ pub enum StreamEvent {
     Alert(crate::domain::AlertJson),
     /// An alert whose status changed (acknowledged, unacknowledged, past); the alert as it is now.
     Update(crate::domain::AlertJson),
-    /// Many alerts changed at once, or the client fell behind: read the list again. Data `{}`.
+    /// Many alerts changed at once (a silence made or expired among them), or the client fell
+    /// behind: read the list again. Data `{}`.
     Reload(EmptyObject),
+}
+
+/// Query parameters of `GET /api/alerts/stream` and `GET /api/alerts/stats`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // only read by the document
+pub struct SilencedQuery {
+    /// Silenced alerts: `hide` (default) leaves them out, `include` keeps them, `only` keeps
+    /// nothing else.
+    #[param(inline)]
+    silenced: Option<SilencedFilter>,
 }
 
 /// `{}`.
@@ -133,11 +155,24 @@ When the server has a token (`api.token`), every request needs `Authorization: B
         routes::get_alert,
         routes::patch_alert,
         routes::bulk_acknowledge,
+        routes::alert_occurrences,
         routes::event_alerts,
         routes::health,
         stream::stream,
+        silences::list_silences,
+        silences::create_silence,
+        silences::get_silence,
+        silences::patch_silence,
+        silences::delete_silence,
     ),
-    components(schemas(crate::domain::AlertJson, ErrorBody, StreamEvent, EmptyObject)),
+    components(schemas(
+        crate::domain::AlertJson,
+        crate::domain::OccurrenceJson,
+        silences::SilenceJson,
+        ErrorBody,
+        StreamEvent,
+        EmptyObject
+    )),
     modifiers(&CommonAnswers)
 )]
 pub struct ApiDoc;
@@ -172,6 +207,7 @@ impl Modify for CommonAnswers {
                 ("get", item.get.as_mut()),
                 ("patch", item.patch.as_mut()),
                 ("post", item.post.as_mut()),
+                ("delete", item.delete.as_mut()),
             ] {
                 let Some(operation) = operation else { continue };
                 let answers = &mut operation.responses.responses;
@@ -183,7 +219,7 @@ impl Modify for CommonAnswers {
                     "405".into(),
                     error("the method is not one this path accepts"),
                 );
-                if method != "get" {
+                if method == "patch" || method == "post" {
                     answers.insert("413".into(), error(&too_large));
                     answers.insert(
                         "415".into(),

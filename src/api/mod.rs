@@ -20,6 +20,7 @@ mod error;
 mod params;
 mod routes;
 mod server;
+mod silences;
 mod stream;
 
 use std::net::SocketAddr;
@@ -37,6 +38,7 @@ pub use doc::ApiDoc;
 pub use error::{ApiError, ErrorBody};
 pub use routes::USER_HEADER;
 pub use server::{ConnectionLimits, HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
+pub use silences::SilenceJson;
 
 use crate::health::PipelineStatus;
 use crate::live::ChangeFeed;
@@ -68,6 +70,20 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/api/alerts/{id}",
             get(routes::get_alert).patch(routes::patch_alert),
+        )
+        .route(
+            "/api/alerts/{id}/occurrences",
+            get(routes::alert_occurrences),
+        )
+        .route(
+            "/api/silences",
+            get(silences::list_silences).post(silences::create_silence),
+        )
+        .route(
+            "/api/silences/{id}",
+            get(silences::get_silence)
+                .patch(silences::patch_silence)
+                .delete(silences::delete_silence),
         )
         .route("/api/events/{id}/alerts", get(routes::event_alerts))
         .route("/api/health", get(routes::health))

@@ -16,6 +16,7 @@ pub const LIST_PARAMS: &[&str] = &[
     "eventId",
     "bookmaker",
     "q",
+    "silenced",
     "sort",
     "limit",
     "offset",
@@ -28,6 +29,7 @@ pub const EVENT_PARAMS: &[&str] = &[
     "alertType",
     "pattern",
     "bookmaker",
+    "silenced",
     "sort",
     "limit",
     "offset",
@@ -103,6 +105,24 @@ fn enums<T: FromStr<Err = String> + std::fmt::Display>(
     values(params, key).map(|v| exact(key, v)).collect()
 }
 
+/// The `silenced` parameter (default `hide`).
+pub fn silenced(params: &[(String, String)]) -> Result<SilencedFilter, ApiError> {
+    Ok(single(params, "silenced")?
+        .map(|v| exact("silenced", v))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Parses the query of an endpoint whose only parameter is `silenced` (the stream, the stats).
+pub fn parse_silenced_only(params: &[(String, String)]) -> Result<SilencedFilter, ApiError> {
+    if let Some((unknown, _)) = params.iter().find(|(k, _)| k != "silenced") {
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter {unknown:?}; valid parameters: silenced"
+        )));
+    }
+    silenced(params)
+}
+
 /// Parses a list request, accepting only `allowed` parameters.
 pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListRequest, ApiError> {
     if let Some((unknown, _)) = params.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
@@ -140,7 +160,7 @@ pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListR
         pattern: single(params, "pattern")?
             .map(|v| exact("pattern", v))
             .transpose()?,
-        silenced: SilencedFilter::default(),
+        silenced: silenced(params)?,
     };
     let sort = match single(params, "sort")? {
         Some(v) => exact("sort", v)?,
@@ -278,6 +298,53 @@ mod tests {
         assert!(
             parse_list(
                 &q(&[("pattern", "swapped"), ("pattern", "factor")]),
+                LIST_PARAMS
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn the_silenced_filter_defaults_to_hide_and_a_bad_value_names_the_parameter() {
+        assert_eq!(
+            parse_list(&q(&[]), LIST_PARAMS).unwrap().filter.silenced,
+            SilencedFilter::Hide
+        );
+        for (v, want) in [
+            ("hide", SilencedFilter::Hide),
+            ("include", SilencedFilter::Include),
+            ("only", SilencedFilter::Only),
+        ] {
+            let r = parse_list(&q(&[("silenced", v)]), EVENT_PARAMS).unwrap();
+            assert_eq!(r.filter.silenced, want);
+            assert_eq!(parse_silenced_only(&q(&[("silenced", v)])).unwrap(), want);
+        }
+        for bad in ["yes", "", "hide,only"] {
+            let e = parse_list(&q(&[("silenced", bad)]), LIST_PARAMS).unwrap_err();
+            assert!(
+                e.message.starts_with("invalid silenced")
+                    && e.message.contains("hide, include, only"),
+                "{bad}: {}",
+                e.message
+            );
+        }
+        let e = parse_list(&q(&[("silenced", "Include")]), LIST_PARAMS).unwrap_err();
+        assert!(
+            e.message.contains("exactly as \"include\""),
+            "{}",
+            e.message
+        );
+        let e = parse_silenced_only(&q(&[("silenced", "all")])).unwrap_err();
+        assert!(
+            e.message.contains("invalid silenced") && e.message.contains("hide, include, only"),
+            "{}",
+            e.message
+        );
+        let e = parse_silenced_only(&q(&[("status", "new")])).unwrap_err();
+        assert!(e.message.contains("\"status\""), "{}", e.message);
+        assert!(
+            parse_list(
+                &q(&[("silenced", "hide"), ("silenced", "only")]),
                 LIST_PARAMS
             )
             .is_err()

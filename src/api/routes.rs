@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::ApiState;
-use super::doc::{ActingUser, EventQuery, ListQuery};
+use super::doc::{ActingUser, EventQuery, ListQuery, SilencedQuery};
 use super::error::{ApiError, ErrorBody};
-use super::params::{EVENT_PARAMS, LIST_PARAMS, parse_list};
-use crate::domain::{AckOutcome, AlertJson};
+use super::params::{EVENT_PARAMS, LIST_PARAMS, parse_list, parse_silenced_only};
+use crate::domain::{AckOutcome, AlertJson, OccurrenceJson};
 use crate::health::PipelineStatus;
 use crate::service::{AlertListBody, AlertStats};
 
@@ -26,7 +26,7 @@ fn pairs(query: QueryPairs) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 /// The acting user: the `X-Oddswatch-User` header, else the configured user.
-fn acting_user(state: &ApiState, headers: &HeaderMap) -> Result<String, ApiError> {
+pub(super) fn acting_user(state: &ApiState, headers: &HeaderMap) -> Result<String, ApiError> {
     match headers.get(USER_HEADER) {
         None => Ok(state.service.user().to_string()),
         Some(value) => {
@@ -67,16 +67,23 @@ pub async fn list_alerts(
     Ok(Json(page.body()).into_response())
 }
 
-/// Counts by status, severity and type, every key present.
+/// Counts by status, severity and type, every key present; `silenced` counts the alerts
+/// silences hide, which the other counts leave out unless `silenced=include|only`.
 #[utoipa::path(
     get, path = "/api/alerts/stats", tag = "alerts",
+    params(SilencedQuery),
     responses(
         (status = 200, body = AlertStats),
+        (status = 400, description = "a parameter is unknown, or silenced is not hide, include or only", body = ErrorBody),
         (status = 503, description = "the database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn stats(State(state): State<ApiState>) -> Result<Json<AlertStats>, ApiError> {
-    Ok(Json(state.service.stats().await?))
+pub async fn stats(
+    State(state): State<ApiState>,
+    query: QueryPairs,
+) -> Result<Json<AlertStats>, ApiError> {
+    let silenced = parse_silenced_only(&pairs(query)?)?;
+    Ok(Json(state.service.stats_of(silenced).await?))
 }
 
 /// One alert.
@@ -96,6 +103,26 @@ pub async fn get_alert(
 ) -> Result<Json<AlertJson>, ApiError> {
     let alert = state.service.get(id?.0).await?;
     Ok(Json(AlertJson::from(&alert)))
+}
+
+/// Every detection of one alert, oldest first: the first opened it, each later one was folded
+/// into it (DESIGN §10).
+#[utoipa::path(
+    get, path = "/api/alerts/{id}/occurrences", tag = "alerts",
+    params(("id" = i64, Path, format = Int64, description = "alert id")),
+    responses(
+        (status = 200, description = "the alert's occurrences, oldest first; as many as its `occurrences`", body = Vec<OccurrenceJson>),
+        (status = 400, description = "the id is not a 64-bit integer", body = ErrorBody),
+        (status = 404, description = "no alert has this id", body = ErrorBody),
+        (status = 503, description = "the database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn alert_occurrences(
+    State(state): State<ApiState>,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Vec<OccurrenceJson>>, ApiError> {
+    let occurrences = state.service.occurrences(id?.0).await?;
+    Ok(Json(occurrences.iter().map(OccurrenceJson::from).collect()))
 }
 
 /// Body of `PATCH /api/alerts/{id}`.

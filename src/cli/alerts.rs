@@ -9,8 +9,8 @@ use color_eyre::eyre::Result;
 use super::table;
 use crate::domain::AckOutcome;
 use crate::domain::{
-    Alert, AlertFilter, AlertJson, AlertPayload, AlertSort, AlertType, FlatPayload, Line,
-    MAX_PAGE_LIMIT, Page, Pattern, Percent, Price, Severity, SilencedFilter, Status,
+    AlertFilter, AlertPayload, AlertSort, AlertType, Line, MAX_PAGE_LIMIT, Page, Pattern, Percent,
+    Severity, SilencedFilter, Status,
 };
 use crate::service::{
     AlertService, MAX_BOOKMAKER_CHARS, MAX_COMMENT_CHARS, MAX_TEXT_FILTER_CHARS, ServiceError,
@@ -48,8 +48,11 @@ pub enum AlertsCommand {
         #[arg(long, value_parser = parse_comment)]
         comment: Option<String>,
     },
-    /// Counts by status, severity and type.
+    /// Counts by status, severity and type, and how many alerts are silenced.
     Stats {
+        /// Count silenced alerts too (include) or only them (only); hide leaves them out.
+        #[arg(long, default_value_t = SilencedFilter::Hide, value_name = "hide|include|only")]
+        silenced: SilencedFilter,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -82,6 +85,9 @@ pub struct ListArgs {
     /// characters).
     #[arg(long, short = 'q', value_parser = parse_text_filter)]
     pub text: Option<String>,
+    /// Silenced alerts: hide (the default), include (list them too, marked in STATUS), only.
+    #[arg(long, default_value_t = SilencedFilter::Hide, value_name = "hide|include|only")]
+    pub silenced: SilencedFilter,
     /// Sort order: detected (newest first), severity, kickoff (soonest first), change (largest first).
     #[arg(long, default_value_t = AlertSort::Detected)]
     pub sort: AlertSort,
@@ -98,7 +104,7 @@ pub struct ListArgs {
 
 /// A flag's text checked by the service's rules, so a bad value is a usage error (exit 2) that
 /// states the limit, before any database is opened.
-fn checked_text(raw: &str, max: usize) -> Result<String, String> {
+pub(super) fn checked_text(raw: &str, max: usize) -> Result<String, String> {
     check_text("value", raw, max)
         .map(|()| raw.to_string())
         .map_err(|e| match e {
@@ -107,11 +113,11 @@ fn checked_text(raw: &str, max: usize) -> Result<String, String> {
         })
 }
 
-fn parse_text_filter(raw: &str) -> Result<String, String> {
+pub(super) fn parse_text_filter(raw: &str) -> Result<String, String> {
     checked_text(raw, MAX_TEXT_FILTER_CHARS)
 }
 
-fn parse_book(raw: &str) -> Result<String, String> {
+pub(super) fn parse_book(raw: &str) -> Result<String, String> {
     checked_text(raw, MAX_BOOKMAKER_CHARS)
 }
 
@@ -133,33 +139,7 @@ impl AlertsCommand {
 pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode> {
     match cmd {
         AlertsCommand::List(args) => list(service, args).await,
-        AlertsCommand::Show { id, json } => match service.get(id).await {
-            Ok(alert) => {
-                let audit = service.audit(id).await?;
-                if json {
-                    let mut value = serde_json::to_value(AlertJson::from(&alert))?;
-                    value["audit"] = serde_json::to_value(&audit)?;
-                    println!("{}", serde_json::to_string_pretty(&value)?);
-                } else {
-                    print!("{}", describe(&alert));
-                    println!("audit trail:");
-                    if audit.is_empty() {
-                        println!("  (none)");
-                    }
-                    for entry in audit {
-                        let comment = entry.comment.map(|c| format!(" — {c}")).unwrap_or_default();
-                        println!(
-                            "  {}  {:<13} {}{comment}",
-                            fmt_time(entry.at),
-                            entry.action,
-                            entry.actor
-                        );
-                    }
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(e) => user_error(e),
-        },
+        AlertsCommand::Show { id, json } => super::show::run(service, id, json).await,
         AlertsCommand::Ack { ids, comment } => {
             let outcomes = service.acknowledge(&ids, comment.as_deref()).await;
             report_ack(service, outcomes, "acknowledged")
@@ -168,8 +148,8 @@ pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode>
             let outcomes = service.unacknowledge(&ids, comment.as_deref()).await;
             report_ack(service, outcomes, "unacknowledged")
         }
-        AlertsCommand::Stats { json } => {
-            let stats = service.stats().await?;
+        AlertsCommand::Stats { silenced, json } => {
+            let stats = service.stats_of(silenced).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
             } else {
@@ -182,6 +162,7 @@ pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode>
                     let parts: Vec<String> = map.iter().map(|(k, v)| format!("{k} {v}")).collect();
                     println!("by {title}: {}", parts.join(", "));
                 }
+                println!("silenced: {}", stats.silenced);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -197,7 +178,7 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
         event_id: args.event,
         text: args.text,
         pattern: args.pattern,
-        silenced: SilencedFilter::default(),
+        silenced: args.silenced,
     };
     let page = Page {
         limit: args.limit,
@@ -222,15 +203,16 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
                 a.id.to_string(),
                 a.severity.as_str().to_uppercase(),
                 a.alert_type().as_str().to_string(),
-                a.status.as_str().to_string(),
+                status_text(a),
                 truncate(&a.event_name, 34),
                 truncate(&a.market_name, 24),
                 a.line.map(fmt_line).unwrap_or_default(),
                 a.outcome_name.clone().unwrap_or_default(),
                 a.bookmaker.clone(),
-                price_move(a),
-                change_column(a),
+                move_text(&a.payload),
+                change_text(&a.payload),
                 fmt_age(now, a.detected_at),
+                a.occurrences.to_string(),
             ]
         })
         .collect();
@@ -247,6 +229,7 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
         "OLD → NEW",
         "Δ%",
         "AGE",
+        "SEEN",
     ];
     if rows.is_empty() {
         println!("no alerts match");
@@ -259,14 +242,32 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
         page.offset + 1
     };
     println!(
-        "\n{first}–{} of {} (new {}, acknowledged {}, past {})",
+        "\n{first}–{} of {} (new {}, acknowledged {}, past {}; silenced {}{})",
         page.offset + result.alerts.len() as u64,
         result.total,
         result.counts.new,
         result.counts.acknowledged,
-        result.counts.past
+        result.counts.past,
+        result.counts.silenced,
+        match filter.silenced {
+            SilencedFilter::Hide if result.counts.silenced > 0 => ", hidden: --silenced include",
+            _ => "",
+        }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The STATUS column: the status, `↑` when the alert escalated, `silenced` when a silence hides
+/// it (listed only with `--silenced include|only`).
+fn status_text(a: &crate::domain::Alert) -> String {
+    let mut text = a.status.as_str().to_string();
+    if a.escalated {
+        text.push_str(" ↑");
+    }
+    if a.silenced_by.is_some() {
+        text.push_str(", silenced");
+    }
+    text
 }
 
 fn report_ack(
@@ -307,7 +308,7 @@ fn report_ack(
 
 /// Prints a service error a user can act on: an invalid argument exits 2 (bad arguments), a
 /// missing or refused alert exits 1; database failures propagate.
-fn user_error(e: ServiceError) -> Result<ExitCode> {
+pub(super) fn user_error(e: ServiceError) -> Result<ExitCode> {
     match e {
         ServiceError::Store(e) => Err(e.into()),
         e @ ServiceError::InvalidArgument { .. } => {
@@ -321,140 +322,8 @@ fn user_error(e: ServiceError) -> Result<ExitCode> {
     }
 }
 
-fn describe(a: &Alert) -> String {
-    let flat = FlatPayload::from(&a.payload);
-    let opt = |v: Option<Price>| v.map_or_else(|| "-".into(), |v| format!("{:.3}", v.as_f64()));
-    let mut lines = vec![
-        ("id", a.id.to_string()),
-        ("status", a.status.to_string()),
-        ("severity", a.severity.to_string()),
-        ("type", a.alert_type().to_string()),
-        (
-            "event",
-            format!(
-                "{} (id {}, SportRadar {})",
-                a.event_name, a.event_id, a.sr_id
-            ),
-        ),
-        (
-            "tournament",
-            a.tournament.clone().unwrap_or_else(|| "-".into()),
-        ),
-        ("kickoff", fmt_time(a.event_kickoff)),
-        ("book", a.bookmaker.clone()),
-        ("market", format!("{} ({})", a.market_name, a.market_id)),
-        ("line", a.line.map(fmt_line).unwrap_or_else(|| "-".into())),
-        (
-            "outcome",
-            a.outcome_name.clone().unwrap_or_else(|| "-".into()),
-        ),
-        (
-            "old → new",
-            format!("{} → {}", opt(flat.old_price), opt(flat.new_price)),
-        ),
-        (
-            "change",
-            flat.change_pct
-                .map_or_else(|| "-".into(), |c| format!("{:+.2}%", c.as_f64())),
-        ),
-        (
-            "competitor",
-            a.competitor_detail().unwrap_or_else(|| "-".into()),
-        ),
-        (
-            "gap",
-            flat.gap_pct
-                .map_or_else(|| "-".into(), |g| format!("{:.2}%", g.as_f64())),
-        ),
-        ("detected", fmt_time(a.detected_at)),
-    ];
-    if let Some(flip) = a.payload.availability() {
-        let gone = flip
-            .unavailable_secs
-            .map(|s| format!(" after {}", fmt_secs(s)))
-            .unwrap_or_default();
-        lines.push(("availability", format!("{}{gone}", flip.change)));
-    }
-    lines.extend(market_lines(&a.payload));
-    if let Some(at) = a.acknowledged_at {
-        lines.push((
-            "acknowledged",
-            format!(
-                "{} by {}",
-                fmt_time(at),
-                a.acknowledged_by.as_deref().unwrap_or("?")
-            ),
-        ));
-    }
-    lines
-        .iter()
-        .map(|(k, v)| format!("{k:<13} {v}\n"))
-        .collect()
-}
-
-/// The lines `alerts show` adds for the market-wide types (DESIGN §9), after the lines every
-/// alert has: a market move's direction, median and each mover; an off-market price's edge,
-/// fair odds, pattern and each consensus book; a margin alert's margin and each price.
-fn market_lines(payload: &AlertPayload) -> Vec<(&'static str, String)> {
-    let price = |p: Price| format!("{:.3}", p.as_f64());
-    let mut lines = Vec::new();
-    match payload {
-        AlertPayload::MarketMove(m) => {
-            lines.push(("direction", m.direction.to_string()));
-            lines.push(("median", signed_pct(m.median_change_pct)));
-            lines.push(("movers", m.movers.len().to_string()));
-            for mover in &m.movers {
-                lines.push((
-                    "  mover",
-                    format!(
-                        "{} {} → {} ({})",
-                        mover.bookmaker,
-                        price(mover.old),
-                        price(mover.new),
-                        signed_pct(mover.change_pct)
-                    ),
-                ));
-            }
-        }
-        AlertPayload::OffMarket(o) => {
-            lines.push(("price", price(o.price)));
-            lines.push(("edge", signed_pct(o.edge_pct)));
-            lines.push(("fair odds", price(o.fair_odds)));
-            lines.push((
-                "pattern",
-                o.pattern.map_or_else(|| "-".into(), |p| p.to_string()),
-            ));
-            lines.push(("books", format!("{} counted", o.books.len())));
-            for book in &o.books {
-                lines.push((
-                    "  book",
-                    format!(
-                        "{} {} (fair {})",
-                        book.bookmaker,
-                        price(book.price),
-                        price(book.fair_odds)
-                    ),
-                ));
-            }
-        }
-        AlertPayload::Margin(m) => {
-            lines.push(("margin", signed_pct(m.margin_pct)));
-            for quote in &m.prices {
-                lines.push((
-                    "  price",
-                    format!("{} {}", quote.outcome, price(quote.price)),
-                ));
-            }
-        }
-        AlertPayload::PriceChange(_)
-        | AlertPayload::DirectionDisagreement(_)
-        | AlertPayload::Availability(_) => {}
-    }
-    lines
-}
-
 /// A percentage with its sign, exact: `+91.55%`, `-2.81%`, `+0.00%`.
-fn signed_pct(p: Percent) -> String {
+pub(super) fn signed_pct(p: Percent) -> String {
     let sign = if p.hundredths() < 0 { "" } else { "+" };
     format!("{sign}{p}%")
 }
@@ -462,8 +331,8 @@ fn signed_pct(p: Percent) -> String {
 /// The list's `Δ%` column: the alerted book's change, or what stands for it in a type without
 /// one — the edge of an off-market price, the margin of a margin alert, the movers' median of
 /// a market move (its home change is usually none: the home book did not follow).
-fn change_column(a: &Alert) -> String {
-    match &a.payload {
+pub(super) fn change_text(payload: &AlertPayload) -> String {
+    match payload {
         AlertPayload::MarketMove(m) => format!("median {}", signed_pct(m.median_change_pct)),
         AlertPayload::OffMarket(o) => format!("edge {}", signed_pct(o.edge_pct)),
         AlertPayload::Margin(m) => format!("margin {}", signed_pct(m.margin_pct)),
@@ -474,8 +343,8 @@ fn change_column(a: &Alert) -> String {
     }
 }
 
-fn price_move(a: &Alert) -> String {
-    match (&a.payload, a.payload.price_move(), a.payload.availability()) {
+pub(super) fn move_text(payload: &AlertPayload) -> String {
+    match (payload, payload.price_move(), payload.availability()) {
         (AlertPayload::OffMarket(o), _, _) => {
             format!("{:.2} (fair {:.2})", o.price.as_f64(), o.fair_odds.as_f64())
         }
@@ -485,15 +354,15 @@ fn price_move(a: &Alert) -> String {
     }
 }
 
-fn fmt_line(line: Line) -> String {
+pub(super) fn fmt_line(line: Line) -> String {
     line.to_string()
 }
 
-fn fmt_time(t: DateTime<Utc>) -> String {
+pub(super) fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-fn fmt_secs(secs: i64) -> String {
+pub(super) fn fmt_secs(secs: i64) -> String {
     match secs {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),
@@ -506,7 +375,7 @@ fn fmt_age(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     fmt_secs((now - t).num_seconds().max(0))
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(super) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {

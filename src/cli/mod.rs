@@ -2,7 +2,10 @@
 //! library (the alert service, the store, the demo generator), so tests reach the logic directly.
 
 mod alerts;
+mod bench;
 pub mod fetch;
+mod show;
+mod silence;
 pub mod sim;
 mod table;
 
@@ -18,6 +21,8 @@ use crate::service::AlertService;
 use crate::store::Store;
 
 pub use alerts::AlertsCommand;
+pub use bench::{BenchArgs, BenchBackend};
+pub use silence::SilenceCommand;
 
 /// oddswatch: a terminal risk monitor for sportsbook traders.
 #[derive(Debug, Parser)]
@@ -48,6 +53,9 @@ pub enum Command {
     /// List, inspect and acknowledge alerts.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Hide alerts for a while: add, list, edit and expire silences (shared by every UI).
+    #[command(subcommand)]
+    Silence(SilenceCommand),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Fill the database with realistic synthetic events and alerts.
@@ -84,51 +92,6 @@ pub struct TuiArgs {
     /// selection while the UI runs).
     #[arg(long)]
     pub mouse: bool,
-}
-
-/// Which backends `oddswatch bench` measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BenchBackend {
-    /// SQLite (a temporary file).
-    Sqlite,
-    /// PostgreSQL (a scratch database on --postgres-url's server).
-    Postgres,
-    /// Both.
-    Both,
-}
-
-/// `oddswatch bench`
-#[derive(Debug, clap::Args)]
-pub struct BenchArgs {
-    /// Backends to measure.
-    #[arg(long, value_enum, default_value_t = BenchBackend::Both)]
-    pub backend: BenchBackend,
-    /// Simulated events per cycle (1300 is a real cycle).
-    #[arg(long, default_value_t = 1300, value_parser = clap::value_parser!(u32).range(1..=20_000))]
-    pub events: u32,
-    /// Steady-state cycles for the growth figure.
-    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub cycles: u32,
-    /// Alerts stored for the read side.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=50_000_000))]
-    pub alerts: u64,
-    /// Folder with the reference cycle pair (cycle_prev.jsonl.gz, cycle_next.jsonl.gz).
-    #[arg(long, value_name = "DIR")]
-    pub refcycle: Option<PathBuf>,
-    /// Also write the figures as JSON to this file.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// PostgreSQL server where a scratch database may be created and dropped.
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    pub postgres_url: String,
-    /// Internal: run only the pipeline cycles against the simulator at URL and print their
-    /// figures as JSON (the benchmark runs itself this way to measure the pipeline's memory).
-    #[arg(long, value_name = "URL", hide = true)]
-    pub pipeline_child: Option<String>,
 }
 
 /// `oddswatch demo-data`
@@ -181,6 +144,12 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
             service.close().await;
             code
         }
+        Some(Command::Silence(cmd)) => {
+            let service = open_service(&config).await?;
+            let code = silence::run(&service, cmd).await;
+            service.close().await;
+            code
+        }
         Some(Command::Migrate) => {
             let url = config.database_url();
             Store::open(&url, config.database.max_connections)
@@ -221,7 +190,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
         }
         Some(Command::Serve(args)) => serve(&config, args).await,
         Some(Command::Scrape) => scrape(&config).await,
-        Some(Command::Bench(args)) => bench(args).await,
+        Some(Command::Bench(args)) => bench::run(args).await,
         Some(Command::Fetch(args)) => fetch::run(&config, args).await,
         Some(Command::Sim(args)) => sim::run(&config, args).await,
         Some(Command::Config(ConfigCommand::Print)) => {
@@ -532,69 +501,4 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-async fn bench(args: BenchArgs) -> Result<ExitCode> {
-    use crate::store::Backend;
-    if let Some(dir) = &args.refcycle {
-        for file in ["cycle_prev.jsonl.gz", "cycle_next.jsonl.gz"] {
-            if !dir.join(file).is_file() {
-                eprintln!("error: --refcycle {}: {file} is missing", dir.display());
-                return Ok(ExitCode::from(2));
-            }
-        }
-    }
-    let backends = match args.backend {
-        BenchBackend::Sqlite => vec![Backend::Sqlite],
-        BenchBackend::Postgres => vec![Backend::Postgres],
-        BenchBackend::Both => vec![Backend::Sqlite, Backend::Postgres],
-    };
-    let options = crate::bench::BenchOptions {
-        backends,
-        events: args.events,
-        cycles: args.cycles,
-        alerts: args.alerts,
-        refcycle: args.refcycle,
-        postgres_admin_url: args.postgres_url,
-    };
-    if let Some(sim_url) = &args.pipeline_child {
-        let [backend] = options.backends[..] else {
-            eprintln!("error: --pipeline-child needs one --backend (sqlite or postgres)");
-            return Ok(ExitCode::from(2));
-        };
-        let figures = crate::bench::pipeline::run_child(backend, &options, sim_url).await?;
-        println!("{}", serde_json::to_string(&figures)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let started = std::time::Instant::now();
-    let reports = crate::bench::run(&options, |step| eprintln!("{step}")).await?;
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .next()
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or_else(
-            || "?".to_string(),
-            |kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0),
-        );
-    let build = if cfg!(debug_assertions) {
-        "debug build (use --release for real figures)"
-    } else {
-        "release build"
-    };
-    println!(
-        "oddswatch bench on {cores} cores, {memory} RAM, {build}; took {:.0} s\n",
-        started.elapsed().as_secs_f64()
-    );
-    print!("{}", crate::bench::markdown(&reports));
-    if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_vec_pretty(&reports)?)
-            .wrap_err_with(|| format!("writing {}", path.display()))?;
-        eprintln!("figures written to {}", path.display());
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -16,7 +16,7 @@ mod stored;
 pub mod testing;
 
 pub use detected::DetectedAlert;
-pub use json::{AlertJson, alerts_json};
+pub use json::{AlertJson, OccurrenceJson, PayloadJson, alerts_json};
 pub use payload::{
     AlertPayload, AvailabilityFlip, BookFairOdds, CompetitorMove, Disagreement, FlatPayload,
     MarginBreach, MarketLeftBehind, Mover, OffMarketPrice, OutcomeQuote, PriceMove,

@@ -7,6 +7,7 @@
 mod wire;
 
 mod alert;
+mod duration;
 mod filter;
 mod noise;
 mod odds;
@@ -16,9 +17,11 @@ mod snapshot;
 pub use alert::{
     Alert, AlertEvent, AlertJson, AlertPayload, AlertType, AvailabilityChange, AvailabilityFlip,
     BookFairOdds, CompetitorMove, DetectedAlert, Direction, Disagreement, EVENT_MARKET_ID,
-    EVENT_MARKET_NAME, FlatPayload, MarginBreach, MarketLeftBehind, Mover, OffMarketPrice,
-    OutcomeQuote, Pattern, PriceMove, Severity, Status, Workflow, alerts_json, testing,
+    EVENT_MARKET_NAME, FlatPayload, MarginBreach, MarketLeftBehind, Mover, OccurrenceJson,
+    OffMarketPrice, OutcomeQuote, Pattern, PayloadJson, PriceMove, Severity, Status, Workflow,
+    alerts_json, testing,
 };
+pub use duration::{DURATION_FORMS, DurationError, format_duration, parse_duration};
 pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor, SilencedFilter};
 pub use noise::{
     AlertIdentity, Fold, NewSilence, NoisePolicy, Occurrence, OpenAlert, Silence, SilenceEdit,

@@ -295,11 +295,22 @@ impl Store {
     }
 
     /// Counts grouped by (status, severity, type), for stats — read from the covering
-    /// `alerts_counts` index. Silenced alerts are left out, as every default view leaves them.
-    pub async fn grouped_counts(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
-        let sql = "SELECT status, CASE severity_rank WHEN 3 THEN 'critical' WHEN 2 THEN 'elevated' ELSE 'warning' END, \
-                   alert_type, COUNT(*) FROM alerts WHERE silenced_by IS NULL GROUP BY status, severity_rank, alert_type";
-        with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
+    /// `alerts_counts` index. Silenced alerts are left out unless `silenced` asks for them, as
+    /// every default view leaves them out.
+    pub async fn grouped_counts(
+        &self,
+        silenced: SilencedFilter,
+    ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
+        let which = match silenced {
+            SilencedFilter::Hide => "WHERE silenced_by IS NULL ",
+            SilencedFilter::Include => "",
+            SilencedFilter::Only => "WHERE silenced_by IS NOT NULL ",
+        };
+        let sql = format!(
+            "SELECT status, CASE severity_rank WHEN 3 THEN 'critical' WHEN 2 THEN 'elevated' ELSE 'warning' END, \
+             alert_type, COUNT(*) FROM alerts {which}GROUP BY status, severity_rank, alert_type"
+        );
+        with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)
             .context("computing alert stats")
     }
 

@@ -6,6 +6,11 @@
 //! The market-wide types of issue 14 (`market_move`, `off_market`, `margin`) have their own
 //! files (`market_*.json`, `cli_market_*.json`), recorded when they were added.
 //!
+//! Issue 15 (noise control) added fields only, recorded again and checked key by key: the alert's
+//! `occurrences`, `firstDetectedAt`, `lastDetectedAt`, `escalated`, `silencedBy` after
+//! `eventKickoff`; `silencedCount` on list bodies; `silenced` on stats; `detections` on the CLI's
+//! `alerts show --json`; and four lines plus the occurrence list in the text of `alerts show`.
+//!
 //! The files under `tests/golden/` were recorded before the alert model was reworked; a refactor
 //! must leave every byte as it is. To record them again (only for an intended change of the
 //! API), run with `ODDSWATCH_UPDATE_GOLDEN=1`.

@@ -13,8 +13,10 @@ mod writer_support;
 
 mod api;
 mod api_input;
+mod api_silences;
 mod cli;
 mod cli_input;
+mod cli_silence;
 mod event_availability;
 mod fuzz;
 mod golden_api;

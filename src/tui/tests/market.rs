@@ -51,6 +51,7 @@ fn every_type_state() -> State {
         by_status: Default::default(),
         by_severity: Default::default(),
         by_type: Default::default(),
+        silenced: 0,
     };
     totals
         .by_severity

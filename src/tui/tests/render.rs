@@ -23,6 +23,7 @@ fn stats() -> StatsData {
         by_status: Default::default(),
         by_severity: Default::default(),
         by_type: Default::default(),
+        silenced: 0,
     };
     totals.by_severity.extend([
         ("critical", 234_567),
@@ -124,6 +125,7 @@ fn empty_database() {
             by_status: Default::default(),
             by_severity: Default::default(),
             by_type: Default::default(),
+            silenced: 0,
         },
         per_minute: vec![0; 60],
         top_events: Vec::new(),
