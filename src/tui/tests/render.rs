@@ -219,6 +219,7 @@ fn detail_data() -> DetailData {
             book("sportybet", false, [2.05, 1.74]),
         ],
         history,
+        occurrences: Vec::new(),
     }
 }
 
