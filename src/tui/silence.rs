@@ -231,6 +231,26 @@ impl SilenceForm {
         }
     }
 
+    /// What the chosen scope hides, in the trader's words (the matchers name ids).
+    pub fn hides(&self) -> String {
+        let a = &self.alert;
+        let market = crate::tui::view::format::market(a);
+        match self.scope {
+            Scope::Outcome => {
+                let line = crate::tui::view::format::line(a.line);
+                let outcome = a.outcome_name.as_deref().unwrap_or("");
+                [a.event_name.as_str(), market, &line, outcome]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            }
+            Scope::Market => format!("{} · {market}, every line", a.event_name),
+            Scope::Event => format!("{}, every market", a.event_name),
+            Scope::Book => format!("every alert about {}, every event", a.bookmaker),
+        }
+    }
+
     /// The matchers of the chosen scope.
     pub fn matchers(&self) -> SilenceMatchers {
         self.scope.matchers(&self.alert)

@@ -96,7 +96,7 @@ pub fn form(frame: &mut Frame, area: Rect, form: &SilenceForm, theme: &Theme) {
         ]),
         Line::from(vec![
             Span::styled("  Hides    ", theme.muted),
-            Span::raw(format::fit(&describe(&form.matchers()), 55)),
+            Span::raw(format::fit(&form.hides(), 55)),
         ]),
         Line::from(""),
     ];
@@ -133,7 +133,7 @@ pub fn screen(
     let room = inner_rows.saturating_sub(reserved).max(1);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "  {:<4} {:<14} {:<30} {:<9} {}",
+            "  {:<4} {:<15} {:<29} {:<9} {}",
             "Id", "Ends", "Matches", "By", "Reason"
         ),
         theme.muted,
@@ -160,10 +160,10 @@ pub fn screen(
         let marker = if selected { "›" } else { " " };
         lines.push(Line::from(Span::styled(
             format!(
-                "{marker} {:<4} {:<14} {:<30} {:<9} {}",
+                "{marker} {:<4} {:<15} {:<29} {:<9} {}",
                 s.id,
-                format::fit(&ends_text(s, state.now), 14),
-                format::fit(&describe(&s.matchers), 30),
+                format::fit(&ends_text(s, state.now), 15),
+                format::fit(&describe(&s.matchers), 29),
                 format::fit(&s.created_by, 9),
                 format::fit(&s.reason, 14)
             ),
