@@ -275,9 +275,15 @@ impl SilenceForm {
 
 /// What a silence matches, in a few words: `event 12 · market 5000 · line 2.5 · Over`.
 pub fn describe(m: &SilenceMatchers) -> String {
+    describe_named(m, |_| None)
+}
+
+/// [`describe`], with the event's name where `event_name` knows it (`Arsenal v Chelsea ·
+/// market 5000`).
+pub fn describe_named(m: &SilenceMatchers, event_name: impl Fn(i64) -> Option<String>) -> String {
     let mut parts = Vec::new();
     if let Some(e) = m.event_id {
-        parts.push(format!("event {e}"));
+        parts.push(event_name(e).unwrap_or_else(|| format!("event {e}")));
     }
     if let Some(t) = &m.tournament {
         parts.push(t.clone());
@@ -286,7 +292,7 @@ pub fn describe(m: &SilenceMatchers) -> String {
         parts.push(format!("book {b}"));
     }
     if let Some(market) = &m.market_id {
-        parts.push(format!("market {market}"));
+        parts.push(format!("mkt {market}"));
     }
     if let Some(l) = m.line {
         parts.push(format!("line {l}"));
@@ -305,11 +311,18 @@ pub fn describe(m: &SilenceMatchers) -> String {
 
 /// When a silence ends, relative to `now`: `in 28m`, `ended 5m ago`, `expired 2h ago`.
 pub fn ends_text(s: &Silence, now: DateTime<Utc>) -> String {
+    let ago = |at: DateTime<Utc>| {
+        if now - at < Duration::minutes(1) {
+            "just now".to_string()
+        } else {
+            format!("{} ago", short_duration(now - at))
+        }
+    };
     if let Some(at) = s.expired_at.filter(|e| *e <= now && *e < s.ends_at) {
-        return format!("expired {} ago", short_duration(now - at));
+        return format!("expired {}", ago(at));
     }
     if s.ends_at <= now {
-        return format!("ended {} ago", short_duration(now - s.ends_at));
+        return format!("ended {}", ago(s.ends_at));
     }
     format!(
         "in {}",

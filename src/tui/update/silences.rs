@@ -117,14 +117,19 @@ pub(super) fn on_form_key(state: &mut State, mut form: SilenceForm, key: KeyEven
 pub(super) fn on_created(state: &mut State, result: Result<Silence, String>) -> Vec<Effect> {
     match result {
         Ok(silence) => {
-            if let Some(Overlay::Silence(_)) = state.overlay {
-                state.overlay = None;
-            }
+            // The form's words for what is hidden ("Arsenal v Chelsea, every market"); the
+            // matchers' ids when the form was closed meanwhile.
+            let what = match state.overlay.take() {
+                Some(Overlay::Silence(form)) => form.hides(),
+                other => {
+                    state.overlay = other;
+                    describe(&silence.matchers)
+                }
+            };
             let left = short_duration(silence.ends_at - state.now + chrono::Duration::seconds(59));
             state.say(
                 format!(
-                    "silenced {} for {left} (silence {}; {} lists them)",
-                    describe(&silence.matchers),
+                    "silenced {what} for {left} (silence {}; {} lists them)",
                     silence.id,
                     state
                         .keymap

@@ -9,7 +9,8 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::format;
 use super::popup::{centred, frame_block};
 use crate::tui::silence::{
-    DurationChoice, EditField, FormField, Scope, SilenceForm, SilencesScreen, describe, ends_text,
+    DurationChoice, EditField, FormField, Scope, SilenceForm, SilencesScreen, describe_named,
+    ends_text,
 };
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
@@ -148,6 +149,16 @@ pub fn screen(
         };
         lines.push(Line::from(Span::styled(none, theme.muted)));
     }
+    // Silences name events by id; the rows on screen know the names of theirs.
+    let event_name = |id: i64| {
+        state
+            .list
+            .rows
+            .iter()
+            .chain(state.groups.expanded.iter().flat_map(|(_, a)| a.iter()))
+            .find(|a| a.event_id == id)
+            .map(|a| a.event_name.clone())
+    };
     let offset = screen.selected.saturating_sub(room.saturating_sub(1));
     for (i, s) in screen.silences.iter().enumerate().skip(offset).take(room) {
         let selected = i == screen.selected;
@@ -163,7 +174,7 @@ pub fn screen(
                 "{marker} {:<4} {:<15} {:<29} {:<9} {}",
                 s.id,
                 format::fit(&ends_text(s, state.now), 15),
-                format::fit(&describe(&s.matchers), 29),
+                format::fit(&describe_named(&s.matchers, event_name), 29),
                 format::fit(&s.created_by, 9),
                 format::fit(&s.reason, 14)
             ),
