@@ -59,6 +59,12 @@ pub enum Command {
     Mark,
     /// Acknowledge the marked alerts, or every visible one after a confirmation.
     AcknowledgeMarked,
+    /// Open the silence form for the selected alert (DESIGN §10).
+    Silence,
+    /// Show or hide silenced alerts.
+    ShowSilenced,
+    /// Open the silences screen (list, edit, expire).
+    Silences,
     /// Freeze the list (rows stop moving) or thaw it.
     Freeze,
     /// Pause or resume scraping (only with a pipeline in this process).
@@ -102,6 +108,9 @@ impl Command {
         Command::Unacknowledge,
         Command::Mark,
         Command::AcknowledgeMarked,
+        Command::Silence,
+        Command::ShowSilenced,
+        Command::Silences,
         Command::Freeze,
         Command::Pause,
         Command::Refresh,
@@ -138,6 +147,9 @@ impl Command {
             Command::Unacknowledge => "unacknowledge",
             Command::Mark => "mark",
             Command::AcknowledgeMarked => "acknowledge_marked",
+            Command::Silence => "silence",
+            Command::ShowSilenced => "show_silenced",
+            Command::Silences => "silences",
             Command::Freeze => "freeze",
             Command::Pause => "pause",
             Command::Refresh => "refresh",
@@ -175,6 +187,9 @@ impl Command {
             Command::Unacknowledge => "unacknowledge (comment)",
             Command::Mark => "mark / unmark",
             Command::AcknowledgeMarked => "acknowledge marked / all",
+            Command::Silence => "silence (snooze) alert…",
+            Command::ShowSilenced => "show / hide silenced",
+            Command::Silences => "silences: list, expire",
             Command::Freeze => "freeze rows",
             Command::Pause => "pause / resume scraping",
             Command::Refresh => "refresh",

@@ -6,8 +6,8 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
 
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, BookOdds, EventGroup, Page, PricePoint,
-    SettingRow, StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, BookOdds, EventGroup, NewSilence,
+    Occurrence, Page, PricePoint, SettingRow, Silence, SilenceEdit, StatusCounts,
 };
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::live::Change;
@@ -22,6 +22,8 @@ pub struct DetailData {
     pub odds: Vec<BookOdds>,
     /// The market's recorded prices, oldest first.
     pub history: Vec<PricePoint>,
+    /// Every detection folded into the alert, oldest first (DESIGN §10).
+    pub occurrences: Vec<Occurrence>,
 }
 
 /// One window of the alert list, without counts (those come separately, see
@@ -104,6 +106,17 @@ pub enum Action {
     SettingsLoaded(Result<Vec<SettingRow>, String>),
     /// A settings write finished.
     SettingsSaved(Result<(), String>),
+    /// The silence asked for in the form was made (or refused: the service's reason).
+    SilenceCreated(Result<Silence, String>),
+    /// The silences screen's list arrived (for the request numbered `seq`).
+    SilencesLoaded {
+        /// Request number; stale answers are dropped.
+        seq: u64,
+        /// Silences, newest first, or the error text.
+        result: Result<Vec<Silence>, String>,
+    },
+    /// An edit or expiry of a silence finished.
+    SilenceChanged(Result<Silence, String>),
 }
 
 /// What the query for the alert list is.
@@ -167,6 +180,24 @@ pub enum Effect {
     LoadSettings,
     /// Save settings overrides.
     SaveSettings(Vec<(String, Value)>),
+    /// Make a silence (the form's Enter).
+    CreateSilence(NewSilence),
+    /// Load the silences screen's list.
+    LoadSilences {
+        /// Request number.
+        seq: u64,
+        /// Ended and expired silences too.
+        include_ended: bool,
+    },
+    /// Change a silence's end or reason.
+    EditSilence {
+        /// The silence.
+        id: i64,
+        /// What changes.
+        edit: SilenceEdit,
+    },
+    /// End a silence now.
+    ExpireSilence(i64),
     /// Tell the pipeline in this process something.
     Pipeline(PipelineCommand),
     /// Ring the terminal bell.

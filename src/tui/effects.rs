@@ -112,6 +112,19 @@ impl EffectRunner {
             Effect::SaveSettings(values) => Some(Action::SettingsSaved(
                 service.save_settings(&values).await.map_err(|e| text(&e)),
             )),
+            Effect::CreateSilence(silence) => Some(Action::SilenceCreated(
+                service.create_silence(silence).await.map_err(|e| text(&e)),
+            )),
+            Effect::LoadSilences { seq, include_ended } => Some(Action::SilencesLoaded {
+                seq,
+                result: service.silences(include_ended).await.map_err(|e| text(&e)),
+            }),
+            Effect::EditSilence { id, edit } => Some(Action::SilenceChanged(
+                service.edit_silence(id, edit).await.map_err(|e| text(&e)),
+            )),
+            Effect::ExpireSilence(id) => Some(Action::SilenceChanged(
+                service.expire_silence(id).await.map_err(|e| text(&e)),
+            )),
             Effect::Pipeline(command) => {
                 if let Some(tx) = &self.pipeline
                     && tx.send(command).await.is_err()
@@ -155,10 +168,15 @@ impl EffectRunner {
             .price_history(alert, Duration::hours(HISTORY_HOURS), HISTORY_ROWS)
             .await
             .map_err(|e| e.to_string())?;
+        let occurrences = service
+            .occurrences(alert.id)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(DetailData {
             audit,
             odds,
             history,
+            occurrences,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod app;
 pub mod effects;
 pub mod keymap;
 pub mod settings;
+pub mod silence;
 pub mod state;
 pub mod terminal;
 pub mod theme;

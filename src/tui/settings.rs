@@ -50,6 +50,8 @@ pub fn label(key: &str) -> &'static str {
         "detection.margin_floor_pct" => "Margin floor (%)",
         "retention.past_alert_days" => "Keep past alerts (days)",
         "retention.history_days" => "Keep price history (days)",
+        "noise.dedup" => "Fold repeats (dedup)",
+        "noise.cooldown_mins" => "Cooldown after ack (min)",
         _ => "?",
     }
 }
@@ -61,7 +63,7 @@ pub fn allowed(key: &str) -> &'static str {
         "detection.warning_pct" | "detection.elevated_pct" | "detection.critical_pct" => {
             "a number, 0 < warning < elevated < critical <= 100"
         }
-        "detection.enabled" | "detection.competitor_alerts" => "on or off",
+        "detection.enabled" | "detection.competitor_alerts" | "noise.dedup" => "on or off",
         "detection.primary_markets" => "market ids separated by commas",
         "detection.consensus_min_move_pct" => "a number between 0.01 and 100",
         "detection.consensus_min_books" => "a whole number between 1 and 50",
@@ -74,6 +76,7 @@ pub fn allowed(key: &str) -> &'static str {
         "retention.past_alert_days" | "retention.history_days" => {
             "a whole number of days between 1 and 3650"
         }
+        "noise.cooldown_mins" => "a whole number of minutes between 0 and 1440",
         _ => "a value",
     }
 }
@@ -98,7 +101,7 @@ pub fn parse_input(key: &str, text: &str) -> Result<Value, String> {
     let text = text.trim();
     let refused = || format!("{key}: {text:?} is not {}", allowed(key));
     match key {
-        "detection.enabled" | "detection.competitor_alerts" => {
+        "detection.enabled" | "detection.competitor_alerts" | "noise.dedup" => {
             match text.to_ascii_lowercase().as_str() {
                 "on" | "true" | "yes" => Ok(Value::Bool(true)),
                 "off" | "false" | "no" => Ok(Value::Bool(false)),
@@ -114,9 +117,8 @@ pub fn parse_input(key: &str, text: &str) -> Result<Value, String> {
         )),
         "retention.past_alert_days"
         | "retention.history_days"
-        | "detection.consensus_min_books" => {
-            text.parse::<u32>().map(Value::from).map_err(|_| refused())
-        }
+        | "detection.consensus_min_books"
+        | "noise.cooldown_mins" => text.parse::<u32>().map(Value::from).map_err(|_| refused()),
         _ => text
             .parse::<f64>()
             .ok()
@@ -269,7 +271,7 @@ mod tests {
     #[test]
     fn what_a_key_accepts_is_what_the_config_rules_allow() {
         let base = Config::defaults();
-        let outside: [(&str, Value, &str); 8] = [
+        let outside: [(&str, Value, &str); 9] = [
             (
                 "detection.warning_pct",
                 Value::from(0),
@@ -309,6 +311,11 @@ mod tests {
                 "retention.past_alert_days",
                 Value::from(3651),
                 "between 1 and 3650",
+            ),
+            (
+                "noise.cooldown_mins",
+                Value::from(1441),
+                "between 0 and 1440",
             ),
         ];
         for (key, value, rule) in outside {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::action::{DetailData, StatsData};
 use super::keymap::Keymap;
 use super::settings::SettingsForm;
+use super::silence::{SilenceForm, SilencesScreen};
 use crate::config::Config;
 use crate::domain::{
     AckOutcome, Alert, AlertFilter, AlertSort, AlertType, EventGroup, PageCursor, Severity,
@@ -193,6 +194,10 @@ pub enum Overlay {
     TextFilter,
     /// The settings screen.
     Settings(SettingsForm),
+    /// The silence form on a row.
+    Silence(SilenceForm),
+    /// The silences screen.
+    Silences(SilencesScreen),
 }
 
 /// A line in the footer for a while.
@@ -274,6 +279,11 @@ pub struct State {
     pub frozen_reload: bool,
     /// Newly arrived alerts and when their highlight ends.
     pub fresh: HashMap<i64, DateTime<Utc>>,
+    /// Silenced alerts are listed (marked) instead of hidden.
+    pub show_silenced: bool,
+    /// The severity each escalated alert last asked for attention at (highlight, bell), so a
+    /// further detection at the same severity does not ask again.
+    pub escalations: HashMap<i64, Severity>,
     /// Popup.
     pub overlay: Option<Overlay>,
     /// Footer message.
@@ -349,6 +359,8 @@ impl State {
             frozen_arrivals: 0,
             frozen_reload: false,
             fresh: HashMap::new(),
+            show_silenced: false,
+            escalations: HashMap::new(),
             overlay: None,
             message: None,
             pending: HashMap::new(),
@@ -368,7 +380,20 @@ impl State {
             event_id: self.event.as_ref().map(|(id, _)| *id),
             text: Some(self.text.trim().to_string()).filter(|t| !t.is_empty()),
             pattern: None,
-            silenced: SilencedFilter::default(),
+            silenced: if self.show_silenced {
+                SilencedFilter::Include
+            } else {
+                SilencedFilter::Hide
+            },
+        }
+    }
+
+    /// The filter the tab counts are for: the screen's, with silenced alerts left out of the
+    /// status counts even while they are shown (New never counts them; `silenced` does).
+    pub fn counts_filter(&self) -> AlertFilter {
+        AlertFilter {
+            silenced: SilencedFilter::Hide,
+            ..self.filter()
         }
     }
 

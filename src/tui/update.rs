@@ -2,11 +2,12 @@
 //! world is returned as an [`Effect`] and comes back later as an [`Action`].
 //!
 //! Split by concern: list movement and (re)loading in [`nav`], acknowledgements in [`acks`],
-//! popups in [`overlays`].
+//! popups in [`overlays`], silences in [`silences`].
 
 mod acks;
 mod nav;
 mod overlays;
+mod silences;
 
 use chrono::Duration;
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
@@ -15,7 +16,7 @@ use super::action::{Action, Effect};
 use super::keymap::Command;
 use super::settings::SettingsForm;
 use super::state::{Anchor, Detail, FRESH_SECS, GroupRow, Overlay, State, Tab};
-use crate::domain::{AlertSort, AlertType, Severity};
+use crate::domain::{Alert, AlertSort, AlertType, Severity, Status};
 use crate::health::{PipelineCommand, PipelineState};
 use crate::live::Change;
 
@@ -125,6 +126,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::SilenceCreated(result) => silences::on_created(state, result),
+        Action::SilencesLoaded { seq, result } => {
+            silences::on_loaded(state, seq, result);
+            Vec::new()
+        }
+        Action::SilenceChanged(result) => silences::on_changed(state, result),
         Action::SettingsSaved(result) => {
             match result {
                 Ok(()) => state.say("setting saved; the pipeline applies it next cycle", false),
@@ -187,7 +194,12 @@ fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
             for alert in alerts.iter().rev().take(200) {
                 state.fresh.insert(alert.id, until);
             }
-            let mut newest = alerts.iter().rev().take(BELL_NEWEST);
+            // A silenced alert never rings (DESIGN §10).
+            let mut newest = alerts
+                .iter()
+                .rev()
+                .filter(|a| a.silenced_by.is_none())
+                .take(BELL_NEWEST);
             if state.bell && newest.any(|a| a.severity == Severity::Critical) {
                 effects.push(Effect::Bell);
             }
@@ -198,6 +210,14 @@ fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
             }
         }
         Change::Updated(alerts) => {
+            let again = asking_again(state, &alerts);
+            let until = state.now + Duration::seconds(FRESH_SECS);
+            for alert in &again {
+                state.fresh.insert(alert.id, until);
+            }
+            if state.bell && again.iter().any(|a| a.severity == Severity::Critical) {
+                effects.push(Effect::Bell);
+            }
             if let Some(detail) = &state.detail
                 && let Some(now) = alerts.iter().find(|a| a.id == detail.alert.id)
             {
@@ -210,6 +230,8 @@ fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
             }
         }
         Change::Reload => {
+            // Silences change as bulk changes: the silences screen follows them.
+            effects.extend(silences::reload_screen(state));
             if state.frozen {
                 state.frozen_reload = true;
             } else {
@@ -218,6 +240,44 @@ fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
         }
     }
     effects
+}
+
+/// Most escalations remembered; beyond it the memory starts again (an alert escalating again
+/// after that rings once more, which is harmless).
+const ESCALATIONS_REMEMBERED: usize = 10_000;
+
+/// The updated alerts that ask for attention again: escalated or re-opened (DESIGN §10), `new`,
+/// not silenced, and more severe than when they last asked (or than the row on screen, or no
+/// longer acknowledged there). The change feed reports folds, escalations and re-openings all
+/// as updates, so the alert's own `escalated` flag and what this UI saw before tell them apart.
+fn asking_again(state: &mut State, alerts: &[Alert]) -> Vec<Alert> {
+    let mut again = Vec::new();
+    for alert in alerts {
+        if !alert.escalated || alert.status != Status::New || alert.silenced_by.is_some() {
+            continue;
+        }
+        let on_screen = state
+            .alerts_mut()
+            .find(|a| a.id == alert.id)
+            .map(|a| (a.status, a.severity, a.escalated));
+        let rose = match (on_screen, state.escalations.get(&alert.id)) {
+            (_, Some(asked)) => alert.severity > *asked,
+            (Some((status, severity, was_escalated)), None) => {
+                status != Status::New || alert.severity > severity || !was_escalated
+            }
+            (None, None) => true,
+        };
+        if rose {
+            again.push(alert.clone());
+        }
+    }
+    if state.escalations.len() > ESCALATIONS_REMEMBERED {
+        state.escalations.clear();
+    }
+    for alert in alerts.iter().filter(|a| a.escalated) {
+        state.escalations.insert(alert.id, alert.severity);
+    }
+    again
 }
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
@@ -347,6 +407,9 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             }
         }
         Command::AcknowledgeMarked => acks::acknowledge_marked(state),
+        Command::Silence => silences::open_form(state),
+        Command::ShowSilenced => silences::toggle_shown(state),
+        Command::Silences => silences::open_screen(state),
         Command::Freeze => {
             state.frozen = !state.frozen;
             state.frozen_arrivals = 0;

@@ -12,6 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod silence;
+
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Everything the UI printed so far.

@@ -2,6 +2,8 @@
 
 pub(crate) mod fixtures;
 mod market;
+mod noise;
+mod noise_render;
 mod render;
 mod settings;
 mod update;

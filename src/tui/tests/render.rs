@@ -17,7 +17,7 @@ use crate::tui::update::update;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-fn stats() -> StatsData {
+pub(super) fn stats() -> StatsData {
     let mut totals = AlertStats {
         total: 1_234_567,
         by_status: Default::default(),
@@ -93,7 +93,7 @@ fn pipeline() -> PipelineStatus {
 }
 
 /// The main screen: 30 alerts, one marked, one fresh, stats and a pipeline.
-fn main_state() -> State {
+pub(super) fn main_state() -> State {
     let mut s = loaded(alerts(30));
     s.stats = Some(stats());
     s.pipeline = Some(pipeline());
@@ -159,7 +159,7 @@ fn grouped_view_with_an_expanded_event() {
     snapshot_all("grouped", &s);
 }
 
-fn detail_data() -> DetailData {
+pub(super) fn detail_data() -> DetailData {
     let book = |bookmaker: &str, is_home: bool, prices: [f64; 2]| BookOdds {
         bookmaker: bookmaker.into(),
         is_home,
@@ -221,6 +221,7 @@ fn detail_data() -> DetailData {
             book("sportybet", false, [2.05, 1.74]),
         ],
         history,
+        occurrences: Vec::new(),
     }
 }
 

@@ -66,7 +66,7 @@ pub fn reload(state: &mut State, anchor: Anchor) -> Vec<Effect> {
         state.list.in_flight = true;
         effects.push(page_query(state));
     }
-    let wanted = state.filter().without_statuses();
+    let wanted = state.counts_filter().without_statuses();
     let filter_changed = state.list.counted.as_ref() != Some(&wanted);
     if filter_changed {
         state.list.counts_stale = true;
@@ -100,7 +100,7 @@ pub fn request_counts(state: &mut State, immediate: bool) -> Option<Effect> {
     if !immediate && !due {
         return None;
     }
-    let filter = state.filter();
+    let filter = state.counts_filter();
     let list = &mut state.list;
     list.counts_stale = false;
     list.counts_in_flight = true;
@@ -142,7 +142,7 @@ pub fn apply_counts(
     counts: crate::domain::StatusCounts,
 ) -> Option<Effect> {
     state.list.counts_in_flight = false;
-    let wanted = state.filter().without_statuses();
+    let wanted = state.counts_filter().without_statuses();
     let current = state.list.counted.as_ref() == Some(&wanted);
     if seq == state.list.counts_seq && current {
         state.list.counts = counts;
@@ -255,7 +255,12 @@ pub fn bottom(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     if state.list.next_cursor.is_some() {
-        let total = state.tab.count(&state.list.counts);
+        let shown_silenced = if state.show_silenced {
+            state.list.counts.silenced
+        } else {
+            0
+        };
+        let total = state.tab.count(&state.list.counts) + shown_silenced;
         state.list.pages = vec![PageStart::Before(None)];
         state.list.first_row = total.saturating_sub(u64::from(PAGE_LIMIT));
         return reload(state, Anchor::Last);

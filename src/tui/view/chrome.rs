@@ -122,6 +122,18 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.marked,
         ));
     }
+    let silenced = state.list.counts.silenced;
+    if silenced > 0 || state.show_silenced {
+        let what = if state.show_silenced {
+            "shown"
+        } else {
+            "hidden"
+        };
+        spans.push(Span::styled(
+            format!(" {} silenced {what}", format::count(silenced)),
+            theme.muted,
+        ));
+    }
     spans.push(Span::styled(" │", theme.muted));
     let mut filters = vec![format!("sort:{}", state.sort)];
     if let Some(s) = state.severity {
@@ -197,6 +209,7 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         if !state.marks.is_empty() {
             hint(&mut spans, keys(Command::AcknowledgeMarked), "ack marked");
         }
+        hint(&mut spans, keys(Command::Silence), "silence");
         hint(&mut spans, keys(Command::TextFilter), "filter");
     }
     // Help and quit always show; the mode's hints fill what room is left, in order.

@@ -10,7 +10,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 
 use super::format;
 use crate::domain::PricePoint;
-use crate::domain::{Alert, AlertPayload, Percent, Price};
+use crate::domain::{Alert, AlertPayload, Occurrence, Percent, Price};
 use crate::tui::state::{Detail, State};
 use crate::tui::theme::{Theme, severity_label};
 
@@ -69,24 +69,71 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(offered) = format::offered(a) {
         lines.push(field("Offered", offered, theme));
     }
+    // `age` says `now` for the current minute, which reads "(now ago)" with a suffix.
+    let ago = |at| match format::age(state.now, at).as_str() {
+        "now" => "just now".to_string(),
+        ago => format!("{ago} ago"),
+    };
     lines.push(field(
         "Detected",
-        {
-            // `age` says `now` for the current minute, which reads "(now ago)" with a suffix.
-            let age = match format::age(state.now, a.detected_at).as_str() {
-                "now" => "just now".to_string(),
-                ago => format!("{ago} ago"),
-            };
-            format!("{} ({age})", a.detected_at.format("%d %b %H:%M:%S"))
-        },
+        format!(
+            "{} ({})",
+            a.detected_at.format("%d %b %H:%M:%S"),
+            ago(a.detected_at)
+        ),
         theme,
     ));
+    if a.occurrences > 1 || a.last_detected_at != a.detected_at {
+        lines.push(field(
+            "Last",
+            format!(
+                "{} ({}) ×{}",
+                a.last_detected_at.format("%H:%M:%S"),
+                ago(a.last_detected_at),
+                a.occurrences
+            ),
+            theme,
+        ));
+    }
     let status = match (&a.acknowledged_by, a.acknowledged_at) {
         (Some(by), Some(at)) => format!("{} by {by} at {}", a.status, at.format("%H:%M")),
         _ => a.status.to_string(),
     };
-    lines.push(field("Status", status, theme));
+    let mut status = vec![Span::raw(status)];
+    if a.escalated {
+        status.push(Span::styled(" · escalated", theme.badge));
+    }
+    lines.push(spans("Status", status, theme));
+    if let Some(silence) = a.silenced_by {
+        lines.push(spans(
+            "Silenced",
+            vec![Span::styled(format!("by silence {silence}"), theme.muted)],
+            theme,
+        ));
+    }
     lines
+}
+
+/// One detection as a line: time, severity, prices and change.
+fn occurrence_line<'a>(alert: &Alert, o: &Occurrence, theme: &Theme) -> Line<'a> {
+    // The table's formats read an alert; this one carries the detection's own prices.
+    let shown = Alert {
+        severity: o.severity,
+        payload: o.payload.clone(),
+        ..alert.clone()
+    };
+    let figure = format::figure(&shown);
+    Line::from(vec![
+        Span::raw(format!("{} ", o.detected_at.format("%H:%M:%S"))),
+        Span::styled(severity_label(o.severity), theme.severity(o.severity)),
+        Span::raw(format!(" {} ", format::old_new(&shown))),
+        Span::styled(
+            figure,
+            shown
+                .change_pct()
+                .map_or(theme.severity(o.severity), |c| theme.change(c.as_f64())),
+        ),
+    ])
 }
 
 /// A move `2.00 → 1.84 -8.00%`, the change coloured by its sign.
@@ -227,7 +274,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
         Layout::horizontal([Constraint::Length(44), Constraint::Fill(1)]).areas(area);
     let field_lines = fields(alert, state, theme);
     let field_height = field_lines.len() as u16;
-    let [info, audit_area] =
+    let [info, below] =
         Layout::vertical([Constraint::Length(field_height), Constraint::Fill(1)]).areas(left);
     frame.render_widget(Paragraph::new(field_lines), info);
 
@@ -244,6 +291,32 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
         frame.render_widget(Paragraph::new(Span::styled(text, style)), right);
         return;
     };
+
+    // Detections above the audit trail, the newest kept when they do not all fit.
+    let occurrences = &data.occurrences;
+    let room = below.height.saturating_sub(2).max(1);
+    let wanted = occurrences.len() as u16 + 1;
+    let occ_height = if occurrences.len() > 1 {
+        wanted.min((room * 2 / 3).max(2))
+    } else {
+        0
+    };
+    let [occ_area, audit_area] =
+        Layout::vertical([Constraint::Length(occ_height), Constraint::Fill(1)]).areas(below);
+    if occ_height > 0 {
+        let shown = usize::from(occ_height - 1);
+        let lines: Vec<Line> = occurrences
+            .iter()
+            .skip(occurrences.len().saturating_sub(shown))
+            .map(|o| occurrence_line(alert, o, theme))
+            .collect();
+        let title = if shown < occurrences.len() {
+            format!(" Detections ×{} (newest {shown}) ", occurrences.len())
+        } else {
+            format!(" Detections ×{} ", occurrences.len())
+        };
+        frame.render_widget(Paragraph::new(lines).block(block(title, theme)), occ_area);
+    }
 
     let audit: Vec<Line> = if data.audit.is_empty() {
         vec![Line::from(Span::styled("no actions yet", theme.muted))]
@@ -312,7 +385,61 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
         Paragraph::new(price_lines).block(block(" Prices now (* home) ", theme)),
         prices_area,
     );
-    chart(frame, chart_area, &data.history, outcome.as_deref(), theme);
+    chart(
+        frame,
+        chart_area,
+        &data.history,
+        Marks {
+            outcome: outcome.as_deref(),
+            book: &alert.bookmaker,
+            occurrences,
+        },
+        theme,
+    );
+}
+
+/// What the chart draws besides the prices: which outcome, and the alert's detections as
+/// points on its book's line.
+struct Marks<'a> {
+    outcome: Option<&'a str>,
+    book: &'a str,
+    occurrences: &'a [Occurrence],
+}
+
+/// The detections as chart points: at their time, at the price they saw (the alerted book's
+/// new price, or our price for an edge), else on the book's line as recorded then.
+fn detection_points(
+    series: &[(String, Vec<(f64, f64)>)],
+    start: chrono::DateTime<chrono::Utc>,
+    end: f64,
+    marks: &Marks<'_>,
+) -> Vec<(f64, f64)> {
+    let line = series
+        .iter()
+        .find(|(book, _)| book == marks.book)
+        .map(|(_, points)| points.as_slice())
+        .unwrap_or_default();
+    marks
+        .occurrences
+        .iter()
+        .filter_map(|o| {
+            let x = (o.detected_at - start).num_seconds() as f64;
+            if !(0.0..=end).contains(&x) {
+                return None;
+            }
+            let seen = match &o.payload {
+                AlertPayload::OffMarket(off) => Some(off.price.as_f64()),
+                payload => payload.price_move().map(|m| m.new.as_f64()),
+            };
+            let y = seen.or_else(|| {
+                line.iter()
+                    .take_while(|(px, _)| *px <= x)
+                    .last()
+                    .map(|(_, py)| *py)
+            })?;
+            Some((x, y))
+        })
+        .collect()
 }
 
 /// Series of (seconds since the first point, price) per book for one outcome.
@@ -337,13 +464,8 @@ fn series(history: &[PricePoint], outcome: Option<&str>) -> Vec<(String, Vec<(f6
     out
 }
 
-fn chart(
-    frame: &mut Frame,
-    area: Rect,
-    history: &[PricePoint],
-    outcome: Option<&str>,
-    theme: &Theme,
-) {
+fn chart(frame: &mut Frame, area: Rect, history: &[PricePoint], marks: Marks<'_>, theme: &Theme) {
+    let outcome = marks.outcome;
     let title = format!(" Price history · {} ", outcome.unwrap_or("market"));
     let series = series(history, outcome);
     if series.is_empty() || area.height < 5 {
@@ -362,9 +484,16 @@ fn chart(
             end = end.max(*x);
         }
     }
+    let detections = history.first().map_or_else(Vec::new, |p| {
+        detection_points(&series, p.recorded_at, end, &marks)
+    });
+    for (_, y) in &detections {
+        lo = lo.min(*y);
+        hi = hi.max(*y);
+    }
     let pad = ((hi - lo) * 0.1).max(0.02);
     let (lo, hi) = (lo - pad, hi + pad);
-    let datasets: Vec<Dataset> = series
+    let mut datasets: Vec<Dataset> = series
         .iter()
         .enumerate()
         .map(|(i, (book, points))| {
@@ -385,6 +514,22 @@ fn chart(
                 .data(points)
         })
         .collect();
+    if !detections.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("detected")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(if theme.mono {
+                    Style::new().add_modifier(ratatui::style::Modifier::BOLD)
+                } else {
+                    Style::new()
+                        .fg(Color::Red)
+                        .add_modifier(ratatui::style::Modifier::BOLD)
+                })
+                .data(&detections),
+        );
+    }
     let start = history.first().map(|p| p.recorded_at);
     let end_at = history.last().map(|p| p.recorded_at);
     let label = |t: Option<chrono::DateTime<chrono::Utc>>| {

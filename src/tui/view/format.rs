@@ -207,6 +207,16 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// How many detections an alert folds, in at most three characters: empty for one, `×7`,
+/// `×42`, `99+` (the detail pane gives the exact number).
+pub fn repeats(occurrences: u32) -> String {
+    match occurrences {
+        0 | 1 => String::new(),
+        2..=99 => format!("×{occurrences}"),
+        _ => "99+".into(),
+    }
+}
+
 /// Cuts text to `width` characters with an ellipsis.
 pub fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

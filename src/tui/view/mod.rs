@@ -5,6 +5,7 @@ mod chrome;
 mod detail;
 pub mod format;
 mod popup;
+mod silences;
 mod stats;
 mod table;
 

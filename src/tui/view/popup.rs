@@ -13,7 +13,7 @@ use crate::tui::state::{Overlay, State};
 use crate::tui::theme::Theme;
 
 /// A centred rectangle of at most `width` x `height` inside `area`.
-fn centred(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centred(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect::new(
@@ -24,7 +24,7 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+pub(super) fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
@@ -87,6 +87,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             );
         }
         Some(Overlay::Settings(form)) => settings_screen(frame, area, form, theme),
+        Some(Overlay::Silence(form)) => super::silences::form(frame, area, form, theme),
+        Some(Overlay::Silences(screen)) => {
+            super::silences::screen(frame, area, state, screen, theme);
+        }
     }
 }
 
@@ -197,8 +201,17 @@ fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &T
     // an editing hint of two.
     let rect = centred(area, 76, form.fields.len() as u16 + 9);
     frame.render_widget(Clear, rect);
+    // On a short screen the blank line goes first, then the fields scroll with the selection;
+    // the message and hint always keep their room.
+    let roomy = usize::from(rect.height) >= form.fields.len() + 9;
+    let field_rows = if roomy {
+        form.fields.len()
+    } else {
+        usize::from(rect.height.saturating_sub(8)).max(1)
+    };
+    let first = (form.selected + 1).saturating_sub(field_rows);
     let mut lines: Vec<Line> = Vec::new();
-    for (i, field) in form.fields.iter().enumerate() {
+    for (i, field) in form.fields.iter().enumerate().skip(first).take(field_rows) {
         let selected = i == form.selected;
         let value = match (&form.editing, selected) {
             (Some(text), true) => format!("{text}▏"),
@@ -228,7 +241,9 @@ fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &T
             ),
         ]));
     }
-    lines.push(Line::from(""));
+    if roomy {
+        lines.push(Line::from(""));
+    }
     match &form.error {
         Some(e) => lines.push(Line::from(Span::styled(e.clone(), theme.error))),
         None if !form.loaded => lines.push(Line::from(Span::styled(

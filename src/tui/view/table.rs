@@ -22,8 +22,11 @@ fn very_wide(area: Rect) -> bool {
     area.width >= 150
 }
 
-fn status_text(status: Status, wide: bool) -> &'static str {
-    match (status, wide) {
+fn status_text(alert: &Alert, wide: bool) -> &'static str {
+    if alert.silenced_by.is_some() {
+        return if wide { "sil" } else { "S" };
+    }
+    match (alert.status, wide) {
         (Status::New, true) => "new",
         (Status::Acknowledged, true) => "ack",
         (Status::Past, true) => "past",
@@ -74,11 +77,7 @@ fn cells(
     wide: bool,
     full: bool,
 ) -> Vec<Cell<'static>> {
-    let marker = if state.marks.contains(&alert.id) {
-        "●"
-    } else {
-        " "
-    };
+    let marker = marker(alert, state);
     let severity = Line::from(vec![
         Span::styled(marker, theme.marked),
         Span::styled(
@@ -100,7 +99,8 @@ fn cells(
     let change = Span::styled(format::figure(alert), figure_style(alert, theme));
     let mut out = vec![
         Cell::from(severity),
-        Cell::from(format::age(state.now, alert.detected_at)),
+        Cell::from(format::age(state.now, alert.last_detected_at)),
+        Cell::from(format::repeats(alert.occurrences)),
         Cell::from(alert.event_name.clone()),
         Cell::from(format::countdown(state.now, alert.event_kickoff)),
         Cell::from(market),
@@ -117,8 +117,30 @@ fn cells(
         let context = format::context(alert).unwrap_or_default();
         out.push(Cell::from(format::fit(&context, 24)));
     }
-    out.push(Cell::from(status_text(alert.status, wide)));
+    out.push(Cell::from(status_text(alert, wide)));
     out
+}
+
+/// The mark before the severity: `●` marked, `↑` escalated or re-opened and still new.
+fn marker(alert: &Alert, state: &State) -> &'static str {
+    if state.marks.contains(&alert.id) {
+        "●"
+    } else if alert.escalated && alert.status == Status::New {
+        "↑"
+    } else {
+        " "
+    }
+}
+
+/// A row's style: just arrived or escalated (highlighted), silenced (dimmed).
+fn row_style(alert: &Alert, state: &State, theme: &Theme) -> Style {
+    if state.fresh.contains_key(&alert.id) {
+        theme.fresh
+    } else if alert.silenced_by.is_some() {
+        theme.muted
+    } else {
+        Style::new()
+    }
 }
 
 fn widths(wide: bool, full: bool) -> Vec<Constraint> {
@@ -127,6 +149,7 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
         return vec![
             Length(5),
             Length(4),
+            Length(3),
             Fill(1),
             Length(5),
             Length(12),
@@ -142,6 +165,7 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
         vec![
             Length(5),
             Length(4),
+            Length(3),
             Fill(1),
             Length(5),
             Length(14),
@@ -154,15 +178,18 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
             Length(4),
         ]
     } else {
+        // 80 columns: the repeat count takes its room from the market and price columns,
+        // which rarely need their last character, and from the event name.
         vec![
             Length(5),
             Length(4),
+            Length(3),
             Fill(1),
             Length(5),
-            Length(9),
+            Length(8),
             Length(5),
             Length(9),
-            Length(11),
+            Length(10),
             Length(7),
             Length(1),
         ]
@@ -170,7 +197,7 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
 }
 
 fn headers(wide: bool, full: bool) -> Row<'static> {
-    let mut names = vec!["Sev", "Age", "Event", "KO", "Market"];
+    let mut names = vec!["Sev", "Last", "×", "Event", "KO", "Market"];
     if full {
         names.push("Line");
     }
@@ -209,12 +236,7 @@ pub fn flat(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .min(selected)
         .max((selected + 1).saturating_sub(height));
     let visible = rows.iter().skip(offset).take(height).map(|alert| {
-        let row = Row::new(cells(alert, state, theme, wide, full));
-        if state.fresh.contains_key(&alert.id) {
-            row.style(theme.fresh)
-        } else {
-            row
-        }
+        Row::new(cells(alert, state, theme, wide, full)).style(row_style(alert, state, theme))
     });
     let table = Table::new(visible, widths(wide, full))
         .header(headers(wide, full).style(theme.muted))
@@ -270,13 +292,10 @@ pub fn grouped(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
         GroupRow::Alert(i) => {
             let a = &expanded.expect("alert rows exist only when expanded").1[*i];
-            let marker = if state.marks.contains(&a.id) {
-                "●"
-            } else {
-                " "
-            };
+            let marker = marker(a, state);
             let parts = [
-                format::age(state.now, a.detected_at),
+                format::age(state.now, a.last_detected_at),
+                format::repeats(a.occurrences),
                 format::market_short(a).to_string(),
                 format::line(a.line),
                 a.outcome_name.clone().unwrap_or_default(),
@@ -299,13 +318,9 @@ pub fn grouped(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 ])),
                 Cell::from(what),
                 Cell::from(""),
-                Cell::from(status_text(a.status, true)),
+                Cell::from(status_text(a, true)),
             ]);
-            if state.fresh.contains_key(&a.id) {
-                row.style(theme.fresh)
-            } else {
-                row
-            }
+            row.style(row_style(a, state, theme))
         }
     });
     let widths = [
