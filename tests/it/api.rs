@@ -343,7 +343,8 @@ async fn stats_are_zero_filled_and_health_reports_the_backend() {
                 "byStatus": {"acknowledged": 0, "new": 0, "past": 0},
                 "bySeverity": {"critical": 0, "elevated": 0, "warning": 0},
                 "byType": {"availability": 0, "direction_disagreement": 0, "margin": 0,
-                    "market_move": 0, "off_market": 0, "price_change": 0}})
+                    "market_move": 0, "off_market": 0, "price_change": 0},
+                "silenced": 0})
         );
         let (code, health) = s.get("/api/health").await;
         assert_eq!(code, 200);
