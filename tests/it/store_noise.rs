@@ -31,6 +31,7 @@ macro_rules! contract_cases {
 }
 
 mod migration;
+mod pipeline;
 mod silences;
 
 use std::sync::Arc;
