@@ -28,7 +28,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use alerts::TextPlan;
 pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
-pub use cycle::{BatchEvent, BatchWritten, CycleBatch, OddsWrite};
+pub use cycle::{BatchEvent, BatchWritten, CycleBatch, NoiseCounts, OddsWrite};
 pub use events::EventRecord;
 pub use follow::{ChangeKind, ChangeRow};
 pub use history::line_key;
