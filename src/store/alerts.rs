@@ -3,13 +3,16 @@
 use chrono::{DateTime, Utc};
 
 use super::follow::{ChangeKind, change_inserts};
-use super::insert::{MAX_PARAMS_PER_STATEMENT, alert_insert_chunks, ids_in_insert_order};
+use super::insert::{
+    AlertInsert, MAX_PARAMS_PER_STATEMENT, alert_insert_chunks, ids_in_insert_order,
+    occurrence_insert_chunks,
+};
 use super::rows::{ALERT_COLUMNS, AlertRow, into_alerts};
 use super::sql::{BindParams, Dialect, Param, SqlQuery, contains_pattern};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, DetectedAlert, Page, Status,
-    StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertIdentity, AlertSort, AuditEntry, DetectedAlert, Page,
+    SilencedFilter, Status, StatusCounts,
 };
 
 /// (id, status, kickoff, acknowledged by) of an alert, read after a conditional update.
@@ -41,6 +44,15 @@ pub(super) fn push_filter(q: &mut SqlQuery, filter: &AlertFilter) {
 /// [`push_filter`] with the text filter reached by `plan` (both select the same alerts).
 pub(super) fn push_filter_with(q: &mut SqlQuery, filter: &AlertFilter, plan: TextPlan) {
     q.push(" WHERE 1 = 1");
+    match filter.silenced {
+        SilencedFilter::Hide => {
+            q.push(" AND a.silenced_by IS NULL");
+        }
+        SilencedFilter::Only => {
+            q.push(" AND a.silenced_by IS NOT NULL");
+        }
+        SilencedFilter::Include => {}
+    }
     if !filter.statuses.is_empty() {
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
         q.push(" AND a.status IN ").bind_list(&statuses);
@@ -246,33 +258,47 @@ impl Store {
         })
     }
 
-    /// Alerts per status among those matching `filter` (its status restriction ignored).
+    /// Alerts per status among those matching `filter` (its status restriction ignored), and
+    /// the silenced ones among them: counted together in one pass, with silenced alerts in
+    /// the per-status counts only when the filter asks for them.
     pub async fn status_counts(&self, filter: &AlertFilter) -> Result<StatusCounts, StoreError> {
-        let mut q = self.query("SELECT a.status, COUNT(*) FROM alerts a");
-        push_filter(&mut q, &filter.without_statuses());
+        let mut q = self.query("SELECT a.status, COUNT(*), COUNT(a.silenced_by) FROM alerts a");
+        let all = AlertFilter {
+            silenced: SilencedFilter::Include,
+            ..filter.without_statuses()
+        };
+        push_filter(&mut q, &all);
         // Naming every status lets the planner seek (status, severity_rank, …) index ranges
         // instead of visiting table rows.
         q.push(" AND a.status IN ('new', 'acknowledged', 'past') GROUP BY a.status");
-        let rows: Vec<(String, i64)> = with_pool!(self, pool => {
+        let rows: Vec<(String, i64, i64)> = with_pool!(self, pool => {
             sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await
         })
         .context("counting alerts per status")?;
         let mut counts = StatusCounts::default();
-        for (status, n) in rows {
+        for (status, n, silenced) in rows {
             let status = status.parse().map_err(|message| StoreError::Corrupt {
                 table: "alerts",
                 message,
             })?;
-            counts.add(status, u64::try_from(n).unwrap_or(0));
+            let n = u64::try_from(n).unwrap_or(0);
+            let silenced = u64::try_from(silenced).unwrap_or(0);
+            let shown = match filter.silenced {
+                SilencedFilter::Hide => n - silenced.min(n),
+                SilencedFilter::Include => n,
+                SilencedFilter::Only => silenced,
+            };
+            counts.add(status, shown);
+            counts.silenced += silenced;
         }
         Ok(counts)
     }
 
     /// Counts grouped by (status, severity, type), for stats — read from the covering
-    /// `alerts_counts` index.
+    /// `alerts_counts` index. Silenced alerts are left out, as every default view leaves them.
     pub async fn grouped_counts(&self) -> Result<Vec<(String, String, String, i64)>, StoreError> {
         let sql = "SELECT status, CASE severity_rank WHEN 3 THEN 'critical' WHEN 2 THEN 'elevated' ELSE 'warning' END, \
-                   alert_type, COUNT(*) FROM alerts GROUP BY status, severity_rank, alert_type";
+                   alert_type, COUNT(*) FROM alerts WHERE silenced_by IS NULL GROUP BY status, severity_rank, alert_type";
         with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
             .context("computing alert stats")
     }
@@ -462,8 +488,10 @@ impl Store {
         Ok(done)
     }
 
-    /// Inserts detected alerts (one transaction) and returns their ids in order. Their events
-    /// are looked up by SportRadar key and must be stored already.
+    /// Inserts detected alerts (one transaction), each with its one occurrence and its
+    /// identity (later detections fold into it; these do not fold into each other), and
+    /// returns their ids in order. Their events are looked up by SportRadar key and must be
+    /// stored already.
     pub async fn insert_alerts(&self, alerts: &[DetectedAlert]) -> Result<Vec<i64>, StoreError> {
         let now = Utc::now();
         let mut keys: Vec<&str> = alerts.iter().map(|a| a.event_key.as_str()).collect();
@@ -486,7 +514,7 @@ impl Store {
             let keyed = alerts
                 .iter()
                 .map(|a| match events.get(&a.event_key) {
-                    Some(id) => Ok((*id, a)),
+                    Some(id) => Ok(AlertInsert::single(*id, a, Some(AlertIdentity::of(*id, a).as_str().to_string()))),
                     None => Err(StoreError::Corrupt {
                         table: "events",
                         message: format!("an alert refers to event {} that is not stored", a.event_key),
@@ -500,6 +528,11 @@ impl Store {
                     .await
                     .context("inserting alerts")?;
                 ids.extend(ids_in_insert_order(rows));
+            }
+            let occurrences: Vec<(i64, &DetectedAlert)> = ids.iter().copied().zip(alerts).collect();
+            for q in occurrence_insert_chunks(self, &occurrences) {
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await
+                    .context("writing the alerts' occurrences")?;
             }
             for change in change_inserts(self, &ids, ChangeKind::Created, now) {
                 sqlx::query(change.sql()).bind_params(change.params()).execute(&mut *tx).await

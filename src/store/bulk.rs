@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::insert::{ALERT_INSERT_COLUMNS, alert_params};
+use super::insert::{ALERT_INSERT_COLUMNS, alert_params, occurrences_of_alerts_after};
 use super::sql::{BindParams, Param};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{DetectedAlert, Status};
@@ -35,11 +35,17 @@ fn bulk_params(b: &BulkAlert) -> Vec<Param> {
 }
 
 impl Store {
-    /// Writes `alerts` in one transaction, as fast as the backend allows.
+    /// Writes `alerts` in one transaction, as fast as the backend allows, each with its one
+    /// occurrence (DESIGN §10: every stored detection is an occurrence). Each is its own
+    /// identity: a bulk load folds nothing.
     pub async fn bulk_insert_alerts(&self, alerts: &[BulkAlert]) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(pool) => {
                 let mut tx = pool.begin().await.context("starting a bulk load")?;
+                let (before,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM alerts")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .context("reading the newest alert id")?;
                 for chunk in alerts.chunks(30_000 / BULK_COLUMNS) {
                     let mut q = self.query("INSERT INTO alerts (");
                     q.push(ALERT_INSERT_COLUMNS)
@@ -51,10 +57,20 @@ impl Store {
                         .await
                         .context("bulk inserting alerts")?;
                 }
+                let q = occurrences_of_alerts_after(self, before);
+                sqlx::query(q.sql())
+                    .bind_params(q.params())
+                    .execute(&mut *tx)
+                    .await
+                    .context("writing the loaded alerts' occurrences")?;
                 tx.commit().await.context("committing a bulk load")?;
             }
             Store::Postgres(pool) => {
                 let mut conn = pool.acquire().await.context("starting a bulk load")?;
+                let (before,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM alerts")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .context("reading the newest alert id")?;
                 let statement = format!(
                     "COPY alerts ({ALERT_INSERT_COLUMNS}, acknowledged_at, acknowledged_by) FROM STDIN WITH (FORMAT csv)"
                 );
@@ -70,6 +86,12 @@ impl Store {
                     .await
                     .context("sending COPY data")?;
                 copy.finish().await.context("finishing COPY into alerts")?;
+                let q = occurrences_of_alerts_after(self, before);
+                sqlx::query(q.sql())
+                    .bind_params(q.params())
+                    .execute(&mut *conn)
+                    .await
+                    .context("writing the loaded alerts' occurrences")?;
             }
         }
         Ok(())

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::events::{EVENTS_PER_STATEMENT, EventRecord, event_upsert};
 use super::follow::{ChangeKind, ChangeRow, change_inserts, changes_written};
-use super::insert::{alert_insert_chunks, ids_in_insert_order};
+use super::insert::{alert_insert_chunks, ids_in_insert_order, occurrence_insert_chunks};
+use super::noise::{NewestRow, identities, newest_queries, plan as fold_plan};
+use super::silences::{SilenceRow, into_silences};
 use super::sql::{BindParams, Param, SqlQuery};
 use super::{QueryContext, Store, StoreError, with_pool};
 use crate::domain::{DetectedAlert, NoisePolicy, OutcomeOdds};
@@ -59,9 +61,14 @@ pub struct CycleBatch {
     #[serde(with = "letter_alerts")]
     pub alerts: Vec<DetectedAlert>,
     /// How the alerts fold into stored ones (DESIGN §10). A letter written before noise
-    /// control replays with the default policy.
-    #[serde(default)]
+    /// control replays with the default policy; the default is not written, so a letter of
+    /// the default policy keeps the shape letters have always had.
+    #[serde(default, skip_serializing_if = "is_default_policy")]
     pub noise: NoisePolicy,
+}
+
+fn is_default_policy(policy: &NoisePolicy) -> bool {
+    *policy == NoisePolicy::default()
 }
 
 /// What a stored batch wrote.
@@ -242,7 +249,34 @@ impl Store {
                 .iter()
                 .map(|a| Ok((id_of(&a.event_key)?, a)))
                 .collect::<Result<_, StoreError>>()?;
-            for q in alert_insert_chunks(self, &alerts) {
+            // Noise control (DESIGN §10): the newest alert of each identity and the active
+            // silences, read once; the folds worked out in memory; then written in bulk.
+            let identities = identities(&alerts);
+            let mut newest: Vec<NewestRow> = Vec::new();
+            if batch.noise.dedup && !alerts.is_empty() {
+                let mut unique: Vec<&str> = identities.iter().map(String::as_str).collect();
+                unique.sort_unstable();
+                unique.dedup();
+                for q in newest_queries(self, &unique) {
+                    let rows: Vec<NewestRow> = sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(&mut *tx).await.context("reading the alerts detections fold into")?;
+                    newest.extend(rows);
+                }
+            }
+            let silences = if alerts.is_empty() {
+                Vec::new()
+            } else {
+                let q = self.active_silences_query(batch.at);
+                let rows: Vec<SilenceRow> = sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(&mut *tx).await.context("reading the active silences")?;
+                into_silences(rows)?
+            };
+            let tournaments: HashMap<i64, Option<String>> = events
+                .iter()
+                .filter_map(|e| Some((ids.get(&e.record.sr_id).copied()?, e.record.tournament.clone())))
+                .collect();
+            let plan = fold_plan(&batch.noise, &alerts, identities, &tournaments, newest, &silences)?;
+            written.noise = plan.counts;
+
+            for q in alert_insert_chunks(self, &plan.inserts) {
                 let rows: Vec<(i64,)> = sqlx::query_as(q.sql())
                     .bind_params(q.params())
                     .fetch_all(&mut *tx)
@@ -250,10 +284,28 @@ impl Store {
                     .context("inserting alerts")?;
                 written.alert_ids.extend(ids_in_insert_order(rows));
             }
+            let writes = plan.writes(self, &alerts, &written.alert_ids, batch.at)?;
+            for q in &writes.updates {
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("folding detections into alerts")?;
+            }
+            let occurrences: Vec<(i64, &DetectedAlert)> = writes.occurrences.iter().map(|(id, i)| (*id, alerts[*i].1)).collect();
+            for q in occurrence_insert_chunks(self, &occurrences) {
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("writing occurrences")?;
+            }
+            for q in &writes.audits {
+                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("writing the audit trail")?;
+            }
             for q in change_inserts(self, &written.alert_ids, ChangeKind::Created, batch.at) {
                 let rows: Vec<(i64, i64)> = sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(&mut *tx).await.context("writing the change feed")?;
                 written.changes.extend(changes_written(rows, ChangeKind::Created));
             }
+            for (kind, ids) in &writes.changes {
+                for q in change_inserts(self, ids, *kind, batch.at) {
+                    let rows: Vec<(i64, i64)> = sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(&mut *tx).await.context("writing the change feed")?;
+                    written.changes.extend(changes_written(rows, *kind));
+                }
+            }
+            written.changes.sort_unstable_by_key(|r| r.seq);
             tx.commit().await.context("committing a cycle batch")?;
             Ok::<_, StoreError>(())
         })?;

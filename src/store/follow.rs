@@ -218,7 +218,11 @@ mod tests {
                 "unacknowledged",
                 "past",
                 "reloaded",
-                "purged"
+                "purged",
+                "updated",
+                "escalated",
+                "reopened",
+                "silenced"
             ]
         );
         let row = ChangeRow::from_stored((7, Some(3), "acknowledged".into()));
@@ -228,6 +232,7 @@ mod tests {
             None
         );
         assert!(ChangeKind::Purged.is_bulk() && !ChangeKind::Past.is_bulk());
+        assert!(ChangeKind::Silenced.is_bulk() && !ChangeKind::Escalated.is_bulk());
     }
 
     #[test]

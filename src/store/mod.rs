@@ -13,9 +13,11 @@ mod events;
 mod follow;
 mod history;
 mod insert;
+mod noise;
 mod rows;
 mod runs;
 mod settings;
+mod silences;
 pub mod sql;
 
 use std::path::PathBuf;
@@ -33,6 +35,7 @@ pub use events::EventRecord;
 pub use follow::{ChangeKind, ChangeRow};
 pub use history::line_key;
 pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredBand, StoredOdds};
+pub use silences::SilenceAuditEntry;
 // The read models the store fills live in `domain`; re-exported so store callers need one path.
 pub use crate::domain::{
     AckOutcome, AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint, SettingRow,

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::domain::{
-    Alert, AlertEvent, AlertType, BookFairOdds, DetectedAlert, FlatPayload, Line, Mover,
-    OutcomeQuote, Percent, Price, Workflow,
+    Alert, AlertEvent, AlertPayload, AlertType, BookFairOdds, DetectedAlert, FlatPayload, Line,
+    Mover, Occurrence, OutcomeQuote, Percent, Price, Workflow,
 };
 
 /// The columns every alert query selects, with the event's names joined in.
@@ -15,8 +15,17 @@ pub(super) const ALERT_COLUMNS: &str = "a.id, a.event_id, e.sr_id, e.home_team, 
      a.change_pct, a.old_price, a.new_price, a.competitor_bookmaker, a.competitor_old_price, \
      a.competitor_new_price, a.competitor_direction, a.gap_pct, a.availability, a.unavailable_secs, \
      a.markets_affected, a.edge_pct, a.fair_odds, a.pattern, a.margin_pct, a.direction, \
-     a.median_change_pct, a.payload_lists, a.detected_at, a.event_kickoff, a.status, a.acknowledged_at, a.acknowledged_by \
+     a.median_change_pct, a.payload_lists, a.detected_at, a.event_kickoff, a.status, a.acknowledged_at, a.acknowledged_by, \
+     a.occurrences, COALESCE(a.last_detected_at, a.detected_at) AS last_detected_at, a.escalated, a.silenced_by \
      FROM alerts a JOIN events e ON e.id = a.event_id";
+
+/// The payload columns an occurrence is read from (the alerts' names; see [`PayloadColumns`]).
+pub(super) const OCCURRENCE_COLUMNS: &str = "o.id, o.alert_id, a.alert_type, o.detected_at, o.severity, \
+     o.change_pct, o.old_price, o.new_price, o.competitor_bookmaker, o.competitor_old_price, \
+     o.competitor_new_price, o.competitor_direction, o.gap_pct, o.availability, o.unavailable_secs, \
+     o.markets_affected, o.edge_pct, o.fair_odds, o.pattern, o.margin_pct, o.direction, \
+     o.median_change_pct, o.payload_lists \
+     FROM alert_occurrences o JOIN alerts a ON a.id = o.alert_id";
 
 /// One alert row as stored (enums still text).
 #[derive(Debug, sqlx::FromRow)]
@@ -34,6 +43,22 @@ pub(super) struct AlertRow {
     outcome_name: Option<String>,
     alert_type: String,
     severity: String,
+    #[sqlx(flatten)]
+    payload: PayloadColumns,
+    detected_at: DateTime<Utc>,
+    event_kickoff: DateTime<Utc>,
+    status: String,
+    acknowledged_at: Option<DateTime<Utc>>,
+    acknowledged_by: Option<String>,
+    occurrences: i64,
+    last_detected_at: DateTime<Utc>,
+    escalated: bool,
+    silenced_by: Option<i64>,
+}
+
+/// The columns an alert's payload is spread over, in `alerts` and `alert_occurrences` alike.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct PayloadColumns {
     change_pct: Option<f64>,
     old_price: Option<f64>,
     new_price: Option<f64>,
@@ -52,11 +77,18 @@ pub(super) struct AlertRow {
     direction: Option<String>,
     median_change_pct: Option<f64>,
     payload_lists: Option<String>,
+}
+
+/// One occurrence row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct OccurrenceRow {
+    id: i64,
+    alert_id: i64,
+    alert_type: String,
     detected_at: DateTime<Utc>,
-    event_kickoff: DateTime<Utc>,
-    status: String,
-    acknowledged_at: Option<DateTime<Utc>>,
-    acknowledged_by: Option<String>,
+    severity: String,
+    #[sqlx(flatten)]
+    payload: PayloadColumns,
 }
 
 fn corrupt(message: String) -> StoreError {
@@ -70,22 +102,23 @@ fn parse<T: std::str::FromStr<Err = String>>(raw: &str) -> Result<T, StoreError>
     raw.parse().map_err(corrupt)
 }
 
-fn parse_opt<T: std::str::FromStr<Err = String>>(
-    raw: Option<String>,
-) -> Result<Option<T>, StoreError> {
-    raw.as_deref().map(parse).transpose()
-}
-
 /// A stored float back to the exact value it was written from (prices, lines and percentages
 /// are written as `thousandths / 1000` and `hundredths / 100`, so this is lossless).
 fn exact<T>(
     column: &str,
     value: Option<f64>,
     from: fn(f64) -> Option<T>,
-) -> Result<Option<T>, StoreError> {
+) -> Result<Option<T>, String> {
     value
-        .map(|v| from(v).ok_or_else(|| corrupt(format!("{column} {v} is out of range"))))
+        .map(|v| from(v).ok_or_else(|| format!("{column} {v} is out of range")))
         .transpose()
+}
+
+/// An optional enum column read back (the error names the value).
+fn parse_text<T: std::str::FromStr<Err = String>>(
+    raw: Option<String>,
+) -> Result<Option<T>, String> {
+    raw.as_deref().map(str::parse).transpose()
 }
 
 /// The per-type lists of a payload (a market move's movers, an off-market price's consensus
@@ -143,38 +176,8 @@ impl TryFrom<AlertRow> for Alert {
 
     fn try_from(r: AlertRow) -> Result<Alert, StoreError> {
         let alert_type: AlertType = parse(&r.alert_type)?;
-        let flat = FlatPayload {
-            change_pct: exact("change_pct", r.change_pct, Percent::from_f64)?,
-            old_price: exact("old_price", r.old_price, Price::from_f64)?,
-            new_price: exact("new_price", r.new_price, Price::from_f64)?,
-            competitor_bookmaker: r.competitor_bookmaker,
-            competitor_old_price: exact(
-                "competitor_old_price",
-                r.competitor_old_price,
-                Price::from_f64,
-            )?,
-            competitor_new_price: exact(
-                "competitor_new_price",
-                r.competitor_new_price,
-                Price::from_f64,
-            )?,
-            competitor_direction: parse_opt(r.competitor_direction)?,
-            gap_pct: exact("gap_pct", r.gap_pct, Percent::from_f64)?,
-            availability: parse_opt(r.availability)?,
-            unavailable_secs: r.unavailable_secs,
-            markets_affected: r.markets_affected,
-            edge_pct: exact("edge_pct", r.edge_pct, Percent::from_f64)?,
-            fair_odds: exact("fair_odds", r.fair_odds, Price::from_f64)?,
-            pattern: parse_opt(r.pattern)?,
-            margin_pct: exact("margin_pct", r.margin_pct, Percent::from_f64)?,
-            direction: parse_opt(r.direction)?,
-            median_change_pct: exact("median_change_pct", r.median_change_pct, Percent::from_f64)?,
-            ..FlatPayload::default()
-        };
-        let flat = PayloadLists::from_column(r.payload_lists.as_deref())
-            .map_err(|e| corrupt(format!("alert {}: payload_lists: {e}", r.id)))?
-            .into_flat(flat);
-        let payload = flat
+        let payload = r
+            .payload
             .into_payload(alert_type)
             .map_err(|e| corrupt(format!("alert {}: {e}", r.id)))?;
         let detected = DetectedAlert {
@@ -182,7 +185,7 @@ impl TryFrom<AlertRow> for Alert {
             bookmaker: r.bookmaker,
             market_id: r.market_id,
             market_name: r.market_name,
-            line: exact("line", r.line, Line::from_f64)?,
+            line: exact("line", r.line, Line::from_f64).map_err(corrupt)?,
             outcome_name: r.outcome_name,
             severity: parse(&r.severity)?,
             payload,
@@ -200,7 +203,78 @@ impl TryFrom<AlertRow> for Alert {
             acknowledged_at: r.acknowledged_at,
             acknowledged_by: r.acknowledged_by,
         };
-        Ok(Alert::from_detected(r.id, event, detected, workflow))
+        let mut alert = Alert::from_detected(r.id, event, detected, workflow);
+        alert.occurrences = u32::try_from(r.occurrences.max(1)).unwrap_or(u32::MAX);
+        alert.last_detected_at = r.last_detected_at;
+        alert.escalated = r.escalated;
+        alert.silenced_by = r.silenced_by;
+        Ok(alert)
+    }
+}
+
+impl PayloadColumns {
+    /// The payload of an alert of `alert_type` (the error says which column was wrong).
+    fn into_payload(self, alert_type: AlertType) -> Result<AlertPayload, String> {
+        let flat = FlatPayload {
+            change_pct: exact("change_pct", self.change_pct, Percent::from_f64)?,
+            old_price: exact("old_price", self.old_price, Price::from_f64)?,
+            new_price: exact("new_price", self.new_price, Price::from_f64)?,
+            competitor_bookmaker: self.competitor_bookmaker,
+            competitor_old_price: exact(
+                "competitor_old_price",
+                self.competitor_old_price,
+                Price::from_f64,
+            )?,
+            competitor_new_price: exact(
+                "competitor_new_price",
+                self.competitor_new_price,
+                Price::from_f64,
+            )?,
+            competitor_direction: parse_text(self.competitor_direction)?,
+            gap_pct: exact("gap_pct", self.gap_pct, Percent::from_f64)?,
+            availability: parse_text(self.availability)?,
+            unavailable_secs: self.unavailable_secs,
+            markets_affected: self.markets_affected,
+            edge_pct: exact("edge_pct", self.edge_pct, Percent::from_f64)?,
+            fair_odds: exact("fair_odds", self.fair_odds, Price::from_f64)?,
+            pattern: parse_text(self.pattern)?,
+            margin_pct: exact("margin_pct", self.margin_pct, Percent::from_f64)?,
+            direction: parse_text(self.direction)?,
+            median_change_pct: exact(
+                "median_change_pct",
+                self.median_change_pct,
+                Percent::from_f64,
+            )?,
+            ..FlatPayload::default()
+        };
+        let flat = PayloadLists::from_column(self.payload_lists.as_deref())
+            .map_err(|e| format!("payload_lists: {e}"))?
+            .into_flat(flat);
+        flat.into_payload(alert_type)
+    }
+}
+
+impl TryFrom<OccurrenceRow> for Occurrence {
+    type Error = StoreError;
+
+    fn try_from(r: OccurrenceRow) -> Result<Occurrence, StoreError> {
+        let occurrence_corrupt = |message: String| StoreError::Corrupt {
+            table: "alert_occurrences",
+            message: format!("occurrence {}: {message}", r.id),
+        };
+        let alert_type: AlertType = r.alert_type.parse().map_err(occurrence_corrupt)?;
+        let severity = r.severity.parse().map_err(occurrence_corrupt)?;
+        let payload = r
+            .payload
+            .into_payload(alert_type)
+            .map_err(occurrence_corrupt)?;
+        Ok(Occurrence {
+            id: r.id,
+            alert_id: r.alert_id,
+            detected_at: r.detected_at,
+            severity,
+            payload,
+        })
     }
 }
 
