@@ -41,7 +41,9 @@ use crate::store::{ChangeKind, ChangeRow, Store};
 pub enum Change {
     /// New alerts were stored (ascending by id).
     Created(Arc<[Alert]>),
-    /// Alerts changed status: acknowledged, unacknowledged or past (ascending by id).
+    /// Alerts changed: acknowledged, unacknowledged or past, or a further detection was folded
+    /// into them (DESIGN §10: occurrences, latest prices; escalated or re-opened, which the
+    /// alert's `escalated`, severity and status show) — ascending by id.
     Updated(Arc<[Alert]>),
     /// Many alerts changed at once (bulk load, purge) or changes were missed: reload.
     Reload,
@@ -189,7 +191,14 @@ fn group(rows: &[ChangeRow]) -> Grouped {
             (Some(id), Some(ChangeKind::Created)) => created.push(id),
             (
                 Some(id),
-                Some(ChangeKind::Acknowledged | ChangeKind::Unacknowledged | ChangeKind::Past),
+                Some(
+                    ChangeKind::Acknowledged
+                    | ChangeKind::Unacknowledged
+                    | ChangeKind::Past
+                    | ChangeKind::Updated
+                    | ChangeKind::Escalated
+                    | ChangeKind::Reopened,
+                ),
             ) => updated.push(id),
             _ => return Grouped::Reload,
         }
@@ -381,6 +390,28 @@ mod tests {
         ];
         assert_eq!(group(&bulk), Grouped::Reload);
         assert_eq!(group(&[]), Grouped::Nothing);
+    }
+
+    #[test]
+    fn folded_detections_reread_their_alert_and_silences_mean_reload() {
+        let folded = [
+            row(1, Some(3), ChangeKind::Updated),
+            row(2, Some(1), ChangeKind::Escalated),
+            row(3, Some(2), ChangeKind::Reopened),
+            row(4, Some(7), ChangeKind::Created),
+        ];
+        assert_eq!(
+            group(&folded),
+            Grouped::Alerts {
+                created: vec![7],
+                updated: vec![1, 2, 3]
+            }
+        );
+        let silenced = [
+            row(5, Some(1), ChangeKind::Updated),
+            row(6, None, ChangeKind::Silenced),
+        ];
+        assert_eq!(group(&silenced), Grouped::Reload);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Background jobs: the past transition (every minute, and after each cycle) and retention
-//! purges of past alerts and price history.
+//! Background jobs: the past transition (every minute, and after each cycle), retention
+//! purges of past alerts and price history, and marking silences whose end passed as expired.
 
 use std::time::Duration;
 
@@ -16,9 +16,11 @@ pub struct Housekeeping {
     pub purged_alerts: u64,
     /// Price-history rows purged.
     pub purged_history: u64,
+    /// Silences whose end passed, marked expired.
+    pub expired_silences: u64,
 }
 
-/// Runs the past transition and both purges once.
+/// Runs the past transition, both purges and the expiry of ended silences once.
 pub async fn housekeeping(
     service: &AlertService,
     past_alert_days: u32,
@@ -27,10 +29,12 @@ pub async fn housekeeping(
     let made_past = service.mark_past().await?;
     let purged_alerts = service.purge(past_alert_days).await?;
     let purged_history = service.purge_history(history_days).await?;
+    let expired_silences = service.expire_ended_silences().await?;
     Ok(Housekeeping {
         made_past,
         purged_alerts,
         purged_history,
+        expired_silences,
     })
 }
 

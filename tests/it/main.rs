@@ -38,6 +38,7 @@ mod sources_theoddsapi;
 mod store_activity;
 mod store_contract;
 mod store_history;
+mod store_noise;
 mod store_pipeline;
 mod store_settings;
 mod tui_smoke;

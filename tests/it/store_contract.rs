@@ -1084,8 +1084,8 @@ async fn alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically(db
     let definitions = db.store.drop_alert_indexes().await.unwrap();
     assert_eq!(
         definitions.len(),
-        14,
-        "{}: every secondary index of the alerts table",
+        15,
+        "{}: every secondary index of the alerts table (0014 added the identity lookup)",
         db.name
     );
     assert!(

@@ -186,18 +186,30 @@ impl ScrapeCycle {
     /// UI) applied, so an edit takes effect from the next cycle. Unreadable or invalid
     /// overrides are reported and the configured rules used instead.
     async fn rules(&self) -> Rules {
+        self.settings().await.0
+    }
+
+    /// The detection rules and the noise policy (DESIGN §10) of this cycle, from the config
+    /// with the settings overrides applied as [`Self::rules`] describes.
+    async fn settings(&self) -> (Rules, crate::domain::NoisePolicy) {
+        let configured = || {
+            (
+                Rules::from_config(&self.config.detection),
+                self.config.noise.policy(),
+            )
+        };
         let overrides = match self.store.setting_overrides().await {
             Ok(overrides) => overrides,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read settings overrides; using the configured rules");
-                return Rules::from_config(&self.config.detection);
+                return configured();
             }
         };
         match crate::config::apply_overrides(&self.config, &overrides) {
-            Ok(config) => Rules::from_config(&config.detection),
+            Ok(config) => (Rules::from_config(&config.detection), config.noise.policy()),
             Err(e) => {
                 tracing::warn!(error = %e, "invalid settings override; using the configured rules");
-                Rules::from_config(&self.config.detection)
+                configured()
             }
         }
     }
@@ -230,10 +242,12 @@ impl ScrapeCycle {
         // Budgets are charged while the cycle waits for a book (see `limits::Budget`).
         let budgets = self.budgets();
         let run_id = self.start_run(now).await;
+        let (rules, noise) = self.settings().await;
         let mut run = CycleRun {
             now,
             budgets,
-            rules: self.rules().await,
+            rules,
+            noise,
             totals: CycleTotals::default(),
             books: CycleBooks::default(),
         };

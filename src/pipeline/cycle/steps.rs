@@ -26,6 +26,8 @@ pub(super) struct CycleRun {
     pub(super) budgets: Vec<Budget>,
     /// Detection rules of this cycle.
     pub(super) rules: Rules,
+    /// How this cycle's detections fold into stored alerts (`[noise]`, overrides applied).
+    pub(super) noise: crate::domain::NoisePolicy,
     /// What the cycle did.
     pub(super) totals: CycleTotals,
     /// What each book did.
@@ -119,7 +121,8 @@ impl ScrapeCycle {
                 fetched,
                 &mut run.books,
             );
-            let batch = self.detect_batch(&input, &run.rules, run.now, &mut run.totals);
+            let mut batch = self.detect_batch(&input, &run.rules, run.now, &mut run.totals);
+            batch.noise = run.noise;
             run.totals.detect_ms += elapsed_ms(t);
             if self.queue.send(batch).await.is_err() {
                 tracing::error!("the write queue is closed; stopping the cycle");
