@@ -29,6 +29,7 @@
 //!   ago. So the trader's run is made only when `cycles` × 10 s is at most the cooldown (180
 //!   cycles); a longer one would need the pipeline's clock driven to see the cooldown end.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use color_eyre::eyre::{Result, WrapErr, bail, ensure};
@@ -41,6 +42,7 @@ use crate::pipeline::run::build_feeds;
 use crate::pipeline::writer::{QUEUE_BATCHES, RetryPolicy, spawn_writer};
 use crate::service::AlertService;
 use crate::sim::{SimOptions, TickMode};
+use crate::store::sql::BindParams;
 use crate::store::{Backend, NoiseCounts, Store, with_pool};
 
 /// The interval the measured cycles stand for, seconds.
@@ -103,8 +105,20 @@ pub struct NoiseRun {
     pub acknowledged: u64,
     /// Alerts raised by the first cycle (everything first seen), not counted above.
     pub first_cycle_detections: u64,
+    /// Per alert type over the measured cycles: detections (occurrences) and alerts opened —
+    /// where the noise comes from and how much of it folds.
+    pub by_type: BTreeMap<String, TypeCounts>,
     /// Wall time of the run, seconds (the other builders' load included).
     pub seconds: f64,
+}
+
+/// One alert type's share of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TypeCounts {
+    /// Detections of the type (occurrence rows).
+    pub detections: u64,
+    /// Alerts of the type opened.
+    pub opened: u64,
 }
 
 /// Every run of one backend and how they compare.
@@ -244,6 +258,7 @@ async fn one_run(
     let first = cycle.run_cycle(&stop).await;
     let noise_before = counts.noise();
     let stored_before = Stored::read(&store).await?;
+    let (last_alert, last_occurrence) = last_ids(&store).await?;
     let mut run = NoiseRun {
         dedup,
         trader_acks_every_mins: ack_cycles.map(|_| ACK_EVERY_MINS),
@@ -261,6 +276,7 @@ async fn one_run(
     // `run_cycle` waits for the writer, so every batch of the last cycle is counted.
     let noise = minus(counts.noise(), noise_before);
     let stored = Stored::read(&store).await?.minus(&stored_before);
+    run.by_type = by_type(&store, last_alert, last_occurrence).await?;
     drop((cycle, counts));
     let writer = writer.await?;
     sim.shutdown().await;
@@ -349,6 +365,56 @@ impl Stored {
             reopenings: self.reopenings - before.reopenings,
         }
     }
+}
+
+/// The newest alert and occurrence ids (0 when none): where the measured cycles start.
+async fn last_ids(store: &Store) -> Result<(i64, i64)> {
+    with_pool!(store, pool => {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM alerts), \
+             (SELECT COALESCE(MAX(id), 0) FROM alert_occurrences)",
+        )
+        .fetch_one(pool)
+        .await
+        .wrap_err("reading the newest alert and occurrence ids")
+    })
+}
+
+/// Detections and alerts opened per type after the given ids.
+async fn by_type(
+    store: &Store,
+    after_alert: i64,
+    after_occurrence: i64,
+) -> Result<BTreeMap<String, TypeCounts>> {
+    let mut detections = store.query(
+        "SELECT a.alert_type, COUNT(*) FROM alert_occurrences o JOIN alerts a ON a.id = o.alert_id WHERE o.id > ",
+    );
+    detections
+        .bind(after_occurrence)
+        .push(" GROUP BY a.alert_type");
+    let mut opened = store.query("SELECT alert_type, COUNT(*) FROM alerts WHERE id > ");
+    opened.bind(after_alert).push(" GROUP BY alert_type");
+    let (detections, opened) = with_pool!(store, pool => {
+        let detections: Vec<(String, i64)> = sqlx::query_as(detections.sql())
+            .bind_params(detections.params())
+            .fetch_all(pool)
+            .await
+            .wrap_err("counting detections per type")?;
+        let opened: Vec<(String, i64)> = sqlx::query_as(opened.sql())
+            .bind_params(opened.params())
+            .fetch_all(pool)
+            .await
+            .wrap_err("counting alerts per type")?;
+        Ok::<_, color_eyre::eyre::Report>((detections, opened))
+    })?;
+    let mut counts: BTreeMap<String, TypeCounts> = BTreeMap::new();
+    for (kind, n) in detections {
+        counts.entry(kind).or_default().detections = n as u64;
+    }
+    for (kind, n) in opened {
+        counts.entry(kind).or_default().opened = n as u64;
+    }
+    Ok(counts)
 }
 
 /// Fails loudly unless every detection of the measured cycles is accounted for, by the store's
@@ -490,6 +556,24 @@ pub fn markdown(reports: &[NoiseReport]) -> String {
         for (name, cell) in rows {
             let cells: Vec<String> = report.runs.iter().map(cell).collect();
             let _ = writeln!(out, "| {name} | {} |", cells.join(" | "));
+        }
+        let mut kinds: Vec<&String> = report.runs.iter().flat_map(|r| r.by_type.keys()).collect();
+        kinds.sort();
+        kinds.dedup();
+        for kind in kinds {
+            let cells: Vec<String> = report
+                .runs
+                .iter()
+                .map(|r| {
+                    let c = r.by_type.get(kind).copied().unwrap_or_default();
+                    format!("{} → {}", c.detections, c.opened)
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {kind}: detections → alerts opened | {} |",
+                cells.join(" | ")
+            );
         }
         let _ = write!(
             out,
