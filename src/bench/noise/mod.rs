@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use color_eyre::eyre::{Result, WrapErr, bail, ensure};
+use color_eyre::eyre::{Result, WrapErr, ensure};
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -42,8 +42,10 @@ use crate::pipeline::run::build_feeds;
 use crate::pipeline::writer::{QUEUE_BATCHES, RetryPolicy, spawn_writer};
 use crate::service::AlertService;
 use crate::sim::{SimOptions, TickMode};
-use crate::store::sql::BindParams;
-use crate::store::{Backend, NoiseCounts, Store, with_pool};
+use crate::store::{Backend, Store, with_pool};
+use counts::{Stored, by_type, check_nothing_lost, last_ids, minus};
+
+mod counts;
 
 /// The interval the measured cycles stand for, seconds.
 pub const INTERVAL_SECS: u32 = 10;
@@ -321,180 +323,6 @@ async fn acknowledge_every_new(store: &Store, trader: &AlertService) -> Result<u
             .wrap_err("acknowledging as the simulated trader")?;
     }
     Ok(ids.len() as u64)
-}
-
-/// What the database holds, counted: the evidence the store's own counts are checked against.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Stored {
-    alerts: i64,
-    occurrence_sum: i64,
-    occurrence_rows: i64,
-    escalations: i64,
-    reopenings: i64,
-}
-
-impl Stored {
-    async fn read(store: &Store) -> Result<Stored> {
-        let (alerts, occurrence_sum, occurrence_rows, escalations, reopenings) = with_pool!(store, pool => {
-            sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(
-                "SELECT (SELECT COUNT(*) FROM alerts), \
-                 (SELECT CAST(COALESCE(SUM(occurrences), 0) AS BIGINT) FROM alerts), \
-                 (SELECT COUNT(*) FROM alert_occurrences), \
-                 (SELECT COUNT(*) FROM alert_audit WHERE action = 'escalate'), \
-                 (SELECT COUNT(*) FROM alert_audit WHERE action = 'reopen')",
-            )
-            .fetch_one(pool)
-            .await
-            .wrap_err("counting alerts and occurrences")
-        })?;
-        Ok(Stored {
-            alerts,
-            occurrence_sum,
-            occurrence_rows,
-            escalations,
-            reopenings,
-        })
-    }
-
-    fn minus(self, before: &Stored) -> Stored {
-        Stored {
-            alerts: self.alerts - before.alerts,
-            occurrence_sum: self.occurrence_sum - before.occurrence_sum,
-            occurrence_rows: self.occurrence_rows - before.occurrence_rows,
-            escalations: self.escalations - before.escalations,
-            reopenings: self.reopenings - before.reopenings,
-        }
-    }
-}
-
-/// The newest alert and occurrence ids (0 when none): where the measured cycles start.
-async fn last_ids(store: &Store) -> Result<(i64, i64)> {
-    with_pool!(store, pool => {
-        sqlx::query_as::<_, (i64, i64)>(
-            "SELECT (SELECT COALESCE(MAX(id), 0) FROM alerts), \
-             (SELECT COALESCE(MAX(id), 0) FROM alert_occurrences)",
-        )
-        .fetch_one(pool)
-        .await
-        .wrap_err("reading the newest alert and occurrence ids")
-    })
-}
-
-/// Detections and alerts opened per type after the given ids.
-async fn by_type(
-    store: &Store,
-    after_alert: i64,
-    after_occurrence: i64,
-) -> Result<BTreeMap<String, TypeCounts>> {
-    let mut detections = store.query(
-        "SELECT a.alert_type, COUNT(*) FROM alert_occurrences o JOIN alerts a ON a.id = o.alert_id WHERE o.id > ",
-    );
-    detections
-        .bind(after_occurrence)
-        .push(" GROUP BY a.alert_type");
-    let mut opened = store.query("SELECT alert_type, COUNT(*) FROM alerts WHERE id > ");
-    opened.bind(after_alert).push(" GROUP BY alert_type");
-    let (detections, opened) = with_pool!(store, pool => {
-        let detections: Vec<(String, i64)> = sqlx::query_as(detections.sql())
-            .bind_params(detections.params())
-            .fetch_all(pool)
-            .await
-            .wrap_err("counting detections per type")?;
-        let opened: Vec<(String, i64)> = sqlx::query_as(opened.sql())
-            .bind_params(opened.params())
-            .fetch_all(pool)
-            .await
-            .wrap_err("counting alerts per type")?;
-        Ok::<_, color_eyre::eyre::Report>((detections, opened))
-    })?;
-    let mut counts: BTreeMap<String, TypeCounts> = BTreeMap::new();
-    for (kind, n) in detections {
-        counts.entry(kind).or_default().detections = n as u64;
-    }
-    for (kind, n) in opened {
-        counts.entry(kind).or_default().opened = n as u64;
-    }
-    Ok(counts)
-}
-
-/// Fails loudly unless every detection of the measured cycles is accounted for, by the store's
-/// counts and in the database.
-fn check_nothing_lost(backend: Backend, run: &NoiseRun, stored: &Stored) -> Result<()> {
-    let as_u64 = |n: i64| u64::try_from(n).unwrap_or(u64::MAX);
-    let folded = run.opened + run.updated + run.recorded + run.reopened;
-    let checks = [
-        ("occurrences the store reported", run.occurrences),
-        ("detections folded one way or another", folded),
-        ("occurrence rows added", as_u64(stored.occurrence_rows)),
-        (
-            "growth of SUM(alerts.occurrences)",
-            as_u64(stored.occurrence_sum),
-        ),
-    ];
-    let lost: Vec<String> = checks
-        .iter()
-        .filter(|(_, n)| *n != run.detections)
-        .map(|(what, n)| format!("{what} {n}"))
-        .collect();
-    if !lost.is_empty() {
-        bail!(
-            "NOTHING-LOST CHECK FAILED on {} ({}): {} detections, but {}",
-            backend.as_str(),
-            describe(run),
-            run.detections,
-            lost.join(", ")
-        );
-    }
-    let pairs = [
-        (
-            "alerts opened / alert rows added",
-            run.opened,
-            stored.alerts,
-        ),
-        (
-            "escalations / 'escalate' audit rows",
-            run.escalated,
-            stored.escalations,
-        ),
-        (
-            "re-openings / 'reopen' audit rows",
-            run.reopened,
-            stored.reopenings,
-        ),
-    ];
-    for (what, reported, rows) in pairs {
-        ensure!(
-            reported == as_u64(rows),
-            "COUNT CHECK FAILED on {} ({}): {what}: {reported} ≠ {rows}",
-            backend.as_str(),
-            describe(run)
-        );
-    }
-    if !run.dedup {
-        ensure!(
-            run.opened == run.detections,
-            "COUNT CHECK FAILED on {} ({}): with dedup off every detection is its own alert, yet {} detections opened {} alerts",
-            backend.as_str(),
-            describe(run),
-            run.detections,
-            run.opened
-        );
-    }
-    Ok(())
-}
-
-/// `after` − `before`, field by field.
-fn minus(after: NoiseCounts, before: NoiseCounts) -> NoiseCounts {
-    NoiseCounts {
-        occurrences: after.occurrences - before.occurrences,
-        opened: after.opened - before.opened,
-        updated: after.updated - before.updated,
-        escalated: after.escalated - before.escalated,
-        recorded: after.recorded - before.recorded,
-        reopened: after.reopened - before.reopened,
-        silenced: after.silenced - before.silenced,
-        attention: after.attention - before.attention,
-    }
 }
 
 /// One cell of the table: a figure of one run, as text.
