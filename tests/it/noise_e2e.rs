@@ -255,3 +255,48 @@ async fn with_dedup_off_every_detection_is_its_own_alert_and_the_same_detections
         other.finish().await;
     }
 }
+
+/// `oddswatch bench --noise` as a user runs it, at small scale: every run in the table and the
+/// JSON, the same detections in each, and each detection stored as an occurrence.
+#[test]
+fn bench_noise_reports_each_run_and_that_nothing_was_lost() {
+    use serde_json::Value;
+    let sandbox = crate::sandbox::Sandbox::new();
+    let json = sandbox.home.path().join("noise.json");
+    let out = sandbox
+        .cmd()
+        .args(["bench", "--noise", "--backend", "sqlite", "--events", "60"])
+        .args(["--noise-cycles", "6", "--json"])
+        .arg(&json)
+        .timeout(std::time::Duration::from_secs(300))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(out).unwrap();
+    for row in [
+        "| figure | dedup off | dedup on | dedup on, acks every 5 min |",
+        "attention per hour at 10 s (per-cycle mean × 360)",
+        "| nothing lost (detections = occurrences) | yes | yes | yes |",
+        "attention off / on:",
+    ] {
+        assert!(table.contains(row), "the table has {row:?}:\n{table}");
+    }
+    let reports: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let sqlite = &reports.as_array().expect("one report per backend")[0];
+    assert_eq!(sqlite["backend"], "sqlite");
+    assert_eq!(sqlite["nothing_lost"], true);
+    assert!(sqlite["ratio_off_on"].as_f64().unwrap() >= 1.0, "{sqlite}");
+    let runs = sqlite["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3, "{sqlite}");
+    let detections = runs[0]["detections"].as_u64().unwrap();
+    assert!(detections > 0, "the ticks raise alerts: {sqlite}");
+    for run in runs {
+        assert_eq!(run["detections"], detections, "{run}");
+        assert_eq!(run["occurrences"], detections, "{run}");
+        assert_eq!(run["events"], 60, "{run}");
+    }
+    assert_eq!(runs[0]["opened"], detections, "dedup off: one alert each");
+    assert_eq!(runs[2]["trader_acks_every_mins"], 5);
+}
