@@ -246,6 +246,7 @@ async fn time_alerts(
 
 /// One event with one critical price-change alert, as a batch. Written in the batch's
 /// serialised (dead-letter) shape, which stays readable across versions of the alert type.
+/// Dedup is off: both paths write the same events, and each write must store a new alert.
 fn sample_batch(n: usize, at: DateTime<Utc>) -> CycleBatch {
     let key = format!("live-{n}");
     let kickoff = at + chrono::Duration::days(30);
@@ -263,6 +264,7 @@ fn sample_batch(n: usize, at: DateTime<Utc>) -> CycleBatch {
             "books": [["betpawa", format!("bp-{key}")]],
         }],
         "odds": [],
+        "noise": {"dedup": false, "cooldown": 30},
         "alerts": [{
             "event_key": key,
             "alert": {

@@ -382,9 +382,12 @@ impl Store {
     /// Housekeeping: marks the silences whose end is at or before `now` as expired by
     /// `system` (audited), so the list of silences shows them as over. Returns how many.
     pub async fn expire_ended_silences(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut update =
-            self.query("UPDATE silences SET expired_at = ends_at, expired_by = 'system' WHERE expired_at IS NULL AND ends_at <= ");
-        update.bind(now).push(" RETURNING id");
+        let mut update = self.query("UPDATE silences SET expired_at = ");
+        update
+            .bind(now)
+            .push(", expired_by = 'system' WHERE expired_at IS NULL AND ends_at <= ")
+            .bind(now)
+            .push(" RETURNING id");
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting the silence expiry")?;
             let ids: Vec<(i64,)> = sqlx::query_as(update.sql())

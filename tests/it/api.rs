@@ -378,7 +378,12 @@ fn pipeline_batch(kickoff: chrono::DateTime<Utc>) -> CycleBatch {
                 .kickoff(kickoff)
                 .build(),
         ],
-        noise: Default::default(),
+        // These repeated detections were written as one alert each (before noise control
+        // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+        noise: oddswatch::domain::NoisePolicy {
+            dedup: false,
+            ..Default::default()
+        },
     }
 }
 

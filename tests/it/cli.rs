@@ -454,7 +454,12 @@ async fn list_filters_the_market_types_and_labels_their_change_column() {
             base().margin(-2.44, &[("1", 2.5)]).build(),
             base().build(),
         ],
-        noise: Default::default(),
+        // These repeated detections were written as one alert each (before noise control
+        // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+        noise: oddswatch::domain::NoisePolicy {
+            dedup: false,
+            ..Default::default()
+        },
     };
     store.write_cycle_batch(&batch).await.unwrap();
     store.close().await;

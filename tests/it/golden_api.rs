@@ -114,7 +114,12 @@ fn batch() -> CycleBatch {
         ],
         odds: vec![],
         alerts: alerts(),
-        noise: Default::default(),
+        // These repeated detections were written as one alert each (before noise control
+        // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+        noise: oddswatch::domain::NoisePolicy {
+            dedup: false,
+            ..Default::default()
+        },
     }
 }
 
@@ -361,7 +366,12 @@ fn market_batch() -> CycleBatch {
                 .margin(-2.44, &[("Over", 2.05), ("Under", 2.05)])
                 .build(),
         ],
-        noise: Default::default(),
+        // These repeated detections were written as one alert each (before noise control
+        // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+        noise: oddswatch::domain::NoisePolicy {
+            dedup: false,
+            ..Default::default()
+        },
     }
 }
 

@@ -45,7 +45,12 @@ fn batch(key: &str, alerts: usize) -> CycleBatch {
         }],
         odds: vec![],
         alerts: vec![alert; alerts],
-        noise: Default::default(),
+        // These repeated detections were written as one alert each (before noise control
+        // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+        noise: oddswatch::domain::NoisePolicy {
+            dedup: false,
+            ..Default::default()
+        },
     }
 }
 

@@ -93,7 +93,12 @@ async fn a_cycle_batch_stores_events_odds_history_and_alerts_together() {
                 ),
             ],
             alerts: vec![],
-            noise: Default::default(),
+            // These repeated detections were written as one alert each (before noise control
+            // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+            noise: oddswatch::domain::NoisePolicy {
+                dedup: false,
+                ..Default::default()
+            },
         };
         let written = s.write_cycle_batch(&first).await.unwrap();
         assert_eq!(
@@ -292,7 +297,12 @@ async fn a_batch_that_fails_writes_nothing() {
             events: vec![event("1")],
             odds: vec![odds("1", "betpawa", &[("Over", 2000, true)], true)],
             alerts: vec![alert("not-in-batch", t0())],
-            noise: Default::default(),
+            // These repeated detections were written as one alert each (before noise control
+            // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+            noise: oddswatch::domain::NoisePolicy {
+                dedup: false,
+                ..Default::default()
+            },
         };
         let err = s.write_cycle_batch(&batch).await.unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
@@ -393,7 +403,12 @@ async fn history_older_than_the_cutoff_is_purged() {
                     true,
                 )],
                 alerts: vec![],
-                noise: Default::default(),
+                // These repeated detections were written as one alert each (before noise control
+                // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+                noise: oddswatch::domain::NoisePolicy {
+                    dedup: false,
+                    ..Default::default()
+                },
             };
             s.write_cycle_batch(&batch).await.unwrap();
         }

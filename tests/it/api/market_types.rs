@@ -53,7 +53,12 @@ async fn the_market_types_are_served_filtered_and_documented() {
                     .margin(-2.44, &[("1", 2.5), ("X", 3.4), ("2", 3.6)])
                     .build(),
             ],
-            noise: Default::default(),
+            // These repeated detections were written as one alert each (before noise control
+            // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+            noise: oddswatch::domain::NoisePolicy {
+                dedup: false,
+                ..Default::default()
+            },
         };
         db.store.write_cycle_batch(&batch).await.unwrap();
         let s = start(&db.store, None).await;

@@ -44,7 +44,12 @@ pub fn batch(n: u32) -> CycleBatch {
             record_history: true,
         }],
         alerts: vec![],
-        noise: Default::default(),
+        // These repeated detections were written as one alert each (before noise control
+        // folded them, issue 15): dedup off keeps the fixture meaning what it did.
+        noise: oddswatch::domain::NoisePolicy {
+            dedup: false,
+            ..Default::default()
+        },
     }
 }
 
