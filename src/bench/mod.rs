@@ -6,6 +6,7 @@
 
 mod limits;
 pub mod live;
+pub mod noise;
 pub mod pipeline;
 mod read;
 mod report;

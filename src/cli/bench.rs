@@ -48,6 +48,16 @@ pub struct BenchArgs {
     /// figures as JSON (the benchmark runs itself this way to measure the pipeline's memory).
     #[arg(long, value_name = "URL", hide = true)]
     pub pipeline_child: Option<String>,
+    /// Measure noise instead (DESIGN §10): the pipeline with `noise.dedup` off and on from the
+    /// same seed, alerts asking for attention per hour, and every detection accounted for.
+    #[arg(long)]
+    pub noise: bool,
+    /// Cycles per noise run after the first, one simulator tick each (a 10 s interval).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=2000))]
+    pub noise_cycles: u32,
+    /// Seed of the simulator for the noise runs (the same for every run).
+    #[arg(long, default_value_t = 42)]
+    pub noise_seed: u64,
 }
 
 /// Runs `oddswatch bench`.
@@ -84,7 +94,37 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let started = std::time::Instant::now();
+    if args.noise {
+        let noise = crate::bench::noise::NoiseOptions {
+            backends: options.backends,
+            events: options.events,
+            cycles: args.noise_cycles,
+            seed: args.noise_seed,
+            postgres_admin_url: options.postgres_admin_url,
+        };
+        let reports = crate::bench::noise::run(&noise, |step| eprintln!("{step}")).await?;
+        println!("{}\n", bench_machine(started));
+        print!("{}", crate::bench::noise::markdown(&reports));
+        if let Some(path) = args.json {
+            std::fs::write(&path, serde_json::to_vec_pretty(&reports)?)
+                .wrap_err_with(|| format!("writing {}", path.display()))?;
+            eprintln!("figures written to {}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let reports = crate::bench::run(&options, |step| eprintln!("{step}")).await?;
+    println!("{}\n", bench_machine(started));
+    print!("{}", crate::bench::markdown(&reports));
+    if let Some(path) = args.json {
+        std::fs::write(&path, serde_json::to_vec_pretty(&reports)?)
+            .wrap_err_with(|| format!("writing {}", path.display()))?;
+        eprintln!("figures written to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bench report's first line: the machine, the build, the load and how long the run took.
+fn bench_machine(started: std::time::Instant) -> String {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -103,15 +143,12 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     } else {
         "release build"
     };
-    println!(
-        "oddswatch bench on {cores} cores, {memory} RAM, {build}; took {:.0} s\n",
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".to_string());
+    format!(
+        "oddswatch bench on {cores} cores, {memory} RAM, {build}; load average {load} at the end; took {:.0} s",
         started.elapsed().as_secs_f64()
-    );
-    print!("{}", crate::bench::markdown(&reports));
-    if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_vec_pretty(&reports)?)
-            .wrap_err_with(|| format!("writing {}", path.display()))?;
-        eprintln!("figures written to {}", path.display());
-    }
-    Ok(ExitCode::SUCCESS)
+    )
 }

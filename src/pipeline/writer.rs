@@ -51,7 +51,9 @@ use tokio::time::Instant;
 use super::dead_letters::{Letter, keep, waiting};
 pub use super::dead_letters::{Replay, dead_letter_dir, replay_dead_letters};
 use crate::live::{ChangeFeed, Publisher};
-use crate::store::{BatchWritten, CycleBatch, RunRecord, RunStatus, Store, StoreError};
+use crate::store::{
+    BatchWritten, CycleBatch, NoiseCounts, RunRecord, RunStatus, Store, StoreError,
+};
 
 /// How hard the writer tries before dead-lettering, and how often it retries dead letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +127,8 @@ pub struct WriteQueue {
     hurry: Arc<watch::Sender<bool>>,
     /// Nanoseconds the writer has spent storing batches (retries and backoff included).
     busy_nanos: Arc<AtomicU64>,
+    /// What the stored batches' detections did to the alerts, summed (see [`WriteQueue::noise`]).
+    noise: Arc<std::sync::Mutex<NoiseCounts>>,
 }
 
 /// Why a batch could not be queued.
@@ -169,6 +173,15 @@ impl WriteQueue {
     /// this is the persist phase's wall time, even though it overlaps the fetching.
     pub fn write_time(&self) -> Duration {
         Duration::from_nanos(self.busy_nanos.load(Ordering::Relaxed))
+    }
+
+    /// What the detections of every batch stored so far did to the alerts (DESIGN §10),
+    /// summed: the noise benchmark reads it after each cycle (the cycle flushes the queue).
+    pub fn noise(&self) -> NoiseCounts {
+        *self
+            .noise
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A handle that tells the writer the process is stopping, without keeping the queue open.
@@ -282,6 +295,8 @@ fn start_writer(
     let (hurry, hurry_rx) = watch::channel(false);
     let busy_nanos = Arc::new(AtomicU64::new(0));
     let busy = busy_nanos.clone();
+    let noise = Arc::new(std::sync::Mutex::new(NoiseCounts::default()));
+    let noise_sum = noise.clone();
     let handle = tokio::spawn(async move {
         let mut writer = Writer {
             letters_waiting: !waiting(&dead_letter_dir).is_empty(),
@@ -318,6 +333,11 @@ fn start_writer(
                     let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
                     busy.fetch_add(took, Ordering::Relaxed);
                     let stored = matches!(outcome, WriteOutcome::Stored { .. });
+                    if let WriteOutcome::Stored { written, .. } = &outcome {
+                        *noise_sum
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner) += written.noise;
+                    }
                     if let Some(reply) = reply {
                         let _ = reply.send(outcome);
                     }
@@ -350,6 +370,7 @@ fn start_writer(
         tx,
         hurry: Arc::new(hurry),
         busy_nanos,
+        noise,
     };
     (queue, handle)
 }

@@ -109,6 +109,20 @@ pub struct NoiseCounts {
     pub attention: u64,
 }
 
+impl std::ops::AddAssign for NoiseCounts {
+    /// Sums the counts of several batches (the writer's running total).
+    fn add_assign(&mut self, other: NoiseCounts) {
+        self.occurrences += other.occurrences;
+        self.opened += other.opened;
+        self.updated += other.updated;
+        self.escalated += other.escalated;
+        self.recorded += other.recorded;
+        self.reopened += other.reopened;
+        self.silenced += other.silenced;
+        self.attention += other.attention;
+    }
+}
+
 /// Odds rows per statement (9 parameters each).
 const ODDS_PER_STATEMENT: usize = 3000;
 

@@ -22,6 +22,7 @@ mod fuzz;
 mod golden_api;
 mod headless;
 mod market_risk_e2e;
+mod noise_e2e;
 mod pipeline_e2e;
 mod pipeline_outage;
 mod pipeline_slow_books;
