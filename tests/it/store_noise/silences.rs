@@ -347,10 +347,12 @@ async fn silences_are_listed_edited_and_expired_by_housekeeping(db: &TestDb) {
         "{}",
         db.name
     );
+    let done = oddswatch::pipeline::jobs::housekeeping(&later, 30, 30)
+        .await
+        .unwrap();
     assert_eq!(
-        later.expire_ended_silences().await.unwrap(),
-        1,
-        "{}",
+        done.expired_silences, 1,
+        "{}: housekeeping expires it",
         db.name
     );
     assert_eq!(
