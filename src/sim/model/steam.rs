@@ -333,21 +333,34 @@ mod tests {
     #[test]
     fn ticked_steams_continue_a_jump_and_end_within_four_ticks() {
         let mut model = model(42, 200);
-        let mut seen = 0;
+        let (mut seen, mut along) = (0, 0);
         for _ in 0..30 {
-            let live: Vec<(usize, usize, usize, bool)> = model
+            let live: Vec<(usize, usize, usize, bool, u32)> = model
                 .dynamics
                 .steams()
                 .iter()
-                .map(|s| (s.event, s.row, s.outcome, s.up))
+                .map(|s| {
+                    let price = model.events[s.event].markets[s.row].prices[s.outcome][0];
+                    (s.event, s.row, s.outcome, s.up, price)
+                })
                 .collect();
-            seen += live.len();
             for steam in model.dynamics.steams() {
                 assert!(steam.left <= STEAM_STEPS.1);
             }
             model.tick();
+            for (e, r, o, up, before) in live {
+                let after = model.events[e].markets[r].prices[o][0];
+                seen += 1;
+                along += usize::from(if up { after > before } else { after < before });
+            }
         }
         assert!(seen > 0, "30 ticks on 200 events start some steam");
+        // A step is skipped only at the price band's edge or on a hidden market, and the
+        // walk or a staged risk rarely moves the same outcome back in the same tick.
+        assert!(
+            along * 10 >= seen * 9,
+            "{along} of {seen} steps went the steam's way"
+        );
         // Nothing new starts; every live steam ends within its four steps.
         for _ in 0..4 {
             model.dynamics.off = true;
@@ -389,11 +402,23 @@ mod tests {
     /// many repeat an outcome already moved, with the dynamics on and off (the bare random
     /// walk). `(moves, repeats)`.
     fn repeated_moves(off: bool) -> (usize, usize) {
-        let mut model = model(42, 1_300);
+        repeated_moves_of(42, 1_300, 60, off, false)
+    }
+
+    /// `(moves, repeats)` as [`repeated_moves`], of `events` over `ticks`, on the primary
+    /// markets alone if `primary`.
+    fn repeated_moves_of(
+        seed: u64,
+        events: u32,
+        ticks: usize,
+        off: bool,
+        primary: bool,
+    ) -> (usize, usize) {
+        let mut model = model(seed, events);
         model.dynamics.off = off;
         let mut moved = HashSet::new();
         let (mut moves, mut repeats) = (0, 0);
-        for _ in 0..60 {
+        for _ in 0..ticks {
             let before: Vec<Vec<Vec<[u32; 3]>>> = model
                 .events
                 .iter()
@@ -402,6 +427,12 @@ mod tests {
             model.tick();
             for (e, event) in model.events.iter().enumerate() {
                 for (m, market) in event.markets.iter().enumerate() {
+                    let main = model.defs[market.def as usize]
+                        .mapping
+                        .is_some_and(|m| m.primary);
+                    if primary && !main {
+                        continue;
+                    }
                     for (o, prices) in market.prices.iter().enumerate() {
                         for b in 0..3 {
                             let old = f64::from(before[e][m][o][b]);
@@ -423,11 +454,32 @@ mod tests {
     fn steams_repeat_moves_of_the_same_outcome() {
         let (moves, repeats) = repeated_moves(false);
         let (bare_moves, bare_repeats) = repeated_moves(true);
+        let (main_moves, main_repeats) = repeated_moves_of(42, 1_300, 60, false, true);
+        println!("main markets alone: {main_moves} moves, {main_repeats} repeats");
         println!(
             "seed 42, 1300 events, 60 ticks: {moves} moves >= 7 %, {repeats} repeat an outcome \
              already moved; bare random walk: {bare_moves} moves, {bare_repeats} repeats"
         );
         assert!(repeats * 10 > moves, "{repeats} of {moves}");
         assert!(bare_repeats * 10 < repeats, "{bare_repeats} vs {repeats}");
+    }
+
+    #[test]
+    fn the_demo_steams_a_main_market_within_two_minutes() {
+        // The demo's default: 200 events, a cycle every 10 s, so twelve ticks in two minutes.
+        for seed in [42, 7] {
+            let mut model = model(seed, 200);
+            let mut main = HashSet::new();
+            for _ in 0..12 {
+                model.tick();
+                for steam in model.dynamics.steams() {
+                    let def = model.events[steam.event].markets[steam.row].def;
+                    if model.defs[def as usize].mapping.is_some_and(|m| m.primary) {
+                        main.insert((steam.event, steam.row, steam.outcome));
+                    }
+                }
+            }
+            assert!(!main.is_empty(), "seed {seed}: no steam on a main market");
+        }
     }
 }
