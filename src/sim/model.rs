@@ -275,7 +275,9 @@ impl Model {
                 let state = &mut self.events[e].markets[m].state[b];
                 let hidden = *state;
                 *state = Availability::Open;
-                self.dynamics.returned(self.tick, e, m, b, hidden);
+                if hidden != Availability::Open {
+                    self.dynamics.returned(self.tick, e, m, b, hidden);
+                }
             } else {
                 kept.push((e, m, b));
             }
