@@ -4,7 +4,8 @@
 //!
 //! **Ticks.** Each tick moves prices at random and stages DESIGN §9's market risks (a consensus
 //! move the home book does not follow, a home price off the market or a palp, a home market under
-//! the margin floor; see [`model`]). The model advances one tick per request of the home book's discovery root
+//! the margin floor; see [`model`]). Moves repeat as real ones do: a jump often continues the
+//! same way for a few ticks (steam), and a returned market often suspends again (flapping). The model advances one tick per request of the home book's discovery root
 //! (`GET /api/sportsbook/v3/categories/list/2`) in [`TickMode::OnHomeDiscovery`] (the CLI and the
 //! demo), on a timer in [`TickMode::Every`], or only when asked in [`TickMode::Manual`]
 //! (deterministic tests): `POST /sim/tick` or [`SimHandle::tick`].

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 mod rates;
 mod scenario;
 mod script;
+mod steam;
 
 pub use script::ScriptError;
 
@@ -22,6 +23,7 @@ use super::catalog::{
 };
 use crate::domain::Line;
 use scenario::Scenarios;
+use steam::{Dynamics, SteamKind};
 
 /// A book the simulator serves in its own format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -137,6 +139,8 @@ pub struct Model {
     by_bet9ja: HashMap<u64, usize>,
     unavailable: Vec<(usize, usize, usize)>,
     scenarios: Scenarios,
+    /// Steams and flaps: moves that repeat ([`steam`]).
+    dynamics: Dynamics,
 }
 
 impl Model {
@@ -172,6 +176,7 @@ impl Model {
             by_bet9ja: HashMap::new(),
             unavailable: Vec::new(),
             scenarios: Scenarios::default(),
+            dynamics: Dynamics::new(seed),
         };
         // Whole minutes, as the books show kickoffs.
         let now_minute = DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
@@ -249,9 +254,12 @@ impl Model {
     /// disappearing and returning — every move keeping the moved book's margin — and then the
     /// staged market risks of DESIGN §9 ([`scenario`]): a consensus move the home book does
     /// not follow, a home price off the market (now and then a palp), a home market under the
-    /// margin floor, each undone a few ticks later as a trader would.
+    /// margin floor, each undone a few ticks later as a trader would. Moves repeat as real
+    /// ones do: a jump sometimes continues the same way on the next ticks, and a returned
+    /// market sometimes suspends again ([`steam`]).
     pub fn tick(&mut self) -> u64 {
         self.tick += 1;
+        self.dynamics.step(self.tick, &mut self.events);
         self.random_walk();
         self.stage_risks();
         self.tick
@@ -264,7 +272,12 @@ impl Model {
         let mut kept = Vec::with_capacity(still);
         for (e, m, b) in self.unavailable.drain(..) {
             if rng.gen_bool(0.3) {
-                self.events[e].markets[m].state[b] = Availability::Open;
+                let state = &mut self.events[e].markets[m].state[b];
+                let hidden = *state;
+                *state = Availability::Open;
+                if hidden != Availability::Open {
+                    self.dynamics.returned(self.tick, e, m, b, hidden);
+                }
             } else {
                 kept.push((e, m, b));
             }
@@ -307,6 +320,14 @@ impl Model {
                 // competitors' small drift barely touches their margins, and rebalancing it too
                 // would turn one disagreement into one per outcome.
                 let against = (0.75..0.9).contains(&roll);
+                if (0.6..0.9).contains(&roll) {
+                    let kind = if against {
+                        SteamKind::Against
+                    } else {
+                        SteamKind::Jump
+                    };
+                    self.dynamics.jumped(e, m, o, factors[0] > 1.0, kind);
+                }
                 for (book, factor) in factors.into_iter().enumerate() {
                     if factor == 1.0 {
                         continue;
