@@ -249,7 +249,7 @@ pub async fn create_silence(
     if body.matchers.is_empty() {
         return Err(ApiError::bad_request(
             "a silence needs at least one matcher: eventId, tournament, bookmaker, marketId, \
-             line, outcome, alertType or maxSeverity",
+             line, outcome or alertType (maxSeverity only narrows them)",
         ));
     }
     let Some(end) = end_of(

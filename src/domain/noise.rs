@@ -85,13 +85,16 @@ pub struct OpenAlert {
     pub severity: Severity,
     /// When it was acknowledged, if it is.
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// A silence hid it.
+    pub silenced: bool,
 }
 
 /// What one detection does, given the newest alert of its identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fold {
-    /// Store a new alert (no open alert of the identity, dedup off, the alert is past, or the
-    /// cooldown after its acknowledgement is over).
+    /// Store a new alert (no open alert of the identity, dedup off, the alert is past, the
+    /// cooldown after its acknowledgement is over, or a silence hid it and no silence matches
+    /// this detection).
     Open,
     /// The alert is `new`: record an occurrence and update it in place. `escalated` when the
     /// detection's severity is above the alert's.
@@ -124,17 +127,23 @@ impl Fold {
 }
 
 /// Decides what a detection of `severity` at `at` does to `newest`, the newest stored alert of
-/// its identity (DESIGN §10).
+/// its identity (DESIGN §10). `silenced`: an active silence matches the detection.
+///
+/// A silenced alert was dealt with by its silence: a detection no silence matches opens a new
+/// alert, which asks for attention as any new one does, rather than quietly un-hiding the old
+/// one (whose detections stay its history).
 pub fn fold(
     policy: &NoisePolicy,
     newest: Option<&OpenAlert>,
     severity: Severity,
+    silenced: bool,
     at: DateTime<Utc>,
 ) -> Fold {
     let Some(open) = newest.filter(|_| policy.dedup) else {
         return Fold::Open;
     };
     match open.status {
+        Status::New if open.silenced && !silenced => Fold::Open,
         Status::New => Fold::Update {
             escalated: severity > open.severity,
         },
@@ -229,9 +238,13 @@ pub struct SilenceTarget<'a> {
 }
 
 impl SilenceMatchers {
-    /// True when no matcher is set (such a silence would hide everything and is refused).
+    /// True when no matcher but the maximum severity is set: such a silence would hide
+    /// everything up to that severity, across every event and book, and is refused.
     pub fn is_empty(&self) -> bool {
-        *self == SilenceMatchers::default()
+        SilenceMatchers {
+            max_severity: None,
+            ..self.clone()
+        } == SilenceMatchers::default()
     }
 
     /// Whether every set matcher matches `t`.

@@ -22,8 +22,8 @@ fn check_matchers(m: &SilenceMatchers) -> Result<(), ServiceError> {
         return Err(ServiceError::InvalidArgument {
             name: "matchers",
             value: "none".into(),
-            allowed: "at least one of event, tournament, bookmaker, market, line, outcome, type \
-                      or maximum severity (a silence of everything is refused)"
+            allowed: "at least one of event, tournament, bookmaker, market, line, outcome or type \
+                      (a maximum severity only narrows them: a silence of every event is refused)"
                 .into(),
         });
     }
@@ -131,7 +131,12 @@ impl AlertService {
     /// matches at once. Refused: no matcher, an end not after now or more than
     /// [`MAX_SILENCE_DAYS`] away, "until kickoff" without an event (or of an event that has
     /// started), a reason that fails [`super::check_text`].
-    pub async fn create_silence(&self, silence: NewSilence) -> Result<Silence, ServiceError> {
+    pub async fn create_silence(&self, mut silence: NewSilence) -> Result<Silence, ServiceError> {
+        // Book slugs are lower case everywhere; `Betpawa` would otherwise silence nothing.
+        silence.matchers.bookmaker = silence
+            .matchers
+            .bookmaker
+            .map(|b| b.trim().to_ascii_lowercase());
         check_matchers(&silence.matchers)?;
         let reason = checked_reason(&silence.reason)?;
         if let Some(event_id) = silence.matchers.event_id
@@ -190,8 +195,8 @@ impl AlertService {
             .ok_or(ServiceError::SilenceNotFound(id))
     }
 
-    /// Ends a silence now (audited, as the service's user). Expiring one that has already
-    /// ended changes nothing and returns it as it is.
+    /// Ends a silence now (audited, as the service's user) and shows again the new alerts it
+    /// hid. Expiring one that has already ended changes nothing and returns it as it is.
     pub async fn expire_silence(&self, id: i64) -> Result<Silence, ServiceError> {
         self.store
             .expire_silence(id, &self.user, self.now())

@@ -167,6 +167,7 @@ pub(super) fn plan<'a>(
                     status: s.status,
                     severity: s.severity,
                     acknowledged_at: s.acknowledged_at,
+                    silenced: s.silenced_by.is_some(),
                 }
             }
             Target::New(k) => OpenAlert {
@@ -174,9 +175,16 @@ pub(super) fn plan<'a>(
                 status: Status::New,
                 severity: plan.inserts[k].alert.severity,
                 acknowledged_at: None,
+                silenced: plan.inserts[k].silenced_by.is_some(),
             },
         });
-        let decision = fold(policy, open.as_ref(), d.severity, d.detected_at);
+        let decision = fold(
+            policy,
+            open.as_ref(),
+            d.severity,
+            silence.is_some(),
+            d.detected_at,
+        );
         let counts = &mut plan.counts;
         counts.occurrences += 1;
         counts.silenced += u64::from(silence.is_some());
@@ -207,18 +215,17 @@ pub(super) fn plan<'a>(
                         let s = &mut plan.touched[k];
                         s.severity = s.severity.max(d.severity);
                         s.escalated |= escalated;
-                        if silence.is_none() {
-                            s.silenced_by = None;
-                        }
+                        // `fold` opened a new alert for an unsilenced detection of a silenced
+                        // one; a silenced detection hides a visible alert, as a new silence
+                        // hides the new alerts it matches.
+                        s.silenced_by = s.silenced_by.or(silence);
                     }
                     Target::New(k) => {
                         let row = &mut plan.inserts[k];
                         let merged = row.alert.to_mut();
                         merged.severity = merged.severity.max(d.severity);
                         row.escalated |= escalated;
-                        if silence.is_none() {
-                            row.silenced_by = None;
-                        }
+                        row.silenced_by = row.silenced_by.or(silence);
                     }
                 }
                 t
@@ -245,9 +252,8 @@ pub(super) fn plan<'a>(
                     s.severity = s.severity.max(to);
                     s.escalated = true;
                     s.reopened = true;
-                    if silence.is_none() {
-                        s.silenced_by = None;
-                    }
+                    // Re-opened, it asks for attention unless a silence holds now.
+                    s.silenced_by = silence;
                 }
                 t
             }
@@ -373,6 +379,8 @@ impl FoldPlan<'_> {
 
 /// One UPDATE … FROM (VALUES …) of stored alerts: occurrences added, the latest detection's
 /// time and payload, the worst severity, escalation, re-opening and silence.
+/// A re-opening applies only to a row still acknowledged when the update runs: the lookup takes
+/// no lock, and an acknowledgement taken back or the past transition committed in between wins.
 fn update_statement(
     store: &Store,
     rows: &[&Touched],
@@ -381,9 +389,9 @@ fn update_statement(
     // VALUES columns are column1, column2, … on both backends.
     let mut q = store.query(
         "UPDATE alerts SET \
-         status = CASE WHEN v.column2 THEN 'new' ELSE alerts.status END, \
-         acknowledged_at = CASE WHEN v.column2 THEN NULL ELSE alerts.acknowledged_at END, \
-         acknowledged_by = CASE WHEN v.column2 THEN NULL ELSE alerts.acknowledged_by END, \
+         status = CASE WHEN v.column2 AND alerts.status = 'acknowledged' THEN 'new' ELSE alerts.status END, \
+         acknowledged_at = CASE WHEN v.column2 AND alerts.status = 'acknowledged' THEN NULL ELSE alerts.acknowledged_at END, \
+         acknowledged_by = CASE WHEN v.column2 AND alerts.status = 'acknowledged' THEN NULL ELSE alerts.acknowledged_by END, \
          severity = v.column3, severity_rank = v.column4, \
          occurrences = alerts.occurrences + v.column5, last_detected_at = v.column6, \
          escalated = (alerts.escalated OR v.column7), silenced_by = v.column8, \

@@ -342,8 +342,9 @@ impl Store {
         self.get_silence(id).await
     }
 
-    /// Ends a silence at `now` as `actor` (audited); one that has ended already is left as it
-    /// is. Returns it as it now is, or `None` when it does not exist.
+    /// Ends a silence at `now` as `actor` (audited) and shows again the new alerts it hid; one
+    /// that has ended already is left as it is. Returns it as it now is, or `None` when it does
+    /// not exist.
     pub async fn expire_silence(
         &self,
         id: i64,
@@ -368,7 +369,19 @@ impl Store {
                 .await
                 .context("expiring a silence")?;
             if changed.is_some() {
-                for q in [audit(self, id, "expire", actor, now, None), silenced_change(self, now)] {
+                // Lifted by hand, a silence gives back the new alerts it holds: the trader wants
+                // to see what it hid (a mistaken silence must not bury alerts). A silence that
+                // runs out keeps them, as they were dealt with while it held.
+                let mut release = self.query("UPDATE alerts SET silenced_by = NULL WHERE silenced_by = ");
+                release.bind(id).push(" AND status = 'new'");
+                let released = sqlx::query(release.sql())
+                    .bind_params(release.params())
+                    .execute(&mut *tx)
+                    .await
+                    .context("showing the alerts of an expired silence")?
+                    .rows_affected();
+                let comment = (released > 0).then(|| format!("{released} hidden new alerts shown again"));
+                for q in [audit(self, id, "expire", actor, now, comment), silenced_change(self, now)] {
                     sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await
                         .context("auditing a silence expiry")?;
                 }

@@ -32,6 +32,7 @@ macro_rules! contract_cases {
 
 mod migration;
 mod pipeline;
+mod silenced_folds;
 mod silences;
 
 use std::sync::Arc;

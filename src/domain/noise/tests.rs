@@ -14,6 +14,7 @@ fn open(status: Status, severity: Severity, acked_minute: Option<i64>) -> OpenAl
         status,
         severity,
         acknowledged_at: acked_minute.map(at),
+        silenced: false,
     }
 }
 
@@ -95,7 +96,10 @@ fn an_off_market_pattern_is_not_part_of_the_identity() {
 #[test]
 fn without_an_alert_of_the_identity_a_detection_opens_one() {
     let policy = NoisePolicy::default();
-    assert_eq!(fold(&policy, None, Severity::Warning, at(0)), Fold::Open);
+    assert_eq!(
+        fold(&policy, None, Severity::Warning, false, at(0)),
+        Fold::Open
+    );
 }
 
 #[test]
@@ -108,7 +112,7 @@ fn a_new_alert_is_updated_in_place_and_escalates_only_when_the_severity_rises() 
         (Severity::Critical, true),
     ] {
         assert_eq!(
-            fold(&policy, Some(&new), severity, at(90)),
+            fold(&policy, Some(&new), severity, false, at(90)),
             Fold::Update { escalated },
             "{severity}"
         );
@@ -120,11 +124,11 @@ fn after_an_acknowledgement_the_cooldown_records_occurrences_without_reopening()
     let policy = NoisePolicy::default();
     let acked = open(Status::Acknowledged, Severity::Elevated, Some(0));
     assert_eq!(
-        fold(&policy, Some(&acked), Severity::Elevated, at(29)),
+        fold(&policy, Some(&acked), Severity::Elevated, false, at(29)),
         Fold::Record
     );
     assert_eq!(
-        fold(&policy, Some(&acked), Severity::Warning, at(1)),
+        fold(&policy, Some(&acked), Severity::Warning, false, at(1)),
         Fold::Record
     );
 }
@@ -134,7 +138,7 @@ fn a_more_severe_detection_within_the_cooldown_reopens_the_acknowledged_alert() 
     let policy = NoisePolicy::default();
     let acked = open(Status::Acknowledged, Severity::Elevated, Some(0));
     assert_eq!(
-        fold(&policy, Some(&acked), Severity::Critical, at(10)),
+        fold(&policy, Some(&acked), Severity::Critical, false, at(10)),
         Fold::Reopen {
             from: Severity::Elevated,
             to: Severity::Critical
@@ -147,11 +151,11 @@ fn after_the_cooldown_a_detection_opens_a_new_alert() {
     let policy = NoisePolicy::default();
     let acked = open(Status::Acknowledged, Severity::Critical, Some(0));
     assert_eq!(
-        fold(&policy, Some(&acked), Severity::Warning, at(30)),
+        fold(&policy, Some(&acked), Severity::Warning, false, at(30)),
         Fold::Open
     );
     assert_eq!(
-        fold(&policy, Some(&acked), Severity::Critical, at(31)),
+        fold(&policy, Some(&acked), Severity::Critical, false, at(31)),
         Fold::Open
     );
     let zero = NoisePolicy {
@@ -159,8 +163,30 @@ fn after_the_cooldown_a_detection_opens_a_new_alert() {
         ..policy
     };
     assert_eq!(
-        fold(&zero, Some(&acked), Severity::Warning, at(0)),
+        fold(&zero, Some(&acked), Severity::Warning, false, at(0)),
         Fold::Open
+    );
+}
+
+#[test]
+fn a_silenced_alert_takes_silenced_detections_but_an_unsilenced_one_opens_a_new_alert() {
+    let policy = NoisePolicy::default();
+    let hidden = OpenAlert {
+        silenced: true,
+        ..open(Status::New, Severity::Warning, None)
+    };
+    assert_eq!(
+        fold(&policy, Some(&hidden), Severity::Warning, true, at(1)),
+        Fold::Update { escalated: false }
+    );
+    assert_eq!(
+        fold(&policy, Some(&hidden), Severity::Critical, false, at(1)),
+        Fold::Open
+    );
+    let visible = open(Status::New, Severity::Warning, None);
+    assert_eq!(
+        fold(&policy, Some(&visible), Severity::Warning, true, at(1)),
+        Fold::Update { escalated: false }
     );
 }
 
@@ -169,7 +195,7 @@ fn a_past_alert_is_never_folded_into() {
     let policy = NoisePolicy::default();
     let past = open(Status::Past, Severity::Warning, None);
     assert_eq!(
-        fold(&policy, Some(&past), Severity::Warning, at(1)),
+        fold(&policy, Some(&past), Severity::Warning, false, at(1)),
         Fold::Open
     );
 }
@@ -185,7 +211,7 @@ fn with_dedup_off_every_detection_opens_an_alert() {
         open(Status::Acknowledged, Severity::Warning, Some(0)),
     ] {
         assert_eq!(
-            fold(&policy, Some(&newest), Severity::Critical, at(1)),
+            fold(&policy, Some(&newest), Severity::Critical, false, at(1)),
             Fold::Open
         );
     }
@@ -302,6 +328,14 @@ fn a_line_or_outcome_matcher_never_matches_an_alert_without_one() {
     assert!(!outcome.matches(&t));
     assert!(SilenceMatchers::default().is_empty());
     assert!(!line.is_empty());
+    let severity_only = SilenceMatchers {
+        max_severity: Some(Severity::Critical),
+        ..Default::default()
+    };
+    assert!(
+        severity_only.is_empty(),
+        "a maximum severity alone would silence every event"
+    );
 }
 
 #[test]
