@@ -21,7 +21,11 @@ fn check_matchers(m: &SilenceMatchers) -> Result<(), ServiceError> {
     if m.is_empty() {
         return Err(ServiceError::InvalidArgument {
             name: "matchers",
-            value: "none".into(),
+            value: if m.max_severity.is_some() {
+                "with only a maximum severity".into()
+            } else {
+                "none".into()
+            },
             allowed: "at least one of event, tournament, bookmaker, market, line, outcome or type \
                       (a maximum severity only narrows them: a silence of every event is refused)"
                 .into(),
