@@ -2,28 +2,13 @@
 //! holds now, a silenced alert is not quietly un-hidden by a later detection, a silence lifted by
 //! hand shows again what it hid, and a maximum severity alone cannot silence every event.
 
-use chrono::Duration;
-use oddswatch::domain::{NewSilence, Severity, SilenceEnd, SilenceMatchers, Status};
+use oddswatch::domain::{Severity, SilenceMatchers, Status};
 use oddswatch::service::ServiceError;
 use oddswatch::store::ChangeKind;
 
+use super::silences::{for_minutes, of_event};
 use super::{at, detect, detection, service};
 use crate::common::TestDb;
-
-fn of_event(event_id: i64) -> SilenceMatchers {
-    SilenceMatchers {
-        event_id: Some(event_id),
-        ..SilenceMatchers::default()
-    }
-}
-
-fn for_minutes(matchers: SilenceMatchers, minutes: i64) -> NewSilence {
-    NewSilence {
-        matchers,
-        end: SilenceEnd::For(Duration::minutes(minutes)),
-        reason: String::new(),
-    }
-}
 
 /// Acknowledged at 12:01, the event silenced at 12:02, a critical detection at 12:10: the alert
 /// re-opens (audited, escalated) but stays hidden by the silence — no New, no bell.

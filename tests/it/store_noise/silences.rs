@@ -15,14 +15,16 @@ use crate::common::TestDb;
 use oddswatch::domain::NoisePolicy;
 use oddswatch::domain::testing::AlertBuilder;
 
-fn of_event(event_id: i64) -> SilenceMatchers {
+/// Matches every alert of one event.
+pub(super) fn of_event(event_id: i64) -> SilenceMatchers {
     SilenceMatchers {
         event_id: Some(event_id),
         ..SilenceMatchers::default()
     }
 }
 
-fn for_minutes(matchers: SilenceMatchers, minutes: i64) -> NewSilence {
+/// A silence of `matchers` for `minutes` from its start.
+pub(super) fn for_minutes(matchers: SilenceMatchers, minutes: i64) -> NewSilence {
     NewSilence {
         matchers,
         end: SilenceEnd::For(Duration::minutes(minutes)),
