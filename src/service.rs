@@ -273,28 +273,34 @@ impl AlertService {
     /// Totals by status, severity and type of the alerts `silenced` selects, zeros included,
     /// and how many alerts are silenced.
     pub async fn stats_of(&self, silenced: SilencedFilter) -> Result<AlertStats, ServiceError> {
-        let rows = self.store.grouped_counts(silenced).await?;
-        let silenced = self
-            .store
-            .status_counts(&AlertFilter::default())
-            .await?
-            .silenced;
+        let rows = self.store.grouped_counts().await?;
         let mut stats = AlertStats {
-            silenced,
+            silenced: 0,
             total: 0,
             by_status: Status::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
             by_severity: Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
             by_type: AlertType::ALL.iter().map(|t| (t.as_str(), 0)).collect(),
         };
-        for (status, severity, alert_type, n) in rows {
-            let n = u64::try_from(n).unwrap_or(0);
+        for row in rows {
+            let n = u64::try_from(row.count).unwrap_or(0);
+            if row.silenced {
+                stats.silenced += n;
+            }
+            let counted = match silenced {
+                SilencedFilter::Hide => !row.silenced,
+                SilencedFilter::Include => true,
+                SilencedFilter::Only => row.silenced,
+            };
+            if !counted {
+                continue;
+            }
             let corrupt = |message: String| StoreError::Corrupt {
                 table: "alerts",
                 message,
             };
-            let status: Status = status.parse().map_err(corrupt)?;
-            let severity: Severity = severity.parse().map_err(corrupt)?;
-            let alert_type: AlertType = alert_type.parse().map_err(corrupt)?;
+            let status: Status = row.status.parse().map_err(corrupt)?;
+            let severity: Severity = row.severity.parse().map_err(corrupt)?;
+            let alert_type: AlertType = row.alert_type.parse().map_err(corrupt)?;
             stats.total += n;
             *stats.by_status.entry(status.as_str()).or_default() += n;
             *stats.by_severity.entry(severity.as_str()).or_default() += n;

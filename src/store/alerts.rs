@@ -1,5 +1,7 @@
 //! Alert queries: list, count, read, acknowledge, past transition, purge, insert.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
 use super::follow::{ChangeKind, change_inserts};
@@ -191,6 +193,22 @@ fn order_by(sort: AlertSort, backwards: bool) -> &'static str {
     }
 }
 
+/// One group of [`Store::grouped_counts`]: alerts of one status, severity and type, silenced
+/// or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupedCount {
+    /// Status (wire name).
+    pub status: String,
+    /// Severity (wire name).
+    pub severity: String,
+    /// Alert type (wire name).
+    pub alert_type: String,
+    /// Whether a silence hid them.
+    pub silenced: bool,
+    /// How many.
+    pub count: i64,
+}
+
 impl Store {
     /// One page of alerts matching `filter`, in `sort` order.
     pub async fn list_alerts(
@@ -294,24 +312,34 @@ impl Store {
         Ok(counts)
     }
 
-    /// Counts grouped by (status, severity, type), for stats — read from the covering
-    /// `alerts_counts` index. Silenced alerts are left out unless `silenced` asks for them, as
-    /// every default view leaves them out.
-    pub async fn grouped_counts(
-        &self,
-        silenced: SilencedFilter,
-    ) -> Result<Vec<(String, String, String, i64)>, StoreError> {
-        let which = match silenced {
-            SilencedFilter::Hide => "WHERE silenced_by IS NULL ",
-            SilencedFilter::Include => "",
-            SilencedFilter::Only => "WHERE silenced_by IS NOT NULL ",
-        };
-        let sql = format!(
-            "SELECT status, CASE severity_rank WHEN 3 THEN 'critical' WHEN 2 THEN 'elevated' ELSE 'warning' END, \
-             alert_type, COUNT(*) FROM alerts {which}GROUP BY status, severity_rank, alert_type"
-        );
-        with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)
-            .context("computing alert stats")
+    /// Counts grouped by (status, severity, type, whether silenced), for stats — read in one
+    /// scan of the covering `alerts_counts` index. Grouping by the silence's id in index order
+    /// keeps the scan free of a sort (an `IS NULL` group would need one: 6× slower at a million
+    /// alerts); the groups of one silence state are summed here.
+    pub async fn grouped_counts(&self) -> Result<Vec<GroupedCount>, StoreError> {
+        let sql = "SELECT status, CASE severity_rank WHEN 3 THEN 'critical' WHEN 2 THEN 'elevated' ELSE 'warning' END, \
+             alert_type, silenced_by, COUNT(*) FROM alerts GROUP BY status, severity_rank, alert_type, silenced_by";
+        let rows: Vec<(String, String, String, Option<i64>, i64)> =
+            with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)
+                .context("computing alert stats")?;
+        let mut summed: BTreeMap<(String, String, String, bool), i64> = BTreeMap::new();
+        for (status, severity, alert_type, silenced_by, n) in rows {
+            *summed
+                .entry((status, severity, alert_type, silenced_by.is_some()))
+                .or_default() += n;
+        }
+        Ok(summed
+            .into_iter()
+            .map(
+                |((status, severity, alert_type, silenced), count)| GroupedCount {
+                    status,
+                    severity,
+                    alert_type,
+                    silenced,
+                    count,
+                },
+            )
+            .collect())
     }
 
     /// One alert with its event's names, or `None`.

@@ -28,7 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use alerts::TextPlan;
+pub use alerts::{GroupedCount, TextPlan};
 pub use bulk::{BulkAlert, BulkEvent, write_csv_row};
 pub use cycle::{BatchEvent, BatchWritten, CycleBatch, NoiseCounts, OddsWrite};
 pub use events::EventRecord;
