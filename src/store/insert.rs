@@ -104,8 +104,7 @@ pub(super) fn payload_params(payload: &AlertPayload) -> [Param; 18] {
 
 /// The sort key of "largest change first": 0 for the types without a change.
 pub(super) fn abs_change_param(payload: &AlertPayload) -> Param {
-    let flat = FlatPayload::from(payload);
-    Param::Float(flat.change_pct.map_or(0.0, |c| c.abs().as_f64()))
+    Param::Float(payload.change_pct().map_or(0.0, |c| c.abs().as_f64()))
 }
 
 /// An alert about to be inserted with its noise-control state (DESIGN §10): the first
