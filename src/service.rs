@@ -14,8 +14,10 @@
 //!   store: every read checks its page, filter and limits here, once, for all of them. The
 //!   command wiring builds the service from a store and hands the same store to the pipeline.
 
+mod board;
 mod reads;
 mod silences;
+mod views;
 
 pub use reads::{AlertWindow, MAX_FOLLOW_BATCH, MAX_GROUPS, MAX_HISTORY_ROWS};
 pub use silences::{MAX_REASON_CHARS, MAX_SILENCE_DAYS};

@@ -161,6 +161,7 @@ pub fn parse_list(params: &[(String, String)], allowed: &[&str]) -> Result<ListR
             .map(|v| exact("pattern", v))
             .transpose()?,
         silenced: silenced(params)?,
+        event_text: None,
     };
     let sort = match single(params, "sort")? {
         Some(v) => exact("sort", v)?,

@@ -179,6 +179,7 @@ async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
         text: args.text,
         pattern: args.pattern,
         silenced: args.silenced,
+        event_text: None,
     };
     let page = Page {
         limit: args.limit,

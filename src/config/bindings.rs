@@ -41,6 +41,8 @@ pub enum Command {
     BookFilter,
     /// Edit the free-text filter.
     TextFilter,
+    /// Open the `:` command line.
+    CommandLine,
     /// Close what is open, else clear the filters.
     Back,
     /// Only the selected alert's event (toggle).
@@ -49,8 +51,12 @@ pub enum Command {
     Sort,
     /// Flat list ⇄ grouped by event.
     Group,
+    /// Switch to the next saved view.
+    NextView,
     /// Open the detail of the selected alert (or expand a group).
     Detail,
+    /// Open the market screen of the selected alert's event.
+    Market,
     /// Acknowledge the selected alert.
     Acknowledge,
     /// Unacknowledge the selected alert (asks for an optional comment).
@@ -65,6 +71,10 @@ pub enum Command {
     ShowSilenced,
     /// Open the silences screen (list, edit, expire).
     Silences,
+    /// Copy the selected alert as one line of text (OSC 52).
+    CopyLine,
+    /// Copy the selected alert as JSON (OSC 52).
+    CopyJson,
     /// Freeze the list (rows stop moving) or thaw it.
     Freeze,
     /// Pause or resume scraping (only with a pipeline in this process).
@@ -99,11 +109,14 @@ impl Command {
         Command::TypeFilter,
         Command::BookFilter,
         Command::TextFilter,
+        Command::CommandLine,
         Command::Back,
         Command::EventOnly,
         Command::Sort,
         Command::Group,
+        Command::NextView,
         Command::Detail,
+        Command::Market,
         Command::Acknowledge,
         Command::Unacknowledge,
         Command::Mark,
@@ -111,6 +124,8 @@ impl Command {
         Command::Silence,
         Command::ShowSilenced,
         Command::Silences,
+        Command::CopyLine,
+        Command::CopyJson,
         Command::Freeze,
         Command::Pause,
         Command::Refresh,
@@ -138,10 +153,13 @@ impl Command {
             Command::TypeFilter => "type_filter",
             Command::BookFilter => "book_filter",
             Command::TextFilter => "text_filter",
+            Command::CommandLine => "command_line",
             Command::Back => "back",
             Command::EventOnly => "event_only",
             Command::Sort => "sort",
             Command::Group => "group",
+            Command::NextView => "next_view",
+            Command::Market => "market",
             Command::Detail => "detail",
             Command::Acknowledge => "acknowledge",
             Command::Unacknowledge => "unacknowledge",
@@ -150,6 +168,8 @@ impl Command {
             Command::Silence => "silence",
             Command::ShowSilenced => "show_silenced",
             Command::Silences => "silences",
+            Command::CopyLine => "copy_line",
+            Command::CopyJson => "copy_json",
             Command::Freeze => "freeze",
             Command::Pause => "pause",
             Command::Refresh => "refresh",
@@ -178,10 +198,13 @@ impl Command {
             Command::TypeFilter => "cycle type filter",
             Command::BookFilter => "cycle book filter",
             Command::TextFilter => "text filter (live)",
+            Command::CommandLine => "command line, views",
             Command::Back => "close / clear filters",
             Command::EventOnly => "this event only",
             Command::Sort => "cycle sort key",
             Command::Group => "flat / grouped by event",
+            Command::NextView => "next saved view",
+            Command::Market => "market screen (all books)",
             Command::Detail => "detail / expand group",
             Command::Acknowledge => "acknowledge",
             Command::Unacknowledge => "unacknowledge (comment)",
@@ -190,6 +213,8 @@ impl Command {
             Command::Silence => "silence (snooze) alert…",
             Command::ShowSilenced => "show / hide silenced",
             Command::Silences => "silences: list, expire",
+            Command::CopyLine => "copy alert as text",
+            Command::CopyJson => "copy alert as JSON",
             Command::Freeze => "freeze rows",
             Command::Pause => "pause / resume scraping",
             Command::Refresh => "refresh",

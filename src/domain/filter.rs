@@ -29,6 +29,10 @@ pub struct AlertFilter {
     /// Silenced alerts: hidden unless asked for (DESIGN §10).
     #[serde(default)]
     pub silenced: SilencedFilter,
+    /// Case-insensitive substring of the event's name, teams, tournament or country only (the
+    /// command line's `:event arsenal`; unlike `text`, never a market name).
+    #[serde(default)]
+    pub event_text: Option<String>,
 }
 
 wire_enum!(

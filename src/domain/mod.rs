@@ -7,12 +7,14 @@
 mod wire;
 
 mod alert;
+mod board;
 mod duration;
 mod filter;
 mod noise;
 mod odds;
 mod read;
 mod snapshot;
+mod view;
 
 pub use alert::{
     Alert, AlertEvent, AlertJson, AlertPayload, AlertType, AvailabilityChange, AvailabilityFlip,
@@ -21,6 +23,7 @@ pub use alert::{
     OffMarketPrice, OutcomeQuote, Pattern, PayloadJson, PriceMove, Severity, Status, Workflow,
     alerts_json, testing,
 };
+pub use board::{BoardBook, BoardMarket, BoardOutcome, BoardPrice, EventMarketOdds, MarketBoard};
 pub use duration::{DURATION_FORMS, DurationError, format_duration, parse_duration};
 pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor, SilencedFilter};
 pub use noise::{
@@ -33,4 +36,5 @@ pub use read::{
     StatusCounts,
 };
 pub use snapshot::{EventOdds, MarketOdds, OutcomeOdds};
+pub use view::{MAX_VIEW_NAME_CHARS, SavedView, ViewSpec};
 pub(crate) use wire::wire_enum;

@@ -6,8 +6,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use serde_json::Value;
 
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, BookOdds, EventGroup, NewSilence,
-    Occurrence, Page, PricePoint, SettingRow, Silence, SilenceEdit, StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertSort, AuditEntry, BookOdds, EventGroup, Line, MarketBoard,
+    NewSilence, Occurrence, Page, PricePoint, SavedView, SettingRow, Silence, SilenceEdit,
+    StatusCounts, ViewSpec,
 };
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::live::Change;
@@ -117,6 +118,31 @@ pub enum Action {
     },
     /// An edit or expiry of a silence finished.
     SilenceChanged(Result<Silence, String>),
+    /// The market screen's board arrived (for the request numbered `seq`).
+    BoardLoaded {
+        /// Request number; stale answers are dropped.
+        seq: u64,
+        /// The board, or the error text.
+        result: Result<MarketBoard, String>,
+    },
+    /// The price history of one market of the market screen arrived.
+    MarketHistoryLoaded {
+        /// Request number; stale answers are dropped.
+        seq: u64,
+        /// Its recorded prices on every book, oldest first, or the error text.
+        result: Result<Vec<PricePoint>, String>,
+    },
+    /// The user's saved views arrived.
+    ViewsLoaded(Result<Vec<SavedView>, String>),
+    /// A view was saved (created or replaced).
+    ViewSaved(Result<SavedView, String>),
+    /// A view was deleted (`Ok(false)`: there was none by that name).
+    ViewDeleted {
+        /// Its name.
+        name: String,
+        /// Whether one was deleted, or the error text.
+        result: Result<bool, String>,
+    },
 }
 
 /// What the query for the alert list is.
@@ -198,6 +224,37 @@ pub enum Effect {
     },
     /// End a silence now.
     ExpireSilence(i64),
+    /// Load the market screen's board of an event.
+    LoadBoard {
+        /// Request number.
+        seq: u64,
+        /// The event.
+        event_id: i64,
+    },
+    /// Load the price history of one market (and line) of an event on every book.
+    LoadMarketHistory {
+        /// Request number.
+        seq: u64,
+        /// The event.
+        event_id: i64,
+        /// Canonical market id.
+        market_id: String,
+        /// The line.
+        line: Option<Line>,
+    },
+    /// Load the user's saved views.
+    LoadViews,
+    /// Save a view under a name (replacing the user's view of that name).
+    SaveView {
+        /// The name.
+        name: String,
+        /// What it shows.
+        spec: ViewSpec,
+    },
+    /// Delete the user's view of that name.
+    DeleteView(String),
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
     /// Tell the pipeline in this process something.
     Pipeline(PipelineCommand),
     /// Ring the terminal bell.

@@ -136,6 +136,7 @@ async fn event_loop(
             match effect {
                 Effect::Quit => quit = true,
                 Effect::Bell => terminal::bell(),
+                Effect::Copy(text) => terminal::copy(&text),
                 other => {
                     let _ = effect_tx.send(other);
                 }

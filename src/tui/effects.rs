@@ -133,8 +133,40 @@ impl EffectRunner {
                 }
                 None
             }
+            Effect::LoadBoard { seq, event_id } => Some(Action::BoardLoaded {
+                seq,
+                result: service.market_board(event_id).await.map_err(|e| text(&e)),
+            }),
+            Effect::LoadMarketHistory {
+                seq,
+                event_id,
+                market_id,
+                line,
+            } => Some(Action::MarketHistoryLoaded {
+                seq,
+                result: service
+                    .market_history(
+                        event_id,
+                        &market_id,
+                        line,
+                        Duration::hours(HISTORY_HOURS),
+                        HISTORY_ROWS,
+                    )
+                    .await
+                    .map_err(|e| text(&e)),
+            }),
+            Effect::LoadViews => Some(Action::ViewsLoaded(
+                service.views().await.map_err(|e| text(&e)),
+            )),
+            Effect::SaveView { name, spec } => Some(Action::ViewSaved(
+                service.save_view(&name, &spec).await.map_err(|e| text(&e)),
+            )),
+            Effect::DeleteView(name) => {
+                let result = service.delete_view(&name).await.map_err(|e| text(&e));
+                Some(Action::ViewDeleted { name, result })
+            }
             // The UI task handles these itself (they touch the terminal or the loop).
-            Effect::Bell | Effect::Quit => None,
+            Effect::Bell | Effect::Quit | Effect::Copy(_) => None,
         }
     }
 

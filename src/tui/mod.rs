@@ -9,8 +9,11 @@
 
 pub mod action;
 pub mod app;
+pub mod clip;
+pub mod command;
 pub mod effects;
 pub mod keymap;
+pub mod market;
 pub mod settings;
 pub mod silence;
 pub mod state;

@@ -6,13 +6,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::action::{DetailData, StatsData};
+use super::command::CommandLine;
 use super::keymap::Keymap;
+use super::market::MarketScreen;
 use super::settings::SettingsForm;
 use super::silence::{SilenceForm, SilencesScreen};
 use crate::config::Config;
 use crate::domain::{
-    AckOutcome, Alert, AlertFilter, AlertSort, AlertType, EventGroup, PageCursor, Severity,
-    SilencedFilter, Status, StatusCounts,
+    AckOutcome, Alert, AlertFilter, AlertSort, AlertType, EventGroup, PageCursor, SavedView,
+    Severity, SilencedFilter, Status, StatusCounts,
 };
 use crate::health::PipelineStatus;
 
@@ -198,6 +200,8 @@ pub enum Overlay {
     Silence(SilenceForm),
     /// The silences screen.
     Silences(SilencesScreen),
+    /// The `:` command line with completion.
+    CommandLine(CommandLine),
 }
 
 /// A line in the footer for a while.
@@ -253,6 +257,8 @@ pub struct State {
     pub text: String,
     /// This event only: (id, "Home v Away").
     pub event: Option<(i64, String)>,
+    /// Events whose name (teams, tournament, country) contains this (`:event arsenal`).
+    pub event_text: Option<String>,
     /// Sort order.
     pub sort: AlertSort,
     /// Grouped-by-event view.
@@ -269,6 +275,12 @@ pub struct State {
     pub stats_stale: bool,
     /// The detail pane, when open.
     pub detail: Option<Detail>,
+    /// The market screen, when open (over the table or the detail pane).
+    pub market: Option<MarketScreen>,
+    /// The user's saved views, by name.
+    pub views: Vec<SavedView>,
+    /// The saved view last applied, while the screen still shows it.
+    pub view: Option<String>,
     /// Marked alert ids.
     pub marks: BTreeSet<i64>,
     /// Rows stop moving.
@@ -328,6 +340,7 @@ impl State {
             books,
             text: String::new(),
             event: None,
+            event_text: None,
             sort: AlertSort::Detected,
             grouped: false,
             list: ListState {
@@ -354,6 +367,9 @@ impl State {
             stats_requested: None,
             stats_stale: false,
             detail: None,
+            market: None,
+            views: Vec::new(),
+            view: None,
             marks: BTreeSet::new(),
             frozen: false,
             frozen_arrivals: 0,
@@ -385,6 +401,7 @@ impl State {
             } else {
                 SilencedFilter::Hide
             },
+            event_text: self.event_text.clone(),
         }
     }
 

@@ -2,9 +2,12 @@
 //! world is returned as an [`Effect`] and comes back later as an [`Action`].
 //!
 //! Split by concern: list movement and (re)loading in [`nav`], acknowledgements in [`acks`],
-//! popups in [`overlays`], silences in [`silences`].
+//! popups in [`overlays`], silences in [`silences`], the market screen in [`market`], the `:`
+//! command line and saved views in [`command`].
 
 mod acks;
+mod command;
+mod market;
 mod nav;
 mod overlays;
 mod silences;
@@ -35,6 +38,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Start => {
             let mut effects = nav::reload(state, Anchor::First);
             effects.push(request_stats(state));
+            effects.push(Effect::LoadViews);
             effects
         }
         Action::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
@@ -132,6 +136,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::SilenceChanged(result) => silences::on_changed(state, result),
+        Action::BoardLoaded { seq, result } => market::on_board(state, seq, result),
+        Action::MarketHistoryLoaded { seq, result } => market::on_history(state, seq, result),
+        Action::ViewsLoaded(result) => command::on_views(state, result),
+        Action::ViewSaved(result) => command::on_saved(state, result),
+        Action::ViewDeleted { name, result } => command::on_deleted(state, name, result),
         Action::SettingsSaved(result) => {
             match result {
                 Ok(()) => state.say("setting saved; the pipeline applies it next cycle", false),
@@ -312,6 +321,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Some(overlay) = state.overlay.take() {
         return overlays::on_overlay_key(state, overlay, key);
     }
+    if state.market.is_some()
+        && let Some(effects) = market::on_key(state, key)
+    {
+        return effects;
+    }
     let Some(command) = state.keymap.command_for(&key) else {
         state.dirty = false;
         return Vec::new();
@@ -373,6 +387,11 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             state.overlay = Some(Overlay::TextFilter);
             Vec::new()
         }
+        Command::CommandLine => command::open(state),
+        Command::NextView => command::next_view(state),
+        Command::Market => market::open(state),
+        Command::CopyLine => copy(state, false),
+        Command::CopyJson => copy(state, true),
         Command::Back => back(state),
         Command::EventOnly => {
             if state.event.is_some() {
@@ -484,13 +503,16 @@ fn back(state: &mut State) -> Vec<Effect> {
         || state.alert_type.is_some()
         || state.book.is_some()
         || !state.text.is_empty()
-        || state.event.is_some();
+        || state.event.is_some()
+        || state.event_text.is_some();
     if filtered {
         state.severity = None;
         state.alert_type = None;
         state.book = None;
         state.text.clear();
         state.event = None;
+        state.event_text = None;
+        state.view = None;
         return nav::restart(state);
     }
     if !state.marks.is_empty() {
@@ -526,6 +548,31 @@ fn open_detail(state: &mut State) -> Vec<Effect> {
         error: None,
     });
     vec![Effect::LoadDetail(Box::new(alert))]
+}
+
+/// Copies the selected alert (the detail pane's, when open) to the terminal's clipboard.
+fn copy(state: &mut State, json: bool) -> Vec<Effect> {
+    let alert = match &state.detail {
+        Some(detail) => Some(detail.alert.clone()),
+        None => state.selected_alert().cloned(),
+    };
+    let Some(alert) = alert else {
+        state.say("no alert selected: nothing to copy", false);
+        return Vec::new();
+    };
+    let (text, what) = if json {
+        (crate::tui::clip::json(&alert), "as JSON")
+    } else {
+        (crate::tui::clip::line(&alert), "as text")
+    };
+    state.say(
+        format!(
+            "copied alert {} {what} (OSC 52: the terminal must allow clipboard writes)",
+            alert.id
+        ),
+        false,
+    );
+    vec![Effect::Copy(text)]
 }
 
 fn pause(state: &mut State) -> Vec<Effect> {

@@ -63,6 +63,7 @@
 //!   warning: critical, then warning, then critical again raises once. Only a fall below warning
 //!   resets it.
 
+pub mod board;
 mod consensus;
 pub(crate) mod exact;
 mod margin;

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{acks, nav, silences};
+use super::{acks, command, nav, silences};
 use crate::tui::action::Effect;
 use crate::tui::state::{Overlay, State};
 
@@ -12,6 +12,7 @@ pub(super) fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent)
         Overlay::Help | Overlay::BookHealth => Vec::new(),
         Overlay::Silence(form) => silences::on_form_key(state, form, key),
         Overlay::Silences(screen) => silences::on_screen_key(state, screen, key),
+        Overlay::CommandLine(line) => command::on_key(state, line, key),
         Overlay::ConfirmBulk { ids } => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                 acks::set_status(state, ids, true, None)

@@ -2,8 +2,10 @@
 //! I/O, so every screen is snapshot-tested on a `TestBackend`.
 
 mod chrome;
+mod command;
 mod detail;
 pub mod format;
+mod market;
 mod popup;
 mod silences;
 mod stats;
@@ -78,7 +80,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     chrome::header(frame, areas.header, state, theme);
     chrome::tabs(frame, areas.tabs, state, theme);
     stats::draw(frame, areas.stats, state, theme);
-    if let Some(detail) = &state.detail {
+    if let Some(screen) = &state.market {
+        market::draw(frame, areas.body, state, screen, theme);
+    } else if let Some(detail) = &state.detail {
         detail::draw(frame, areas.body, state, detail, theme);
     } else if state.grouped {
         table::grouped(frame, areas.body, state, theme);
@@ -87,4 +91,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     }
     chrome::footer(frame, areas.footer, state, theme);
     popup::draw(frame, area, state, theme);
+    if let Some(super::state::Overlay::CommandLine(line)) = &state.overlay {
+        command::draw(frame, area, state, line, theme);
+    }
 }

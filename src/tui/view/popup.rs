@@ -35,7 +35,8 @@ pub(super) fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
 /// Draws the open popup, if any.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     match &state.overlay {
-        None | Some(Overlay::TextFilter) => {}
+        // The command line draws itself over the footer (`view::command`).
+        None | Some(Overlay::TextFilter) | Some(Overlay::CommandLine(_)) => {}
         Some(Overlay::Help) => help(frame, area, state, theme),
         Some(Overlay::BookHealth) => book_health(frame, area, state, theme),
         Some(Overlay::ConfirmBulk { ids }) => {
