@@ -188,6 +188,8 @@ pub struct AlertService {
     store: Store,
     user: String,
     clock: Clock,
+    /// The configuration the market board's rules come from (`None`: the defaults).
+    config: Option<Arc<crate::config::Config>>,
 }
 
 impl std::fmt::Debug for AlertService {
@@ -206,6 +208,7 @@ impl AlertService {
             store,
             user: user.into(),
             clock: Arc::new(now_millis),
+            config: None,
         }
     }
 

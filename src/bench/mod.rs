@@ -4,9 +4,11 @@
 //! the read side at a million alerts, and the live path's commit → visible latency. Numbers come
 //! from this run, never from a test.
 
+pub mod board;
 mod limits;
 pub mod live;
 pub mod noise;
+pub mod odds_seed;
 pub mod pipeline;
 mod read;
 mod report;
@@ -276,6 +278,37 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
         ));
         report.live = live::measure(&exe, *backend, options, LIVE_SAMPLES).await?;
         reports.push(report);
+    }
+    Ok(reports)
+}
+
+/// The market screen on every requested backend (`oddswatch bench --board`): the demo
+/// database of `options.alerts` alerts, odds seeded for its events, screens opened at random.
+pub async fn run_board(
+    options: &BenchOptions,
+    say: impl Fn(&str),
+) -> Result<Vec<board::BoardReport>> {
+    let mut reports = Vec::new();
+    for backend in &options.backends {
+        say(&format!(
+            "[{}] market screen at {} alerts",
+            backend.as_str(),
+            options.alerts
+        ));
+        let scratch = Scratch::new(*backend, &options.postgres_admin_url).await?;
+        crate::demo::load(
+            &scratch.store,
+            &crate::demo::DemoOptions {
+                alerts: options.alerts,
+                events: (options.alerts / 200).max(40),
+                seed: 1,
+            },
+            |_| {},
+        )
+        .await?;
+        let report = board::measure(&scratch.store, &scratch.url, options.alerts, &say).await;
+        scratch.finish().await;
+        reports.push(report?);
     }
     Ok(reports)
 }

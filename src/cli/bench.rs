@@ -52,6 +52,11 @@ pub struct BenchArgs {
     /// same seed, alerts asking for attention per hour, and every detection accounted for.
     #[arg(long)]
     pub noise: bool,
+    /// Measure the market screen instead (issue 16): odds seeded for the events of an
+    /// `--alerts` demo database, then the screen opened for random events (board, history,
+    /// render at 80x24), p50 / p95 / p99.
+    #[arg(long, conflicts_with = "noise")]
+    pub board: bool,
     /// Cycles per noise run after the first, one simulator tick each (a 10 s interval).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=2000))]
     pub noise_cycles: u32,
@@ -105,6 +110,17 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         let reports = crate::bench::noise::run(&noise, |step| eprintln!("{step}")).await?;
         println!("{}\n", bench_machine(started));
         print!("{}", crate::bench::noise::markdown(&reports));
+        if let Some(path) = args.json {
+            std::fs::write(&path, serde_json::to_vec_pretty(&reports)?)
+                .wrap_err_with(|| format!("writing {}", path.display()))?;
+            eprintln!("figures written to {}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.board {
+        let reports = crate::bench::run_board(&options, |step| eprintln!("{step}")).await?;
+        println!("{}\n", bench_machine(started));
+        print!("{}", crate::bench::board::markdown(&reports));
         if let Some(path) = args.json {
             std::fs::write(&path, serde_json::to_vec_pretty(&reports)?)
                 .wrap_err_with(|| format!("writing {}", path.display()))?;

@@ -7,6 +7,7 @@
 
 mod activity;
 mod alerts;
+mod board;
 mod bulk;
 mod cycle;
 mod events;

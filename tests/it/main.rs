@@ -14,6 +14,7 @@ mod writer_support;
 mod api;
 mod api_input;
 mod api_silences;
+mod board;
 mod cli;
 mod cli_input;
 mod cli_silence;

@@ -295,7 +295,10 @@ fn elapsed_ms(t: Instant) -> u64 {
 
 /// The enabled competitors among the enabled feeds `slugs`: every feed but the home book's, or
 /// `usize::MAX` when a multi-book feed (The Odds API) is among them.
-fn competitors_enabled<'a>(slugs: impl Iterator<Item = &'a str>, home_book: &str) -> usize {
+pub(crate) fn competitors_enabled<'a>(
+    slugs: impl Iterator<Item = &'a str>,
+    home_book: &str,
+) -> usize {
     let mut count = 0;
     for slug in slugs {
         if crate::sources::FeedKind::from_slug(slug) == Some(crate::sources::FeedKind::TheOddsApi) {
