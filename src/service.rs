@@ -486,5 +486,8 @@ fn check_filter(filter: &AlertFilter) -> Result<(), ServiceError> {
     if let Some(book) = &filter.bookmaker {
         check_text("bookmaker", book, MAX_BOOKMAKER_CHARS)?;
     }
+    if let Some(text) = &filter.event_text {
+        check_text("event filter", text, MAX_TEXT_FILTER_CHARS)?;
+    }
     Ok(())
 }

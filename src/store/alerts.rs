@@ -81,6 +81,18 @@ pub(super) fn push_filter_with(q: &mut SqlQuery, filter: &AlertFilter, plan: Tex
     if let Some(event_id) = filter.event_id {
         q.push(" AND a.event_id = ").bind(event_id);
     }
+    if let Some(term) = filter
+        .event_text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        // The events table is small: its matches are found first, then the alerts through the
+        // (event_id, …) indexes, as the text filter's Gather plan does.
+        q.push(" AND a.event_id IN (");
+        push_matching_events(q, &contains_pattern(term));
+        q.push(")");
+    }
     if let Some(term) = filter.text_term() {
         let pattern = contains_pattern(term);
         match plan {

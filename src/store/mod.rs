@@ -20,6 +20,7 @@ mod runs;
 mod settings;
 mod silences;
 pub mod sql;
+mod views;
 
 use std::path::PathBuf;
 use std::str::FromStr;

@@ -281,6 +281,8 @@ pub struct State {
     pub views: Vec<SavedView>,
     /// The saved view last applied, while the screen still shows it.
     pub view: Option<String>,
+    /// Command lines run this session, oldest first (Up/Down on the `:` line walk them).
+    pub command_history: Vec<String>,
     /// Marked alert ids.
     pub marks: BTreeSet<i64>,
     /// Rows stop moving.
@@ -370,6 +372,7 @@ impl State {
             market: None,
             views: Vec::new(),
             view: None,
+            command_history: Vec::new(),
             marks: BTreeSet::new(),
             frozen: false,
             frozen_arrivals: 0,

@@ -45,3 +45,4 @@ mod store_noise;
 mod store_pipeline;
 mod store_settings;
 mod tui_smoke;
+mod views;

@@ -1,5 +1,6 @@
 //! Tests of the UI without a terminal: `update` behaviour and rendered screens.
 
+mod command;
 pub(crate) mod fixtures;
 mod market;
 mod noise;

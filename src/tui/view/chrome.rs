@@ -134,6 +134,9 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.muted,
         ));
     }
+    if let Some(name) = crate::tui::command::shown_view(state) {
+        spans.push(Span::styled(format!(" view:{name}"), theme.accent));
+    }
     spans.push(Span::styled(" │", theme.muted));
     let mut filters = vec![format!("sort:{}", state.sort)];
     if let Some(s) = state.severity {
@@ -150,6 +153,9 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     if let Some((_, name)) = &state.event {
         filters.push(format!("event:{}", format::fit(name, 18)));
+    }
+    if let Some(text) = &state.event_text {
+        filters.push(format!("event~{}", format::fit(text, 18)));
     }
     if state.grouped {
         filters.push("grouped".into());
