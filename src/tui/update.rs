@@ -23,8 +23,14 @@ use crate::domain::{Alert, AlertSort, AlertType, Severity, Status};
 use crate::health::{PipelineCommand, PipelineState};
 use crate::live::Change;
 
-/// Seconds between two stats loads while alerts keep arriving (a stats load reads every alert).
-const STATS_EVERY_SECS: i64 = 30;
+/// A stats load measured under this many milliseconds follows every change: on a small store
+/// the strip then never lags the tabs.
+const STATS_CHEAP_MS: u64 = 100;
+/// An expensive load is repeated at most once per this many times its measured cost, so stats
+/// take at most a tenth of the database's time however big the store grows.
+const STATS_COST_FACTOR: u64 = 10;
+/// The longest the strip waits to follow changes, however slow the load.
+const STATS_MAX_EVERY_SECS: i64 = 30;
 /// Of a batch of new alerts, the newest this many can ring the bell.
 const BELL_NEWEST: usize = 20;
 
@@ -37,7 +43,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Start => {
             let mut effects = nav::reload(state, Anchor::First);
-            effects.push(request_stats(state));
+            effects.extend(request_stats(state));
             effects.push(Effect::LoadViews);
             effects
         }
@@ -99,11 +105,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::StatsLoaded(result) => {
+            state.stats_in_flight = false;
             match result {
                 Ok(stats) => state.stats = Some(stats),
                 Err(e) => state.say(format!("cannot load stats: {e}"), true),
             }
-            Vec::new()
+            // Changes that arrived during the load are followed now if it was cheap.
+            stats_if_due(state).into_iter().collect()
         }
         Action::DetailLoaded { alert_id, result } => {
             if let Some(detail) = &mut state.detail
@@ -156,17 +164,45 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
-fn request_stats(state: &mut State) -> Effect {
-    state.stats_requested = Some(state.now);
-    state.stats_stale = false;
-    Effect::LoadStats
+/// How long after one stats load the next may start, from the last load's measured cost:
+/// none under [`STATS_CHEAP_MS`] (or before any load), else [`STATS_COST_FACTOR`] times the
+/// cost, capped at [`STATS_MAX_EVERY_SECS`].
+pub(crate) fn stats_every(took_ms: Option<u64>) -> Duration {
+    match took_ms {
+        Some(ms) if ms >= STATS_CHEAP_MS => {
+            let ms = ms.saturating_mul(STATS_COST_FACTOR);
+            Duration::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX))
+                .min(Duration::seconds(STATS_MAX_EVERY_SECS))
+        }
+        _ => Duration::zero(),
+    }
 }
 
+/// Stats wanted now (start, refresh): requested unless one is already running, in which case
+/// they are marked stale and follow when it answers.
+fn request_stats(state: &mut State) -> Option<Effect> {
+    state.stats_stale = true;
+    if state.stats_in_flight {
+        return None;
+    }
+    state.stats_requested = Some(state.now);
+    state.stats_stale = false;
+    state.stats_in_flight = true;
+    Some(Effect::LoadStats)
+}
+
+/// Stale stats reloaded when the throttle allows: one load at a time, and not sooner after
+/// the last than [`stats_every`] of its cost.
 fn stats_if_due(state: &mut State) -> Option<Effect> {
+    let every = stats_every(state.stats.as_ref().map(|s| s.took_ms));
     let due = state
         .stats_requested
-        .is_none_or(|at| state.now - at >= Duration::seconds(STATS_EVERY_SECS));
-    (state.stats_stale && due).then(|| request_stats(state))
+        .is_none_or(|at| state.now - at >= every);
+    if state.stats_stale && due {
+        request_stats(state)
+    } else {
+        None
+    }
 }
 
 fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
@@ -444,7 +480,7 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             state.list.counts_stale = true;
             let mut effects = nav::reload(state, Anchor::Keep);
             effects.extend(nav::request_counts(state, true));
-            effects.push(request_stats(state));
+            effects.extend(request_stats(state));
             effects
         }
         Command::Settings => {
