@@ -41,7 +41,7 @@ pub struct StatsData {
     /// Events with the most new alerts.
     pub top_events: Vec<EventGroup>,
     /// How long the load took, in milliseconds: it sets how often stats follow changes
-    /// (every change when cheap, throttled in proportion when not; see `update::stats_every`).
+    /// (every change when cheap, throttled in proportion when not; see `update::stats::stats_every`).
     pub took_ms: u64,
 }
 

@@ -288,7 +288,7 @@ fn expensive_stats_are_throttled_in_proportion_to_their_cost() {
 
 #[test]
 fn the_throttle_is_capped_at_thirty_seconds() {
-    use crate::tui::update::stats_every;
+    use crate::tui::update::stats::stats_every;
     assert_eq!(stats_every(None), Duration::zero());
     assert_eq!(stats_every(Some(99)), Duration::zero());
     assert_eq!(stats_every(Some(100)), Duration::seconds(1));

@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // `State::counts_filter` forces `Hide` even while `S` shows them dimmed), so on an
     // unfiltered screen the severities sum to the All tab and `by_status` is each tab. A filter
     // narrows the tabs only: the strip is the whole book. They show the same moment because a
-    // change reloads both (stats at once when cheap, see `update::stats_every`); tested in
+    // change reloads both (stats at once when cheap, see `update::stats::stats_every`); tested in
     // `tui::tests::screen`.
     if area.height < 3 {
         let mut spans = vec![Span::raw(" ")];
