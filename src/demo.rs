@@ -5,12 +5,16 @@ use chrono::{DateTime, Duration, Utc};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
+mod payloads;
+pub mod shapes;
+
 use crate::domain::{
-    AlertPayload, AvailabilityChange, AvailabilityFlip, CompetitorMove, DetectedAlert, Direction,
-    Disagreement, Line, Percent, Price, PriceMove, Severity, Status,
+    AlertPayload, AlertType, AvailabilityChange, AvailabilityFlip, DetectedAlert, EVENT_MARKET_ID,
+    EVENT_MARKET_NAME, Line, Price, PriceMove, Severity, Status,
 };
 use crate::service::now_millis;
 use crate::store::{BulkAlert, BulkEvent, Store, StoreError};
+use shapes::{DETECTOR_SHAPES, Shape, Side};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +116,8 @@ const MARKETS: &[(&str, &str, &[&str], &[i32])] = &[
 ];
 
 const BOOKS: &[&str] = &["betpawa", "sportybet", "bet9ja"];
+/// The home book: the first of [`BOOKS`].
+const HOME: &str = "betpawa";
 
 /// From this many alerts on, [`load`] drops the alert indexes and rebuilds them afterwards.
 pub const BULK_INDEX_THRESHOLD: u64 = 100_000;
@@ -240,7 +246,21 @@ fn random_move(rng: &mut SmallRng, min_pct: f64, max_pct: f64) -> PriceMove {
     PriceMove::between(old, new).expect("demo prices are above 1.1")
 }
 
-/// One alert of a random type on the event `(database id, SportRadar key)`.
+/// A shape drawn from [`shapes::DETECTOR_SHAPES`] by its share.
+fn pick_shape(rng: &mut SmallRng) -> Shape {
+    let total: u32 = DETECTOR_SHAPES.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.gen_range(0..total);
+    for (shape, weight) in DETECTOR_SHAPES {
+        if roll < weight {
+            return shape;
+        }
+        roll -= weight;
+    }
+    DETECTOR_SHAPES[0].0
+}
+
+/// One alert of a shape the detector raises (see [`shapes`]) on the event
+/// `(database id, SportRadar key)`.
 fn demo_alert(
     rng: &mut SmallRng,
     (event_id, event_key): (i64, &str),
@@ -248,68 +268,62 @@ fn demo_alert(
     detected_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> BulkAlert {
-    let (market_id, market_name, outcomes, lines) = MARKETS[rng.gen_range(0..MARKETS.len())];
-    let line = (!lines.is_empty()).then(|| lines[rng.gen_range(0..lines.len())]);
+    let (mut market_id, mut market_name, outcomes, lines) =
+        MARKETS[rng.gen_range(0..MARKETS.len())];
+    let mut line = (!lines.is_empty()).then(|| lines[rng.gen_range(0..lines.len())]);
     let outcome = outcomes[rng.gen_range(0..outcomes.len())].to_string();
     let latest = kickoff.min(now);
-    let roll = rng.gen_range(0..100);
-    let mut bookmaker = "betpawa".to_string();
+    let shape = pick_shape(rng);
+    let bookmaker = match shape.side {
+        Side::Home => HOME.to_string(),
+        Side::Competitor => BOOKS[rng.gen_range(1..BOOKS.len())].to_string(),
+    };
     let mut outcome_name = Some(outcome);
-    let (severity, payload) = if roll < 55 {
-        let home = random_move(rng, 7.0, 30.0);
-        let severity = severity_of(home.change_pct.as_f64()).unwrap_or(Severity::Warning);
-        (severity, AlertPayload::PriceChange(home))
-    } else if roll < 92 {
-        let home = random_move(rng, 0.5, 22.0);
-        let home_up = home.new > home.old;
-        let competitor = BOOKS[rng.gen_range(1..BOOKS.len())];
-        let comp_old = Price::from_milli(home.old.milli() + rng.gen_range(0..200));
-        let step = rng.gen_range(20..300);
-        let comp_new = if home_up {
-            Price::from_milli(comp_old.milli().saturating_sub(step).max(1_010))
-        } else {
-            Price::from_milli(comp_old.milli() + step)
-        };
-        let severity = if severity_of(home.change_pct.as_f64()) == Some(Severity::Critical) {
-            Severity::Critical
-        } else {
-            Severity::Elevated
-        };
-        let gap = (f64::from(comp_new.milli()) - f64::from(home.new.milli())).abs()
-            / f64::from(home.new.milli().max(1))
-            * 100.0;
-        let disagreement = Disagreement {
-            home,
-            competitor: CompetitorMove {
-                bookmaker: competitor.into(),
-                old: comp_old,
-                new: comp_new,
-                direction: if home_up {
-                    Direction::Down
-                } else {
-                    Direction::Up
-                },
-            },
-            gap_pct: Percent::from_f64(gap).unwrap_or_default(),
-        };
-        (severity, AlertPayload::DirectionDisagreement(disagreement))
-    } else {
-        bookmaker = BOOKS[rng.gen_range(0..BOOKS.len())].into();
-        outcome_name = None;
-        let (change, unavailable_secs) = if rng.gen_bool(0.5) {
-            (AvailabilityChange::Suspended, None)
-        } else {
-            (
-                AvailabilityChange::Returned,
-                Some(rng.gen_range(60..4 * 3600)),
-            )
-        };
-        let flip = AvailabilityFlip {
-            change,
-            unavailable_secs,
-            markets_affected: None,
-        };
-        (Severity::Warning, AlertPayload::Availability(flip))
+    let (severity, payload) = match shape.alert_type {
+        AlertType::PriceChange => {
+            let moved = random_move(rng, 7.0, 30.0);
+            let severity = severity_of(moved.change_pct.as_f64()).unwrap_or(Severity::Warning);
+            (severity, AlertPayload::PriceChange(moved))
+        }
+        AlertType::DirectionDisagreement => {
+            let home = random_move(rng, 0.5, 22.0);
+            payloads::disagreement(rng, home)
+        }
+        AlertType::Availability => {
+            outcome_name = None;
+            let markets_affected = shape.event_level.then(|| rng.gen_range(2..40));
+            if shape.event_level {
+                (market_id, market_name, line) = (EVENT_MARKET_ID, EVENT_MARKET_NAME, None);
+            }
+            let change = shape.change.unwrap_or(AvailabilityChange::Suspended);
+            let unavailable_secs =
+                (change == AvailabilityChange::Returned).then(|| rng.gen_range(60..4 * 3600));
+            let flip = AvailabilityFlip {
+                change,
+                unavailable_secs,
+                markets_affected,
+            };
+            (Severity::Warning, AlertPayload::Availability(flip))
+        }
+        AlertType::MarketMove => payloads::market_move(rng),
+        AlertType::OffMarket => payloads::off_market(rng),
+        AlertType::Margin => {
+            outcome_name = None;
+            // Double chance's outcomes overlap, so its overround is no margin: use the 1X2.
+            let (id, name, outcomes, _) = MARKETS[0];
+            if market_id == "4693" {
+                (market_id, market_name, line) = (id, name, None);
+                payloads::margin(rng, outcomes)
+            } else {
+                payloads::margin(
+                    rng,
+                    MARKETS
+                        .iter()
+                        .find(|m| m.0 == market_id)
+                        .map_or(outcomes, |m| m.2),
+                )
+            }
+        }
     };
     let alert = DetectedAlert {
         event_key: event_key.to_string(),
@@ -349,14 +363,30 @@ fn demo_alert(
 mod tests {
     use super::*;
 
+    /// The alert's shape, after checking it is one the detector raises and that its fields
+    /// are as the detector fills them.
+    fn check_shape(alert: &DetectedAlert) -> Shape {
+        let shape = shapes::shape_of(alert, HOME);
+        assert!(
+            DETECTOR_SHAPES.iter().any(|(s, _)| *s == shape),
+            "demo-data made {shape:?}, which the detector never raises: {alert:#?}"
+        );
+        if let Err(e) = shapes::check_fields(alert) {
+            panic!("{e}: {alert:#?}");
+        }
+        shape
+    }
+
     #[test]
     fn demo_alerts_are_consistent_with_their_status_and_kickoff() {
+        let mut seen = std::collections::BTreeSet::new();
         let now = now_millis();
         let mut rng = SmallRng::seed_from_u64(1);
         let events = demo_events(&mut rng, 20, now);
         for (i, e) in events.iter().enumerate() {
             let kickoff = e.kickoff.unwrap();
             for _ in 0..200 {
+                // 20 events × 200 = 4,000 alerts.
                 let detected = kickoff.min(now) - Duration::seconds(rng.gen_range(1..600_000));
                 let a = demo_alert(&mut rng, (i as i64, &e.sr_id), kickoff, detected, now);
                 assert!(a.alert.detected_at <= now && a.alert.detected_at <= kickoff);
@@ -369,8 +399,44 @@ mod tests {
                     let c = m.change_pct.abs().as_f64();
                     assert_eq!(severity_of(c), Some(a.alert.severity), "change {c}");
                 }
+                seen.insert(check_shape(&a.alert));
             }
         }
+        // Every shape the detector raises is in the demo (the rarest has 1 % of 4,000).
+        let all: std::collections::BTreeSet<Shape> =
+            DETECTOR_SHAPES.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seen, all);
+    }
+
+    #[test]
+    fn a_shape_the_detector_never_raises_is_caught() {
+        use crate::domain::{Direction, Mover, Percent};
+        let mut rng = SmallRng::seed_from_u64(9);
+        let now = now_millis();
+        // A market move on a competitor's book: §9 types are about the home book only.
+        let mut alert = demo_alert(&mut rng, (1, "1"), now + Duration::days(1), now, now).alert;
+        alert.bookmaker = "sportybet".into();
+        alert.outcome_name = Some("1".into());
+        alert.payload = AlertPayload::MarketMove(crate::domain::MarketLeftBehind {
+            direction: Direction::Down,
+            median_change_pct: Percent::from_hundredths(-900),
+            home: PriceMove::between(Price::from_milli(2000), Price::from_milli(2000)).unwrap(),
+            movers: vec![Mover {
+                bookmaker: "bet9ja".into(),
+                old: Price::from_milli(2000),
+                new: Price::from_milli(1820),
+                change_pct: Percent::from_hundredths(-900),
+            }],
+        });
+        let shape = shapes::shape_of(&alert, HOME);
+        assert!(!DETECTOR_SHAPES.iter().any(|(s, _)| *s == shape));
+        // An availability alert naming an outcome is no detector alert either.
+        alert.payload = AlertPayload::Availability(AvailabilityFlip {
+            change: AvailabilityChange::Returned,
+            unavailable_secs: Some(60),
+            markets_affected: None,
+        });
+        assert!(shapes::check_fields(&alert).is_err());
     }
 
     #[test]

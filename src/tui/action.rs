@@ -40,6 +40,9 @@ pub struct StatsData {
     pub per_minute: Vec<u64>,
     /// Events with the most new alerts.
     pub top_events: Vec<EventGroup>,
+    /// How long the load took, in milliseconds: it sets how often stats follow changes
+    /// (every change when cheap, throttled in proportion when not; see `update::stats::stats_every`).
+    pub took_ms: u64,
 }
 
 /// An input to [`super::update::update`].

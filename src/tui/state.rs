@@ -273,6 +273,8 @@ pub struct State {
     pub stats_requested: Option<DateTime<Utc>>,
     /// Stats are out of date.
     pub stats_stale: bool,
+    /// A stats load is running (at most one at a time).
+    pub stats_in_flight: bool,
     /// The detail pane, when open.
     pub detail: Option<Detail>,
     /// The market screen, when open (over the table or the detail pane).
@@ -368,6 +370,7 @@ impl State {
             stats: None,
             stats_requested: None,
             stats_stale: false,
+            stats_in_flight: false,
             detail: None,
             market: None,
             views: Vec::new(),

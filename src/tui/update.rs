@@ -2,7 +2,7 @@
 //! world is returned as an [`Effect`] and comes back later as an [`Action`].
 //!
 //! Split by concern: list movement and (re)loading in [`nav`], acknowledgements in [`acks`],
-//! popups in [`overlays`], silences in [`silences`], the market screen in [`market`], the `:`
+//! popups in [`overlays`], silences in [`silences`], the stats throttle in [`stats`], the market screen in [`market`], the `:`
 //! command line and saved views in [`command`].
 
 mod acks;
@@ -11,6 +11,7 @@ mod market;
 mod nav;
 mod overlays;
 mod silences;
+pub(crate) mod stats;
 
 use chrono::Duration;
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
@@ -22,9 +23,8 @@ use super::state::{Anchor, Detail, FRESH_SECS, GroupRow, Overlay, State, Tab};
 use crate::domain::{Alert, AlertSort, AlertType, Severity, Status};
 use crate::health::{PipelineCommand, PipelineState};
 use crate::live::Change;
+use stats::{request_stats, stats_if_due};
 
-/// Seconds between two stats loads while alerts keep arriving (a stats load reads every alert).
-const STATS_EVERY_SECS: i64 = 30;
 /// Of a batch of new alerts, the newest this many can ring the bell.
 const BELL_NEWEST: usize = 20;
 
@@ -37,7 +37,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Start => {
             let mut effects = nav::reload(state, Anchor::First);
-            effects.push(request_stats(state));
+            effects.extend(request_stats(state));
             effects.push(Effect::LoadViews);
             effects
         }
@@ -99,11 +99,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::StatsLoaded(result) => {
+            state.stats_in_flight = false;
             match result {
                 Ok(stats) => state.stats = Some(stats),
                 Err(e) => state.say(format!("cannot load stats: {e}"), true),
             }
-            Vec::new()
+            // Changes that arrived during the load are followed now if it was cheap.
+            stats_if_due(state).into_iter().collect()
         }
         Action::DetailLoaded { alert_id, result } => {
             if let Some(detail) = &mut state.detail
@@ -154,19 +156,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
     }
-}
-
-fn request_stats(state: &mut State) -> Effect {
-    state.stats_requested = Some(state.now);
-    state.stats_stale = false;
-    Effect::LoadStats
-}
-
-fn stats_if_due(state: &mut State) -> Option<Effect> {
-    let due = state
-        .stats_requested
-        .is_none_or(|at| state.now - at >= Duration::seconds(STATS_EVERY_SECS));
-    (state.stats_stale && due).then(|| request_stats(state))
 }
 
 fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
@@ -445,7 +434,7 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             state.list.counts_stale = true;
             let mut effects = nav::reload(state, Anchor::Keep);
             effects.extend(nav::request_counts(state, true));
-            effects.push(request_stats(state));
+            effects.extend(request_stats(state));
             effects
         }
         Command::Settings => {

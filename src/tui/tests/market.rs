@@ -68,6 +68,7 @@ fn every_type_state() -> State {
         totals,
         per_minute: vec![0; 60],
         top_events: Vec::new(),
+        took_ms: 3,
     });
     s
 }
@@ -77,32 +78,32 @@ fn the_table_says_what_each_type_measured_at_80x24() {
     let s = every_type_state();
     for theme in [Theme::color(), Theme::mono()] {
         let rows = screen(&s, &theme, 80, 24);
-        // Our price and the bettor's edge against it, the palp's edge still with its %.
+        // Our price and the bettor's edge against it, the palp's edge fits (the header carries the %).
         shows(
             &rows,
-            "2.30 edge",
-            &["Real Madrid", "1", "betpawa", "2.30 edge", "+10.14%"],
+            "2.300 edge",
+            &["Real Madr", "1", "bp", "2.300 edge", "+10.14"],
         );
-        shows(&rows, "4.00 edge", &["4.00 edge", "+91.55%"]);
-        shows(&rows, "20.00 edge", &["20.00 edge", "+857.8%"]);
+        shows(&rows, "4.000 edge", &["4.000 edge", "+91.55"]);
+        shows(&rows, "20.000 edge", &["20.000 edge", "+857.8"]);
         // Our price now, and the market's median move with its arrow (not our change).
         shows(
             &rows,
-            "2.00 mkt",
-            &["Arsenal", "1", "betpawa", "2.00 mkt", "↓9.00%"],
+            "2.000 mkt",
+            &["Arsenal", "1", "bp", "2.000 mkt", "↓9.00"],
         );
         // A market-level alert: no outcome, the margin.
-        shows(&rows, "-2.81%", &["1X2", "betpawa", "margin", "-2.81%"]);
+        shows(&rows, "-2.81", &["1X2", "bp", "margin", "-2.81"]);
         // The older types read as before.
         shows(&rows, "suspended", &["suspended"]);
-        shows(&rows, "2.00→2.15", &["2.00→2.15", "+7.50%"]);
+        shows(&rows, "2.000→2.150", &["2.000→2.150", "+7.50"]);
         shows(
             &rows,
-            "2.00→1.775",
-            &["O/U 2.5", "Over", "2.00→1.775", "-11.25%"],
+            "2.000→1.775",
+            &["O/U 2.5", "Over", "2.000→1.775", "-11.25"],
         );
         // No row of a new type shows the home move as a change of its own.
-        assert!(!row_with(&rows, "2.00 mkt").contains("+0.00%"));
+        assert!(!row_with(&rows, "2.000 mkt").contains("+0.00"));
     }
 }
 
@@ -112,12 +113,20 @@ fn the_wide_table_adds_what_each_alert_is_measured_against() {
     let rows = screen(&s, &Theme::color(), 120, 40);
     shows(
         &rows,
-        "2.30 edge",
-        &["2.30 edge", "+10.14%", "fair 2.09 · 2 books"],
+        "2.300 edge",
+        &["2.300 edge", "+10.14%", "fair 2.09 · 2 books"],
     );
-    shows(&rows, "4.00 edge", &["+91.55%", "fair 2.09 · palp swapped"]);
-    shows(&rows, "20.00 edge", &["+857.8%", "fair 2.09 · palp factor"]);
-    shows(&rows, "2.00 mkt", &["↓9.00%", "moved: bet9ja, sportybet"]);
+    shows(
+        &rows,
+        "4.000 edge",
+        &["+91.55%", "fair 2.09 · palp swapped"],
+    );
+    shows(
+        &rows,
+        "20.000 edge",
+        &["+857.8%", "fair 2.09 · palp factor"],
+    );
+    shows(&rows, "2.000 mkt", &["↓9.00%", "moved: bet9ja, sportybet"]);
     shows(
         &rows,
         "-2.81%",
@@ -235,7 +244,7 @@ fn the_new_types_in_monochrome_draw_no_colour() {
     }
     // The severity of a palp reads without colour.
     let rows = screen(&every_type_state(), &Theme::mono(), 80, 24);
-    shows(&rows, "20.00 edge", &["CRIT"]);
+    shows(&rows, "20.000 edge", &["CRIT"]);
 }
 
 #[test]

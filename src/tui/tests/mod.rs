@@ -6,5 +6,6 @@ mod market;
 mod noise;
 mod noise_render;
 mod render;
+mod screen;
 mod settings;
 mod update;

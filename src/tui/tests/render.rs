@@ -54,6 +54,7 @@ pub(super) fn stats() -> StatsData {
                 worst: Severity::Elevated,
             },
         ],
+        took_ms: 3,
     }
 }
 
@@ -129,6 +130,7 @@ fn empty_database() {
         },
         per_minute: vec![0; 60],
         top_events: Vec::new(),
+        took_ms: 3,
     });
     snapshot_all("empty", &s);
 }

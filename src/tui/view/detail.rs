@@ -60,20 +60,21 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
         ),
         field("Book", a.bookmaker.clone(), theme),
     ];
-    lines.extend(payload_lines(a, theme));
+    lines.extend(payload_lines(
+        a,
+        theme,
+        format::decimals(format::shown_prices(a)),
+    ));
     if let Some(d) = a.payload.disagreement() {
-        let detail = a.competitor_detail().unwrap_or_default();
+        let detail =
+            format::context_in(a, format::decimals(format::shown_prices(a))).unwrap_or_default();
         lines.push(field("Competitor", detail, theme));
         lines.push(field("Gap", format!("{:.2}%", d.gap_pct.as_f64()), theme));
     }
     if let Some(offered) = format::offered(a) {
         lines.push(field("Offered", offered, theme));
     }
-    // `age` says `now` for the current minute, which reads "(now ago)" with a suffix.
-    let ago = |at| match format::age(state.now, at).as_str() {
-        "now" => "just now".to_string(),
-        ago => format!("{ago} ago"),
-    };
+    let ago = |at| format::ago(state.now, at);
     lines.push(field(
         "Detected",
         format!(
@@ -115,7 +116,7 @@ fn fields<'a>(a: &'a Alert, state: &State, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 /// One detection as a line: time, severity, prices and change.
-fn occurrence_line<'a>(alert: &Alert, o: &Occurrence, theme: &Theme) -> Line<'a> {
+fn occurrence_line<'a>(alert: &Alert, o: &Occurrence, decimals: usize, theme: &Theme) -> Line<'a> {
     // The table's formats read an alert; this one carries the detection's own prices.
     let shown = Alert {
         severity: o.severity,
@@ -126,7 +127,7 @@ fn occurrence_line<'a>(alert: &Alert, o: &Occurrence, theme: &Theme) -> Line<'a>
     Line::from(vec![
         Span::raw(format!("{} ", o.detected_at.format("%H:%M:%S"))),
         Span::styled(severity_label(o.severity), theme.severity(o.severity)),
-        Span::raw(format!(" {} ", format::old_new(&shown))),
+        Span::raw(format!(" {} ", format::old_new_in(&shown, decimals))),
         Span::styled(
             figure,
             shown
@@ -136,10 +137,16 @@ fn occurrence_line<'a>(alert: &Alert, o: &Occurrence, theme: &Theme) -> Line<'a>
     ])
 }
 
-/// A move `2.00 → 1.84 -8.00%`, the change coloured by its sign.
-fn moved<'a>(old: Price, new: Price, change: Percent, theme: &Theme) -> Vec<Span<'a>> {
+/// A move `2.00 → 1.84 -8.00%` at `decimals` decimals, the change coloured by its sign.
+fn moved<'a>(
+    (old, new): (Price, Price),
+    change: Percent,
+    decimals: usize,
+    theme: &Theme,
+) -> Vec<Span<'a>> {
+    let p = |price| format::price_in(price, decimals);
     vec![
-        Span::raw(format!("{old} → {new} ")),
+        Span::raw(format!("{} → {} ", p(old), p(new))),
         Span::styled(format::change(Some(change)), theme.change(change.as_f64())),
     ]
 }
@@ -152,9 +159,11 @@ fn spans<'a>(label: &str, value: Vec<Span<'a>>, theme: &Theme) -> Line<'a> {
 }
 
 /// What the alert's type carries: the book's own move for a price move, and for the
-/// market-aware types what the market did or what it is worth (DESIGN §9).
-fn payload_lines<'a>(a: &Alert, theme: &Theme) -> Vec<Line<'a>> {
+/// market-aware types what the market did or what it is worth (DESIGN §9). Every price at
+/// `decimals` decimals, so the pane's prices line up.
+fn payload_lines<'a>(a: &Alert, theme: &Theme, decimals: usize) -> Vec<Line<'a>> {
     let severity = theme.severity(a.severity);
+    let p = |price| format::price_in(price, decimals);
     match &a.payload {
         AlertPayload::MarketMove(m) => {
             let mut lines = vec![
@@ -173,7 +182,7 @@ fn payload_lines<'a>(a: &Alert, theme: &Theme) -> Vec<Line<'a>> {
                 ),
                 spans(
                     "Home",
-                    moved(m.home.old, m.home.new, m.home.change_pct, theme),
+                    moved((m.home.old, m.home.new), m.home.change_pct, decimals, theme),
                     theme,
                 ),
             ];
@@ -183,7 +192,12 @@ fn payload_lines<'a>(a: &Alert, theme: &Theme) -> Vec<Line<'a>> {
                     format!("{:<10} ", mover.bookmaker),
                     theme.accent,
                 )];
-                value.extend(moved(mover.old, mover.new, mover.change_pct, theme));
+                value.extend(moved(
+                    (mover.old, mover.new),
+                    mover.change_pct,
+                    decimals,
+                    theme,
+                ));
                 lines.push(spans(label, value, theme));
             }
             lines
@@ -193,14 +207,14 @@ fn payload_lines<'a>(a: &Alert, theme: &Theme) -> Vec<Line<'a>> {
                 spans(
                     "Our price",
                     vec![
-                        Span::raw(format!("{} · edge ", o.price)),
+                        Span::raw(format!("{} · edge ", p(o.price))),
                         Span::styled(format::change(Some(o.edge_pct)), severity),
                     ],
                     theme,
                 ),
                 field(
                     "Fair odds",
-                    format!("{} consensus of {} books", o.fair_odds, o.books.len()),
+                    format!("{} consensus of {} books", p(o.fair_odds), o.books.len()),
                     theme,
                 ),
             ];
@@ -220,7 +234,7 @@ fn payload_lines<'a>(a: &Alert, theme: &Theme) -> Vec<Line<'a>> {
                     label,
                     vec![
                         Span::styled(format!("{:<10} ", book.bookmaker), theme.accent),
-                        Span::raw(format!("{} fair {}", book.price, book.fair_odds)),
+                        Span::raw(format!("{} fair {}", p(book.price), p(book.fair_odds))),
                     ],
                     theme,
                 ));
@@ -242,14 +256,14 @@ fn payload_lines<'a>(a: &Alert, theme: &Theme) -> Vec<Line<'a>> {
                     ],
                     theme,
                 ),
-                field("Prices", format::quotes(&m.prices), theme),
+                field("Prices", format::quotes_in(&m.prices, decimals), theme),
             ]
         }
         AlertPayload::PriceChange(_)
         | AlertPayload::DirectionDisagreement(_)
         | AlertPayload::Availability(_) => vec![Line::from(vec![
             Span::styled(format!("{:<11}", "Old → new"), theme.muted),
-            Span::raw(format::old_new(a)),
+            Span::raw(format::old_new_in(a, decimals)),
             Span::raw(" "),
             Span::styled(
                 format::change(a.change_pct()),
@@ -305,10 +319,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
         Layout::vertical([Constraint::Length(occ_height), Constraint::Fill(1)]).areas(below);
     if occ_height > 0 {
         let shown = usize::from(occ_height - 1);
-        let lines: Vec<Line> = occurrences
+        let visible = &occurrences[occurrences.len().saturating_sub(shown)..];
+        let decimals = format::decimals(
+            visible
+                .iter()
+                .flat_map(|o| format::payload_old_new_prices(&o.payload)),
+        );
+        let lines: Vec<Line> = visible
             .iter()
-            .skip(occurrences.len().saturating_sub(shown))
-            .map(|o| occurrence_line(alert, o, theme))
+            .map(|o| occurrence_line(alert, o, decimals, theme))
             .collect();
         let title = if shown < occurrences.len() {
             format!(" Detections ×{} (newest {shown}) ", occurrences.len())
@@ -356,6 +375,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
             theme.muted,
         ))]
     } else {
+        // One number of decimals for every price in the block (3 when any needs it).
+        let decimals = format::decimals(
+            data.odds
+                .iter()
+                .flat_map(|o| &o.outcomes)
+                .filter_map(|p| Price::from_f64(p.price)),
+        );
         data.odds
             .iter()
             .map(|o| {
@@ -364,7 +390,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, detail: &Detail, theme
                     .iter()
                     .map(|p| {
                         let off = if p.active { "" } else { "(s)" };
-                        format!("{} {}{off}", p.name, format::price(Some(p.price)))
+                        let price = Price::from_f64(p.price)
+                            .map_or_else(|| "-".into(), |v| format::price_in(v, decimals));
+                        format!("{} {price}{off}", p.name)
                     })
                     .collect::<Vec<_>>()
                     .join("  ");

@@ -3,8 +3,202 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Alert, AlertPayload, AvailabilityChange, Direction, Line, OutcomeQuote, Percent,
+    Alert, AlertPayload, AlertType, AvailabilityChange, Direction, Line, OutcomeQuote, Percent,
+    Price,
 };
+
+/// How a row says its alert type: a glyph plus a letter, so the type reads without colour
+/// (`NO_COLOR`, a monochrome terminal): the letter carries the meaning, the glyph helps the eye.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeTag {
+    /// The type it stands for.
+    pub alert_type: AlertType,
+    /// For `availability`, which way the market went (the two read differently to a trader).
+    pub change: Option<AvailabilityChange>,
+    /// One display column.
+    pub glyph: char,
+    /// One ASCII letter, unique across the table.
+    pub letter: char,
+    /// At most 8 characters, for the help legend and the widest table.
+    pub label: &'static str,
+}
+
+impl TypeTag {
+    /// The two-character tag, e.g. `⇅D`.
+    pub fn tag(&self) -> String {
+        format!("{}{}", self.glyph, self.letter)
+    }
+}
+
+/// Every tag, in [`AlertType::ALL`] order: the one table the table column, the help legend and
+/// the README legend are generated from, so they cannot drift apart.
+pub const TYPE_TAGS: [TypeTag; 7] = [
+    TypeTag {
+        alert_type: AlertType::PriceChange,
+        change: None,
+        glyph: '±',
+        letter: 'P',
+        label: "price",
+    },
+    TypeTag {
+        alert_type: AlertType::DirectionDisagreement,
+        change: None,
+        glyph: '⇅',
+        letter: 'D',
+        label: "disagree",
+    },
+    TypeTag {
+        alert_type: AlertType::Availability,
+        change: Some(AvailabilityChange::Suspended),
+        glyph: '⊘',
+        letter: 'S',
+        label: "susp",
+    },
+    TypeTag {
+        alert_type: AlertType::Availability,
+        change: Some(AvailabilityChange::Returned),
+        glyph: '↺',
+        letter: 'R',
+        label: "back",
+    },
+    TypeTag {
+        alert_type: AlertType::MarketMove,
+        change: None,
+        glyph: '»',
+        letter: 'M',
+        label: "mkt-move",
+    },
+    TypeTag {
+        alert_type: AlertType::OffMarket,
+        change: None,
+        glyph: '≠',
+        letter: 'O',
+        label: "off-mkt",
+    },
+    TypeTag {
+        alert_type: AlertType::Margin,
+        change: None,
+        glyph: '%',
+        letter: 'V',
+        label: "margin",
+    },
+];
+
+/// The tag of an alert's type (and, for availability, of its direction).
+pub fn type_tag(alert: &Alert) -> &'static TypeTag {
+    let change = alert.payload.availability().map(|f| f.change);
+    TYPE_TAGS
+        .iter()
+        .find(|t| t.alert_type == alert.alert_type() && t.change == change)
+        .expect("TYPE_TAGS covers every type and availability change")
+}
+
+/// The legend of the type tags in one line: `±P price ⇅D disagree …` (69 characters, so it
+/// fits the help overlay's border at 80 columns).
+pub fn type_legend() -> String {
+    TYPE_TAGS
+        .iter()
+        .map(|t| format!("{} {}", t.tag(), t.label))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Short names of the known books, for the 80-column table where a competitor shares a cell
+/// with its price (`sb 1.90↓`).
+const SHORT_BOOKS: [(&str, &str); 3] = [("betpawa", "bp"), ("sportybet", "sb"), ("bet9ja", "b9")];
+
+/// A book's short name: from [`SHORT_BOOKS`], else the slug's first two characters (an
+/// unknown book stays recognisable, and the detail pane gives its full name).
+pub fn short_book(slug: &str) -> String {
+    SHORT_BOOKS.iter().find(|(s, _)| *s == slug).map_or_else(
+        || slug.chars().take(2).collect(),
+        |(_, short)| (*short).to_string(),
+    )
+}
+
+/// How many decimals a column of prices needs: 3 when any of them has a third decimal, else 2,
+/// so one column never mixes `5.34` with `5.398`.
+pub fn decimals(prices: impl IntoIterator<Item = Price>) -> usize {
+    if prices.into_iter().any(|p| p.milli() % 10 != 0) {
+        3
+    } else {
+        2
+    }
+}
+
+/// A price with exactly `decimals` decimals (see [`decimals`]).
+pub fn price_in(p: Price, decimals: usize) -> String {
+    format!("{:.*}", decimals, p.as_f64())
+}
+
+/// The prices in an alert's Old→New cell (see [`old_new`]).
+pub fn old_new_prices(alert: &Alert) -> Vec<Price> {
+    payload_old_new_prices(&alert.payload)
+}
+
+/// The prices a payload shows in an Old→New cell (a detection's own, in the detail pane).
+pub fn payload_old_new_prices(payload: &AlertPayload) -> Vec<Price> {
+    match payload {
+        AlertPayload::PriceChange(m) => vec![m.old, m.new],
+        AlertPayload::DirectionDisagreement(d) => vec![d.home.old, d.home.new],
+        AlertPayload::MarketMove(m) => vec![m.home.new],
+        AlertPayload::OffMarket(o) => vec![o.price],
+        AlertPayload::Margin(_) | AlertPayload::Availability(_) => Vec::new(),
+    }
+}
+
+/// Every price an alert's detail fields show (its moves, fair odds, books and quotes).
+pub fn shown_prices(alert: &Alert) -> Vec<Price> {
+    match &alert.payload {
+        AlertPayload::PriceChange(m) => vec![m.old, m.new],
+        AlertPayload::DirectionDisagreement(d) => {
+            vec![d.home.old, d.home.new, d.competitor.old, d.competitor.new]
+        }
+        AlertPayload::MarketMove(m) => {
+            let mut out = vec![m.home.old, m.home.new];
+            out.extend(m.movers.iter().flat_map(|b| [b.old, b.new]));
+            out
+        }
+        AlertPayload::OffMarket(o) => {
+            let mut out = vec![o.price, o.fair_odds];
+            out.extend(o.books.iter().flat_map(|b| [b.price, b.fair_odds]));
+            out
+        }
+        AlertPayload::Margin(m) => m.prices.iter().map(|q| q.price).collect(),
+        AlertPayload::Availability(_) => Vec::new(),
+    }
+}
+
+/// The competitor's prices an alert shows (a disagreement's competitor), for its own column.
+pub fn competitor_prices(alert: &Alert) -> Vec<Price> {
+    alert
+        .payload
+        .disagreement()
+        .map(|d| vec![d.competitor.old, d.competitor.new])
+        .unwrap_or_default()
+}
+
+/// The 80-column competitor cell: the competitor's short name, its new price and its arrow
+/// (`sb 1.90↓`); empty for other types.
+pub fn competitor_compact(alert: &Alert, decimals: usize) -> String {
+    alert.payload.disagreement().map_or_else(String::new, |d| {
+        let c = &d.competitor;
+        format!(
+            "{} {}{}",
+            short_book(&c.bookmaker),
+            price_in(c.new, decimals),
+            arrow(c.direction)
+        )
+    })
+}
+
+/// A relative time for prose: `just now` within the minute, else `5m ago`, `2h05 ago`.
+pub fn ago(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    match age(now, at).as_str() {
+        "now" => "just now".into(),
+        short => format!("{short} ago"),
+    }
+}
 
 /// How long ago `at` was, in at most four characters: `now`, `5m`, `2h05`, `13h`, `3d`.
 pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
@@ -57,6 +251,8 @@ pub fn market_short(alert: &Alert) -> &str {
         "3-Way Handicap" => "3W HC",
         "Draw No Bet" => "DNB",
         "Odd/Even" => "O/E",
+        // An event-level availability alert stands for the whole event.
+        crate::domain::EVENT_MARKET_NAME => "event",
         other => other,
     }
 }
@@ -80,6 +276,12 @@ pub fn price(value: Option<f64>) -> String {
 /// it is the label of the figure beside it ([`figure`]): `2.30 edge` (our price and the bettor's
 /// edge against it), `2.00 mkt` (our price now and the market's median move), `margin`.
 pub fn old_new(alert: &Alert) -> String {
+    old_new_in(alert, decimals(old_new_prices(alert)))
+}
+
+/// [`old_new`] with every price at `decimals` decimals, for a column of rows (see [`decimals`]).
+pub fn old_new_in(alert: &Alert, decimals: usize) -> String {
+    let p = |price: Price| price_in(price, decimals);
     match &alert.payload {
         AlertPayload::Availability(flip) => {
             let change = match flip.change {
@@ -91,11 +293,12 @@ pub fn old_new(alert: &Alert) -> String {
                 None => change.into(),
             }
         }
-        // Prices display with two decimals, three when needed (as [`price`]).
-        AlertPayload::PriceChange(m) => format!("{}→{}", m.old, m.new),
-        AlertPayload::DirectionDisagreement(d) => format!("{}→{}", d.home.old, d.home.new),
-        AlertPayload::MarketMove(m) => format!("{} mkt", m.home.new),
-        AlertPayload::OffMarket(o) => format!("{} edge", o.price),
+        AlertPayload::PriceChange(m) => format!("{}→{}", p(m.old), p(m.new)),
+        AlertPayload::DirectionDisagreement(d) => {
+            format!("{}→{}", p(d.home.old), p(d.home.new))
+        }
+        AlertPayload::MarketMove(m) => format!("{} mkt", p(m.home.new)),
+        AlertPayload::OffMarket(o) => format!("{} edge", p(o.price)),
         AlertPayload::Margin(_) => "margin".into(),
     }
 }
@@ -121,8 +324,33 @@ pub fn figure(alert: &Alert) -> String {
 /// rows: the competitor of a disagreement, the movers of a `market_move`, the consensus fair
 /// odds and any palpable-error pattern of an `off_market`, the prices of a `margin`.
 pub fn context(alert: &Alert) -> Option<String> {
+    context_in(alert, decimals(context_prices(alert)))
+}
+
+/// The prices in an alert's [`context`].
+pub fn context_prices(alert: &Alert) -> Vec<Price> {
     match &alert.payload {
-        AlertPayload::DirectionDisagreement(_) => alert.competitor_detail(),
+        AlertPayload::DirectionDisagreement(d) => vec![d.competitor.old, d.competitor.new],
+        AlertPayload::OffMarket(o) => vec![o.fair_odds],
+        AlertPayload::Margin(m) => m.prices.iter().map(|q| q.price).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// [`context`] with every price at `decimals` decimals, for a column of rows.
+pub fn context_in(alert: &Alert, decimals: usize) -> Option<String> {
+    let p = |price: Price| price_in(price, decimals);
+    match &alert.payload {
+        AlertPayload::DirectionDisagreement(d) => {
+            let c = &d.competitor;
+            Some(format!(
+                "{} {} → {} {}",
+                c.bookmaker,
+                p(c.old),
+                p(c.new),
+                arrow(c.direction)
+            ))
+        }
         AlertPayload::MarketMove(m) => {
             let books = m
                 .movers
@@ -132,21 +360,26 @@ pub fn context(alert: &Alert) -> Option<String> {
             Some(format!("moved: {}", books.join(", ")))
         }
         AlertPayload::OffMarket(o) => Some(match o.pattern {
-            Some(pattern) => format!("fair {} · palp {pattern}", o.fair_odds),
-            None => format!("fair {} · {} books", o.fair_odds, o.books.len()),
+            Some(pattern) => format!("fair {} · palp {pattern}", p(o.fair_odds)),
+            None => format!("fair {} · {} books", p(o.fair_odds), o.books.len()),
         }),
-        AlertPayload::Margin(m) => Some(quotes(&m.prices)),
+        AlertPayload::Margin(m) => Some(quotes_in(&m.prices, decimals)),
         AlertPayload::PriceChange(_) | AlertPayload::Availability(_) => None,
     }
 }
 
-/// A market's prices as `1 2.50  X 3.40  2 3.60`.
-pub fn quotes(prices: &[OutcomeQuote]) -> String {
+/// A market's prices as `1 2.50  X 3.40  2 3.60`, at `decimals` decimals.
+pub fn quotes_in(prices: &[OutcomeQuote], decimals: usize) -> String {
     prices
         .iter()
-        .map(|q| format!("{} {}", q.outcome, q.price))
+        .map(|q| format!("{} {}", q.outcome, price_in(q.price, decimals)))
         .collect::<Vec<_>>()
         .join("  ")
+}
+
+/// A market's prices as `1 2.50  X 3.40  2 3.60`.
+pub fn quotes(prices: &[OutcomeQuote]) -> String {
+    quotes_in(prices, decimals(prices.iter().map(|q| q.price)))
 }
 
 /// The arrow of a direction.
@@ -264,7 +497,8 @@ mod tests {
     fn a_price_move_shows_three_decimals_only_when_needed() {
         use crate::domain::testing::AlertBuilder;
         let alert = AlertBuilder::new().prices(1.605, 1.5).stored(1);
-        assert_eq!(old_new(&alert), "1.605→1.50");
+        // One number of decimals in the cell: 1.50 takes the third that 1.605 needs.
+        assert_eq!(old_new(&alert), "1.605→1.500");
         assert_eq!(change(alert.change_pct()), "-6.54%");
         assert_eq!(price(Some(1.605)), "1.605");
         assert_eq!(price(Some(1.5)), "1.50");

@@ -117,7 +117,10 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::raw(format::fit(what, 27)),
         ])
     };
-    let block = frame_block(" Keys — from your keymap; any key closes ".into(), theme);
+    // The type legend rides on the bottom border, so it costs no row at 80x24 where the keys
+    // fill the overlay; it is generated from `format::TYPE_TAGS`, as the table's column is.
+    let block = frame_block(" Keys — from your keymap; any key closes ".into(), theme)
+        .title_bottom(Line::from(format!(" {} ", format::type_legend())).centered());
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let mut note = Vec::new();
@@ -167,14 +170,15 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
         Some(p) => {
             for b in &p.books {
+                // "ok just now", "ok 5m ago", "ok never": never "now ago".
                 let last_ok = b
                     .last_success
-                    .map_or_else(|| "never".into(), |t| format::age(state.now, t));
+                    .map_or_else(|| "never".into(), |t| format::ago(state.now, t));
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:<12}", b.book), theme.accent),
                     Span::styled(format!("{:<9}", b.level.as_str()), theme.health(b.level)),
                     Span::raw(format!(
-                        "ok {last_ok} ago · {}/{} failed · {} events",
+                        "ok {last_ok} · {}/{} failed · {} events",
                         b.counts.failures, b.counts.requests, b.counts.events_seen
                     )),
                 ]));

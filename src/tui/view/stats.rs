@@ -11,6 +11,22 @@ use crate::domain::{AlertType, Severity};
 use crate::tui::state::State;
 use crate::tui::theme::{Theme, severity_label};
 
+/// The sparkline's title, shortened on purpose to fit `width` columns: whole phrases are
+/// dropped from the end (never a word cut mid-way, which read "· pea").
+fn spark_title(last_hour: u64, peak: u64, width: usize) -> String {
+    let hour = format::count(last_hour);
+    let peak = format::count(peak);
+    [
+        format!(" Alerts/min · 1h: {hour} · peak {peak} "),
+        format!(" Alerts/min · 1h: {hour} "),
+        format!(" 1h: {hour} · peak {peak} "),
+        format!(" 1h: {hour} "),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() <= width)
+    .unwrap_or_default()
+}
+
 /// Draws the panel (8 rows) or the strip (1 row).
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(stats) = &state.stats else {
@@ -29,6 +45,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .unwrap_or(0)
     };
     let last_hour: u64 = stats.per_minute.iter().sum();
+    // The strip agrees with the tabs by construction: both count rows of the same `alerts`
+    // table and both leave silenced alerts out (`AlertService::stats` is `SilencedFilter::Hide`;
+    // `State::counts_filter` forces `Hide` even while `S` shows them dimmed), so on an
+    // unfiltered screen the severities sum to the All tab and `by_status` is each tab. A filter
+    // narrows the tabs only: the strip is the whole book. They show the same moment because a
+    // change reloads both (stats at once when cheap, see `update::stats::stats_every`); tested in
+    // `tui::tests::screen`.
     if area.height < 3 {
         let mut spans = vec![Span::raw(" ")];
         for s in [Severity::Critical, Severity::Elevated, Severity::Warning] {
@@ -114,10 +137,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .collect();
     frame.render_widget(Paragraph::new(type_lines).block(block(" Type ")), middle);
     let peak = stats.per_minute.iter().copied().max().unwrap_or(0);
-    let title = format!(
-        " Alerts/min · 1h: {} · peak {peak} ",
-        format::count(last_hour)
-    );
+    let title = spark_title(last_hour, peak, usize::from(spark.width));
     let spark_block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border)
@@ -149,4 +169,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Paragraph::new(top_lines).block(block(" Top events (new alerts) ")),
         right,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spark_title;
+
+    #[test]
+    fn the_sparkline_title_drops_whole_phrases_to_fit() {
+        assert_eq!(spark_title(352, 9, 40), " Alerts/min · 1h: 352 · peak 9 ");
+        // 29 columns, the width of the panel at 120x40: today's title was cut to "· peak ".
+        assert_eq!(spark_title(352, 9, 29), " Alerts/min · 1h: 352 ");
+        assert_eq!(spark_title(1_234_567, 9, 20), " 1h: 1,234,567 ");
+        assert_eq!(spark_title(352, 9, 3), "");
+        for width in 0..60 {
+            let title = spark_title(352, 12, width);
+            assert!(title.chars().count() <= width, "{title:?} in {width}");
+            assert!(!title.contains("pea ") && !title.ends_with("pea"));
+        }
+    }
 }

@@ -70,13 +70,73 @@ fn figure_style(alert: &Alert, theme: &Theme) -> Style {
     }
 }
 
+/// What the visible rows share, so every cell of a column is formatted alike.
+struct Columns {
+    /// Decimals of the Old→New column (3 when any visible price needs them).
+    old_new: usize,
+    /// Decimals of the Competitor column.
+    context: usize,
+    /// Width of the Old→New column.
+    old_new_width: u16,
+    /// Width of the 80-column competitor compact (`sb 1.90↓`).
+    versus_width: u16,
+    /// Width of the repeat count: none when no row on screen repeats, so the event gets it.
+    repeats_width: u16,
+}
+
+impl Columns {
+    fn of(rows: &[&Alert]) -> Self {
+        let old_new = format::decimals(rows.iter().flat_map(|a| format::old_new_prices(a)));
+        let context = format::decimals(rows.iter().flat_map(|a| format::context_prices(a)));
+        let width = |text: String| text.chars().count() as u16;
+        let old_new_width = rows
+            .iter()
+            .map(|a| width(format::old_new_in(a, old_new)))
+            .chain([7])
+            .max()
+            .unwrap_or(7)
+            .min(12);
+        let versus_width = rows
+            .iter()
+            .map(|a| width(format::competitor_compact(a, context)))
+            .chain([2])
+            .max()
+            .unwrap_or(2)
+            .min(10);
+        let repeats_width = rows
+            .iter()
+            .map(|a| width(format::repeats(a.occurrences)))
+            .max()
+            .unwrap_or(0);
+        Self {
+            old_new,
+            context,
+            old_new_width,
+            versus_width,
+            repeats_width,
+        }
+    }
+}
+
+/// The type cell: the tag (`⇅D`), and at the widest layout its label too.
+fn type_cell(alert: &Alert, theme: &Theme, full: bool) -> Cell<'static> {
+    let tag = format::type_tag(alert);
+    let text = if full {
+        format!("{} {}", tag.tag(), tag.label)
+    } else {
+        tag.tag()
+    };
+    Cell::from(Span::styled(text, theme.severity(alert.severity)))
+}
+
 fn cells(
     alert: &Alert,
     state: &State,
     theme: &Theme,
-    wide: bool,
-    full: bool,
+    layout: (bool, bool),
+    columns: &Columns,
 ) -> Vec<Cell<'static>> {
+    let (wide, full) = layout;
     let marker = marker(alert, state);
     let severity = Line::from(vec![
         Span::styled(marker, theme.marked),
@@ -96,9 +156,23 @@ fn cells(
         .trim()
         .to_string()
     };
-    let change = Span::styled(format::figure(alert), figure_style(alert, theme));
+    let figure = format::figure(alert);
+    // At 80 columns the header's `Δ%` says what the unit is: the cell keeps one more
+    // character for the event name.
+    let figure = if wide {
+        figure
+    } else {
+        figure.trim_end_matches('%').to_string()
+    };
+    let change = Span::styled(figure, figure_style(alert, theme));
+    let book = if wide {
+        alert.bookmaker.clone()
+    } else {
+        format::short_book(&alert.bookmaker)
+    };
     let mut out = vec![
         Cell::from(severity),
+        type_cell(alert, theme, full),
         Cell::from(format::age(state.now, alert.last_detected_at)),
         Cell::from(format::repeats(alert.occurrences)),
         Cell::from(alert.event_name.clone()),
@@ -109,13 +183,18 @@ fn cells(
         out.push(Cell::from(format::line(alert.line)));
     }
     out.push(Cell::from(alert.outcome_name.clone().unwrap_or_default()));
-    out.push(Cell::from(alert.bookmaker.clone()));
-    out.push(Cell::from(format::old_new(alert)));
+    out.push(Cell::from(book));
+    out.push(Cell::from(format::old_new_in(alert, columns.old_new)));
     out.push(Cell::from(Line::from(change).alignment(Alignment::Right)));
     if wide {
         // Cut with an ellipsis, so a long list of books does not end mid-word unnoticed.
-        let context = format::context(alert).unwrap_or_default();
+        let context = format::context_in(alert, columns.context).unwrap_or_default();
         out.push(Cell::from(format::fit(&context, 24)));
+    } else {
+        out.push(Cell::from(format::competitor_compact(
+            alert,
+            columns.context,
+        )));
     }
     out.push(Cell::from(status_text(alert, wide)));
     out
@@ -143,11 +222,13 @@ fn row_style(alert: &Alert, state: &State, theme: &Theme) -> Style {
     }
 }
 
-fn widths(wide: bool, full: bool) -> Vec<Constraint> {
+fn widths(wide: bool, full: bool, columns: &Columns) -> Vec<Constraint> {
     use Constraint::{Fill, Length};
+    let old_new = Length(columns.old_new_width);
     if wide && !full {
         return vec![
             Length(5),
+            Length(2),
             Length(4),
             Length(3),
             Fill(1),
@@ -155,7 +236,7 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
             Length(12),
             Length(8),
             Length(9),
-            Length(11),
+            old_new,
             Length(8),
             Length(24),
             Length(4),
@@ -164,6 +245,7 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
     if wide {
         vec![
             Length(5),
+            Length(11),
             Length(4),
             Length(3),
             Fill(1),
@@ -172,39 +254,40 @@ fn widths(wide: bool, full: bool) -> Vec<Constraint> {
             Length(5),
             Length(8),
             Length(9),
-            Length(11),
+            old_new,
             Length(8),
             Length(24),
             Length(4),
         ]
     } else {
-        // 80 columns: the repeat count takes its room from the market and price columns,
-        // which rarely need their last character, and from the event name.
+        // 80 columns: the type and the competitor take their room from the book (its short
+        // name), the Δ% sign (in the header) and the price columns, sized to the rows shown.
         vec![
             Length(5),
+            Length(2),
             Length(4),
-            Length(3),
+            Length(columns.repeats_width),
             Fill(1),
             Length(5),
-            Length(8),
-            Length(5),
-            Length(9),
-            Length(10),
             Length(7),
+            Length(5),
+            Length(2),
+            old_new,
+            Length(6),
+            Length(columns.versus_width),
             Length(1),
         ]
     }
 }
 
 fn headers(wide: bool, full: bool) -> Row<'static> {
-    let mut names = vec!["Sev", "Last", "×", "Event", "KO", "Market"];
+    let mut names = vec!["Sev", "Ty", "Last", "×", "Event", "KO", "Market"];
     if full {
+        names[1] = "Type";
         names.push("Line");
     }
     names.extend(["Outcome", "Book", "Old→New", "Δ%"]);
-    if wide {
-        names.push("Competitor");
-    }
+    names.push(if wide { "Competitor" } else { "vs" });
     names.push(if wide { "St" } else { "" });
     Row::new(names)
 }
@@ -235,10 +318,13 @@ pub fn flat(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .offset
         .min(selected)
         .max((selected + 1).saturating_sub(height));
-    let visible = rows.iter().skip(offset).take(height).map(|alert| {
-        Row::new(cells(alert, state, theme, wide, full)).style(row_style(alert, state, theme))
+    let shown: Vec<&Alert> = rows.iter().skip(offset).take(height).collect();
+    let columns = Columns::of(&shown);
+    let visible = shown.iter().map(|alert| {
+        Row::new(cells(alert, state, theme, (wide, full), &columns))
+            .style(row_style(alert, state, theme))
     });
-    let table = Table::new(visible, widths(wide, full))
+    let table = Table::new(visible, widths(wide, full, &columns))
         .header(headers(wide, full).style(theme.muted))
         .column_spacing(1)
         .row_highlight_style(theme.selected);
@@ -294,6 +380,7 @@ pub fn grouped(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             let a = &expanded.expect("alert rows exist only when expanded").1[*i];
             let marker = marker(a, state);
             let parts = [
+                format::type_tag(a).tag(),
                 format::age(state.now, a.last_detected_at),
                 format::repeats(a.occurrences),
                 format::market_short(a).to_string(),
