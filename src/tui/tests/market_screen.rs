@@ -710,3 +710,26 @@ fn best_prices_are_bold_the_alert_row_is_marked_and_the_selection_reversed() {
         assert_eq!(screen.rows()[0], BoardRow::Market(0));
     }
 }
+
+#[test]
+fn a_column_with_one_three_decimal_price_shows_every_price_with_three() {
+    let mut s = answered();
+    let mut board = board();
+    // sportybet's "X" of 1X2 at 3.405: its whole column reads in thousandths, the others not.
+    if let Some(cell) = &mut board.markets[0].outcomes[1].prices[1] {
+        cell.price = price("3.405");
+    }
+    if let Some(screen) = &mut s.market {
+        screen.board = Some(board);
+    }
+    let screen = text(&s, &Theme::color(), 120, 40);
+    let one = screen
+        .lines()
+        .find(|l| l.starts_with("\"!  1 "))
+        .unwrap_or_else(|| panic!("no alert row:\n{screen}"));
+    let squeezed = one.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        squeezed.contains("2.30* 5m 2.000 12m 2.00 2h05"),
+        "{squeezed}"
+    );
+}
