@@ -3,6 +3,7 @@
 mod command;
 pub(crate) mod fixtures;
 mod market;
+mod market_screen;
 mod noise;
 mod noise_render;
 mod render;

@@ -114,6 +114,7 @@ fn title(
     theme: &Theme,
 ) {
     let mut spans = vec![Span::styled(format!(" {}", screen.event_name), theme.title)];
+    let tournament_at = spans.len();
     if let Some(tournament) = &screen.tournament {
         spans.push(Span::styled(format!(" · {tournament}"), theme.muted));
     }
@@ -145,6 +146,11 @@ fn title(
                 theme.badge,
             ));
         }
+    }
+    // The tournament is the first thing to go on a narrow screen: the books matter more.
+    let width: usize = spans.iter().map(Span::width).sum();
+    if width > usize::from(area.width) && screen.tournament.is_some() {
+        spans.remove(tournament_at);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -190,6 +190,13 @@ pub fn draw(
         })
         .collect();
     let since = state.now + Duration::seconds(start as i64);
+    // The y axis is as wide as the first x label: the day only when the history reaches
+    // beyond the last day.
+    let since = if -start > 20.0 * 3600.0 {
+        since.format("%a %H:%M").to_string()
+    } else {
+        since.format("%H:%M").to_string()
+    };
     let chart = Chart::new(datasets)
         // Always show which line is which book.
         .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
@@ -197,7 +204,7 @@ pub fn draw(
         .x_axis(
             Axis::default()
                 .bounds([start, 0.0])
-                .labels([since.format("%d %b %H:%M").to_string(), "now".to_string()])
+                .labels([since, "now".to_string()])
                 .style(theme.muted),
         )
         .y_axis(
