@@ -398,6 +398,36 @@ fn tab_in_the_prompt_completes_from_the_screen_books_and_rows() {
 }
 
 #[test]
+fn event_completion_in_the_grouped_view_offers_teams_not_the_home_v_away_phrase() {
+    let mut s = loaded(Vec::new());
+    s.groups.groups = vec![crate::domain::EventGroup {
+        event_id: 9,
+        event_name: "Real Madrid v Sevilla".into(),
+        kickoff: now(),
+        alerts: 3,
+        worst: Severity::Critical,
+    }];
+    type_command(&mut s, "event se");
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(line(&s).text, "event Sevilla ");
+}
+
+#[test]
+fn backspace_on_an_empty_line_and_ctrl_c_close_the_prompt() {
+    let mut s = loaded(alerts(2));
+    type_command(&mut s, "t");
+    update(&mut s, key(KeyCode::Backspace));
+    assert_eq!(line(&s).text, "");
+    update(&mut s, key(KeyCode::Backspace));
+    assert!(s.overlay.is_none());
+    type_command(&mut s, "type margin");
+    update(&mut s, ctrl('c'));
+    assert!(s.overlay.is_none());
+    assert_eq!(s.alert_type, None);
+    assert!(!s.quitting, "Ctrl-C leaves the prompt, not the app");
+}
+
+#[test]
 fn silence_command_silences_the_selected_rows_outcome_with_its_reason() {
     let mut s = loaded(alerts(5));
     let selected = s.selected_alert().unwrap().clone();

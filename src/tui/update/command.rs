@@ -45,9 +45,12 @@ impl Names {
                 }
             }
         }
+        // A group names its event "Home v Away"; the store matches teams, not that phrase.
         for group in &state.groups.groups {
-            if !events.contains(&group.event_name) {
-                events.push(group.event_name.clone());
+            for team in group.event_name.split(" v ").map(str::trim) {
+                if !team.is_empty() && !events.iter().any(|e| e == team) {
+                    events.push(team.to_string());
+                }
             }
         }
         events.sort();
