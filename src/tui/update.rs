@@ -197,6 +197,7 @@ fn on_change(state: &mut State, change: Change) -> Vec<Effect> {
     state.stats_stale = true;
     state.list.counts_stale = true;
     let mut effects: Vec<Effect> = stats_if_due(state).into_iter().collect();
+    effects.extend(market::on_change(state, &change));
     match change {
         Change::Created(alerts) => {
             let until = state.now + Duration::seconds(FRESH_SECS);

@@ -2,6 +2,7 @@
 
 pub(crate) mod fixtures;
 mod market;
+mod market_screen;
 mod noise;
 mod noise_render;
 mod render;

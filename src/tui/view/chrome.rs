@@ -186,6 +186,9 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         );
         return;
     }
+    if let Some(screen) = &state.market {
+        return super::market::footer(frame, area, state, screen, theme);
+    }
     let keys = |c| state.keymap.keys_for(c);
     let mut spans: Vec<(String, &'static str)> = Vec::new();
     // One key per command keeps the footer short; help lists them all.
