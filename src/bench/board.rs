@@ -196,20 +196,16 @@ pub async fn measure(
             .map(|m| m.outcomes.len())
             .sum::<usize>();
         let loaded = history.as_ref().map_or(0, Vec::len);
-        state.market = Some(MarketScreen {
-            event_id: *id,
-            event_name: format!("{} v {}", record.home_team, record.away_team),
-            kickoff: record.kickoff.unwrap_or_else(Utc::now),
-            alert: None,
-            board: Some(board),
-            error: None,
-            seq: 0,
-            selected: 0,
-            offset: 0,
-            history_for: first,
-            history,
-            history_seq: 0,
-        });
+        let mut screen = MarketScreen::of_event(
+            *id,
+            &format!("{} v {}", record.home_team, record.away_team),
+            record.kickoff.unwrap_or_else(Utc::now),
+        );
+        screen.tournament.clone_from(&record.tournament);
+        screen.board = Some(board);
+        screen.history_for = first;
+        screen.history = history;
+        state.market = Some(screen);
         if renders {
             // The market view is another helper's work; until it is merged the stub panics,
             // and the loads are measured alone (the report says so).

@@ -208,7 +208,7 @@ async fn the_board_follows_the_configured_markets_and_the_stored_overrides() {
     let store = &db.store;
     let mut rows = first_vector();
     // bet9ja lacks the 1X2: with two competitors required there is no consensus.
-    rows.retain(|r| !(r.bookmaker == "bet9ja"));
+    rows.retain(|r| r.bookmaker != "bet9ja");
     let (e, _) = write(store, now() - Duration::minutes(5), rows).await;
     let board = service(store).market_board(e).await.unwrap();
     assert_eq!(board.markets[0].outcomes[0].fair_odds, None);

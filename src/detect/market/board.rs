@@ -169,7 +169,7 @@ fn market(
         None if !canonical.is_empty() => canonical
             .iter()
             .map(|name| Quote {
-                outcome: *name,
+                outcome: name,
                 price: STAND_IN_PRICE,
             })
             .collect(),
