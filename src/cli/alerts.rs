@@ -22,6 +22,9 @@ use crate::service::{
 pub enum AlertsCommand {
     /// List alerts, newest first by default.
     List(ListArgs),
+    /// Write every alert matching the list's filters, in its sort order, as CSV, a JSON array
+    /// or JSON lines (streamed: any number of alerts in little memory).
+    Export(super::export::ExportArgs),
     /// Show one alert with every field and its audit trail.
     Show {
         /// Alert id.
@@ -59,9 +62,10 @@ pub enum AlertsCommand {
     },
 }
 
-/// Filters and paging of `alerts list`.
+/// Which alerts, in which order: the filters and sort shared by `alerts list` and
+/// `alerts export`, so both select the same alerts from the same flags.
 #[derive(Debug, Default, clap::Args)]
-pub struct ListArgs {
+pub struct FilterArgs {
     /// Only these statuses (repeat or comma-separate): new, acknowledged, past.
     #[arg(long, value_delimiter = ',')]
     pub status: Vec<Status>,
@@ -91,6 +95,31 @@ pub struct ListArgs {
     /// Sort order: detected (newest first), severity, kickoff (soonest first), change (largest first).
     #[arg(long, default_value_t = AlertSort::Detected)]
     pub sort: AlertSort,
+}
+
+impl FilterArgs {
+    /// The service's filter for these flags (the sort is [`FilterArgs::sort`]).
+    pub fn filter(&self) -> AlertFilter {
+        AlertFilter {
+            statuses: self.status.clone(),
+            severities: self.severity.clone(),
+            alert_types: self.alert_type.clone(),
+            bookmaker: self.book.clone(),
+            event_id: self.event,
+            text: self.text.clone(),
+            pattern: self.pattern,
+            silenced: self.silenced,
+            event_text: None,
+        }
+    }
+}
+
+/// Filters and paging of `alerts list`.
+#[derive(Debug, Default, clap::Args)]
+pub struct ListArgs {
+    /// Which alerts, in which order.
+    #[command(flatten)]
+    pub select: FilterArgs,
     /// Alerts per page (1–200).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=MAX_PAGE_LIMIT as i64))]
     pub limit: u32,
@@ -139,6 +168,7 @@ impl AlertsCommand {
 pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode> {
     match cmd {
         AlertsCommand::List(args) => list(service, args).await,
+        AlertsCommand::Export(args) => super::export::run(service, args).await,
         AlertsCommand::Show { id, json } => super::show::run(service, id, json).await,
         AlertsCommand::Ack { ids, comment } => {
             let outcomes = service.acknowledge(&ids, comment.as_deref()).await;
@@ -170,24 +200,14 @@ pub async fn run(service: &AlertService, cmd: AlertsCommand) -> Result<ExitCode>
 }
 
 async fn list(service: &AlertService, args: ListArgs) -> Result<ExitCode> {
-    let filter = AlertFilter {
-        statuses: args.status,
-        severities: args.severity,
-        alert_types: args.alert_type,
-        bookmaker: args.book,
-        event_id: args.event,
-        text: args.text,
-        pattern: args.pattern,
-        silenced: args.silenced,
-        event_text: None,
-    };
+    let filter = args.select.filter();
     let page = Page {
         limit: args.limit,
         offset: args.offset,
         after: None,
         backwards: false,
     };
-    let result = match service.list(&filter, args.sort, &page).await {
+    let result = match service.list(&filter, args.select.sort, &page).await {
         Ok(result) => result,
         Err(e) => return user_error(e),
     };

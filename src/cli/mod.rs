@@ -3,6 +3,7 @@
 
 mod alerts;
 mod bench;
+mod export;
 pub mod fetch;
 mod show;
 mod silence;

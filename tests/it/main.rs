@@ -19,6 +19,7 @@ mod cli;
 mod cli_input;
 mod cli_silence;
 mod event_availability;
+mod export;
 mod fuzz;
 mod golden_api;
 mod headless;
