@@ -228,7 +228,8 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
     // process outright. (With one, the UI's event loop listens; until then Ctrl-C still works.)
     let stop = (!terminal).then(crate::shutdown::listen);
     let store = open_store(config).await?;
-    let service = AlertService::new(store.clone(), config.acting_user());
+    let service = AlertService::new(store.clone(), config.acting_user())
+        .with_config(std::sync::Arc::new(config.clone()));
     // Without a terminal every alert stored from now on is printed, the pipeline's first too.
     let headless = match stop {
         Some(stop) => Some((crate::tui::Headless::begin(service.clone()).await?, stop)),
@@ -326,7 +327,8 @@ async fn spawn_api(
 /// The terminal UI on the configured database, following other processes' changes.
 async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
     let store = open_store(config).await?;
-    let service = AlertService::new(store.clone(), config.acting_user());
+    let service = AlertService::new(store.clone(), config.acting_user())
+        .with_config(std::sync::Arc::new(config.clone()));
     let feed = crate::live::ChangeFeed::default();
     let poller = crate::live::spawn_poller(store, feed.clone(), crate::live::POLL_EVERY);
     let result = crate::tui::run(crate::tui::TuiOptions {
@@ -352,10 +354,10 @@ async fn open_store(config: &Config) -> Result<Store> {
 }
 
 async fn open_service(config: &Config) -> Result<AlertService> {
-    Ok(AlertService::new(
-        open_store(config).await?,
-        config.acting_user(),
-    ))
+    Ok(
+        AlertService::new(open_store(config).await?, config.acting_user())
+            .with_config(std::sync::Arc::new(config.clone())),
+    )
 }
 
 async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
@@ -379,7 +381,8 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
     }
     let (listener, local) = crate::api::bind(addr, token.is_some()).await?;
     let store = open_store(config).await?;
-    let service = AlertService::new(store.clone(), config.acting_user());
+    let service = AlertService::new(store.clone(), config.acting_user())
+        .with_config(std::sync::Arc::new(config.clone()));
     let feed = crate::live::ChangeFeed::default();
     let poller = crate::live::spawn_poller(store, feed.clone(), crate::live::POLL_EVERY);
     let state = crate::api::ApiState {
@@ -463,7 +466,8 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let feed = running.changes.clone();
-    let service = AlertService::new(store.clone(), config.acting_user());
+    let service = AlertService::new(store.clone(), config.acting_user())
+        .with_config(std::sync::Arc::new(config.clone()));
     let poller = config
         .api
         .enabled

@@ -23,6 +23,7 @@ mod export;
 mod fuzz;
 mod golden_api;
 mod headless;
+mod keyset_plan;
 mod market_risk_e2e;
 mod noise_e2e;
 mod pipeline_e2e;
