@@ -96,8 +96,9 @@ pub struct BoardReport {
     pub plan: Vec<String>,
 }
 
-/// Every event of the database, for the seed and the random opens.
-async fn events(store: &Store) -> Result<Vec<(i64, EventRecord)>> {
+/// Every event of the database with its id, for the seed and the random opens (and for
+/// `demo-data`, which seeds the odds of the events it made).
+pub async fn stored_events(store: &Store) -> Result<Vec<(i64, EventRecord)>> {
     type Row = (
         i64,
         String,
@@ -141,7 +142,7 @@ pub async fn measure(
     alerts: u64,
     say: &impl Fn(&str),
 ) -> Result<BoardReport> {
-    let events = events(store).await?;
+    let events = stored_events(store).await?;
     color_eyre::eyre::ensure!(!events.is_empty(), "the demo database has no events");
     let records: Vec<EventRecord> = events.iter().map(|(_, r)| r.clone()).collect();
     say(&format!("  seeding odds for {} events", records.len()));

@@ -107,6 +107,10 @@ pub struct DemoDataArgs {
     /// Seed of the generator (same seed, same data).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Do not store current odds and price history for the events (the market screen `m` then
+    /// shows no prices). The odds are realistic but not the prices the demo alerts name.
+    #[arg(long)]
+    pub no_odds: bool,
 }
 
 /// `oddswatch config …`
@@ -179,8 +183,29 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
             if show_progress {
                 eprintln!();
             }
+            let odds = if args.no_odds {
+                String::new()
+            } else {
+                if show_progress {
+                    eprintln!("storing odds for the {} events…", summary.events);
+                }
+                let events = crate::bench::board::stored_events(&store).await?;
+                let records: Vec<_> = events.into_iter().map(|(_, record)| record).collect();
+                let seeded = crate::bench::odds_seed::seed_odds(
+                    &store,
+                    &records,
+                    crate::service::now_millis(),
+                    args.seed,
+                )
+                .await
+                .wrap_err("storing demo odds")?;
+                format!(
+                    " and {} current odds rows with {} price-history rows",
+                    seeded.odds_rows, seeded.history_rows
+                )
+            };
             println!(
-                "loaded {} alerts on {} events into {} in {:.1} s",
+                "loaded {} alerts on {} events{odds} into {} in {:.1} s",
                 summary.alerts,
                 summary.events,
                 redact_url(&config.database_url()),

@@ -53,8 +53,7 @@ async fn a_page_after_a_cursor_is_an_index_range_on_the_leading_sort_column() {
                 let plan = plan.join("\n");
                 let seeks = plan.lines().any(|l| {
                     l.contains("SEARCH")
-                        && (l.contains(&format!("{column}<"))
-                            || l.contains(&format!("{column}>")))
+                        && (l.contains(&format!("{column}<")) || l.contains(&format!("{column}>")))
                 });
                 assert!(
                     seeks,
