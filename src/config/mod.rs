@@ -255,6 +255,26 @@ impl Config {
             .map(|(slug, _)| slug.as_str())
     }
 
+    /// The book the pipeline treats as home, as it decides at start: the enabled book marked
+    /// `home`, else the `home_bookmaker` of an enabled multi-book feed (The Odds API), else any
+    /// book marked `home`. The market screen marks the same book home, so its edges are the
+    /// alerts' edges.
+    pub fn pipeline_home_book(&self) -> Option<String> {
+        let enabled = || self.books.iter().filter(|(_, b)| b.enabled);
+        enabled()
+            .find(|(_, b)| b.home)
+            .map(|(slug, _)| slug.clone())
+            .or_else(|| {
+                enabled().find_map(|(slug, b)| {
+                    (crate::sources::FeedKind::from_slug(slug)
+                        == Some(crate::sources::FeedKind::TheOddsApi))
+                    .then(|| b.home_bookmaker.clone())
+                    .flatten()
+                })
+            })
+            .or_else(|| self.home_book().map(str::to_string))
+    }
+
     /// The effective database URL: the configured one, or SQLite in the platform data dir.
     pub fn database_url(&self) -> String {
         let configured = self.database.url.expose().trim();

@@ -91,7 +91,6 @@ pub fn build_feeds(
     base_url_override: Option<&str>,
 ) -> Result<(Vec<PipelineFeed>, String), StartError> {
     let mut feeds = Vec::new();
-    let mut home = None;
     for (slug, book) in config.books.iter().filter(|(_, b)| b.enabled) {
         let kind = FeedKind::from_slug(slug).ok_or_else(|| StartError::Feed {
             book: slug.clone(),
@@ -105,12 +104,6 @@ pub fn build_feeds(
             book: slug.clone(),
             message: e.to_string(),
         })?;
-        if book.home {
-            home = Some(slug.clone());
-        }
-        if kind == FeedKind::TheOddsApi && home.is_none() {
-            home = book.home_bookmaker.clone();
-        }
         feeds.push(PipelineFeed {
             slug: slug.clone(),
             feed,
@@ -119,9 +112,7 @@ pub fn build_feeds(
     if feeds.is_empty() {
         return Err(StartError::NoBooks);
     }
-    let home = home
-        .or_else(|| config.home_book().map(str::to_string))
-        .ok_or(StartError::NoHome)?;
+    let home = config.pipeline_home_book().ok_or(StartError::NoHome)?;
     Ok((feeds, home))
 }
 

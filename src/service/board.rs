@@ -65,7 +65,15 @@ impl AlertService {
             }
         }
         let rules = Rules::from_config(&config.detection).market;
-        let odds = self.store.event_odds(event_id, &primary).await?;
+        let mut odds = self.store.event_odds(event_id, &primary).await?;
+        // Home is the book the pipeline scrapes as home (the config's), not the `bookmakers`
+        // table's flag, which only ever names betpawa: with another home book the board would
+        // count our own prices as a competitor's and show edges the alerts never raise.
+        if let Some(home) = config.pipeline_home_book() {
+            for row in &mut odds {
+                row.odds.is_home = row.odds.bookmaker == home;
+            }
+        }
         Ok(build(
             event_id,
             odds,

@@ -295,3 +295,45 @@ async fn market_history_reads_every_book_and_checks_its_arguments() {
         db.finish().await;
     }
 }
+
+/// Regression: the board took its home book from the `bookmakers` table, which only ever marks
+/// betpawa, so with another home book configured it counted our own prices as a competitor's
+/// and showed edges the detector never raises.
+#[tokio::test]
+async fn the_home_column_is_the_configured_home_book() {
+    let db = common::sqlite_db().await;
+    let store = &db.store;
+    // §9's first vector with sportybet as home: its 2.30 / 3.40 / 3.40 against betpawa and
+    // bet9ja at 2.00 / 3.40 / 4.00.
+    let rows = vec![
+        one_x_two("sr:1", "sportybet", ["2.30", "3.40", "3.40"]),
+        one_x_two("sr:1", "betpawa", ["2.00", "3.40", "4.00"]),
+        one_x_two("sr:1", "bet9ja", ["2.00", "3.40", "4.00"]),
+    ];
+    let (e, _) = write(store, now() - Duration::minutes(5), rows).await;
+    let mut config = Config::defaults();
+    for (slug, book) in config.books.iter_mut() {
+        book.home = slug == "sportybet";
+    }
+    assert_eq!(config.pipeline_home_book().as_deref(), Some("sportybet"));
+    let board = service(store)
+        .with_config(Arc::new(config))
+        .market_board(e)
+        .await
+        .unwrap();
+    let books: Vec<_> = board
+        .books
+        .iter()
+        .map(|b| (b.slug.as_str(), b.is_home))
+        .collect();
+    assert_eq!(
+        books,
+        [("sportybet", true), ("bet9ja", false), ("betpawa", false)]
+    );
+    let one = &board.markets[0].outcomes[0];
+    assert_eq!(one.fair_odds, Some(Price::from_milli(2090)));
+    assert_eq!(one.home_edge.map(|e| e.hundredths()), Some(1014));
+    let two = &board.markets[0].outcomes[2];
+    assert!(two.home_edge.is_some_and(|e| e.hundredths() < 300));
+    db.finish().await;
+}
