@@ -20,7 +20,7 @@
 //!   place and says so (a JSON array is then unterminated and will not parse); the exit code is
 //!   1. A closed pipe (`| head`) is the reader having had enough: exit 0, no message.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -95,6 +95,10 @@ pub async fn run(service: &AlertService, args: ExportArgs) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         },
+        // Names come from the feeds: on a terminal, nothing in them may act as an escape.
+        None if io::stdout().is_terminal() => {
+            Box::new(super::terminal_safe::TerminalSafe::new(io::stdout()))
+        }
         None => Box::new(io::stdout()),
     };
     let mut encoder = Encoder::new(args.format, sink);

@@ -9,6 +9,7 @@ mod show;
 mod silence;
 pub mod sim;
 mod table;
+mod terminal_safe;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

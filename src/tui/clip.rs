@@ -201,7 +201,7 @@ fn gone_for(secs: i64) -> String {
 
 /// A character that must not reach a chat or a terminal as itself: a control character (C0,
 /// DEL, C1), a line or paragraph separator, or a bidirectional embedding, override or isolate.
-fn unsafe_char(c: char) -> bool {
+pub(crate) fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
