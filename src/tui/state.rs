@@ -420,6 +420,18 @@ impl State {
         }
     }
 
+    /// Whether a filter narrows the list beyond its status tab (severity, type, book, text,
+    /// event or event text): the tabs then count fewer alerts than the stats, which are the
+    /// whole book's.
+    pub fn is_filtered(&self) -> bool {
+        self.severity.is_some()
+            || self.alert_type.is_some()
+            || self.book.is_some()
+            || !self.text.trim().is_empty()
+            || self.event.is_some()
+            || self.event_text.is_some()
+    }
+
     /// The rows of the grouped view, flattened.
     pub fn group_rows(&self) -> Vec<GroupRow> {
         let mut rows = Vec::new();

@@ -359,3 +359,28 @@ async fn the_strip_and_the_tabs_count_the_same_alerts() {
     assert_eq!(severities, tabs.total_of(&[]));
     assert_eq!(stats.total, 600);
 }
+
+/// Regression: under a filter the tabs count the filter's alerts while the strip counts the
+/// whole book ("All 50,529" beside "CRIT 460,785" on the live screen), with nothing saying so.
+#[test]
+fn a_filtered_screen_says_the_stats_are_the_whole_books() {
+    let rows = |s: &State, w: u16, h: u16| -> Vec<String> {
+        let terminal = render(s, &Theme::color(), w, h);
+        let buffer = terminal.backend().buffer().clone();
+        (0..h)
+            .map(|y| (0..w).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+            .collect()
+    };
+    let mut s = main_state();
+    assert!(!rows(&s, 80, 24)[3].contains("all alerts"));
+    s.alert_type = Some(AlertType::OffMarket);
+    assert!(
+        rows(&s, 80, 24)[3].starts_with(" all alerts: CRIT"),
+        "{}",
+        rows(&s, 80, 24)[3]
+    );
+    assert!(rows(&s, 120, 40).iter().any(|r| r.contains(" All alerts ")));
+    s.alert_type = None;
+    s.event_text = Some("arsenal".into());
+    assert!(rows(&s, 80, 24)[3].starts_with(" all alerts: CRIT"));
+}

@@ -54,6 +54,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // `tui::tests::screen`.
     if area.height < 3 {
         let mut spans = vec![Span::raw(" ")];
+        // Under a filter the tabs count its alerts and the strip still the whole book: say so,
+        // or "All 50,529" beside "CRIT 460,785" reads as a disagreement.
+        if state.is_filtered() {
+            spans.push(Span::styled("all alerts: ", theme.muted));
+        }
         for s in [Severity::Critical, Severity::Elevated, Severity::Warning] {
             spans.push(Span::styled(severity_label(s), theme.severity(s)));
             spans.push(Span::raw(format!(" {}  ", format::count(by_severity(s)))));
@@ -105,6 +110,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Length(40),
     ])
     .areas(area);
+    let severity_title = if state.is_filtered() {
+        // The whole panel is the book's; the left title says so in its 18 columns.
+        " All alerts "
+    } else {
+        " Severity "
+    };
     let block = |title: &'static str| {
         Block::default()
             .borders(Borders::TOP)
@@ -125,7 +136,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ))))
         .collect();
     frame.render_widget(
-        Paragraph::new(severity_lines).block(block(" Severity ")),
+        Paragraph::new(severity_lines).block(block(severity_title)),
         left,
     );
     let type_lines: Vec<Line> = AlertType::ALL
