@@ -384,3 +384,30 @@ fn a_filtered_screen_says_the_stats_are_the_whole_books() {
     s.event_text = Some("arsenal".into());
     assert!(rows(&s, 80, 24)[3].starts_with(" all alerts: CRIT"));
 }
+
+/// Regression: the 80-column market column was seven wide, so `AH -1.25` read `AH -1.2` (another
+/// line) and `AH -0.25` read `AH -0.2`; seen on the live screen.
+#[test]
+fn quarter_lines_are_never_cut_to_another_line_at_80_columns() {
+    let rows_of = |lines: &[f64]| -> Vec<Alert> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                AlertBuilder::new()
+                    .market("3774", "Asian Handicap | Full Time")
+                    .line(*line)
+                    .outcome(Some("2"))
+                    .prices(2.39, 2.34)
+                    .detected_at(now() - Duration::minutes(i as i64))
+                    .kickoff(now() + Duration::hours(5))
+                    .stored(i as i64 + 1)
+            })
+            .collect()
+    };
+    let s = loaded(rows_of(&[-1.25, -0.25, 0.75]));
+    let screen = rows(&s, &Theme::mono(), 80, 24).join("\n");
+    for line in ["AH -1.25", "AH -0.25", "AH 0.75"] {
+        assert!(screen.contains(line), "{line} is cut:\n{screen}");
+    }
+}

@@ -71,6 +71,17 @@ fn figure_style(alert: &Alert, theme: &Theme) -> Style {
 }
 
 /// What the visible rows share, so every cell of a column is formatted alike.
+/// The narrow tables' market: its short name and line (`O/U 2.5`).
+fn short_market(alert: &Alert) -> String {
+    format!(
+        "{} {}",
+        format::market_short(alert),
+        format::line(alert.line)
+    )
+    .trim()
+    .to_string()
+}
+
 struct Columns {
     /// Decimals of the Old→New column (3 when any visible price needs them).
     old_new: usize,
@@ -82,6 +93,9 @@ struct Columns {
     versus_width: u16,
     /// Width of the repeat count: none when no row on screen repeats, so the event gets it.
     repeats_width: u16,
+    /// Width of the 80-column market (`AH -1.25`): the widest on screen, so a line is never cut
+    /// to a different line (`-1.2`).
+    market_width: u16,
 }
 
 impl Columns {
@@ -108,7 +122,15 @@ impl Columns {
             .map(|a| width(format::repeats(a.occurrences)))
             .max()
             .unwrap_or(0);
+        let market_width = rows
+            .iter()
+            .map(|a| width(short_market(a)))
+            .chain([6])
+            .max()
+            .unwrap_or(6)
+            .min(12);
         Self {
+            market_width,
             old_new,
             context,
             old_new_width,
@@ -148,13 +170,7 @@ fn cells(
     let market = if full {
         format::market(alert).to_string()
     } else {
-        format!(
-            "{} {}",
-            format::market_short(alert),
-            format::line(alert.line)
-        )
-        .trim()
-        .to_string()
+        short_market(alert)
     };
     let figure = format::figure(alert);
     // At 80 columns the header's `Δ%` says what the unit is: the cell keeps one more
@@ -269,7 +285,7 @@ fn widths(wide: bool, full: bool, columns: &Columns) -> Vec<Constraint> {
             Length(columns.repeats_width),
             Fill(1),
             Length(5),
-            Length(7),
+            Length(columns.market_width),
             Length(5),
             Length(2),
             old_new,
