@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{BookOdds, Line, Pattern, Percent, Price};
+use super::{BookOdds, Line, Pattern, Percent, Price, Severity};
 
 /// One market (with line) of an event on one book, as stored in `current_odds`.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +55,10 @@ pub struct BoardOutcome {
     pub home_edge: Option<Percent>,
     /// The palpable-error pattern §9 sees on this outcome, if any.
     pub pattern: Option<Pattern>,
+    /// The severity `off_market` gives the home edge with the rules the board was built with
+    /// (the database's settings included; critical with a pattern, `None` below warning even
+    /// with one): the screen colours by it so it never disagrees with the alerts raised.
+    pub edge_severity: Option<Severity>,
 }
 
 /// One market (with line) of the event.
@@ -71,6 +75,9 @@ pub struct BoardMarket {
     /// Each book's margin `Σ 1/o − 1` on this market, per column; `None` unless the book prices
     /// every outcome actively.
     pub margins: Vec<Option<Percent>>,
+    /// The band `margin` gives each book's margin with the board's rules, per column (critical
+    /// below zero, warning below the floor); `None` where there is no margin or no band.
+    pub margin_severity: Vec<Option<Severity>>,
     /// Competitors counted in the consensus (0 when there is none).
     pub consensus_books: usize,
 }

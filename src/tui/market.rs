@@ -31,8 +31,11 @@ pub const CELL_WIDE: u16 = 12;
 pub const CELL_NARROW: u16 = 7;
 /// Width of the fair odds column.
 pub const FAIR_WIDTH: u16 = 6;
-/// Width of the edge column (`+857.8%`).
-pub const EDGE_WIDTH: u16 = 7;
+/// Width of the edge column (`+857.8%C`: the edge and its band's letter).
+pub const EDGE_WIDTH: u16 = 8;
+/// Seconds between the reloads of an open screen's board and chart: prices move without an
+/// alert, and the ages beside them would otherwise grow on prices long replaced.
+pub const RELOAD_SECS: i64 = 10;
 /// Width of the note column (pattern, the alert's type) when it has room.
 pub const NOTE_WIDTH: u16 = 12;
 /// Narrowest chart worth drawing beside the board.
@@ -114,6 +117,12 @@ pub struct MarketScreen {
     pub error: Option<String>,
     /// Number of the latest board request; older answers are dropped.
     pub seq: u64,
+    /// A board request is out and unanswered: the periodic reload waits for it.
+    pub board_in_flight: bool,
+    /// When the latest board request went out (`state.now`), to space the periodic reloads.
+    pub requested_at: Option<DateTime<Utc>>,
+    /// When the board on screen arrived (`state.now`): the title says how fresh its prices are.
+    pub loaded_at: Option<DateTime<Utc>>,
     /// Selected row among the board's outcome rows (flattened over markets).
     pub selected: usize,
     /// First row drawn (among [`MarketScreen::rows`], market headers included).
@@ -152,6 +161,9 @@ impl MarketScreen {
             board: None,
             error: None,
             seq: 0,
+            board_in_flight: false,
+            requested_at: None,
+            loaded_at: None,
             selected: 0,
             offset: 0,
             history_for: None,

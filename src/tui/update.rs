@@ -179,6 +179,7 @@ fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect>
     }
     let mut effects: Vec<Effect> = stats_if_due(state).into_iter().collect();
     effects.extend(nav::request_counts(state, false));
+    effects.extend(market::on_tick(state));
     effects
 }
 

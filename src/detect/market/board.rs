@@ -20,10 +20,10 @@
 //!   every book; a book whose last fetch failed still shows (and counts) its last prices,
 //!   where the detector, which only counts books fetched this cycle, would not count it.
 
-use super::{BookQuotes, MarketRules, Quote, margin, off_market};
+use super::{Band, BookQuotes, MarketRules, Quote, margin, off_market};
 use crate::domain::{
     BoardBook, BoardMarket, BoardOutcome, BoardPrice, EventMarketOdds, Line, MarketBoard, Pattern,
-    Percent, Price,
+    Percent, Price, Severity,
 };
 use crate::sources::mapping;
 
@@ -233,11 +233,12 @@ fn market(
                     super::Pattern::Swapped => Some(Pattern::Swapped),
                     super::Pattern::Factor => Some(Pattern::Factor),
                 }),
+                edge_severity: edge.and_then(|e| severity_of(e.band)),
             }
         })
         .collect();
 
-    let margins = quotes
+    let evaluated_margins: Vec<Option<super::Margin>> = quotes
         .iter()
         .map(|q| {
             let q = q.as_deref()?;
@@ -247,8 +248,16 @@ fn market(
             if !lists_every_outcome {
                 return None;
             }
-            margin(q, rules).map(|m| Percent::from_hundredths(m.margin))
+            margin(q, rules)
         })
+        .collect();
+    let margins = evaluated_margins
+        .iter()
+        .map(|m| m.map(|m| Percent::from_hundredths(m.margin)))
+        .collect();
+    let margin_severity = evaluated_margins
+        .iter()
+        .map(|m| m.and_then(|m| severity_of(m.band)))
         .collect();
 
     BoardMarket {
@@ -257,7 +266,18 @@ fn market(
         line,
         outcomes,
         margins,
+        margin_severity,
         consensus_books,
+    }
+}
+
+/// A band as the alert severity it raises (`None` raises nothing), as the detector maps it.
+fn severity_of(band: Band) -> Option<Severity> {
+    match band {
+        Band::None => None,
+        Band::Warning => Some(Severity::Warning),
+        Band::Elevated => Some(Severity::Elevated),
+        Band::Critical => Some(Severity::Critical),
     }
 }
 

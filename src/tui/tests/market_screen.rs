@@ -3,6 +3,7 @@
 //! 120x40 and in monochrome.
 
 mod board;
+mod refresh;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Modifier;
@@ -42,7 +43,7 @@ fn opened() -> (State, Vec<Effect>) {
     (s, effects)
 }
 
-fn board_seq(s: &State) -> u64 {
+pub(super) fn board_seq(s: &State) -> u64 {
     s.market.as_ref().expect("the market screen is open").seq
 }
 
@@ -54,7 +55,7 @@ fn history_seq(s: &State) -> u64 {
 }
 
 /// Answers the open screen's board and history requests.
-fn answered() -> State {
+pub(super) fn answered() -> State {
     let (mut s, _) = opened();
     let seq = board_seq(&s);
     update(
@@ -398,7 +399,7 @@ fn a_failed_reload_keeps_the_board_and_says_why() {
 }
 
 /// The screen's text, one string per row.
-fn text(state: &State, theme: &Theme, width: u16, height: u16) -> String {
+pub(super) fn text(state: &State, theme: &Theme, width: u16, height: u16) -> String {
     format!("{}", render(state, theme, width, height).backend())
 }
 

@@ -15,7 +15,7 @@ use crate::domain::{MarketBoard, PricePoint};
 use crate::live::Change;
 use crate::tui::action::Effect;
 use crate::tui::keymap::Command;
-use crate::tui::market::{CHART_KEY, MarketScreen};
+use crate::tui::market::{CHART_KEY, MarketScreen, RELOAD_SECS};
 use crate::tui::state::State;
 
 /// Opens the market screen for the selected alert (or the detail pane's alert); in the grouped
@@ -66,10 +66,13 @@ fn next_seq(state: &mut State) -> u64 {
 
 fn load_board(state: &mut State) -> Vec<Effect> {
     let seq = next_seq(state);
+    let now = state.now;
     let Some(screen) = &mut state.market else {
         return Vec::new();
     };
     screen.seq = seq;
+    screen.board_in_flight = true;
+    screen.requested_at = Some(now);
     vec![Effect::LoadBoard {
         seq,
         event_id: screen.event_id,
@@ -195,6 +198,19 @@ fn reload(state: &mut State) -> Vec<Effect> {
     effects
 }
 
+/// A clock tick: an open screen reloads its board and chart every [`RELOAD_SECS`] seconds, so
+/// prices that moved without an alert show; never while a board request is still out.
+pub(super) fn on_tick(state: &mut State) -> Vec<Effect> {
+    let now = state.now;
+    let due = state.market.as_ref().is_some_and(|screen| {
+        !screen.board_in_flight
+            && screen
+                .requested_at
+                .is_none_or(|at| (now - at).num_seconds() >= RELOAD_SECS)
+    });
+    if due { reload(state) } else { Vec::new() }
+}
+
 /// Alerts changed: an open screen reloads when the change touches its event (a new or updated
 /// alert there means its prices moved) or reloads everything.
 pub(super) fn on_change(state: &mut State, change: &Change) -> Vec<Effect> {
@@ -225,6 +241,7 @@ pub(super) fn on_board(
         state.dirty = false;
         return Vec::new();
     }
+    screen.board_in_flight = false;
     let board = match result {
         Ok(board) => board,
         Err(e) if screen.board.is_some() => {
@@ -247,6 +264,7 @@ pub(super) fn on_board(
     });
     let first = screen.board.is_none();
     screen.board = Some(board);
+    screen.loaded_at = Some(state.now);
     screen.error = None;
     screen.selected = match kept {
         Some((m, Some(o))) => screen.outcome_index(m, o).unwrap_or(0),

@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format;
-use crate::domain::{BoardMarket, BoardOutcome, BoardPrice, MarketBoard, Percent, Price};
+use crate::domain::{BoardMarket, BoardOutcome, BoardPrice, MarketBoard, Percent, Price, Severity};
 use crate::tui::keymap::Command;
 use crate::tui::market::{BoardRow, CHART_KEY, ChartPlace, Geometry, LABEL_WIDTH, MarketScreen};
 use crate::tui::state::State;
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, screen: &MarketScreen,
         return;
     }
     let columns = Columns::of(board, &geometry, state);
-    header(frame, geometry.header, board, &columns, theme);
+    header(frame, geometry.header, board, screen, &columns, theme);
     let rows = screen.rows();
     let height = usize::from(geometry.rows.height);
     let offset = screen.visible_offset(height);
@@ -169,9 +169,6 @@ struct Columns {
     fair_three: bool,
     /// Note column width.
     note: usize,
-    /// Edge bands (warning, elevated, critical) and the margin floor, in hundredths.
-    bands: [i64; 3],
-    margin_floor: i64,
     now: chrono::DateTime<chrono::Utc>,
 }
 
@@ -191,8 +188,6 @@ impl Columns {
             })
             .collect();
         let fair_three = outcomes().any(|o| o.fair_odds.is_some_and(needs_three));
-        let hundredths = |pct: f64| (pct * 100.0).round() as i64;
-        let detection = &state.config.detection;
         Columns {
             books: geometry.books,
             cell: usize::from(geometry.cell),
@@ -200,55 +195,65 @@ impl Columns {
             three,
             fair_three,
             note: usize::from(geometry.note),
-            bands: [
-                hundredths(detection.off_market_warning_pct),
-                hundredths(detection.off_market_elevated_pct),
-                hundredths(detection.off_market_critical_pct),
-            ],
-            margin_floor: hundredths(detection.margin_floor_pct),
             now: state.now,
-        }
-    }
-
-    /// The style of a home edge: by the `off_market` band it reaches (critical with a
-    /// palpable-error pattern, as §9 raises it), muted when the bettor has no edge.
-    fn edge_style(&self, edge: Percent, outcome: &BoardOutcome, theme: &Theme) -> Style {
-        use crate::domain::Severity;
-        let h = edge.hundredths();
-        if outcome.pattern.is_some() || h >= self.bands[2] {
-            theme.severity(Severity::Critical)
-        } else if h >= self.bands[1] {
-            theme.severity(Severity::Elevated)
-        } else if h >= self.bands[0] {
-            theme.severity(Severity::Warning)
-        } else if h > 0 {
-            Style::new()
-        } else {
-            theme.muted
-        }
-    }
-
-    /// The style of a book's margin: critical below zero (an arbitrage across the book's own
-    /// outcomes), warning below the floor (§9 `margin`).
-    fn margin_style(&self, margin: Percent, theme: &Theme) -> Style {
-        use crate::domain::Severity;
-        if margin.hundredths() < 0 {
-            theme.severity(Severity::Critical)
-        } else if margin.hundredths() < self.margin_floor {
-            theme.severity(Severity::Warning)
-        } else {
-            theme.muted
         }
     }
 }
 
-/// A price with the column's number of decimals.
+/// The style and the text mark of a home edge: the severity the detector gives it (built with
+/// the rules in force, saved settings included, so colour and alerts never disagree); an edge
+/// the detector raises nothing on is plain when a bettor has one, muted otherwise. The mark
+/// (`W`, `E`, `C`) says the band without colour.
+fn edge_look(edge: Percent, outcome: &BoardOutcome, theme: &Theme) -> (Style, &'static str) {
+    match outcome.edge_severity {
+        Some(severity) => (theme.severity(severity), severity_mark(severity)),
+        None if edge.hundredths() > 0 => (Style::new(), " "),
+        None => (theme.muted, " "),
+    }
+}
+
+/// One letter for a severity, beside a figure whose colour says it.
+fn severity_mark(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Warning => "W",
+        Severity::Elevated => "E",
+        Severity::Critical => "C",
+    }
+}
+
+/// The style of a book's margin and the label that says its band without colour: the band
+/// `margin` gives it (critical below zero, an arbitrage: `arb`; warning below the floor:
+/// `low`), muted `mgn` otherwise.
+fn margin_look(severity: Option<Severity>, theme: &Theme) -> (Style, &'static str) {
+    match severity {
+        Some(Severity::Critical) => (theme.severity(Severity::Critical), "arb"),
+        Some(s) => (theme.severity(s), "low"),
+        None => (theme.muted, "mgn"),
+    }
+}
+
+/// Widest price text a cell holds (`20.000`, `151.00`, `1000.0`).
+const PRICE_CHARS: usize = 6;
+
+/// A price with the column's number of decimals, or fewer (rounded half up) when that would
+/// not fit the cell: `151.000` in a three-decimal column is `151.00`, never cut.
 fn price_text(price: Price, three: bool) -> String {
-    let (whole, frac) = (price.milli() / 1000, price.milli() % 1000);
-    if three {
-        format!("{whole}.{frac:03}")
-    } else {
-        format!("{whole}.{:02}", frac / 10)
+    let milli = price.milli();
+    let mut decimals: u32 = if three { 3 } else { 2 };
+    loop {
+        let unit = 10_i64.pow(3 - decimals);
+        let rounded = (i64::from(milli) + unit / 2) / unit;
+        let scale = 10_i64.pow(decimals);
+        let (whole, frac) = (rounded / scale, rounded % scale);
+        let text = if decimals == 0 {
+            whole.to_string()
+        } else {
+            format!("{whole}.{frac:0w$}", w = decimals as usize)
+        };
+        if text.chars().count() <= PRICE_CHARS || decimals == 0 {
+            return text;
+        }
+        decimals -= 1;
     }
 }
 
@@ -284,7 +289,16 @@ fn pad_left(text: &str, width: usize) -> String {
     format!("{:>width$}", format::fit(text, width))
 }
 
-fn header(frame: &mut Frame, area: Rect, board: &MarketBoard, columns: &Columns, theme: &Theme) {
+/// The column headers; in the note column, when the prices were loaded (`at 12:03:05`, UTC as
+/// every clock of the screen), since the board reloads every few seconds.
+fn header(
+    frame: &mut Frame,
+    area: Rect,
+    board: &MarketBoard,
+    screen: &MarketScreen,
+    columns: &Columns,
+    theme: &Theme,
+) {
     let label = usize::from(LABEL_WIDTH);
     let mut spans = vec![Span::styled(
         format!(" {}", pad_right("market", label)),
@@ -300,9 +314,18 @@ fn header(frame: &mut Frame, area: Rect, board: &MarketBoard, columns: &Columns,
         spans.push(Span::styled(pad_right(&book.slug, columns.cell), style));
     }
     spans.push(Span::styled(
-        format!(" {} {}", pad_left("fair", 6), pad_left("edge", 7)),
+        format!(" {} {} ", pad_left("fair", 6), pad_left("edge", 7)),
         theme.muted,
     ));
+    if let Some(at) = screen.loaded_at
+        && columns.note > 0
+    {
+        let text = format!("at {}", at.format("%H:%M:%S"));
+        spans.push(Span::styled(
+            format!(" {}", format::fit(&text, columns.note)),
+            theme.muted,
+        ));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -355,15 +378,17 @@ fn market_line<'a>(
             .any(|o| o.prices.get(b).copied().flatten().is_some());
         // The margin's figure sits where the prices sit (decimal points in line), its label
         // where their ages are.
-        let (text, style) = match margin {
-            Some(m) => (signed(m), columns.margin_style(m, theme)),
-            None if priced => ("-".to_string(), theme.muted),
-            None => (String::new(), theme.muted),
+        let (style, band) = margin_look(market.margin_severity.get(b).copied().flatten(), theme);
+        let (text, style, label) = match margin {
+            Some(m) => (signed(m), style, band),
+            None if priced => ("-".to_string(), theme.muted, "mgn"),
+            None => (String::new(), theme.muted, ""),
         };
         spans.push(Span::styled(format!(" {}", pad_left(&text, 7)), style));
         if columns.ages {
-            let label = if text.is_empty() { "" } else { "mgn" };
-            spans.push(Span::styled(format!(" {label:<4}"), theme.muted));
+            // A band's label takes the margin's colour, so it reads as part of the figure.
+            let label_style = if label == "mgn" { theme.muted } else { style };
+            spans.push(Span::styled(format!(" {label:<4}"), label_style));
         }
     }
     let consensus = match market.consensus_books {
@@ -449,21 +474,23 @@ fn outcome_line<'a>(
         .fair_odds
         .map_or_else(|| "-".to_string(), |f| price_text(f, columns.fair_three));
     spans.push(Span::raw(format!(" {}", pad_left(&fair, 6))));
-    let (edge, edge_style) = match outcome.home_edge {
-        Some(edge) => (
-            format::compact_pct(edge),
-            columns.edge_style(edge, outcome, theme),
-        ),
-        None => ("-".to_string(), theme.muted),
+    let (edge, (edge_style, mark)) = match outcome.home_edge {
+        Some(edge) => (format::compact_pct(edge), edge_look(edge, outcome, theme)),
+        None => ("-".to_string(), (theme.muted, " ")),
     };
     spans.push(Span::raw(" "));
     spans.push(Span::styled(pad_left(&edge, 7), edge_style));
+    spans.push(Span::styled(mark, edge_style));
     match outcome.pattern {
         Some(pattern) if columns.note > 0 => {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(
                 format::fit(&pattern.to_string(), columns.note),
-                theme.severity(crate::domain::Severity::Critical),
+                // Critical only when the detector raises it (a pattern below warning raises
+                // nothing): the same severity as the edge beside it.
+                outcome
+                    .edge_severity
+                    .map_or(theme.muted, |s| theme.severity(s)),
             ));
         }
         _ if is_alert => spans.extend(alert_note(screen, columns, theme)),

@@ -3,8 +3,10 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::build;
-use crate::detect::market::MarketRules;
-use crate::domain::{BookOdds, EventMarketOdds, Line, MarketBoard, OutcomePrice, Pattern, Price};
+use crate::detect::market::{Bands, MarketRules};
+use crate::domain::{
+    BookOdds, EventMarketOdds, Line, MarketBoard, OutcomePrice, Pattern, Price, Severity,
+};
 
 const HOME: &str = "betpawa";
 const SPORTY: &str = "sportybet";
@@ -350,4 +352,85 @@ fn outcomes_take_the_canonical_order_and_an_unknown_market_its_books_order() {
 fn an_event_without_odds_has_an_empty_board() {
     let b = board(Vec::new());
     assert!(b.books.is_empty() && b.markets.is_empty());
+}
+
+/// (edge severity) of each outcome of the first market.
+fn edge_severities(board: &MarketBoard) -> Vec<Option<Severity>> {
+    board.markets[0]
+        .outcomes
+        .iter()
+        .map(|o| o.edge_severity)
+        .collect()
+}
+
+#[test]
+fn severities_follow_the_rules_the_board_is_built_with() {
+    let rows = || {
+        vec![
+            one_x_two(HOME, &["2.30", "3.40", "3.40"]),
+            one_x_two(SPORTY, &MARKET),
+            one_x_two(BET9JA, &MARKET),
+        ]
+    };
+    // Defaults (3 / 6 / 10 %, floor 2 %): +10.14 % is critical, the 2.30 % margin no band.
+    let b = board(rows());
+    assert_eq!(edge_severities(&b), [Some(Severity::Critical), None, None]);
+    assert_eq!(b.markets[0].margin_severity, [None, None, None]);
+    // Saved settings of 11 / 12 / 13 % and a 3 % floor: the same edge raises nothing and the
+    // home margin (and no competitor's 4.41 %) is a warning — as the detector would say.
+    let rules = MarketRules {
+        off_market: Bands {
+            warning: 1100,
+            elevated: 1200,
+            critical: 1300,
+        },
+        margin_floor: 300,
+        ..MarketRules::default()
+    };
+    let b = build(7, rows(), &primaries(), 2, &rules);
+    assert_eq!(edge_severities(&b), [None, None, None]);
+    assert_eq!(
+        b.markets[0].margin_severity,
+        [Some(Severity::Warning), None, None]
+    );
+    // 6 %: elevated.
+    let rules = MarketRules {
+        off_market: Bands {
+            warning: 300,
+            elevated: 600,
+            critical: 1100,
+        },
+        ..MarketRules::default()
+    };
+    let b = build(7, rows(), &primaries(), 2, &rules);
+    assert_eq!(edge_severities(&b)[0], Some(Severity::Elevated));
+}
+
+#[test]
+fn a_pattern_below_warning_has_no_severity_and_a_negative_margin_is_critical() {
+    let swapped = board(vec![
+        one_x_two(HOME, &["4.00", "3.40", "2.00"]),
+        one_x_two(SPORTY, &MARKET),
+        one_x_two(BET9JA, &MARKET),
+    ]);
+    let o = &swapped.markets[0].outcomes;
+    assert_eq!(
+        (o[0].pattern, o[0].edge_severity),
+        (Some(Pattern::Swapped), Some(Severity::Critical))
+    );
+    // "2" at -52.11 %: the pattern is seen, but the detector raises nothing on it.
+    assert_eq!(o[2].home_edge.map(|e| e.hundredths()), Some(-5211));
+    assert_eq!(
+        (o[2].pattern, o[2].edge_severity),
+        (Some(Pattern::Swapped), None)
+    );
+    let factor = board(vec![
+        one_x_two(HOME, &["20.00", "3.40", "4.00"]),
+        one_x_two(SPORTY, &MARKET),
+        one_x_two(BET9JA, &MARKET),
+    ]);
+    assert_eq!(
+        factor.markets[0].margin_severity[0],
+        Some(Severity::Critical)
+    );
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::super::fixtures::now;
 use crate::domain::{
     BoardBook, BoardMarket, BoardOutcome, BoardPrice, Line, MarketBoard, OutcomePrice, Pattern,
-    Percent, Price, PricePoint,
+    Percent, Price, PricePoint, Severity,
 };
 
 const BOOKS: [&str; 3] = ["betpawa", "sportybet", "bet9ja"];
@@ -66,6 +66,7 @@ fn outcome(name: &str, prices: [&str; 3], fair: Option<&str>, edge: Option<i64>)
         fair_odds: fair.map(price),
         home_edge: edge.map(Percent::from_hundredths),
         pattern: None,
+        edge_severity: None,
     }
 }
 
@@ -86,6 +87,7 @@ fn market(
             .iter()
             .map(|m| m.map(Percent::from_hundredths))
             .collect(),
+        margin_severity: vec![None; 3],
         consensus_books,
     }
 }
@@ -97,8 +99,24 @@ fn market(
 pub(super) fn board() -> MarketBoard {
     let mut swapped_home = outcome("1", ["2.600", "1.50", "1.52"], Some("1.53"), Some(6993));
     swapped_home.pattern = Some(Pattern::Swapped);
+    swapped_home.edge_severity = Some(Severity::Critical);
+    // The swapped pattern holds on "2" too, but below warning the detector raises nothing.
     let mut swapped_away = outcome("2", ["1.50", "2.60", "2.55"], Some("2.62"), Some(-4275));
     swapped_away.pattern = Some(Pattern::Swapped);
+    let mut vector = outcome("1", ["2.30", "2.00", "2.00"], Some("2.09"), Some(1014));
+    vector.edge_severity = Some(Severity::Critical);
+    let mut under_floor = market(
+        "5000",
+        "Over/Under | Full Time",
+        Some("3.5"),
+        vec![
+            outcome("Over", ["3.10", "3.00", ""], None, None),
+            outcome("Under", ["1.36", "1.38", ""], None, None),
+        ],
+        [Some(-127), Some(579), None],
+        1,
+    );
+    under_floor.margin_severity[0] = Some(Severity::Critical);
     MarketBoard {
         event_id: 2,
         books: BOOKS
@@ -114,7 +132,7 @@ pub(super) fn board() -> MarketBoard {
                 "1X2 | Full Time",
                 None,
                 vec![
-                    outcome("1", ["2.30", "2.00", "2.00"], Some("2.09"), Some(1014)),
+                    vector,
                     outcome("X", ["3.40", "3.40", "3.40"], Some("3.55"), Some(-422)),
                     outcome("2", ["3.40", "4.00", "4.00"], Some("4.18"), Some(-1858)),
                 ],
@@ -155,17 +173,7 @@ pub(super) fn board() -> MarketBoard {
                 [Some(392), Some(528), Some(529)],
                 2,
             ),
-            market(
-                "5000",
-                "Over/Under | Full Time",
-                Some("3.5"),
-                vec![
-                    outcome("Over", ["3.10", "3.00", ""], None, None),
-                    outcome("Under", ["1.36", "1.38", ""], None, None),
-                ],
-                [Some(-127), Some(579), None],
-                1,
-            ),
+            under_floor,
             market(
                 "3774",
                 "Asian Handicap | Full Time",
