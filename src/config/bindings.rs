@@ -401,19 +401,34 @@ pub enum BindingError {
 }
 
 /// Keys to commands for the main screen, read from `[ui.keys]`: every key bound once, every
-/// named command known and bound to at least one key. Sorted by command, in help order.
+/// named command known. A command the user wrote has at least one key; a default whose keys
+/// the user took for other commands may have none. Sorted by command, in help order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bindings {
     bindings: Vec<(Key, Command)>,
 }
 
 impl Bindings {
-    /// Reads `[ui.keys]` (command name → keys). Unknown commands, unreadable keys, a key bound
-    /// twice and a command without keys are rejected.
+    /// Reads `[ui.keys]` (command name → keys), every entry written by the user. Unknown
+    /// commands, unreadable keys, a key bound twice and a command without keys are rejected.
     pub fn from_config(keys: &BTreeMap<String, Vec<String>>) -> Result<Bindings, BindingError> {
-        let mut bindings: Vec<(Key, Command)> = Vec::new();
-        let mut written: Vec<(Key, &str)> = Vec::new();
-        for (name, keys) in keys {
+        Bindings::from_layers(keys, |_| true)
+    }
+
+    /// Reads the effective `[ui.keys]`, the built-in defaults with the user's entries merged
+    /// over them command by command; `is_user(name)` says which entries the user wrote. A key
+    /// the user binds is taken from the *default* bindings of other commands: a release that
+    /// adds a default key (`m` for `market`) must not break a config that was valid before
+    /// (`mark = ["m"]`). A default left with no key is unbound (the help overlay says so). Two
+    /// of the user's own entries binding one key stay an error, as do unknown commands,
+    /// unreadable keys and an empty list.
+    pub fn from_layers(
+        keys: &BTreeMap<String, Vec<String>>,
+        is_user: impl Fn(&str) -> bool,
+    ) -> Result<Bindings, BindingError> {
+        let mut user: Vec<(Key, Command, &str)> = Vec::new();
+        let mut defaults: Vec<(Key, Command, &str)> = Vec::new();
+        for (name, texts) in keys {
             let command = Command::from_name(name).ok_or_else(|| BindingError::UnknownCommand {
                 name: name.clone(),
                 valid: Command::ALL
@@ -422,30 +437,42 @@ impl Bindings {
                     .collect::<Vec<_>>()
                     .join(", "),
             })?;
-            if keys.is_empty() {
+            if texts.is_empty() {
                 return Err(BindingError::Unbound {
                     command: name.clone(),
                 });
             }
-            for text in keys {
+            let layer = if is_user(name) {
+                &mut user
+            } else {
+                &mut defaults
+            };
+            for text in texts {
                 let key = Key::parse(text).map_err(|message| BindingError::BadKey {
                     command: name.clone(),
                     message,
                 })?;
-                if let Some((_, other)) = bindings.iter().find(|(k, _)| *k == key) {
-                    let shown = written
-                        .iter()
-                        .find(|(k, _)| *k == key)
-                        .map_or(text.as_str(), |(_, t)| t);
-                    return Err(BindingError::Conflict {
-                        key: shown.to_string(),
-                        first: other.name().to_string(),
-                        second: name.clone(),
-                    });
-                }
-                bindings.push((key, command));
-                written.push((key, text));
+                layer.push((key, command, text));
             }
+        }
+        defaults.retain(|(key, _, _)| !user.iter().any(|(k, _, _)| k == key));
+        let mut bindings: Vec<(Key, Command)> = Vec::new();
+        let mut written: Vec<(Key, &str)> = Vec::new();
+        // The user's entries first, so a conflict among them names them as written, in order.
+        for (key, command, text) in user.into_iter().chain(defaults) {
+            if let Some((_, other)) = bindings.iter().find(|(k, _)| *k == key) {
+                let shown = written
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or(text, |(_, t)| t);
+                return Err(BindingError::Conflict {
+                    key: shown.to_string(),
+                    first: other.name().to_string(),
+                    second: command.name().to_string(),
+                });
+            }
+            bindings.push((key, command));
+            written.push((key, text));
         }
         bindings.sort_by_key(|(_, c)| *c);
         Ok(Bindings { bindings })

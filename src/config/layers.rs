@@ -106,6 +106,11 @@ impl Provenance {
         self.0.insert(key.to_string(), source_name.to_string());
     }
 
+    /// Whether a layer above the built-in defaults set `key`.
+    pub(super) fn is_set(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
     /// The source of `key`; for a rule over several keys (`detection.a/b/c`), the sources of
     /// the ones that were set, else the defaults.
     pub(super) fn source_of(&self, key: &str) -> String {

@@ -224,7 +224,9 @@ impl Config {
     pub fn load(sources: &ConfigSources) -> Result<Config, ConfigError> {
         let (mut config, provenance) = layers::merge(sources)?;
         validate::validate(&config).map_err(|e| provenance.name_source(e))?;
-        config.ui.bindings = ui::bindings(&config.ui).map_err(|e| provenance.name_source(e))?;
+        let is_user = |command: &str| provenance.is_set(&format!("ui.keys.{command}"));
+        config.ui.bindings =
+            ui::bindings(&config.ui, is_user).map_err(|e| provenance.name_source(e))?;
         Ok(config)
     }
 

@@ -403,3 +403,52 @@ fn mass_vanish_pct_defaults_to_50_and_out_of_range_names_key_value_and_range() {
         100
     );
 }
+
+/// The keys of `command` in the loaded bindings, as help shows them.
+fn keys_of(config: &Config, command: Command) -> Vec<String> {
+    config
+        .ui
+        .bindings
+        .iter()
+        .filter(|(_, c)| *c == command)
+        .map(|(k, _)| k.to_string())
+        .collect()
+}
+
+#[test]
+fn a_users_key_wins_over_a_default_added_by_a_later_release() {
+    // `m` became market's default key; a config that bound it to mark before stays valid.
+    let (_file, sources) = with_file("[ui.keys]\nmark = [\"m\"]\n");
+    let c = Config::load(&sources).unwrap();
+    assert_eq!(keys_of(&c, Command::Mark), ["m"]);
+    assert!(
+        keys_of(&c, Command::Market).is_empty(),
+        "market left unbound"
+    );
+
+    let (_file, sources) = with_file("[ui.keys]\nquit = [\"y\"]\n");
+    let c = Config::load(&sources).unwrap();
+    assert_eq!(keys_of(&c, Command::Quit), ["y"]);
+    assert!(keys_of(&c, Command::CopyLine).is_empty());
+    assert_eq!(keys_of(&c, Command::CopyJson), ["Y"], "other defaults stay");
+
+    // Only the taken key goes: help keeps its other key.
+    let (_file, sources) = with_file("[ui.keys]\nmark = [\"f1\"]\n");
+    let c = Config::load(&sources).unwrap();
+    assert_eq!(keys_of(&c, Command::Help), ["?"]);
+
+    // The environment is a user layer too.
+    let c = Config::load(&env(&[("ODDSWATCH_UI_KEYS_MARK", "[\"m\"]")])).unwrap();
+    assert_eq!(keys_of(&c, Command::Mark), ["m"]);
+    assert!(keys_of(&c, Command::Market).is_empty());
+}
+
+#[test]
+fn two_of_the_users_own_bindings_of_one_key_stay_an_error() {
+    let (_file, sources) = with_file("[ui.keys]\nmark = [\"m\"]\nquit = [\"m\"]\n");
+    let err = error_of(&sources);
+    assert!(
+        err.contains("key \"m\" is bound to both mark and quit"),
+        "{err}"
+    );
+}

@@ -31,10 +31,14 @@ impl UiConfig {
     }
 }
 
-/// Reads `[ui.keys]` into checked bindings. (`ui.theme` is checked as it is read: its type
-/// accepts only a theme's name.)
-pub(super) fn bindings(ui: &UiConfig) -> Result<Bindings, ConfigError> {
-    Bindings::from_config(&ui.keys).map_err(|e| ConfigError::Invalid {
+/// Reads `[ui.keys]` into checked bindings; `is_user(command)` says which entries a layer above
+/// the defaults wrote (their keys win over the defaults'). (`ui.theme` is checked as it is
+/// read: its type accepts only a theme's name.)
+pub(super) fn bindings(
+    ui: &UiConfig,
+    is_user: impl Fn(&str) -> bool,
+) -> Result<Bindings, ConfigError> {
+    Bindings::from_layers(&ui.keys, is_user).map_err(|e| ConfigError::Invalid {
         key: "ui.keys".into(),
         value: String::new(),
         source_name: super::layers::EFFECTIVE.into(),
@@ -115,7 +119,8 @@ mod tests {
 
     #[test]
     fn a_duplicate_binding_is_rejected_at_start_with_a_message() {
-        let err = load_file("[ui.keys]\nquit = [\"j\"]\n").unwrap_err();
+        // Two of the user's own entries; a user key over a default one is not a conflict.
+        let err = load_file("[ui.keys]\nquit = [\"j\"]\ndown = [\"j\"]\n").unwrap_err();
         assert!(err.contains("key \"j\" is bound to both"), "{err}");
     }
 

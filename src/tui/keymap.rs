@@ -76,7 +76,8 @@ impl Keymap {
             .map(|(_, c)| *c)
     }
 
-    /// The keys bound to a command, for display (`"j/↓"`).
+    /// The keys bound to a command, for display (`"j/↓"`); empty when the command is unbound
+    /// (a default whose key the user took for another command).
     pub fn keys_for(&self, command: Command) -> String {
         self.bindings
             .iter()
@@ -94,9 +95,17 @@ impl Keymap {
             .map_or_else(String::new, |(k, _)| k.to_string())
     }
 
-    /// Every binding, by command in help order.
+    /// Every command with its keys, in help order; `unbound` for a command without a key.
     pub fn commands(&self) -> impl Iterator<Item = (Command, String)> + '_ {
-        Command::ALL.iter().map(|c| (*c, self.keys_for(*c)))
+        Command::ALL.iter().map(|c| {
+            let keys = self.keys_for(*c);
+            let keys = if keys.is_empty() {
+                "unbound".to_string()
+            } else {
+                keys
+            };
+            (*c, keys)
+        })
     }
 }
 

@@ -698,3 +698,121 @@ fn snapshot_the_tab_line_with_a_view_and_an_event_filter() {
     let terminal = render(&s, &Theme::mono(), 120, 40);
     assert!(format!("{}", terminal.backend()).contains("view:crit"));
 }
+
+// ---- review fixes ----
+
+#[test]
+fn ctrl_w_cuts_after_a_multi_byte_space_without_panicking() {
+    // NBSP, ideographic space, em space, narrow NBSP: 2 or 3 bytes each.
+    for space in ['\u{a0}', '\u{3000}', '\u{2003}', '\u{202f}'] {
+        let mut s = loaded(alerts(2));
+        type_command(&mut s, &format!("event real{space}madrid"));
+        update(&mut s, ctrl('w'));
+        assert_eq!(
+            line(&s).text,
+            format!("event real{space}"),
+            "U+{:04X}",
+            space as u32
+        );
+        update(&mut s, ctrl('w'));
+        assert_eq!(line(&s).text, "event ");
+    }
+}
+
+/// Runs `text` and expects it refused with the prompt open, its text kept, naming `says`.
+fn refused_in_prompt(s: &mut State, text: &str, says: &str) {
+    let effects = run(s, text);
+    assert!(effects.is_empty(), "{text}: {effects:?}");
+    let l = line(s);
+    assert_eq!(l.text, text, "kept to be fixed");
+    let error = l.error.as_deref().unwrap_or_default();
+    assert!(error.contains(says), "{text}: {error}");
+}
+
+#[test]
+fn commands_the_service_would_refuse_keep_the_prompt_open_with_the_reason() {
+    let mut s = loaded(alerts(3));
+    let long_name = "x".repeat(41);
+    refused_in_prompt(
+        &mut s,
+        &format!("view save {long_name}"),
+        "invalid view name of 41 characters: a name of 1 to 40 characters",
+    );
+    update(&mut s, key(KeyCode::Esc));
+    refused_in_prompt(
+        &mut s,
+        &format!("view delete {long_name}"),
+        "invalid view name of 41 characters",
+    );
+    update(&mut s, key(KeyCode::Esc));
+    refused_in_prompt(
+        &mut s,
+        &format!("silence 2h {}", "r".repeat(501)),
+        "invalid reason of 501 characters: at most 500 characters",
+    );
+    update(&mut s, key(KeyCode::Esc));
+    refused_in_prompt(
+        &mut s,
+        &format!("event {}", "e".repeat(201)),
+        "invalid event filter of 201 characters: at most 200 characters",
+    );
+    update(&mut s, key(KeyCode::Esc));
+    refused_in_prompt(
+        &mut s,
+        "event real\u{1}madrid",
+        "event filter holding the control character U+0001",
+    );
+    assert_eq!(s.event_text, None, "the refused filter is not applied");
+    assert!(
+        s.command_history.is_empty(),
+        "refused lines are not remembered"
+    );
+
+    // At the limits they run.
+    update(&mut s, key(KeyCode::Esc));
+    let effects = run(&mut s, &format!("silence 2h {}", "r".repeat(500)));
+    assert!(matches!(effects.as_slice(), [Effect::CreateSilence(_)]));
+    let effects = run(&mut s, &format!("view save {}", "x".repeat(40)));
+    assert!(matches!(effects.as_slice(), [Effect::SaveView { .. }]));
+}
+
+#[test]
+fn the_subcommands_of_view_cannot_be_saved_as_names() {
+    let mut s = loaded(alerts(3));
+    for name in crate::service::RESERVED_VIEW_NAMES {
+        // The parser reads each reserved word as a subcommand, never as a view to apply.
+        assert!(
+            !matches!(parse(&format!("view {name}")), Ok(Cmd::View(_))),
+            "{name}"
+        );
+        refused_in_prompt(
+            &mut s,
+            &format!("view save {name}"),
+            "a name other than save and delete",
+        );
+        update(&mut s, key(KeyCode::Esc));
+    }
+    // A view saved under such a name before can still be deleted.
+    let effects = run(&mut s, "view delete save");
+    assert_eq!(effects, [Effect::DeleteView("save".into())]);
+}
+
+#[test]
+fn help_shows_a_default_whose_key_the_user_took_as_unbound() {
+    use crate::config::{Bindings, Config};
+    use crate::tui::keymap::Keymap;
+    let keys = Config::defaults().ui.keys;
+    let mut keys = keys.clone();
+    keys.insert("mark".into(), vec!["m".into()]);
+    let bindings = Bindings::from_layers(&keys, |c| c == "mark").unwrap();
+    let mut s = main_state();
+    s.keymap = std::sync::Arc::new(Keymap::from(&bindings));
+    assert_eq!(s.keymap.keys_for(crate::tui::keymap::Command::Market), "");
+    s.overlay = Some(Overlay::Help);
+    let text = format!("{:?}", render(&s, &Theme::color(), 100, 40).backend());
+    assert!(text.contains("unbound market screen"), "{text}");
+    assert!(text.contains("m mark / unmark"), "{text}");
+    // The footer and the view messages cope with an unbound key too.
+    s.overlay = None;
+    render(&s, &Theme::color(), 80, 24);
+}

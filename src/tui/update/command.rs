@@ -4,6 +4,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{nav, on_command};
 use crate::domain::{NewSilence, SavedView};
+use crate::service::{
+    MAX_REASON_CHARS, MAX_TEXT_FILTER_CHARS, ServiceError, check_text, check_view,
+    check_view_name_form,
+};
 use crate::tui::action::Effect;
 use crate::tui::command::{
     COMMANDS, Cmd, CommandLine, Context, MAX_COMMAND_CHARS, MAX_HISTORY, parse, spec_of, tab_of,
@@ -98,8 +102,16 @@ pub(super) fn on_key(state: &mut State, mut line: CommandLine, key: KeyEvent) ->
             line.edited();
         }
         KeyCode::Char('w') if ctrl => {
-            let kept = line.text.trim_end().rfind(char::is_whitespace);
-            line.text.truncate(kept.map_or(0, |i| i + 1));
+            // Cut after the last space before the last word; the space may be several bytes
+            // long (U+00A0, U+3000), so the cut is after its last byte, not at `i + 1`.
+            let kept = line
+                .text
+                .trim_end()
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            line.text.truncate(kept);
             line.edited();
         }
         KeyCode::Char(c) if !ctrl => {
@@ -163,6 +175,9 @@ fn apply(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
             nav::restart(state)
         }
         Cmd::Event(text) => {
+            if let Some(text) = &text {
+                check_text("event filter", text, MAX_TEXT_FILTER_CHARS).map_err(refused)?;
+            }
             state.event_text = text;
             nav::restart(state)
         }
@@ -191,6 +206,7 @@ fn apply(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
             let Some(alert) = alert else {
                 return Err(":silence acts on the selected alert: select a row first".into());
             };
+            check_text("reason", &reason, MAX_REASON_CHARS).map_err(refused)?;
             vec![Effect::CreateSilence(NewSilence {
                 matchers: scope.matchers(&alert),
                 end,
@@ -203,20 +219,24 @@ fn apply(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
             };
             apply_view(state, &view)
         }
-        Cmd::ViewSave(name) => vec![Effect::SaveView {
-            name,
-            spec: spec_of(state),
-        }],
-        Cmd::ViewDelete(name) => vec![Effect::DeleteView(name)],
+        Cmd::ViewSave(name) => {
+            let spec = spec_of(state);
+            check_view(&name, &spec).map_err(refused)?;
+            vec![Effect::SaveView { name, spec }]
+        }
+        Cmd::ViewDelete(name) => {
+            check_view_name_form(&name).map_err(refused)?;
+            vec![Effect::DeleteView(name)]
+        }
         Cmd::Views => {
             let text = if state.views.is_empty() {
                 "no saved views: :view save NAME saves this screen's filters, sort and layout"
                     .to_string()
             } else {
                 format!(
-                    "views: {} ({} next, :view NAME applies)",
+                    "views: {} ({}:view NAME applies)",
                     view_names(state),
-                    state.keymap.first_key(Command::NextView)
+                    next_view_hint(state, "next")
                 )
             };
             state.say(text, false);
@@ -229,6 +249,21 @@ fn apply(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
         }
         Cmd::Quit => on_command(state, Command::Quit),
     })
+}
+
+/// The service's refusal, as the prompt shows it. The service checks again when the command
+/// reaches it; checking here first keeps the line open to fix instead of closing it and
+/// reporting later in the footer.
+fn refused(e: ServiceError) -> String {
+    e.to_string()
+}
+
+/// `"V next, "`: the `next_view` key and what it does, or nothing when it is unbound.
+fn next_view_hint(state: &State, what: &str) -> String {
+    match state.keymap.first_key(Command::NextView) {
+        key if key.is_empty() => String::new(),
+        key => format!("{key} {what}, "),
+    }
 }
 
 fn view_names(state: &State) -> String {
@@ -307,8 +342,8 @@ pub(super) fn on_saved(state: &mut State, result: Result<SavedView, String>) -> 
             }
             state.say(
                 format!(
-                    "saved view {name} ({} cycles views, :view {name} applies it)",
-                    state.keymap.first_key(Command::NextView)
+                    "saved view {name} ({}:view {name} applies it)",
+                    next_view_hint(state, "cycles views")
                 ),
                 false,
             );
