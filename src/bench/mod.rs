@@ -248,17 +248,7 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
             backend.as_str(),
             options.alerts
         ));
-        let scratch = Scratch::new(*backend, &options.postgres_admin_url).await?;
-        crate::demo::load(
-            &scratch.store,
-            &crate::demo::DemoOptions {
-                alerts: options.alerts,
-                events: (options.alerts / 200).max(40),
-                seed: 1,
-            },
-            |_| {},
-        )
-        .await?;
+        let scratch = demo_scratch(*backend, options).await?;
         let service = AlertService::new(scratch.store.clone(), "bench");
         report.read = read::measure(&service, 30).await?;
         report.read_alerts = options.alerts;
@@ -282,6 +272,23 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
     Ok(reports)
 }
 
+/// A scratch database on `backend` filled with `options.alerts` demo alerts (one event per 200,
+/// at least 40), the read side's and the market screen's starting point.
+async fn demo_scratch(backend: crate::store::Backend, options: &BenchOptions) -> Result<Scratch> {
+    let scratch = Scratch::new(backend, &options.postgres_admin_url).await?;
+    crate::demo::load(
+        &scratch.store,
+        &crate::demo::DemoOptions {
+            alerts: options.alerts,
+            events: (options.alerts / 200).max(40),
+            seed: 1,
+        },
+        |_| {},
+    )
+    .await?;
+    Ok(scratch)
+}
+
 /// The market screen on every requested backend (`oddswatch bench --board`): the demo
 /// database of `options.alerts` alerts, odds seeded for its events, screens opened at random.
 pub async fn run_board(
@@ -295,17 +302,7 @@ pub async fn run_board(
             backend.as_str(),
             options.alerts
         ));
-        let scratch = Scratch::new(*backend, &options.postgres_admin_url).await?;
-        crate::demo::load(
-            &scratch.store,
-            &crate::demo::DemoOptions {
-                alerts: options.alerts,
-                events: (options.alerts / 200).max(40),
-                seed: 1,
-            },
-            |_| {},
-        )
-        .await?;
+        let scratch = demo_scratch(*backend, options).await?;
         let report = board::measure(&scratch.store, &scratch.url, options.alerts, &say).await;
         scratch.finish().await;
         reports.push(report?);
