@@ -337,13 +337,29 @@ fn marker<'a>(is_alert: bool, screen: &MarketScreen, theme: &Theme) -> Span<'a> 
     }
 }
 
+/// The alert's type in `width` columns: its wire name when it fits, else the table's tag with
+/// its label (`⇅D disagree`), else the tag — never a name cut to `direction_d…`.
+fn alert_type_text(alert: &crate::domain::Alert, width: usize) -> String {
+    let name = alert.alert_type().to_string();
+    if name.chars().count() <= width {
+        return name;
+    }
+    let tag = format::type_tag(alert);
+    let labelled = format!("{} {}", tag.tag(), tag.label);
+    if labelled.chars().count() <= width {
+        labelled
+    } else {
+        tag.tag()
+    }
+}
+
 /// The note column of the alert's row: its type, in its severity's style.
 fn alert_note<'a>(screen: &MarketScreen, columns: &Columns, theme: &Theme) -> Vec<Span<'a>> {
     match &screen.alert {
         Some(alert) if columns.note > 0 => vec![
             Span::raw(" "),
             Span::styled(
-                format::fit(&alert.alert_type().to_string(), columns.note),
+                format::fit(&alert_type_text(alert, columns.note), columns.note),
                 theme.severity(alert.severity),
             ),
         ],
@@ -555,4 +571,21 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &State, screen: &MarketScree
         line.push(Span::styled(format!(" {}  ", hint.2), theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(line)), area);
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::*;
+    use crate::domain::testing::AlertBuilder;
+
+    /// Regression: the alert's row ended `direction_d…` in a 12-column note.
+    #[test]
+    fn the_alert_type_is_never_cut_mid_word() {
+        let alert = AlertBuilder::new()
+            .disagreement("sportybet", 2.0, 1.9)
+            .stored(1);
+        assert_eq!(alert_type_text(&alert, 30), "direction_disagreement");
+        assert_eq!(alert_type_text(&alert, 12), "⇅D disagree");
+        assert_eq!(alert_type_text(&alert, 4), "⇅D");
+    }
 }
