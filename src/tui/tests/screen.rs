@@ -411,3 +411,37 @@ fn quarter_lines_are_never_cut_to_another_line_at_80_columns() {
         assert!(screen.contains(line), "{line} is cut:\n{screen}");
     }
 }
+
+/// Regression: seen live at 80x24 with the pipeline running. The window is the list's first 100
+/// rows; arrivals above the selected alert push it down, the view follows it, and near the
+/// window's end the screen ran out of rows (the last three table lines blank).
+#[test]
+fn arrivals_above_a_followed_selection_never_leave_blank_rows_at_the_window_end() {
+    let mut s = loaded(alerts(100));
+    assert_eq!(s.list.rows[s.list.selected].id, 100);
+    // 90 alerts arrive above it: the window now holds ids 190..=91, the selected one 90th.
+    update(&mut s, Action::Change(Change::Reload));
+    let mut rows = alerts(190);
+    rows.truncate(100);
+    answer(&mut s, rows, true);
+    assert_eq!(
+        s.list.rows[s.list.selected].id, 100,
+        "the selection is kept"
+    );
+    assert!(
+        s.list.offset + s.table_rows() <= s.list.rows.len(),
+        "offset {} leaves the screen short of rows",
+        s.list.offset
+    );
+    let screen = rows_of_screen(&s);
+    let table = &screen[5..23];
+    assert!(
+        table.iter().all(|r| !r.trim().is_empty()),
+        "blank table rows:\n{}",
+        screen.join("\n")
+    );
+}
+
+fn rows_of_screen(s: &State) -> Vec<String> {
+    rows(s, &Theme::mono(), 80, 24)
+}

@@ -153,17 +153,19 @@ fn new_alerts_arriving_above_appear_at_the_top_and_the_same_alert_stays_selected
 
 #[test]
 fn new_alerts_arriving_above_a_scrolled_window_keep_the_selected_row_on_its_line() {
-    let mut s = loaded(alerts(5));
-    s.list.offset = 1;
-    s.list.selected = 2;
+    // A window longer than the screen, scrolled (a window shorter than the screen is never
+    // scrolled: the screen stays full).
+    let mut s = loaded(alerts(40));
+    s.list.offset = 10;
+    s.list.selected = 12;
     let chosen = s.selected_alert().unwrap().id;
     let line = s.list.selected - s.list.offset;
-    update(&mut s, Action::Change(created(&[6, 7])));
+    update(&mut s, Action::Change(created(&[41, 42])));
     let mut rows = vec![
-        alert(7, 0, Severity::Critical, Status::New),
-        alert(6, 0, Severity::Warning, Status::New),
+        alert(42, 0, Severity::Critical, Status::New),
+        alert(41, 0, Severity::Warning, Status::New),
     ];
-    rows.extend(alerts(5));
+    rows.extend(alerts(40));
     answer(&mut s, rows, false);
     assert_eq!(s.selected_alert().unwrap().id, chosen);
     assert_eq!(

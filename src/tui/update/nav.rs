@@ -174,9 +174,16 @@ pub fn restart(state: &mut State) -> Vec<Effect> {
     reload(state, Anchor::First)
 }
 
-/// Keeps the selected row on screen.
+/// Keeps the selected row on screen, and the screen full while the window has the rows: a
+/// view that followed the selection down (arrivals above it) stops at the window's end rather
+/// than showing blank lines below its last row.
 pub fn clamp_offset(state: &mut State) {
     let height = state.table_rows();
+    let len = if state.grouped {
+        state.group_rows().len()
+    } else {
+        state.list.rows.len()
+    };
     let (selected, offset) = if state.grouped {
         (&mut state.groups.selected, &mut state.groups.offset)
     } else {
@@ -187,6 +194,8 @@ pub fn clamp_offset(state: &mut State) {
     } else if *selected >= *offset + height {
         *offset = *selected + 1 - height;
     }
+    // Lowering the offset keeps the selection visible: it is below `len`.
+    *offset = (*offset).min(len.saturating_sub(height));
 }
 
 /// Moves the selection by `delta` rows, loading the next or previous window at the edges.
