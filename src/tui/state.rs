@@ -427,7 +427,7 @@ impl State {
         self.severity.is_some()
             || self.alert_type.is_some()
             || self.book.is_some()
-            || !self.text.trim().is_empty()
+            || !self.text.is_empty()
             || self.event.is_some()
             || self.event_text.is_some()
     }

@@ -490,13 +490,7 @@ fn back(state: &mut State) -> Vec<Effect> {
         nav::clamp_offset(state);
         return Vec::new();
     }
-    let filtered = state.severity.is_some()
-        || state.alert_type.is_some()
-        || state.book.is_some()
-        || !state.text.is_empty()
-        || state.event.is_some()
-        || state.event_text.is_some();
-    if filtered {
+    if state.is_filtered() {
         state.severity = None;
         state.alert_type = None;
         state.book = None;

@@ -445,3 +445,13 @@ fn arrivals_above_a_followed_selection_never_leave_blank_rows_at_the_window_end(
 fn rows_of_screen(s: &State) -> Vec<String> {
     rows(s, &Theme::mono(), 80, 24)
 }
+
+/// The empty table under `:event` names the filter (it said "everything is acknowledged"):
+/// every "is the screen filtered?" question is `State::is_filtered`.
+#[test]
+fn an_empty_event_text_filter_says_the_filters_match_nothing() {
+    let mut s = loaded(Vec::new());
+    s.event_text = Some("nowhere".into());
+    let screen = rows(&s, &Theme::mono(), 80, 24).join("\n");
+    assert!(screen.contains("No alerts match these filters"), "{screen}");
+}

@@ -40,12 +40,7 @@ fn empty_text(state: &State) -> String {
     if !state.list.loaded {
         return "Loading alerts…".into();
     }
-    let filtered = state.severity.is_some()
-        || state.alert_type.is_some()
-        || state.book.is_some()
-        || !state.text.is_empty()
-        || state.event.is_some();
-    if filtered {
+    if state.is_filtered() {
         let esc = state.keymap.keys_for(Command::Back);
         return format!("No alerts match these filters ({esc} clears them).");
     }
