@@ -10,7 +10,7 @@
 
 use std::io::{self, Write};
 
-use crate::tui::clip::unsafe_char;
+use crate::tui::clip::escape_unsafe;
 
 /// A writer that escapes what a terminal would obey (see the module doc). Bytes that are not
 /// UTF-8 are escaped as `\xNN`; a character split across two writes is kept until it is whole.
@@ -30,15 +30,8 @@ impl<W: Write> TerminalSafe<W> {
     }
 
     fn emit(&mut self, text: &str) -> io::Result<()> {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            if unsafe_char(c) && c != '\n' && c != '\t' {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            } else {
-                out.push(c);
-            }
-        }
-        self.inner.write_all(out.as_bytes())
+        self.inner
+            .write_all(escape_unsafe(text, &['\n', '\t']).as_bytes())
     }
 }
 

@@ -49,9 +49,15 @@ pub fn json(alert: &Alert) -> String {
         .unwrap_or_else(|_| "{}".into());
     // Outside strings the JSON is ASCII, so every character replaced here is inside a string,
     // where `\uXXXX` is the same character to a parser.
+    escape_unsafe(&text, &[])
+}
+
+/// `text` with every [`unsafe_char`] but those in `keep` written as a JSON-style `\u00XX`
+/// escape: inside a JSON string the same character to a parser, and on a terminal visible text.
+pub(crate) fn escape_unsafe(text: &str, keep: &[char]) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if unsafe_char(c) {
+        if unsafe_char(c) && !keep.contains(&c) {
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             out.push(c);
@@ -201,7 +207,7 @@ fn gone_for(secs: i64) -> String {
 
 /// A character that must not reach a chat or a terminal as itself: a control character (C0,
 /// DEL, C1), a line or paragraph separator, or a bidirectional embedding, override or isolate.
-pub(crate) fn unsafe_char(c: char) -> bool {
+fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
