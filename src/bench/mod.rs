@@ -12,6 +12,7 @@ pub mod odds_seed;
 pub mod pipeline;
 mod read;
 mod report;
+pub mod team;
 mod ui;
 
 use std::collections::BTreeMap;

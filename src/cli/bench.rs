@@ -57,6 +57,24 @@ pub struct BenchArgs {
     /// render at 80x24), p50 / p95 / p99.
     #[arg(long, conflicts_with = "noise")]
     pub board: bool,
+    /// Measure a team on one PostgreSQL instead (issue 17): `--uis` terminal UIs (the real
+    /// update and effects on a test backend), `--scrapers` scraper daemons sharing the shards,
+    /// `--api-clients` API clients, for `--minutes`; cycle time against one scraper alone, UI
+    /// action latency p99, connections in use, errors.
+    #[arg(long, conflicts_with_all = ["noise", "board"])]
+    pub team: bool,
+    /// Terminal UIs of the team bench.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub uis: u32,
+    /// Scraper daemons of the team bench.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub scrapers: u32,
+    /// API clients of the team bench.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=200))]
+    pub api_clients: u32,
+    /// Minutes the team bench runs (after a single-scraper baseline of the same length).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub minutes: u32,
     /// Cycles per noise run after the first, one simulator tick each (a 10 s interval).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=2000))]
     pub noise_cycles: u32,
@@ -112,6 +130,25 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         print!("{}", crate::bench::noise::markdown(&reports));
         if let Some(path) = args.json {
             std::fs::write(&path, serde_json::to_vec_pretty(&reports)?)
+                .wrap_err_with(|| format!("writing {}", path.display()))?;
+            eprintln!("figures written to {}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.team {
+        let team = crate::bench::team::TeamOptions {
+            events: options.events,
+            uis: args.uis,
+            scrapers: args.scrapers,
+            api_clients: args.api_clients,
+            minutes: args.minutes,
+            postgres_admin_url: options.postgres_admin_url,
+        };
+        let report = crate::bench::team::run(&team, |step| eprintln!("{step}")).await?;
+        println!("{}\n", bench_machine(started));
+        print!("{}", crate::bench::team::markdown(&report));
+        if let Some(path) = args.json {
+            std::fs::write(&path, serde_json::to_vec_pretty(&report)?)
                 .wrap_err_with(|| format!("writing {}", path.display()))?;
             eprintln!("figures written to {}", path.display());
         }

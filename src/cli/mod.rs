@@ -8,6 +8,7 @@ pub mod fetch;
 mod show;
 mod silence;
 pub mod sim;
+mod status;
 mod table;
 mod terminal_safe;
 
@@ -77,6 +78,8 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// The terminal UI attached to a database (no scraping in this process).
     Tui(TuiArgs),
+    /// The scraper team: daemons, their shards and leases, last cycles and book health.
+    Status(status::StatusArgs),
 }
 
 /// `oddswatch serve`
@@ -217,6 +220,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
         }
         Some(Command::Serve(args)) => serve(&config, args).await,
         Some(Command::Scrape) => scrape(&config).await,
+        Some(Command::Status(args)) => status::run(&config, args).await,
         Some(Command::Bench(args)) => bench::run(args).await,
         Some(Command::Fetch(args)) => fetch::run(&config, args).await,
         Some(Command::Sim(args)) => sim::run(&config, args).await,

@@ -54,8 +54,37 @@ pub struct Config {
 pub struct DatabaseConfig {
     /// `sqlite://…` or `postgres://…`; empty means the SQLite file in the data dir.
     pub url: Secret,
-    /// Pool size.
+    /// Pool size of the one-shot commands (`alerts`, `export`, `demo-data`, …); the long-running
+    /// roles have their own sizes in [`DatabaseConfig::pool`].
     pub max_connections: u32,
+    /// Pool sizes per role (DESIGN §11's connection budget).
+    #[serde(default)]
+    pub pool: PoolConfig,
+}
+
+/// `[database.pool]`: connections each long-running role may hold. A desk of 40 traders, three
+/// scrapers and one API fits PostgreSQL's default `max_connections = 100` with these defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PoolConfig {
+    /// An attached terminal UI (`oddswatch tui`): its query pool. On PostgreSQL it holds one more
+    /// connection for `LISTEN`, so the default UI uses two.
+    pub ui: u32,
+    /// A scraper daemon (`oddswatch scrape`, and the pipeline of the zero set-up `oddswatch`).
+    pub scrape: u32,
+    /// The HTTP API (`oddswatch serve`, or the API of `scrape` when `api.enabled`); its live stream
+    /// holds one more connection for `LISTEN` on PostgreSQL.
+    pub api: u32,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            ui: 1,
+            scrape: 4,
+            api: 4,
+        }
+    }
 }
 
 /// `[log]`
@@ -76,6 +105,30 @@ pub struct ScrapeConfig {
     pub interval_secs: u64,
     /// Run the simulator in-process and point every book at it.
     pub simulator: bool,
+    /// Shards the events are split into by a stable hash of their SportRadar id (DESIGN §11).
+    /// Every daemon on one database must use the same number.
+    #[serde(default = "default_shards")]
+    pub shards: u16,
+    /// Seconds a shard's lease lasts without renewal; 0 means three intervals. A daemon renews
+    /// its leases every cycle; when it dies, the others take its shards once they expire.
+    #[serde(default)]
+    pub lease_secs: u64,
+}
+
+fn default_shards() -> u16 {
+    crate::domain::DEFAULT_SHARDS
+}
+
+impl ScrapeConfig {
+    /// How long a lease lasts: `lease_secs`, or three intervals when it is 0.
+    pub fn lease_duration(&self) -> std::time::Duration {
+        let secs = if self.lease_secs == 0 {
+            self.interval_secs.saturating_mul(3)
+        } else {
+            self.lease_secs
+        };
+        std::time::Duration::from_secs(secs)
+    }
 }
 
 /// `[detection]`

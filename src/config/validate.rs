@@ -39,6 +39,10 @@ pub(super) fn documented_range(key: &str) -> Option<&'static str> {
     Some(match (key, book_key) {
         ("database.max_connections", _) => "between 1 and 64",
         ("scrape.interval_secs", _) => "between 1 and 86400",
+        ("scrape.shards", _) => "between 1 and 1024",
+        ("database.pool.ui" | "database.pool.scrape" | "database.pool.api", _) => {
+            "between 1 and 64"
+        }
         ("retention.past_alert_days" | "retention.history_days", _) => "between 1 and 3650",
         ("sim.events", _) => "between 1 and 20000",
         ("noise.cooldown_mins", _) => "between 0 and 1440",
@@ -104,6 +108,25 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         ));
     }
     in_range("scrape.interval_secs", c.scrape.interval_secs, 1, 86_400)?;
+    in_range("scrape.shards", c.scrape.shards, 1, 1024)?;
+    if c.scrape.lease_secs != 0 && c.scrape.lease_secs <= c.scrape.interval_secs {
+        return Err(invalid(
+            "scrape.lease_secs",
+            c.scrape.lease_secs.to_string(),
+            &format!(
+                "must be 0 (three intervals) or more than scrape.interval_secs ({}): a lease \
+                 shorter than a cycle expires between two renewals",
+                c.scrape.interval_secs
+            ),
+        ));
+    }
+    for (key, size) in [
+        ("database.pool.ui", c.database.pool.ui),
+        ("database.pool.scrape", c.database.pool.scrape),
+        ("database.pool.api", c.database.pool.api),
+    ] {
+        in_range(key, size, 1, 64)?;
+    }
 
     let d = &c.detection;
     let thresholds_ok = 0.0 < d.warning_pct

@@ -13,7 +13,9 @@ mod filter;
 mod noise;
 mod odds;
 mod read;
+mod shard;
 mod snapshot;
+mod team;
 mod view;
 
 pub use alert::{
@@ -35,6 +37,8 @@ pub use read::{
     AckOutcome, AuditEntry, BookOdds, EventGroup, OutcomePrice, PricePoint, SettingRow,
     StatusCounts,
 };
+pub use shard::{DEFAULT_SHARDS, LeasePlan, fair_share, plan_round, shard_of};
 pub use snapshot::{EventOdds, MarketOdds, OutcomeOdds};
+pub use team::{DaemonRow, ShardLease, TeamStatus, TeamSummary};
 pub use view::{MAX_VIEW_NAME_CHARS, SavedView, ViewSpec};
 pub(crate) use wire::wire_enum;

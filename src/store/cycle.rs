@@ -65,6 +65,10 @@ pub struct CycleBatch {
     /// the default policy keeps the shape letters have always had.
     #[serde(default, skip_serializing_if = "is_default_policy")]
     pub noise: NoisePolicy,
+    /// The shard leases the batch was detected under (DESIGN §11); `None` for batches of no
+    /// daemon (tests, the benchmark, letters written before leases), which are never fenced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fence: Option<super::leases::Fence>,
 }
 
 fn is_default_policy(policy: &NoisePolicy) -> bool {
@@ -194,6 +198,11 @@ impl Store {
 
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting a cycle batch")?;
+            if let Some(fence) = &batch.fence {
+                let q = super::leases::fence_query(self, fence);
+                let held: Vec<(i64,)> = sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(&mut *tx).await.context("checking the batch's shard leases")?;
+                super::leases::fence_verdict(fence, &held)?;
+            }
             if !books.is_empty() {
                 let mut q = self.query("INSERT INTO bookmakers (slug, name) VALUES ");
                 q.values(books.iter().map(|book| [Param::from(*book), Param::from(*book)]));

@@ -14,6 +14,8 @@ mod events;
 mod follow;
 mod history;
 mod insert;
+mod leases;
+mod migrate;
 mod noise;
 mod rows;
 mod runs;
@@ -36,6 +38,7 @@ pub use cycle::{BatchEvent, BatchWritten, CycleBatch, NoiseCounts, OddsWrite};
 pub use events::EventRecord;
 pub use follow::{ChangeKind, ChangeRow};
 pub use history::line_key;
+pub use leases::{DaemonCycle, DaemonRegistration, Fence, HeldLease, LeaseRound};
 pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredBand, StoredOdds};
 pub use silences::SilenceAuditEntry;
 // The read models the store fills live in `domain`; re-exported so store callers need one path.
@@ -100,6 +103,21 @@ pub enum StoreError {
         /// The driver's error.
         source: sqlx::Error,
     },
+    /// A write batch detected under shard leases another daemon has claimed since (DESIGN
+    /// §11): refused, never retried; its new owner detects those events from the stored state.
+    #[error(
+        "batch refused: shards {shards:?} are no longer leased to daemon {owner}; another daemon took them over"
+    )]
+    Fenced {
+        /// The daemon that detected the batch.
+        owner: String,
+        /// Its shards another daemon holds now.
+        shards: Vec<u16>,
+    },
+    /// The lease table refuses this daemon, e.g. the live daemons run with another
+    /// `scrape.shards`.
+    #[error("shard leases: {0}")]
+    Leases(String),
     /// Stored data that cannot be read back (e.g. an unknown enum value).
     #[error("corrupt row in {table}: {message}")]
     Corrupt {
@@ -258,18 +276,6 @@ impl Store {
         let store = Store::connect(url, max_connections).await?;
         store.migrate(&redact_url(url)).await?;
         Ok(store)
-    }
-
-    /// Applies the backend's pending migrations (idempotent).
-    pub async fn migrate(&self, shown_url: &str) -> Result<(), StoreError> {
-        let result = match self {
-            Store::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
-            Store::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
-        };
-        result.map_err(|source| StoreError::Migrate {
-            url: shown_url.to_string(),
-            source,
-        })
     }
 
     /// The backend in use.

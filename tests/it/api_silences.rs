@@ -59,6 +59,7 @@ fn cycle(at: DateTime<Utc>, kickoff: DateTime<Utc>, alerts: Vec<DetectedAlert>) 
         books: vec![("betpawa".into(), format!("bp-{sr}"))],
     };
     CycleBatch {
+        fence: None,
         at,
         events: vec![event(EVENT_A, "Premier League"), event(EVENT_B, "Serie A")],
         odds: Vec::new(),

@@ -429,6 +429,7 @@ async fn list_filters_the_market_types_and_labels_their_change_column() {
     let store = Store::open(&s.url, 2).await.unwrap();
     let base = || AlertBuilder::new().event_key("8001").kickoff(kickoff);
     let batch = CycleBatch {
+        fence: None,
         at: Utc::now(),
         events: vec![BatchEvent {
             record: EventRecord {

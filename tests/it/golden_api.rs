@@ -112,6 +112,7 @@ fn alerts() -> Vec<DetectedAlert> {
 
 fn batch() -> CycleBatch {
     CycleBatch {
+        fence: None,
         at: at(12, 0),
         events: vec![
             event("61300947", "Arsenal", "Chelsea", Some("Premier League")),
@@ -343,6 +344,7 @@ fn market_batch() -> CycleBatch {
             .kickoff(kickoff())
     };
     CycleBatch {
+        fence: None,
         at: at(12, 0),
         events: vec![event(
             "61302000",

@@ -31,6 +31,7 @@ fn batch(key: &str, alerts: usize) -> CycleBatch {
         .kickoff(t0() + Duration::days(400))
         .build();
     CycleBatch {
+        fence: None,
         at: t0(),
         events: vec![BatchEvent {
             record: EventRecord {

@@ -80,6 +80,7 @@ pub fn batch(
     noise: NoisePolicy,
 ) -> CycleBatch {
     CycleBatch {
+        fence: None,
         at: at(minutes),
         events: srs
             .iter()

@@ -76,6 +76,7 @@ async fn a_cycle_batch_stores_events_odds_history_and_alerts_together() {
     for db in common::all_dbs().await {
         let s = &db.store;
         let first = CycleBatch {
+            fence: None,
             at: t0(),
             events: vec![event("61300947"), event("61300947")],
             odds: vec![
@@ -293,6 +294,7 @@ async fn a_batch_that_fails_writes_nothing() {
     for db in common::all_dbs().await {
         let s = &db.store;
         let batch = CycleBatch {
+            fence: None,
             at: t0(),
             events: vec![event("1")],
             odds: vec![odds("1", "betpawa", &[("Over", 2000, true)], true)],
@@ -394,6 +396,7 @@ async fn history_older_than_the_cutoff_is_purged() {
         let s = &db.store;
         for minutes in [0, 10] {
             let batch = CycleBatch {
+                fence: None,
                 at: t0() + Duration::minutes(minutes),
                 events: vec![event("9")],
                 odds: vec![odds(

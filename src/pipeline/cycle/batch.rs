@@ -70,6 +70,7 @@ pub fn write_batch(at: DateTime<Utc>, input: &CycleInput, output: CycleOutput) -
         odds,
         alerts: output.alerts,
         noise: crate::domain::NoisePolicy::default(),
+        fence: None,
     }
 }
 

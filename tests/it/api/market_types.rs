@@ -23,6 +23,7 @@ async fn the_market_types_are_served_filtered_and_documented() {
                 .kickoff(Utc::now() + Days::days(1))
         };
         let batch = CycleBatch {
+            fence: None,
             at: Utc::now(),
             events: vec![BatchEvent {
                 record: EventRecord {
