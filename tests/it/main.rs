@@ -24,6 +24,7 @@ mod fuzz;
 mod golden_api;
 mod headless;
 mod keyset_plan;
+mod leases;
 mod market_risk_e2e;
 mod noise_e2e;
 mod pipeline_e2e;
