@@ -25,6 +25,7 @@ mod golden_api;
 mod headless;
 mod keyset_plan;
 mod market_risk_e2e;
+mod migrate_versions;
 mod noise_e2e;
 mod pipeline_e2e;
 mod pipeline_outage;
