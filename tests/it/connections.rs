@@ -153,6 +153,7 @@ async fn a_ui_driven_hard_never_holds_more_than_two_connections() {
     ];
     let mut errors = Vec::new();
     let mut answered = 0u64;
+    let mut pages = 0u64;
     let mut clock = Utc::now();
     let started = Instant::now();
     let mut round = 0usize;
@@ -165,6 +166,7 @@ async fn a_ui_driven_hard_never_holds_more_than_two_connections() {
         round += 1;
         while let Ok(action) = results.try_recv() {
             answered += 1;
+            pages += u64::from(matches!(action, Action::PageLoaded { result: Ok(_), .. }));
             send(update(&mut state, action));
             if let Some(m) = state.message.as_ref().filter(|m| m.error) {
                 errors.push(m.text.clone());
@@ -179,6 +181,7 @@ async fn a_ui_driven_hard_never_holds_more_than_two_connections() {
         match tokio::time::timeout(Duration::from_millis(300), results.recv()).await {
             Ok(Some(action)) => {
                 answered += 1;
+                pages += u64::from(matches!(action, Action::PageLoaded { result: Ok(_), .. }));
                 update(&mut state, action);
                 if let Some(m) = state.message.as_ref().filter(|m| m.error) {
                     errors.push(m.text.clone());
@@ -192,12 +195,13 @@ async fn a_ui_driven_hard_never_holds_more_than_two_connections() {
     effects_task.abort();
     poller.abort();
     store.close().await;
+    eprintln!("UI: peak {peak} oddswatch-ui connections over {answered} answers ({pages} windows)");
     assert!(errors.is_empty(), "effects failed: {errors:?}");
     assert!(
         answered > 100,
         "the UI was not driven hard: {answered} answers"
     );
-    assert!(state.list.loaded, "the list never loaded");
+    assert!(pages > 10, "only {pages} windows of alerts loaded");
     assert!(
         peak <= 2,
         "a UI held {peak} connections named oddswatch-ui; the budget is pool.ui (1) + 1 LISTEN"
@@ -274,7 +278,7 @@ async fn the_api_under_parallel_requests_stays_within_its_pool_and_listen() {
     let paths = [
         "/api/alerts?limit=50",
         "/api/alerts/stats",
-        "/api/alerts?status=open&sort=severity",
+        "/api/alerts?status=new&severity=critical",
         "/api/silences",
         "/api/health",
         "/api/alerts?q=arsenal",
@@ -302,6 +306,7 @@ async fn the_api_under_parallel_requests_stays_within_its_pool_and_listen() {
         .unwrap()
         .execute_drop(&db)
         .await;
+    eprintln!("API: peak {peak} oddswatch-api connections over 400 requests");
     assert!(failures.is_empty(), "requests failed: {failures:?}");
     assert!(
         peak <= 3 + 1,
