@@ -198,6 +198,20 @@ impl BookHealth {
     }
 }
 
+/// Book health from stored runs (oldest first, each with the time its run ended), folded with
+/// [`BookHealth::record`] exactly as a running pipeline folds its cycles: what `oddswatch
+/// status` shows for a team whose pipelines run elsewhere. Books by name.
+pub fn book_health_from_runs(runs: &[(DateTime<Utc>, BookRun)]) -> Vec<BookHealth> {
+    let mut books: std::collections::BTreeMap<&str, BookHealth> = Default::default();
+    for (at, run) in runs {
+        books
+            .entry(run.bookmaker.as_str())
+            .or_insert_with(|| BookHealth::unknown(&run.bookmaker))
+            .record(run, *at);
+    }
+    books.into_values().collect()
+}
+
 /// A snapshot of the pipeline for screens.
 #[derive(Debug, Clone, PartialEq, Serialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -322,11 +322,14 @@ struct Doorbell {
 
 impl Doorbell {
     async fn connect(store: &Store) -> Doorbell {
-        let Store::Postgres(pool) = store else {
+        // The listener's own pool of one, never the query pool: `PgListener::connect_with`
+        // keeps the connection it acquires, which would leave a UI's pool of one (`pool.ui`)
+        // without a connection for its queries. So a UI holds its pool + 1 connections.
+        let Some(pool) = store.listen_pool() else {
             return Doorbell { listener: None };
         };
         let listener = async {
-            let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+            let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
             listener.listen(NOTIFY_CHANNEL).await?;
             Ok::<_, sqlx::Error>(listener)
         }

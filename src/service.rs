@@ -237,6 +237,12 @@ impl AlertService {
         Ok(self.store.ping().await?)
     }
 
+    /// The scraper team (DESIGN §11): daemons and shard leases, on the database's clock. One
+    /// query's worth of work: the UI header refreshes it every few seconds.
+    pub async fn team_status(&self) -> Result<crate::domain::TeamStatus, ServiceError> {
+        Ok(self.store.team_status().await?)
+    }
+
     /// Closes the database connections (waits for checked-out ones); for the end of a command.
     pub async fn close(&self) {
         self.store.close().await;

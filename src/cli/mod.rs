@@ -21,7 +21,7 @@ use color_eyre::eyre::{Result, WrapErr};
 
 use crate::config::{Config, ConfigSources, redact_url};
 use crate::service::AlertService;
-use crate::store::Store;
+use crate::store::{DbRole, Store};
 
 pub use alerts::AlertsCommand;
 pub use bench::{BenchArgs, BenchBackend};
@@ -257,7 +257,7 @@ async fn monitor(config: &Config) -> Result<ExitCode> {
     // Without a terminal, listen from the start: a SIGHUP during start-up must not kill the
     // process outright. (With one, the UI's event loop listens; until then Ctrl-C still works.)
     let stop = (!terminal).then(crate::shutdown::listen);
-    let store = open_store(config).await?;
+    let store = open_store_as(config, monitor_pool_size(config), DbRole::General).await?;
     let service = AlertService::new(store.clone(), config.acting_user())
         .with_config(std::sync::Arc::new(config.clone()));
     // Without a terminal every alert stored from now on is printed, the pipeline's first too.
@@ -356,7 +356,7 @@ async fn spawn_api(
 
 /// The terminal UI on the configured database, following other processes' changes.
 async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
-    let store = open_store(config).await?;
+    let store = open_role_store(config, DbRole::Ui).await?;
     let service = AlertService::new(store.clone(), config.acting_user())
         .with_config(std::sync::Arc::new(config.clone()));
     let feed = crate::live::ChangeFeed::default();
@@ -376,11 +376,46 @@ async fn attach_ui(config: &Config, mouse: bool) -> Result<ExitCode> {
     result.map(|()| ExitCode::SUCCESS)
 }
 
+/// A one-shot command's store: `database.max_connections`, named `oddswatch`.
 async fn open_store(config: &Config) -> Result<Store> {
+    open_role_store(config, DbRole::General).await
+}
+
+/// A store of `size` connections for `role` (DESIGN §11's connection budget; on PostgreSQL a
+/// `LISTEN` adds one connection of the same name, see [`crate::live::spawn_poller`]).
+async fn open_store_as(config: &Config, size: u32, role: DbRole) -> Result<Store> {
     let url = config.database_url();
-    Store::open(&url, config.database.max_connections)
+    Store::open_as(&url, size, role)
         .await
         .wrap_err_with(|| format!("opening the database {}", redact_url(&url)))
+}
+
+/// Connections in `role`'s pool (DESIGN §11's connection budget): `database.pool.ui`, `.scrape`
+/// or `.api`, and `database.max_connections` for one-shot commands. On PostgreSQL a UI and an
+/// API hold one more, for `LISTEN` (see [`crate::live::spawn_poller`]).
+pub fn role_pool_size(config: &Config, role: DbRole) -> u32 {
+    let pool = &config.database.pool;
+    match role {
+        DbRole::Ui => pool.ui,
+        DbRole::Scrape => pool.scrape,
+        DbRole::Api => pool.api,
+        DbRole::General => config.database.max_connections,
+    }
+}
+
+/// Opens (and migrates) the configured database for `role`, with its pool size and name: what
+/// `oddswatch tui`, `serve` and `scrape` do at start.
+pub async fn open_role_store(config: &Config, role: DbRole) -> Result<Store> {
+    open_store_as(config, role_pool_size(config, role), role).await
+}
+
+/// The zero set-up `oddswatch` runs the pipeline and the UI (and the API when `api.enabled`) in
+/// one process, usually on SQLite: one pool shared by all of them, as large as their roles'
+/// pools together, so the UI's reads never wait behind the pipeline's writes longer than they
+/// would as separate processes. Named `oddswatch` on PostgreSQL.
+pub fn monitor_pool_size(config: &Config) -> u32 {
+    let pool = &config.database.pool;
+    pool.scrape + pool.ui + if config.api.enabled { pool.api } else { 0 }
 }
 
 async fn open_service(config: &Config) -> Result<AlertService> {
@@ -410,7 +445,7 @@ async fn serve(config: &Config, args: ServeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let (listener, local) = crate::api::bind(addr, token.is_some()).await?;
-    let store = open_store(config).await?;
+    let store = open_role_store(config, DbRole::Api).await?;
     let service = AlertService::new(store.clone(), config.acting_user())
         .with_config(std::sync::Arc::new(config.clone()));
     let feed = crate::live::ChangeFeed::default();
@@ -491,17 +526,33 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    let store = open_store(config).await?;
+    let store = open_role_store(config, DbRole::Scrape).await?;
+    // The API beside a scraper (`api.enabled`) has its own pool (`pool.api`, named
+    // `oddswatch-api`, + 1 for its LISTEN): its readers never take the writer's connections,
+    // and operators see both budgets apart in pg_stat_activity.
+    let api_store = if config.api.enabled {
+        match open_role_store(config, DbRole::Api).await {
+            Ok(api_store) => Some(api_store),
+            Err(e) => {
+                store.close().await;
+                return Err(e);
+            }
+        }
+    } else {
+        None
+    };
     let Some((running, sim)) = start_pipeline(config, &store).await? else {
         return Ok(ExitCode::from(2));
     };
     let feed = running.changes.clone();
-    let service = AlertService::new(store.clone(), config.acting_user())
-        .with_config(std::sync::Arc::new(config.clone()));
-    let poller = config
-        .api
-        .enabled
-        .then(|| crate::live::spawn_poller(store.clone(), feed.clone(), crate::live::POLL_EVERY));
+    let service = AlertService::new(
+        api_store.clone().unwrap_or_else(|| store.clone()),
+        config.acting_user(),
+    )
+    .with_config(std::sync::Arc::new(config.clone()));
+    let poller = api_store.clone().map(|api_store| {
+        crate::live::spawn_poller(api_store, feed.clone(), crate::live::POLL_EVERY)
+    });
     let api = spawn_api(config, &service, &feed, Some(running.status.clone())).await?;
     tracing::info!(
         interval_secs = config.scrape.interval_secs,
@@ -530,6 +581,9 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         lost = stopped.writes.lost,
         "stopped"
     );
+    if let Some(api_store) = api_store {
+        api_store.close().await;
+    }
     store.close().await;
     Ok(if stopped.writes.lost > 0 {
         ExitCode::FAILURE

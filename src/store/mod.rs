@@ -8,6 +8,7 @@
 mod activity;
 mod alerts;
 mod board;
+mod book_health;
 mod bulk;
 mod cycle;
 mod events;
@@ -180,6 +181,33 @@ pub enum Store {
     Postgres(PgPool),
 }
 
+/// Which process role a pool serves (DESIGN §11's connection budget). On PostgreSQL every
+/// connection carries the role's `application_name`, so operators count each role's connections
+/// in `pg_stat_activity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbRole {
+    /// An attached terminal UI (`oddswatch tui`): `database.pool.ui`.
+    Ui,
+    /// A scraper daemon (`oddswatch scrape`): `database.pool.scrape`.
+    Scrape,
+    /// The HTTP API (`oddswatch serve`): `database.pool.api`.
+    Api,
+    /// One-shot commands and the zero set-up `oddswatch`: `database.max_connections`.
+    General,
+}
+
+impl DbRole {
+    /// The PostgreSQL `application_name` of the role's connections.
+    pub const fn application_name(self) -> &'static str {
+        match self {
+            DbRole::Ui => "oddswatch-ui",
+            DbRole::Scrape => "oddswatch-scrape",
+            DbRole::Api => "oddswatch-api",
+            DbRole::General => "oddswatch",
+        }
+    }
+}
+
 /// Which backend a store uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -203,16 +231,30 @@ impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`), creating an SQLite file and its
     /// folder if needed. Does not migrate; see [`Store::open`].
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        Store::build(url, max_connections, false).await
+        Store::build(url, max_connections, DbRole::General, false).await
+    }
+
+    /// Like [`Store::connect`], for `role`: its connections are named after it on PostgreSQL.
+    pub async fn connect_as(
+        url: &str,
+        max_connections: u32,
+        role: DbRole,
+    ) -> Result<Store, StoreError> {
+        Store::build(url, max_connections, role, false).await
     }
 
     /// Like [`Store::connect`], but opens connections only when first used: the pool exists
     /// even while the database is down (outage tests; queries fail until it answers).
     pub async fn connect_lazy(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        Store::build(url, max_connections, true).await
+        Store::build(url, max_connections, DbRole::General, true).await
     }
 
-    async fn build(url: &str, max_connections: u32, lazy: bool) -> Result<Store, StoreError> {
+    async fn build(
+        url: &str,
+        max_connections: u32,
+        role: DbRole,
+        lazy: bool,
+    ) -> Result<Store, StoreError> {
         let shown = redact_url(url);
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
@@ -251,7 +293,7 @@ impl Store {
                     url: shown.clone(),
                     source,
                 })?
-                .application_name("oddswatch")
+                .application_name(role.application_name())
                 // The server's NOTICEs ("relation … already exists, skipping" on every start)
                 // are not for users; warnings and errors still arrive.
                 .options([("client_min_messages", "warning")]);
@@ -273,9 +315,39 @@ impl Store {
 
     /// Connects and applies pending migrations: what every command does at start.
     pub async fn open(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        let store = Store::connect(url, max_connections).await?;
+        Store::open_as(url, max_connections, DbRole::General).await
+    }
+
+    /// Like [`Store::open`], for `role` (see [`DbRole`]).
+    pub async fn open_as(
+        url: &str,
+        max_connections: u32,
+        role: DbRole,
+    ) -> Result<Store, StoreError> {
+        let store = Store::connect_as(url, max_connections, role).await?;
         store.migrate(&redact_url(url)).await?;
         Ok(store)
+    }
+
+    /// A pool of one connection beside this store's pool, with the same connection options (and
+    /// so the same `application_name`), for PostgreSQL's `LISTEN`: a listener holds its
+    /// connection for good, so taking it from the query pool would leave a UI with a pool of one
+    /// no connection for its queries. Lazy: it connects when the listener first needs it. `None`
+    /// on SQLite, which has no `LISTEN`.
+    pub fn listen_pool(&self) -> Option<PgPool> {
+        let Store::Postgres(pool) = self else {
+            return None;
+        };
+        let options = (*pool.connect_options()).clone();
+        Some(
+            PgPoolOptions::new()
+                .max_connections(1)
+                .min_connections(0)
+                // A listener keeps its connection as long as it listens; never recycle it.
+                .max_lifetime(None)
+                .idle_timeout(None)
+                .connect_lazy_with(options),
+        )
     }
 
     /// The backend in use.

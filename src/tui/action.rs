@@ -92,6 +92,8 @@ pub enum Action {
     },
     /// Stats arrived.
     StatsLoaded(Result<StatsData, String>),
+    /// The scraper team's summary arrived (the header's team line), or the error text.
+    TeamLoaded(Result<crate::domain::TeamSummary, String>),
     /// The detail of an alert arrived.
     DetailLoaded {
         /// The alert.
@@ -192,6 +194,9 @@ pub enum Effect {
     },
     /// Load the stats panel.
     LoadStats,
+    /// Read the scraper team for the header (at most one at a time, every
+    /// [`crate::tui::state::TEAM_EVERY_SECS`]).
+    LoadTeam,
     /// Load the detail of an alert.
     LoadDetail(Box<Alert>),
     /// Acknowledge (`acknowledge = true`) or unacknowledge alerts.

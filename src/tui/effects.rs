@@ -80,6 +80,14 @@ impl EffectRunner {
                 Some(Action::GroupAlertsLoaded { event_id, result })
             }
             Effect::LoadStats => Some(Action::StatsLoaded(self.stats().await)),
+            Effect::LoadTeam => {
+                let result = service.team_status().await.map(|team| team.summary());
+                if let Err(e) = &result {
+                    // The header shows `team: ?`; the reason goes to the log.
+                    tracing::warn!(error = %e, "cannot read the scraper team");
+                }
+                Some(Action::TeamLoaded(result.map_err(|e| text(&e))))
+            }
             Effect::LoadDetail(alert) => {
                 let alert_id = alert.id;
                 Some(Action::DetailLoaded {

@@ -224,6 +224,22 @@ pub struct PendingAck {
     pub acknowledge: bool,
 }
 
+/// Seconds between two reads of the scraper team for the header.
+pub const TEAM_EVERY_SECS: i64 = 5;
+
+/// The header's team line ("3 scrapers · 16/16 shards"), refreshed every [`TEAM_EVERY_SECS`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamLine {
+    /// The last summary read; `None` before the first answer.
+    pub summary: Option<crate::domain::TeamSummary>,
+    /// The last read failed (the header shows `team: ?`; the reason is in the log).
+    pub failed: bool,
+    /// When the last read was asked for.
+    pub requested_at: Option<DateTime<Utc>>,
+    /// A read is running (never two at once).
+    pub in_flight: bool,
+}
+
 /// The whole UI state.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -275,6 +291,8 @@ pub struct State {
     pub stats_stale: bool,
     /// A stats load is running (at most one at a time).
     pub stats_in_flight: bool,
+    /// The header's team line: the scraper team's summary and its refresh.
+    pub team: TeamLine,
     /// The detail pane, when open.
     pub detail: Option<Detail>,
     /// The market screen, when open (over the table or the detail pane).
@@ -371,6 +389,7 @@ impl State {
             stats_requested: None,
             stats_stale: false,
             stats_in_flight: false,
+            team: TeamLine::default(),
             detail: None,
             market: None,
             views: Vec::new(),

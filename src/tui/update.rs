@@ -12,6 +12,7 @@ mod nav;
 mod overlays;
 mod silences;
 pub(crate) mod stats;
+mod team;
 
 use chrono::Duration;
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
@@ -39,6 +40,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             let mut effects = nav::reload(state, Anchor::First);
             effects.extend(request_stats(state));
             effects.push(Effect::LoadViews);
+            let now = state.now;
+            effects.extend(team::team_if_due(state, now));
             effects
         }
         Action::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key),
@@ -96,6 +99,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 }
                 Err(e) => state.say(format!("cannot load the event's alerts: {e}"), true),
             }
+            Vec::new()
+        }
+        Action::TeamLoaded(result) => {
+            team::team_loaded(state, result);
             Vec::new()
         }
         Action::StatsLoaded(result) => {
@@ -180,6 +187,7 @@ fn on_tick(state: &mut State, now: chrono::DateTime<chrono::Utc>) -> Vec<Effect>
     let mut effects: Vec<Effect> = stats_if_due(state).into_iter().collect();
     effects.extend(nav::request_counts(state, false));
     effects.extend(market::on_tick(state));
+    effects.extend(team::team_if_due(state, now));
     effects
 }
 

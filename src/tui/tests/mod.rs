@@ -9,4 +9,5 @@ mod noise_render;
 mod render;
 mod screen;
 mod settings;
+mod team;
 mod update;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::format;
-use crate::health::PipelineState;
+use crate::health::{HealthLevel, PipelineState};
 use crate::tui::keymap::Command;
 use crate::tui::state::{Overlay, State, Tab};
 use crate::tui::theme::{Theme, severity_label};
@@ -70,6 +70,17 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         }
     }
     let used: usize = first.iter().map(Span::width).sum();
+    // The team line comes before the source too: at 80 columns with a pipeline in the process
+    // it takes its short form rather than be cut.
+    if let Some((text, style)) = team_line(
+        state,
+        theme,
+        usize::from(area.width).saturating_sub(used + 1),
+    ) {
+        first.push(Span::raw("  "));
+        first.push(Span::styled(text, style));
+    }
+    let used: usize = first.iter().map(Span::width).sum();
     let room = usize::from(area.width).saturating_sub(used + 2);
     let source = if state.source.chars().count() > room {
         // Keep the backend and the file name; the folder is the first thing to go.
@@ -87,6 +98,35 @@ pub fn header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Paragraph::new(vec![Line::from(first), Line::from(books)]),
         area,
     );
+}
+
+/// The team line and its style: `3 scrapers · 16/16 shards`, marked `⚠` and in the down
+/// colour when a shard has no live owner or no scraper runs, `team: ?` when the last read
+/// failed. When the full text does not fit in `room` columns (its two leading spaces included),
+/// the short form: `16/16 shards`, `⚠ 11/16 shards`, `⚠ no scraper`. `None` before the first
+/// answer.
+fn team_line(state: &State, theme: &Theme, room: usize) -> Option<(String, Style)> {
+    let team = &state.team;
+    if team.failed {
+        return Some(("team: ?".into(), theme.health(HealthLevel::Degraded)));
+    }
+    let summary = team.summary.as_ref()?;
+    let healthy = summary.is_healthy();
+    let mark = if healthy { "" } else { "⚠ " };
+    let full = format!("{mark}{}", summary.text());
+    let text = if full.chars().count() + 2 <= room {
+        full
+    } else if summary.scrapers == 0 || summary.shards == 0 {
+        format!("{mark}no scraper")
+    } else {
+        format!("{mark}{}/{} shards", summary.owned, summary.shards)
+    };
+    let style = if healthy {
+        theme.muted
+    } else {
+        theme.health(HealthLevel::Down)
+    };
+    Some((text, style))
 }
 
 /// Status tabs with live counts, then badges (frozen, marks), then the active filters.
