@@ -57,7 +57,7 @@ pub struct NewerDatabase {
 
 impl Store {
     /// Applies the backend's pending migrations (idempotent). A database migrated further than
-    /// this binary knows is refused with [`NewerDatabase`] inside [`StoreError::Migrate`].
+    /// this binary knows is refused with [`StoreError::NewerDatabase`].
     pub async fn migrate(&self, shown_url: &str) -> Result<(), StoreError> {
         let migrator = self.migrator();
         let result = with_pool!(self, pool => match pool.acquire().await {
@@ -76,7 +76,7 @@ impl Store {
             Ok(()) => return Ok(()),
             Err(source @ MigrateError::VersionMissing(_)) => {
                 match self.newer_database(shown_url).await {
-                    Some(newer) => MigrateError::Source(Box::new(newer)),
+                    Some(newer) => return Err(StoreError::NewerDatabase(newer)),
                     None => source,
                 }
             }

@@ -40,6 +40,7 @@ pub use events::EventRecord;
 pub use follow::{ChangeKind, ChangeRow};
 pub use history::line_key;
 pub use leases::{DaemonCycle, DaemonRegistration, Fence, HeldLease, LeaseRound};
+pub use migrate::NewerDatabase;
 pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredBand, StoredOdds};
 pub use silences::SilenceAuditEntry;
 // The read models the store fills live in `domain`; re-exported so store callers need one path.
@@ -96,6 +97,9 @@ pub enum StoreError {
         /// Why.
         source: sqlx::migrate::MigrateError,
     },
+    /// The database was migrated by a newer oddswatch than this binary (see `store::migrate`).
+    #[error(transparent)]
+    NewerDatabase(#[from] migrate::NewerDatabase),
     /// A query failed.
     #[error("database error while {context}: {source}")]
     Query {
