@@ -10,7 +10,7 @@
 //! under test logs — the run has its own runtime whose threads log through a counter).
 //!
 //! Each role opens its store as its command does, with its `database.pool` size: a UI with
-//! `Store::connect(url, pool.ui)` and a change poller (its `LISTEN` connection) as `oddswatch
+//! `Store::connect_as(url, pool.ui, DbRole::Ui)` and a change poller (its `LISTEN` connection) as `oddswatch
 //! tui` attaches, the API as `oddswatch serve` does, each scraper with `pool.scrape` and a data
 //! dir of its own.
 

@@ -30,7 +30,7 @@ pub struct ServedApi {
 
 /// Serves the API on `url` with a pool of `pool` connections, as `oddswatch serve` does.
 pub async fn serve(url: &str, pool: u32, pools: &Pools) -> Result<ServedApi> {
-    let store = Store::connect(url, pool)
+    let store = Store::connect_as(url, pool, crate::store::DbRole::Api)
         .await
         .wrap_err("connecting the API's pool")?;
     pools.add(Role::Api, &store);

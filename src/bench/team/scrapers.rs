@@ -48,9 +48,13 @@ pub async fn start(
     cycles: Cycles,
 ) -> Result<Scraper> {
     let url = config.database_url();
-    let store = Store::connect(&url, config.database.pool.scrape)
-        .await
-        .wrap_err_with(|| format!("connecting scraper {index}'s pool"))?;
+    let store = Store::connect_as(
+        &url,
+        config.database.pool.scrape,
+        crate::store::DbRole::Scrape,
+    )
+    .await
+    .wrap_err_with(|| format!("connecting scraper {index}'s pool"))?;
     pools.add(Role::Scrape, &store);
     let dir = tempfile::tempdir()?;
     let pipeline = crate::pipeline::run::start(config, store.clone(), dir.path())

@@ -185,7 +185,7 @@ pub fn spawn(
         let mut rng = SmallRng::seed_from_u64(u64::from(n));
         let started = Instant::now();
         // The `tui` command's attach path with the UI's pool (see the module note in team.rs).
-        let store = Store::connect(&url, pool).await?;
+        let store = Store::connect_as(&url, pool, crate::store::DbRole::Ui).await?;
         pools.add(Role::Ui, &store);
         let mut config = Config::defaults();
         config.database.url = crate::config::Secret::new(url.clone());
