@@ -5,6 +5,7 @@
 //! from this run, never from a test.
 
 pub mod board;
+mod copy_floor;
 mod limits;
 pub mod live;
 pub mod noise;
@@ -64,6 +65,8 @@ pub struct BackendReport {
     pub first_cycle_s: f64,
     /// A steady-state cycle, seconds.
     pub steady_cycle_s: f64,
+    /// PostgreSQL: `COPY` of the rows the first cycle wrote into an empty database, seconds.
+    pub first_cycle_copy_s: Option<f64>,
     /// Phases of the first cycle.
     pub first_cycle: CycleTotals,
     /// Phases of the steady cycle.
@@ -225,6 +228,7 @@ pub async fn run(options: &BenchOptions, say: impl Fn(&str)) -> Result<Vec<Backe
         report.events_per_s = figures.steady_cycle.events as f64 / report.steady_cycle_s.max(0.001);
         report.outcomes_per_s =
             figures.steady_cycle.outcomes_compared as f64 / report.steady_cycle_s.max(0.001);
+        report.first_cycle_copy_s = figures.first_cycle_copy_s;
         report.first_cycle = figures.first_cycle;
         report.steady_cycle = figures.steady_cycle;
         report.db_bytes_per_cycle = figures.db_bytes_per_cycle;

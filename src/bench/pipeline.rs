@@ -31,6 +31,10 @@ pub struct PipelineFigures {
     pub alerts_per_cycle: f64,
     /// Peak resident memory of the child process, MB.
     pub peak_rss_mb: f64,
+    /// PostgreSQL: `COPY` of the rows the first cycle wrote (events, their links, current odds,
+    /// price history) into an empty database, seconds: the floor the first cycle is held to.
+    #[serde(default)]
+    pub first_cycle_copy_s: Option<f64>,
 }
 
 /// In the parent: serves the simulator, runs the child for `backend`, reads its figures.
@@ -98,6 +102,10 @@ pub async fn run_child(
     };
 
     let first_cycle = cycle.run_cycle(&stop).await;
+    // The first cycle's rows as COPY data, to time COPY of the same rows at the end (after
+    // the peak RSS is read: the copy is not the pipeline's memory).
+    let dump_dir = tempfile::tempdir()?;
+    let first_rows = super::copy_floor::dump_rows(&store, dump_dir.path()).await?;
     tick().await?;
     let steady_cycle = cycle.run_cycle(&stop).await;
     let before = store.database_bytes().await?;
@@ -110,14 +118,21 @@ pub async fn run_child(
     drop(cycle);
     writer.await?;
     let n = f64::from(options.cycles.max(1));
-    let figures = PipelineFigures {
+    let mut figures = PipelineFigures {
         events: steady_cycle.events,
         first_cycle,
         steady_cycle,
         db_bytes_per_cycle: (after - before).max(0) as f64 / n,
         alerts_per_cycle: alerts as f64 / n,
         peak_rss_mb: peak_rss_mb(),
+        first_cycle_copy_s: None,
     };
     scratch.finish().await;
+    if let Some(rows) = first_rows {
+        let floor = Scratch::new(backend, &options.postgres_admin_url).await?;
+        let took = super::copy_floor::copy_rows(&floor.store, &rows).await;
+        floor.finish().await;
+        figures.first_cycle_copy_s = Some(took?.as_secs_f64());
+    }
     Ok(figures)
 }

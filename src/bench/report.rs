@@ -27,7 +27,26 @@ pub fn markdown(reports: &[BackendReport]) -> String {
         format!("{:.2} s", r.first_cycle_s)
     });
     row(PHASES, &|r| phases(&r.first_cycle));
+    row(
+        "  COPY of the first cycle's rows (events, links, odds, history)",
+        &|r| {
+            r.first_cycle_copy_s.map_or("–".into(), |copy| {
+                format!(
+                    "{copy:.2} s (first cycle {:.2}×)",
+                    r.first_cycle_s / copy.max(1e-9)
+                )
+            })
+        },
+    );
     row("steady cycle", &|r| format!("{:.2} s", r.steady_cycle_s));
+    row("cost per event: first / steady cycle", &|r| {
+        let per = |s: f64| s * 1000.0 / (r.events.max(1) as f64);
+        format!(
+            "{:.3} / {:.3} ms",
+            per(r.first_cycle_s),
+            per(r.steady_cycle_s)
+        )
+    });
     row(PHASES, &|r| phases(&r.steady_cycle));
     row("events/s, outcomes/s (steady)", &|r| {
         format!("{:.0}, {:.0}", r.events_per_s, r.outcomes_per_s)

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::events::{EVENTS_PER_STATEMENT, EventRecord, event_upsert};
+use super::events::EventRecord;
 use super::follow::{ChangeKind, ChangeRow, change_inserts, changes_written};
 use super::insert::{alert_insert_chunks, ids_in_insert_order, occurrence_insert_chunks};
 use super::noise::{NewestRow, identities, newest_queries, plan as fold_plan};
@@ -127,59 +127,47 @@ impl std::ops::AddAssign for NoiseCounts {
     }
 }
 
-/// Odds rows per statement (9 parameters each).
-const ODDS_PER_STATEMENT: usize = 3000;
-
 fn outcomes_json(outcomes: &[OutcomeOdds]) -> String {
     serde_json::to_string(outcomes).expect("outcomes serialise")
 }
 
-/// Upserts current odds; an older state never overwrites a newer one (a dead-letter batch
-/// replayed after later cycles only adds its history and alerts).
-fn odds_upsert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> SqlQuery {
+/// The conflict clause of every current-odds upsert: an older state never overwrites a newer
+/// one (a dead-letter batch replayed after later cycles only adds its history and alerts).
+pub(super) const ODDS_CONFLICT: &str = "ON CONFLICT (event_id, bookmaker, market_id, line) DO UPDATE SET outcomes = excluded.outcomes, \
+     available = excluded.available, unavailable_since = excluded.unavailable_since, \
+     last_changed = excluded.last_changed, last_seen = excluded.last_seen \
+     WHERE current_odds.last_changed <= excluded.last_changed";
+
+/// One multi-row upsert of current odds ([`ODDS_CONFLICT`]).
+fn odds_upsert(store: &Store, rows: &[OddsRow<'_>], at: DateTime<Utc>) -> SqlQuery {
     let mut q = store.query(
         "INSERT INTO current_odds (event_id, bookmaker, market_id, line, outcomes, available, unavailable_since, last_changed, last_seen) VALUES ",
     );
-    q.values(rows.iter().map(|(event_id, o)| {
-        [
-            Param::Int(*event_id),
-            Param::from(o.bookmaker.as_str()),
-            Param::from(o.market_id.as_str()),
-            Param::from(o.line.as_str()),
-            Param::Text(outcomes_json(&o.outcomes)),
-            Param::Bool(o.available),
-            o.unavailable_since.map_or(Param::NullTime, Param::Time),
-            Param::Time(at),
-            Param::Time(at),
-        ]
-    }));
-    q.push(
-        " ON CONFLICT (event_id, bookmaker, market_id, line) DO UPDATE SET outcomes = excluded.outcomes, \
-         available = excluded.available, unavailable_since = excluded.unavailable_since, \
-         last_changed = excluded.last_changed, last_seen = excluded.last_seen \
-         WHERE current_odds.last_changed <= excluded.last_changed",
-    );
+    q.values(rows.iter().map(|r| rows::odds_columns(r, at)));
+    q.push(" ").push(ODDS_CONFLICT);
     q
 }
 
-fn history_insert(store: &Store, rows: &[(i64, &OddsWrite)], at: DateTime<Utc>) -> SqlQuery {
+/// One multi-row insert of price history.
+fn history_insert(store: &Store, rows: &[&OddsRow<'_>], at: DateTime<Utc>) -> SqlQuery {
     let mut q = store.query("INSERT INTO price_history (event_id, bookmaker, market_id, line, outcomes, recorded_at) VALUES ");
-    q.values(rows.iter().map(|(event_id, o)| {
-        [
-            Param::Int(*event_id),
-            Param::from(o.bookmaker.as_str()),
-            Param::from(o.market_id.as_str()),
-            Param::from(o.line.as_str()),
-            Param::Text(outcomes_json(&o.outcomes)),
-            Param::Time(at),
-        ]
-    }));
+    q.values(rows.iter().map(|r| rows::history_columns(r, at)));
     q
 }
 
 impl Store {
     /// Stores one batch in one transaction.
     pub async fn write_cycle_batch(&self, batch: &CycleBatch) -> Result<BatchWritten, StoreError> {
+        self.write_cycle_batch_via(batch, RowPath::Fast).await
+    }
+
+    /// [`Store::write_cycle_batch`] with its rows written the way `path` says (the tests
+    /// compare the paths row for row).
+    pub(crate) async fn write_cycle_batch_via(
+        &self,
+        batch: &CycleBatch,
+        path: RowPath,
+    ) -> Result<BatchWritten, StoreError> {
         // One row per event: the upsert cannot touch a row twice in one statement.
         let mut seen = BTreeSet::new();
         let events: Vec<&BatchEvent> = batch
@@ -210,16 +198,7 @@ impl Store {
                 sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("registering books")?;
             }
 
-            let mut ids: HashMap<String, i64> = HashMap::with_capacity(records.len());
-            for chunk in records.chunks(EVENTS_PER_STATEMENT) {
-                let q = event_upsert(self, chunk, batch.at);
-                let rows: Vec<(i64, String)> = sqlx::query_as(q.sql())
-                    .bind_params(q.params())
-                    .fetch_all(&mut *tx)
-                    .await
-                    .context("upserting events")?;
-                ids.extend(rows.into_iter().map(|(id, sr)| (sr, id)));
-            }
+            let EventIds { ids, inserted } = (*tx).upsert_events(self, &records, batch.at, path).await?;
             let id_of = |key: &str| {
                 ids.get(key).copied().ok_or_else(|| StoreError::Corrupt {
                     table: "events",
@@ -232,26 +211,21 @@ impl Store {
                 .flat_map(|e| e.books.iter().map(move |(b, ext)| (e.record.sr_id.as_str(), b.as_str(), ext.as_str())))
                 .map(|(key, b, ext)| Ok((id_of(key)?, b, ext)))
                 .collect::<Result<_, StoreError>>()?;
-            for chunk in links.chunks(5000) {
-                let mut q = self.query("INSERT INTO event_books (event_id, bookmaker, external_id) VALUES ");
-                q.values(chunk.iter().map(|(id, book, ext)| [Param::Int(*id), Param::from(*book), Param::from(*ext)]));
-                q.push(" ON CONFLICT (event_id, bookmaker) DO UPDATE SET external_id = excluded.external_id");
-                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("linking events to books")?;
+            if !links.is_empty() {
+                (*tx).link_books(self, &links, path).await?;
             }
 
-            let odds: Vec<(i64, &OddsWrite)> =
-                batch.odds.iter().map(|o| Ok((id_of(&o.event_key)?, o))).collect::<Result<_, StoreError>>()?;
-            for chunk in odds.chunks(ODDS_PER_STATEMENT) {
-                let q = odds_upsert(self, chunk, batch.at);
-                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("upserting current odds")?;
+            let odds: Vec<OddsRow<'_>> = batch
+                .odds
+                .iter()
+                .map(|o| Ok(OddsRow { event_id: id_of(&o.event_key)?, odds: o, outcomes: outcomes_json(&o.outcomes) }))
+                .collect::<Result<_, StoreError>>()?;
+            if !odds.is_empty() {
+                (*tx).write_odds(self, &odds, &inserted, batch.at, path).await?;
             }
             written.odds_rows = odds.len() as u64;
-            let history: Vec<(i64, &OddsWrite)> = odds.iter().filter(|(_, o)| o.record_history).copied().collect();
-            for chunk in history.chunks(ODDS_PER_STATEMENT) {
-                let q = history_insert(self, chunk, batch.at);
-                sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("writing price history")?;
-            }
-            written.history_rows = history.len() as u64;
+            written.history_rows = odds.iter().filter(|r| r.odds.record_history).count() as u64;
+            drop(odds);
 
             let alerts: Vec<(i64, &DetectedAlert)> = batch
                 .alerts
@@ -323,6 +297,12 @@ impl Store {
 }
 
 mod letter_alerts;
+mod rows;
 
+pub(crate) use rows::RowPath;
+use rows::{BatchRows, EventIds, OddsRow};
+
+#[cfg(test)]
+mod fast_path_tests;
 #[cfg(test)]
 mod tests;

@@ -63,15 +63,19 @@ pub(super) fn event_upsert(store: &Store, events: &[EventRecord], now: DateTime<
             Param::Time(now),
         ]
     }));
-    q.push(
-        " ON CONFLICT (sr_id) DO UPDATE SET home_team = excluded.home_team, \
-         away_team = excluded.away_team, tournament = COALESCE(excluded.tournament, events.tournament), \
-         country = COALESCE(excluded.country, events.country), \
-         kickoff = COALESCE(excluded.kickoff, events.kickoff), \
-         search_text = excluded.search_text, updated_at = excluded.updated_at RETURNING id, sr_id",
-    );
+    q.push(" ")
+        .push(EVENT_CONFLICT)
+        .push(" RETURNING id, sr_id");
     q
 }
+
+/// The conflict clause of every event upsert: names, search text and time refreshed; a
+/// tournament, country or kickoff the batch lacks keeps the stored one.
+pub(super) const EVENT_CONFLICT: &str = "ON CONFLICT (sr_id) DO UPDATE SET home_team = excluded.home_team, \
+     away_team = excluded.away_team, tournament = COALESCE(excluded.tournament, events.tournament), \
+     country = COALESCE(excluded.country, events.country), \
+     kickoff = COALESCE(excluded.kickoff, events.kickoff), \
+     search_text = excluded.search_text, updated_at = excluded.updated_at";
 
 impl Store {
     /// Inserts events or refreshes their names and kickoff; returns their ids in input order.
