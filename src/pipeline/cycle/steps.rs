@@ -123,6 +123,7 @@ impl ScrapeCycle {
             );
             let mut batch = self.detect_batch(&input, &run.rules, run.now, &mut run.totals);
             batch.noise = run.noise;
+            batch.fence = self.fence_of(&batch);
             run.totals.detect_ms += elapsed_ms(t);
             if self.queue.send(batch).await.is_err() {
                 tracing::error!("the write queue is closed; stopping the cycle");
