@@ -8,13 +8,22 @@
 //! daemon that lost a shard can never write over its new owner. On SQLite one daemon runs (the
 //! command holds a file lock) and a round takes every shard.
 
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::{PgPool, SqlitePool};
 
-use super::{Store, StoreError};
-use crate::domain::TeamStatus;
+use super::sql::{BindParams, SqlQuery};
+use super::{QueryContext, Store, StoreError, with_pool};
+use crate::domain::{DaemonRow, ShardLease, TeamStatus, plan_round};
+
+/// The advisory lock every PostgreSQL lease round holds (transaction-scoped, per database): the
+/// rounds of the team run one at a time, so each sees every earlier heartbeat and claim, and a
+/// change of `scrape.shards` cannot race another daemon's start. A round is a few statements.
+const LEASE_ROUND_LOCK: i64 = 0x6f64_6473_7761_7463; // "odswatc"
 
 /// Who a daemon is, as it registers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +47,36 @@ pub struct DaemonRegistration {
 impl DaemonRegistration {
     /// This process's registration: host name, pid, version, and a random nonce in the id.
     pub fn this_process(shards: u16, lease: Duration) -> Self {
-        let _ = (shards, lease);
-        todo!("issue 17: leases-store")
+        // Two registrations in one process (tests) must differ even within one clock tick.
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .or_else(|| {
+                std::env::var("HOSTNAME")
+                    .ok()
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+            })
+            .unwrap_or_else(|| "unknown".to_string());
+        let pid = std::process::id();
+        let started_at = Utc::now();
+        let nanos = started_at.timestamp_nanos_opt().unwrap_or_default() as u64;
+        let nonce = nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_right(17);
+        DaemonRegistration {
+            id: format!("{host}:{pid}:{:08x}", nonce & 0xffff_ffff_ffff),
+            host,
+            pid,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            shards,
+            lease,
+            started_at,
+        }
+    }
+
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX)
     }
 }
 
@@ -89,15 +126,36 @@ impl Store {
         me: &DaemonRegistration,
         held: &[HeldLease],
     ) -> Result<LeaseRound, StoreError> {
-        let _ = (me, held);
-        todo!("issue 17: leases-store")
+        if me.shards == 0 {
+            return Err(StoreError::Leases(
+                "scrape.shards is 0; it must be between 1 and 1024".to_string(),
+            ));
+        }
+        match self {
+            Store::Postgres(pool) => pg_round(pool, me, held).await,
+            Store::Sqlite(pool) => sqlite_round(pool, me, held).await,
+        }
     }
 
     /// A clean stop: releases every lease of `daemon_id` (expired at once, so the others take
     /// them in their next round) and marks the daemon stopped. Returns the shards released.
     pub async fn release_leases(&self, daemon_id: &str) -> Result<u64, StoreError> {
-        let _ = daemon_id;
-        todo!("issue 17: leases-store")
+        let now = self.now_sql();
+        let mut release = self.query("UPDATE scrape_leases SET owner = NULL, expires_at = ");
+        now.push_into(&mut release);
+        release.push(" WHERE owner = ").bind(daemon_id);
+        let mut stop = self.query("UPDATE scrape_daemons SET stopped_at = ");
+        now.push_into(&mut stop);
+        stop.push(" WHERE id = ").bind(daemon_id);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting to release shard leases")?;
+            let released = sqlx::query(release.sql()).bind_params(release.params()).execute(&mut *tx).await
+                .context("releasing shard leases")?.rows_affected();
+            sqlx::query(stop.sql()).bind_params(stop.params()).execute(&mut *tx).await
+                .context("marking the daemon stopped")?;
+            tx.commit().await.context("committing the release of shard leases")?;
+            Ok(released)
+        })
     }
 
     /// Records a finished cycle of `daemon_id` over `leases`: `last_scraped_at = at` on each
@@ -108,14 +166,432 @@ impl Store {
         leases: &[HeldLease],
         cycle: &DaemonCycle,
     ) -> Result<(), StoreError> {
-        let _ = (daemon_id, leases, cycle);
-        todo!("issue 17: leases-store")
+        let leases = unique(leases);
+        let mut scraped = self.query("UPDATE scrape_leases SET last_scraped_at = ");
+        scraped
+            .bind(cycle.at)
+            .push(" WHERE owner = ")
+            .bind(daemon_id);
+        push_lease_match(&mut scraped, &leases);
+        let count = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let mut figures = self.query("UPDATE scrape_daemons SET last_cycle_at = ");
+        figures.bind(cycle.at);
+        figures
+            .push(", last_cycle_ms = ")
+            .bind(count(cycle.took_ms));
+        figures
+            .push(", last_cycle_events = ")
+            .bind(count(cycle.events));
+        figures
+            .push(", last_cycle_alerts = ")
+            .bind(count(cycle.alerts));
+        figures.push(" WHERE id = ").bind(daemon_id);
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting to record a daemon's cycle")?;
+            sqlx::query(scraped.sql()).bind_params(scraped.params()).execute(&mut *tx).await
+                .context("recording when shards were scraped")?;
+            sqlx::query(figures.sql()).bind_params(figures.params()).execute(&mut *tx).await
+                .context("recording a daemon's last cycle")?;
+            tx.commit().await.context("committing a daemon's cycle")?;
+            Ok(())
+        })
     }
 
     /// Every daemon and lease, read on the database's clock.
     pub async fn team_status(&self) -> Result<TeamStatus, StoreError> {
-        todo!("issue 17: leases-store")
+        let (now, daemons, leases): (DateTime<Utc>, Vec<StoredDaemon>, Vec<LeaseRow>) = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("starting to read the team")?;
+            let now = match self {
+                // now() is the transaction's start: one instant for every row read.
+                Store::Postgres(_) => sqlx::query_as::<_, (DateTime<Utc>,)>("SELECT now()").fetch_one(&mut *tx).await
+                    .context("reading the database's clock")?.0,
+                Store::Sqlite(_) => Utc::now(),
+            };
+            let daemons: Vec<StoredDaemon> = sqlx::query_as(DAEMON_COLUMNS).fetch_all(&mut *tx).await
+                .context("reading the scraper daemons")?;
+            let leases: Vec<LeaseRow> = sqlx::query_as("SELECT shard, owner, epoch, expires_at, last_scraped_at FROM scrape_leases ORDER BY shard")
+                .fetch_all(&mut *tx).await.context("reading the shard leases")?;
+            tx.commit().await.context("finishing the read of the team")?;
+            Ok::<_, StoreError>((now, daemons, leases))
+        })?;
+        let mut daemons: Vec<DaemonRow> = daemons
+            .into_iter()
+            .map(|d| d.into_row(now))
+            .collect::<Result<_, _>>()?;
+        daemons.sort_by(|a, b| b.live.cmp(&a.live).then_with(|| a.id.cmp(&b.id)));
+        let leases: Vec<ShardLease> = leases
+            .into_iter()
+            .map(|(shard, owner, epoch, expires_at, last_scraped_at)| {
+                Ok(ShardLease {
+                    shard: shard_u16(shard)?,
+                    owner,
+                    epoch,
+                    expires_at,
+                    last_scraped_at,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(TeamStatus {
+            now,
+            shards: u16::try_from(leases.len()).unwrap_or(u16::MAX),
+            daemons,
+            leases,
+        })
     }
+
+    /// The database's current time as SQL: `now()` on PostgreSQL (the transaction's clock), a
+    /// bound instant of this process's clock on SQLite (one machine, one daemon).
+    fn now_sql(&self) -> NowSql {
+        match self {
+            Store::Postgres(_) => NowSql::Database,
+            Store::Sqlite(_) => NowSql::Bound(Utc::now()),
+        }
+    }
+}
+
+/// See [`Store::now_sql`].
+enum NowSql {
+    Database,
+    Bound(DateTime<Utc>),
+}
+
+impl NowSql {
+    fn push_into(&self, q: &mut SqlQuery) {
+        match self {
+            NowSql::Database => {
+                q.push("now()");
+            }
+            NowSql::Bound(at) => {
+                q.bind(*at);
+            }
+        }
+    }
+}
+
+type LeaseRow = (
+    i64,
+    Option<String>,
+    i64,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+const DAEMON_COLUMNS: &str = "SELECT id, host, pid, version, shards, lease_ms, started_at, last_seen, stopped_at, \
+     last_cycle_at, last_cycle_ms, last_cycle_events, last_cycle_alerts FROM scrape_daemons";
+
+/// A `scrape_daemons` row as stored.
+#[derive(sqlx::FromRow)]
+struct StoredDaemon {
+    id: String,
+    host: String,
+    pid: i64,
+    version: String,
+    shards: i64,
+    lease_ms: i64,
+    started_at: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    stopped_at: Option<DateTime<Utc>>,
+    last_cycle_at: Option<DateTime<Utc>>,
+    last_cycle_ms: Option<i64>,
+    last_cycle_events: Option<i64>,
+    last_cycle_alerts: Option<i64>,
+}
+
+impl StoredDaemon {
+    /// Not stopped and seen within its lease, at `now`.
+    fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.stopped_at.is_none()
+            && self.last_seen + chrono::Duration::milliseconds(self.lease_ms) > now
+    }
+
+    fn into_row(self, now: DateTime<Utc>) -> Result<DaemonRow, StoreError> {
+        let live = self.is_live(now);
+        let corrupt = |what: &str, v: i64| StoreError::Corrupt {
+            table: "scrape_daemons",
+            message: format!("{what} {v} of daemon {} is out of range", self.id),
+        };
+        let count = |v: Option<i64>| v.map(|v| u64::try_from(v).unwrap_or_default());
+        Ok(DaemonRow {
+            pid: u32::try_from(self.pid).map_err(|_| corrupt("pid", self.pid))?,
+            shards: u16::try_from(self.shards).map_err(|_| corrupt("shards", self.shards))?,
+            last_cycle_ms: count(self.last_cycle_ms),
+            last_cycle_events: count(self.last_cycle_events),
+            last_cycle_alerts: count(self.last_cycle_alerts),
+            id: self.id,
+            host: self.host,
+            version: self.version,
+            started_at: self.started_at,
+            last_seen: self.last_seen,
+            stopped_at: self.stopped_at,
+            last_cycle_at: self.last_cycle_at,
+            live,
+        })
+    }
+}
+
+fn shard_u16(shard: i64) -> Result<u16, StoreError> {
+    u16::try_from(shard).map_err(|_| StoreError::Corrupt {
+        table: "scrape_leases",
+        message: format!("shard {shard} is out of range"),
+    })
+}
+
+/// The leases once each, by shard.
+fn unique(leases: &[HeldLease]) -> Vec<HeldLease> {
+    leases
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Appends ` AND ((shard = ? AND epoch = ?) OR …)`; no leases match nothing.
+fn push_lease_match(q: &mut SqlQuery, leases: &[HeldLease]) {
+    q.push(" AND (");
+    if leases.is_empty() {
+        q.push("1 = 0");
+    }
+    for (i, lease) in leases.iter().enumerate() {
+        q.push(if i == 0 { "(shard = " } else { " OR (shard = " });
+        q.bind(i64::from(lease.shard))
+            .push(" AND epoch = ")
+            .bind(lease.epoch)
+            .push(")");
+    }
+    q.push(")");
+}
+
+fn refuse_other_counts(me: &DaemonRegistration, live: &[StoredDaemon]) -> Result<(), StoreError> {
+    if let Some(other) = live
+        .iter()
+        .find(|d| d.id != me.id && d.shards != i64::from(me.shards))
+    {
+        return Err(StoreError::Leases(format!(
+            "live daemon {} runs with scrape.shards = {}, this one with {}: every daemon of a \
+             database must use the same scrape.shards (stop the others to change it)",
+            other.id, other.shards, me.shards
+        )));
+    }
+    Ok(())
+}
+
+/// PostgreSQL: the round, serialised by [`LEASE_ROUND_LOCK`], every time on the database's clock.
+async fn pg_round(
+    pool: &PgPool,
+    me: &DaemonRegistration,
+    held: &[HeldLease],
+) -> Result<LeaseRound, StoreError> {
+    let shards = i64::from(me.shards);
+    let lease_ms = me.lease_ms();
+    let mut tx = pool.begin().await.context("starting a lease round")?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(LEASE_ROUND_LOCK)
+        .execute(&mut *tx)
+        .await
+        .context("waiting for the other daemons' lease rounds")?;
+    sqlx::query(
+        "INSERT INTO scrape_daemons (id, host, pid, version, shards, lease_ms, started_at, last_seen) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, now()) ON CONFLICT (id) DO UPDATE SET last_seen = now(), \
+         shards = excluded.shards, lease_ms = excluded.lease_ms, stopped_at = NULL",
+    )
+    .bind(&me.id).bind(&me.host).bind(i64::from(me.pid)).bind(&me.version).bind(shards).bind(lease_ms).bind(me.started_at)
+    .execute(&mut *tx).await.context("recording the daemon's heartbeat")?;
+    let (now,): (DateTime<Utc>,) = sqlx::query_as("SELECT now()")
+        .fetch_one(&mut *tx)
+        .await
+        .context("reading the database's clock")?;
+    let daemons: Vec<StoredDaemon> =
+        sqlx::query_as(&format!("{DAEMON_COLUMNS} WHERE stopped_at IS NULL"))
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading the live daemons")?;
+    let live: Vec<StoredDaemon> = daemons.into_iter().filter(|d| d.is_live(now)).collect();
+    refuse_other_counts(me, &live)?;
+
+    let (rows, top_epoch): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(epoch), 0) FROM scrape_leases")
+            .fetch_one(&mut *tx)
+            .await
+            .context("counting the shard leases")?;
+    if rows != shards {
+        if rows != 0 && live.iter().any(|d| d.id != me.id) {
+            return Err(StoreError::Leases(format!(
+                "the lease table holds {rows} shards while live daemons use it, and this daemon runs \
+                 with scrape.shards = {shards}: stop the others to change the shard count"
+            )));
+        }
+        // Nobody else is live: the table follows this daemon's count. Every lease is freed (the
+        // shard of an event depends on the count); epochs only grow, so no old fence holds.
+        sqlx::query("DELETE FROM scrape_leases WHERE shard >= $1")
+            .bind(shards)
+            .execute(&mut *tx)
+            .await
+            .context("dropping the leases of shards beyond scrape.shards")?;
+        sqlx::query("UPDATE scrape_leases SET owner = NULL, expires_at = NULL")
+            .execute(&mut *tx)
+            .await
+            .context("freeing the leases for the new shard count")?;
+        sqlx::query("INSERT INTO scrape_leases (shard, epoch) SELECT s, $2 FROM generate_series(0, $1 - 1) AS s ON CONFLICT (shard) DO NOTHING")
+            .bind(shards).bind(top_epoch).execute(&mut *tx).await.context("creating the shard leases")?;
+    }
+
+    // FOR NO KEY UPDATE does not wait for this daemon's in-flight batches (their fences hold FOR
+    // KEY SHARE); in shard order, so two transactions never lock these rows crosswise.
+    let owned: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT shard, epoch FROM scrape_leases WHERE owner = $1 ORDER BY shard FOR NO KEY UPDATE",
+    )
+    .bind(&me.id)
+    .fetch_all(&mut *tx)
+    .await
+    .context("locking the daemon's leases")?;
+    let owned = to_held(owned)?;
+    let live_ids: Vec<String> = live.iter().map(|d| d.id.clone()).collect();
+    let owned_shards: Vec<u16> = owned.iter().map(|l| l.shard).collect();
+    let plan = plan_round(me.shards, &owned_shards, &live_ids, &me.id);
+    let as_i64 = |v: &[u16]| v.iter().map(|&s| i64::from(s)).collect::<Vec<i64>>();
+    sqlx::query("UPDATE scrape_leases SET expires_at = now() + $2 * interval '1 millisecond' WHERE owner = $1 AND shard = ANY($3)")
+        .bind(&me.id).bind(lease_ms).bind(as_i64(&plan.renew)).execute(&mut *tx).await.context("renewing leases")?;
+    if !plan.release.is_empty() {
+        sqlx::query("UPDATE scrape_leases SET owner = NULL, expires_at = now() WHERE owner = $1 AND shard = ANY($2)")
+            .bind(&me.id).bind(as_i64(&plan.release)).execute(&mut *tx).await.context("releasing leases over the fair share")?;
+    }
+    let mut acquired: Vec<u16> = Vec::new();
+    if plan.claim > 0 {
+        // SKIP LOCKED also passes over a shard whose old owner's batch is being written (its fence
+        // holds FOR KEY SHARE): it is claimed in a later round, after that batch committed.
+        let claimed: Vec<(i64,)> = sqlx::query_as(
+            "WITH picked AS (SELECT shard FROM scrape_leases WHERE shard < $3 AND owner IS DISTINCT FROM $1 \
+             AND (owner IS NULL OR expires_at IS NULL OR expires_at < now()) ORDER BY shard LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             UPDATE scrape_leases l SET owner = $1, epoch = l.epoch + 1, expires_at = now() + $2 * interval '1 millisecond' \
+             FROM picked WHERE l.shard = picked.shard RETURNING l.shard",
+        )
+        .bind(&me.id).bind(lease_ms).bind(shards).bind(i64::from(plan.claim))
+        .fetch_all(&mut *tx).await.context("claiming free or expired shards")?;
+        acquired = claimed
+            .into_iter()
+            .map(|(s,)| shard_u16(s))
+            .collect::<Result<_, _>>()?;
+        acquired.sort_unstable();
+    }
+    let now_held: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT shard, epoch FROM scrape_leases WHERE owner = $1 ORDER BY shard")
+            .bind(&me.id)
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading the daemon's leases")?;
+    tx.commit().await.context("committing the lease round")?;
+    let mut released = plan.release;
+    released.sort_unstable();
+    Ok(LeaseRound {
+        held: to_held(now_held)?,
+        acquired,
+        released,
+        lost: lost(held, &owned),
+        live_daemons: live.len(),
+    })
+}
+
+/// SQLite: one daemon (the command's file lock says so); the round takes every shard.
+async fn sqlite_round(
+    pool: &SqlitePool,
+    me: &DaemonRegistration,
+    held: &[HeldLease],
+) -> Result<LeaseRound, StoreError> {
+    let shards = i64::from(me.shards);
+    let now = Utc::now();
+    let expires = now + chrono::Duration::milliseconds(me.lease_ms());
+    let mut tx = pool.begin().await.context("starting a lease round")?;
+    sqlx::query(
+        "INSERT INTO scrape_daemons (id, host, pid, version, shards, lease_ms, started_at, last_seen) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, \
+         shards = excluded.shards, lease_ms = excluded.lease_ms, stopped_at = NULL",
+    )
+    .bind(&me.id).bind(&me.host).bind(i64::from(me.pid)).bind(&me.version).bind(shards).bind(me.lease_ms()).bind(me.started_at).bind(now)
+    .execute(&mut *tx).await.context("recording the daemon's heartbeat")?;
+    let (rows, top_epoch): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(epoch), 0) FROM scrape_leases")
+            .fetch_one(&mut *tx)
+            .await
+            .context("counting the shard leases")?;
+    if rows != shards {
+        sqlx::query("DELETE FROM scrape_leases WHERE shard >= ?")
+            .bind(shards)
+            .execute(&mut *tx)
+            .await
+            .context("dropping the leases of shards beyond scrape.shards")?;
+        sqlx::query("UPDATE scrape_leases SET owner = NULL, expires_at = NULL")
+            .execute(&mut *tx)
+            .await
+            .context("freeing the leases for the new shard count")?;
+        sqlx::query("WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < ?) \
+                     INSERT INTO scrape_leases (shard, epoch) SELECT n, ? FROM s WHERE true ON CONFLICT (shard) DO NOTHING")
+            .bind(shards).bind(top_epoch).execute(&mut *tx).await.context("creating the shard leases")?;
+    }
+    let owned: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT shard, epoch FROM scrape_leases WHERE owner = ? ORDER BY shard")
+            .bind(&me.id)
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading the daemon's leases")?;
+    let owned = to_held(owned)?;
+    let claimed: Vec<(i64,)> = sqlx::query_as(
+        "UPDATE scrape_leases SET owner = ?, epoch = epoch + 1, expires_at = ? WHERE owner IS NULL OR owner <> ? RETURNING shard",
+    )
+    .bind(&me.id).bind(expires).bind(&me.id).fetch_all(&mut *tx).await.context("claiming every shard")?;
+    sqlx::query("UPDATE scrape_leases SET expires_at = ? WHERE owner = ?")
+        .bind(expires)
+        .bind(&me.id)
+        .execute(&mut *tx)
+        .await
+        .context("renewing leases")?;
+    let now_held: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT shard, epoch FROM scrape_leases WHERE owner = ? ORDER BY shard")
+            .bind(&me.id)
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading the daemon's leases")?;
+    let daemons: Vec<StoredDaemon> =
+        sqlx::query_as(&format!("{DAEMON_COLUMNS} WHERE stopped_at IS NULL"))
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading the live daemons")?;
+    tx.commit().await.context("committing the lease round")?;
+    let mut acquired: Vec<u16> = claimed
+        .into_iter()
+        .map(|(s,)| shard_u16(s))
+        .collect::<Result<_, _>>()?;
+    acquired.sort_unstable();
+    Ok(LeaseRound {
+        held: to_held(now_held)?,
+        acquired,
+        released: Vec::new(),
+        lost: lost(held, &owned),
+        live_daemons: daemons.iter().filter(|d| d.is_live(now)).count(),
+    })
+}
+
+fn to_held(rows: Vec<(i64, i64)>) -> Result<Vec<HeldLease>, StoreError> {
+    rows.into_iter()
+        .map(|(shard, epoch)| {
+            Ok(HeldLease {
+                shard: shard_u16(shard)?,
+                epoch,
+            })
+        })
+        .collect()
+}
+
+/// What the daemon believed it held that was not its own at its epoch when the round began.
+fn lost(believed: &[HeldLease], owned: &[HeldLease]) -> Vec<u16> {
+    let mut lost: Vec<u16> = believed
+        .iter()
+        .filter(|l| !owned.contains(l))
+        .map(|l| l.shard)
+        .collect();
+    lost.sort_unstable();
+    lost.dedup();
+    lost
 }
 
 /// A daemon's finished cycle, for [`Store::record_daemon_cycle`].
@@ -134,14 +610,117 @@ pub struct DaemonCycle {
 /// The query a batch's fence is checked with, inside its write transaction: the shards of
 /// `fence.leases` still owned by `fence.owner` at their epochs, one `(shard,)` row each, locked
 /// `FOR SHARE` on PostgreSQL so no claim of them commits until the batch does.
-pub(crate) fn fence_query(store: &Store, fence: &Fence) -> super::sql::SqlQuery {
-    let _ = (store, fence);
-    todo!("issue 17: leases-store")
+///
+/// `FOR KEY SHARE` rather than `FOR SHARE`: it blocks a claim (`FOR UPDATE`) just the same, but
+/// not the owner's own renewals and releases, so a lease round never waits for a batch.
+pub(crate) fn fence_query(store: &Store, fence: &Fence) -> SqlQuery {
+    let mut q = store.query("SELECT shard FROM scrape_leases WHERE owner = ");
+    q.bind(fence.owner.as_str());
+    push_lease_match(&mut q, &unique(&fence.leases));
+    q.push(" ORDER BY shard");
+    if store.dialect() == super::sql::Dialect::Postgres {
+        q.push(" FOR KEY SHARE");
+    }
+    q
 }
 
 /// The fence's verdict from [`fence_query`]'s rows: `Ok` when every lease still holds, else
 /// [`StoreError::Fenced`] naming the shards another daemon took.
 pub(crate) fn fence_verdict(fence: &Fence, still_held: &[(i64,)]) -> Result<(), StoreError> {
-    let _ = (fence, still_held);
-    todo!("issue 17: leases-store")
+    let kept: BTreeSet<i64> = still_held.iter().map(|(s,)| *s).collect();
+    let taken: BTreeSet<u16> = fence
+        .leases
+        .iter()
+        .map(|l| l.shard)
+        .filter(|s| !kept.contains(&i64::from(*s)))
+        .collect();
+    if taken.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Fenced {
+            owner: fence.owner.clone(),
+            shards: taken.into_iter().collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fence(leases: &[(u16, i64)]) -> Fence {
+        Fence {
+            owner: "a:1:1".to_string(),
+            leases: leases
+                .iter()
+                .map(|&(shard, epoch)| HeldLease { shard, epoch })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_fence_holds_when_every_shard_is_still_held() {
+        assert!(fence_verdict(&fence(&[(3, 2), (5, 1), (3, 2)]), &[(3,), (5,)]).is_ok());
+        assert!(fence_verdict(&fence(&[]), &[]).is_ok());
+    }
+
+    #[test]
+    fn the_fence_names_the_shards_taken() {
+        match fence_verdict(&fence(&[(7, 1), (3, 2), (5, 1)]), &[(5,)]) {
+            Err(StoreError::Fenced { owner, shards }) => {
+                assert_eq!(owner, "a:1:1");
+                assert_eq!(shards, vec![3, 7]);
+            }
+            other => panic!("expected Fenced, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_fence_query_matches_owner_and_epochs_and_locks_on_postgres() {
+        let pg = fence_query_text(
+            super::super::sql::Dialect::Postgres,
+            &fence(&[(3, 2), (5, 1)]),
+        );
+        assert_eq!(
+            pg,
+            "SELECT shard FROM scrape_leases WHERE owner = $1 AND ((shard = $2 AND epoch = $3) OR (shard = $4 AND epoch = $5)) ORDER BY shard FOR KEY SHARE"
+        );
+        let lite = fence_query_text(super::super::sql::Dialect::Sqlite, &fence(&[]));
+        assert_eq!(
+            lite,
+            "SELECT shard FROM scrape_leases WHERE owner = ? AND (1 = 0) ORDER BY shard"
+        );
+    }
+
+    fn fence_query_text(dialect: super::super::sql::Dialect, fence: &Fence) -> String {
+        // The pools are never connected: only the dialect matters to the text.
+        let store = match dialect {
+            super::super::sql::Dialect::Postgres => Store::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .connect_lazy("postgres://x@127.0.0.1/x")
+                    .unwrap(),
+            ),
+            super::super::sql::Dialect::Sqlite => Store::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .connect_lazy("sqlite::memory:")
+                    .unwrap(),
+            ),
+        };
+        fence_query(&store, fence).sql().to_string()
+    }
+
+    #[test]
+    fn each_registration_is_unique_and_names_this_process() {
+        let a = DaemonRegistration::this_process(16, Duration::from_secs(30));
+        let b = DaemonRegistration::this_process(16, Duration::from_secs(30));
+        assert_ne!(a.id, b.id);
+        assert!(
+            a.id.starts_with(&format!("{}:{}:", a.host, std::process::id())),
+            "{}",
+            a.id
+        );
+        assert!(!a.host.is_empty());
+        assert_eq!(a.version, env!("CARGO_PKG_VERSION"));
+        assert_eq!((a.shards, a.lease_ms()), (16, 30_000));
+    }
 }

@@ -58,6 +58,10 @@ pub struct RunRecord {
     pub batches_dead_lettered: i64,
     /// Dead letters (of this or earlier cycles) stored while this cycle ran.
     pub batches_replayed: i64,
+    /// The daemon that ran the cycle (DESIGN §11), stored when the whole row is inserted; `None`
+    /// for runs of no daemon and letters written before leases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemon_id: Option<String>,
 }
 
 impl RunRecord {
@@ -69,7 +73,14 @@ impl RunRecord {
             summary,
             batches_dead_lettered: 0,
             batches_replayed: 0,
+            daemon_id: None,
         }
+    }
+
+    /// The same record, run by daemon `daemon_id`.
+    pub fn by_daemon(mut self, daemon_id: impl Into<String>) -> Self {
+        self.daemon_id = Some(daemon_id.into());
+        self
     }
 }
 
@@ -127,10 +138,31 @@ type OddsRow = (
 );
 
 impl Store {
-    /// Records the start of a cycle; returns its id.
+    /// Records the start of a cycle of no daemon; returns its id.
     pub async fn start_run(&self, at: DateTime<Utc>) -> Result<i64, StoreError> {
-        let mut q = self.query("INSERT INTO scrape_runs (started_at, status) VALUES (");
-        q.bind(at).push(", 'running') RETURNING id");
+        self.insert_running(at, None).await
+    }
+
+    /// Records the start of a cycle of daemon `daemon_id` (DESIGN §11); returns its id. While
+    /// that daemon is live, [`Store::recover_stale_runs`] leaves the run alone.
+    pub async fn start_run_by(
+        &self,
+        at: DateTime<Utc>,
+        daemon_id: &str,
+    ) -> Result<i64, StoreError> {
+        self.insert_running(at, Some(daemon_id)).await
+    }
+
+    async fn insert_running(
+        &self,
+        at: DateTime<Utc>,
+        daemon_id: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let mut q = self.query("INSERT INTO scrape_runs (started_at, status, daemon_id) VALUES (");
+        q.bind(at)
+            .push(", 'running', ")
+            .bind(daemon_id.map(str::to_string))
+            .push(") RETURNING id");
         let (id,): (i64,) = with_pool!(self, pool => sqlx::query_as(q.sql()).bind_params(q.params()).fetch_one(pool).await)
             .context("recording the start of a scrape run")?;
         Ok(id)
@@ -165,7 +197,7 @@ impl Store {
             q
         });
         let mut insert = self.query(
-            "INSERT INTO scrape_runs (started_at, finished_at, status, events_seen, rows_written, alerts_written, stats, error, batches_dead_lettered, batches_replayed) VALUES (",
+            "INSERT INTO scrape_runs (started_at, finished_at, status, events_seen, rows_written, alerts_written, stats, error, batches_dead_lettered, batches_replayed, daemon_id) VALUES (",
         );
         insert
             .bind(record.started_at)
@@ -180,6 +212,7 @@ impl Store {
         insert.push(", ").bind(summary.error.clone());
         insert.push(", ").bind(record.batches_dead_lettered);
         insert.push(", ").bind(record.batches_replayed);
+        insert.push(", ").bind(record.daemon_id.clone());
         insert.push(") RETURNING id");
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("starting to record a scrape run")?;
@@ -235,11 +268,30 @@ impl Store {
     }
 
     /// Closes runs left `running` by a process that died, as failed. Returns how many.
+    ///
+    /// A run of a live daemon (not stopped, seen within its lease) is another daemon's cycle in
+    /// progress and is left alone; runs of no daemon or of a dead one are closed. Liveness is
+    /// judged on the database's clock on PostgreSQL (as leases are), in one statement so a run
+    /// started meanwhile is seen with its daemon's heartbeat; at `now` on SQLite.
     pub async fn recover_stale_runs(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut q = self.query("UPDATE scrape_runs SET status = 'failed', finished_at = ");
         q.bind(now).push(
-            ", error = 'interrupted: the process stopped during this run' WHERE status = 'running'",
+            ", error = 'interrupted: the process stopped during this run' WHERE status = 'running' \
+             AND (daemon_id IS NULL OR NOT EXISTS (SELECT 1 FROM scrape_daemons d \
+             WHERE d.id = scrape_runs.daemon_id AND d.stopped_at IS NULL AND ",
         );
+        match self {
+            Store::Postgres(_) => {
+                q.push("d.last_seen > now() - d.lease_ms * interval '1 millisecond'");
+            }
+            Store::Sqlite(_) => {
+                // Stored times are RFC 3339 text, which julianday reads (fractions included).
+                q.push("julianday(d.last_seen) + d.lease_ms / 86400000.0 > julianday(")
+                    .bind(now)
+                    .push(")");
+            }
+        }
+        q.push("))");
         with_pool!(self, pool => sqlx::query(q.sql()).bind_params(q.params()).execute(pool).await.map(|r| r.rows_affected()))
             .context("recovering stale scrape runs")
     }
