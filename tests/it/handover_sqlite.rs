@@ -57,3 +57,82 @@ async fn a_second_pipeline_on_one_sqlite_file_is_refused_until_the_first_stops()
     sim.shutdown().await;
     db.finish().await;
 }
+
+/// A batch fenced under daemon A's leases after daemon B took every shard (an SQLite round
+/// takes them all, bumping the epochs).
+async fn fenced_batch(store: &oddswatch::store::Store) -> oddswatch::store::CycleBatch {
+    use oddswatch::store::{DaemonRegistration, Fence};
+    let a = DaemonRegistration::this_process(4, std::time::Duration::from_secs(3));
+    let b = DaemonRegistration::this_process(4, std::time::Duration::from_secs(3));
+    let held = store.lease_round(&a, &[]).await.unwrap().held;
+    assert_eq!(held.len(), 4);
+    store.lease_round(&b, &[]).await.unwrap();
+    let mut batch = crate::writer_support::batch(1);
+    batch.fence = Some(Fence {
+        owner: a.id.clone(),
+        leases: held,
+    });
+    batch
+}
+
+#[tokio::test]
+async fn a_fenced_batch_is_kept_aside_never_retried_nor_stored() {
+    use oddswatch::pipeline::fenced::fenced_letters;
+    use oddswatch::pipeline::writer::{RetryPolicy, WriteOutcome, letters_waiting, spawn_writer};
+    let db = common::sqlite_db().await;
+    let batch = fenced_batch(&db.store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let letters = dir.path().join("dead-letters");
+    let (queue, writer) =
+        spawn_writer(db.store.clone(), letters.clone(), RetryPolicy::default(), 2);
+    let started = std::time::Instant::now();
+    let outcome = queue.send_and_track(batch).await.unwrap().await.unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "a fenced batch is not retried for the window"
+    );
+    let WriteOutcome::Fenced { shards, path } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(!shards.is_empty());
+    assert_eq!(fenced_letters(&letters), vec![path.unwrap()]);
+    assert_eq!(
+        letters_waiting(&letters),
+        0,
+        "not a dead letter: never replayed"
+    );
+    drop(queue);
+    let totals = writer.await.unwrap();
+    assert_eq!(
+        (totals.fenced, totals.stored, totals.dead_lettered),
+        (1, 0, 0)
+    );
+    assert_eq!(
+        common::count(&db.store, "events").await,
+        0,
+        "nothing of it stored"
+    );
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_dead_letter_replayed_with_a_stale_fence_is_moved_aside() {
+    use oddswatch::pipeline::dead_letters::{Letter, keep};
+    use oddswatch::pipeline::fenced::fenced_letters;
+    use oddswatch::pipeline::writer::{RetryPolicy, letters_waiting, spawn_writer};
+    let db = common::sqlite_db().await;
+    let batch = fenced_batch(&db.store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let letters = dir.path().join("dead-letters");
+    keep(&letters, &Letter::Batch(batch)).unwrap();
+    let (queue, writer) =
+        spawn_writer(db.store.clone(), letters.clone(), RetryPolicy::default(), 2);
+    queue.flush().await.unwrap();
+    drop(queue);
+    let totals = writer.await.unwrap();
+    assert_eq!((totals.fenced, totals.replayed), (1, 0));
+    assert_eq!(letters_waiting(&letters), 0);
+    assert_eq!(fenced_letters(&letters).len(), 1);
+    assert_eq!(common::count(&db.store, "events").await, 0);
+    db.finish().await;
+}

@@ -64,7 +64,12 @@ impl ScrapeCycle {
     /// Records the cycle's start; `None` when the database does not answer (the run is then
     /// inserted whole at the end).
     pub(super) async fn start_run(&self, now: DateTime<Utc>) -> Option<i64> {
-        match self.store.start_run(now).await {
+        // A daemon's runs name it, so a starting daemon's recovery leaves them alone.
+        let started = match self.leases() {
+            Some(keeper) => self.store.start_run_by(now, keeper.id()).await,
+            None => self.store.start_run(now).await,
+        };
+        match started {
             Ok(id) => Some(id),
             Err(e) => {
                 tracing::error!(error = %e, "cannot record the start of a scrape run");
