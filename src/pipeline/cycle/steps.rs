@@ -64,10 +64,15 @@ impl ScrapeCycle {
     /// Records the cycle's start; `None` when the database does not answer (the run is then
     /// inserted whole at the end).
     pub(super) async fn start_run(&self, now: DateTime<Utc>) -> Option<i64> {
-        // A daemon's runs name it, so a starting daemon's recovery leaves them alone.
+        // A daemon's runs name it on PostgreSQL, so another daemon's start-up recovery leaves
+        // them alone while it lives. SQLite has one daemon (the file lock): a run left running
+        // there is always a dead process's, and a run of no daemon is recovered at once (a
+        // named one would wait out the dead daemon's lease).
         let started = match self.leases() {
-            Some(keeper) => self.store.start_run_by(now, keeper.id()).await,
-            None => self.store.start_run(now).await,
+            Some(keeper) if matches!(self.store, crate::store::Store::Postgres(_)) => {
+                self.store.start_run_by(now, keeper.id()).await
+            }
+            _ => self.store.start_run(now).await,
         };
         match started {
             Ok(id) => Some(id),
