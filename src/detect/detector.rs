@@ -263,10 +263,31 @@ impl Detector {
         raised: &[RaisedBand],
         now: DateTime<Utc>,
     ) {
+        self.warm_bands_of(home_book, rules, enabled_competitors, raised, now, |_| true);
+    }
+
+    /// [`Detector::warm_bands`] for the events `include` accepts only (a daemon warming the
+    /// shards it has just claimed): the band memory of every other event is left as it is.
+    pub fn warm_bands_of(
+        &mut self,
+        home_book: &str,
+        rules: &Rules,
+        enabled_competitors: usize,
+        raised: &[RaisedBand],
+        now: DateTime<Utc>,
+        include: impl Fn(&str) -> bool,
+    ) {
         let home = self.vocabulary.books.intern(home_book);
         let events = &self.events;
-        let mut raised = raised_by_event(&mut self.vocabulary, |e| events.contains_key(e), raised);
+        let mut raised = raised_by_event(
+            &mut self.vocabulary,
+            |e| include(e) && events.contains_key(e),
+            raised,
+        );
         for (event_key, state) in &mut self.events {
+            if !include(event_key) {
+                continue;
+            }
             let stored = raised.remove(&**event_key).unwrap_or_default();
             let kickoff = match state.kickoff {
                 Some(kickoff) if kickoff <= now => continue,
@@ -397,6 +418,14 @@ impl Detector {
     /// Drops an event's state (e.g. once it has kicked off). Returns whether it was known.
     pub fn forget_event(&mut self, event_key: &str) -> bool {
         self.events.remove(event_key).is_some()
+    }
+
+    /// Drops the state of every event `forget` accepts (a daemon's shards it lost or gave up);
+    /// returns how many were dropped.
+    pub fn forget_events_where(&mut self, forget: impl Fn(&str) -> bool) -> usize {
+        let before = self.events.len();
+        self.events.retain(|key, _| !forget(key));
+        before - self.events.len()
     }
 
     /// Drops the state of every event whose last reported kickoff is at or before `now`;

@@ -150,6 +150,9 @@ pub struct Replay {
     /// Of `failed`, the letters that cannot be read or that the database rejects as they are
     /// (kept for inspection; retrying them is pointless).
     pub broken: u64,
+    /// Batch letters refused by their fence (another daemon took their shards since): moved
+    /// to the fenced folder, never replayed again (see [`super::fenced`]).
+    pub fenced: u64,
 }
 
 impl Replay {
@@ -187,6 +190,14 @@ pub async fn replay_dead_letters(store: &Store, dir: &Path) -> Replay {
                 }
                 if let Err(e) = std::fs::remove_file(&path) {
                     tracing::warn!(path = %path.display(), error = %e, "replayed dead letter could not be removed");
+                }
+            }
+            Err(StoreError::Fenced { owner, shards }) => {
+                replay.fenced += 1;
+                tracing::warn!(daemon = %owner, ?shards, path = %path.display(), "dead letter refused: another daemon took its shards over since; moved aside, not replayed");
+                if let Err(e) = super::fenced::move_aside(dir, &path) {
+                    tracing::warn!(path = %path.display(), error = %e, "fenced dead letter could not be moved aside; removed");
+                    let _ = std::fs::remove_file(&path);
                 }
             }
             Err(e) => {

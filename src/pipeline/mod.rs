@@ -2,7 +2,10 @@
 
 pub mod cycle;
 pub mod dead_letters;
+pub mod fenced;
 pub mod jobs;
+pub mod leases;
 pub mod run;
 pub mod scheduler;
+pub mod scrape_lock;
 pub mod writer;

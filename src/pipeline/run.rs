@@ -10,7 +10,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::cycle::{PipelineFeed, ScrapeCycle};
+use super::leases::LeaseKeeper;
 use super::scheduler::run_schedule;
+use super::scrape_lock::ScrapeLock;
 use super::writer::{
     QUEUE_BATCHES, RetryPolicy, WriterStop, WriterTotals, dead_letter_dir, spawn_publishing_writer,
 };
@@ -18,7 +20,7 @@ use crate::config::Config;
 use crate::health::{PipelineCommand, PipelineStatus};
 use crate::service::{AlertService, now_millis};
 use crate::sources::{Feed, FeedKind};
-use crate::store::Store;
+use crate::store::{DaemonRegistration, Store};
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,9 @@ pub enum StartError {
     /// The database failed during start-up.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Another process scrapes into the same SQLite file (or its lock cannot be taken).
+    #[error(transparent)]
+    Locked(#[from] super::scrape_lock::LockError),
 }
 
 /// A running pipeline.
@@ -52,10 +57,13 @@ pub struct RunningPipeline {
     /// streams of this process subscribe (with a poller on it for other processes' changes).
     pub changes: crate::live::ChangeFeed,
     stop: watch::Sender<bool>,
-    schedule: JoinHandle<u64>,
+    schedule: JoinHandle<(u64, Option<LeaseKeeper>)>,
     writer: JoinHandle<WriterTotals>,
     writer_stop: WriterStop,
     housekeeping: JoinHandle<()>,
+    store: Store,
+    /// The SQLite file's scrape lock, released when the pipeline stops.
+    scrape_lock: Option<ScrapeLock>,
 }
 
 /// What stopping reports.
@@ -70,16 +78,26 @@ pub struct Stopped {
 impl RunningPipeline {
     /// Stops cleanly: the cycle in flight finishes its current batch, the queue is flushed,
     /// the writer ends. The writer stops retrying: what the database does not take at once is
-    /// kept as dead letters for the next start.
+    /// kept as dead letters for the next start. Once the writer drained, the shard leases are
+    /// released so the other daemons take the shards in their next round, not at expiry.
     pub async fn stop(self) -> Stopped {
         let _ = self.stop.send(true);
         // During an outage the batches left are kept as dead letters instead of each waiting
         // out the retry window.
         self.writer_stop.stop_retrying();
-        let cycles = self.schedule.await.unwrap_or(0);
+        let (cycles, keeper) = self.schedule.await.unwrap_or((0, None));
         self.housekeeping.abort();
         let writes = self.writer.await.unwrap_or_default();
+        if let Some(mut keeper) = keeper {
+            keeper.release(&self.store).await;
+        }
+        drop(self.scrape_lock);
         Stopped { cycles, writes }
+    }
+
+    /// The path of the SQLite scrape lock this pipeline holds, if any.
+    pub fn scrape_lock(&self) -> Option<&Path> {
+        self.scrape_lock.as_ref().map(ScrapeLock::path)
     }
 }
 
@@ -124,6 +142,11 @@ pub async fn start(
     data_dir: &Path,
 ) -> Result<RunningPipeline, StartError> {
     let (feeds, home_book) = build_feeds(config, None)?;
+    // SQLite: one daemon per file, held for the pipeline's life.
+    let scrape_lock = match sqlite_file(&store) {
+        Some(file) => Some(super::scrape_lock::take(&file)?),
+        None => None,
+    };
 
     let recovered = store.recover_stale_runs(now_millis()).await?;
     if recovered > 0 {
@@ -134,7 +157,8 @@ pub async fn start(
     }
     // The writer stores the dead letters of earlier runs before anything else; they must be in
     // the database before the detector is warmed from it (or their alerts would be raised
-    // again), so wait for that before warming. They count in the first run's record.
+    // again), so wait for that before the first lease round warms the shards it claims. They
+    // count in the first run's record.
     let changes = crate::live::ChangeFeed::default();
     let (queue, writer) = spawn_publishing_writer(
         store.clone(),
@@ -147,9 +171,15 @@ pub async fn start(
         tracing::error!("the writer stopped while replaying dead letters");
     }
     let writer_stop = queue.stop_handle();
-    let mut cycle = ScrapeCycle::new(config.clone(), store.clone(), queue, feeds, home_book);
-    let warmed = cycle.warm().await?;
-    tracing::info!(markets = warmed, "last-seen state warmed from the database");
+    // No warm-up of everything here: each lease round warms the shards it claims, the first
+    // one included (on SQLite it claims them all).
+    let keeper = LeaseKeeper::new(DaemonRegistration::this_process(
+        config.scrape.shards,
+        config.scrape.lease_duration(),
+    ));
+    tracing::info!(daemon = %keeper.id(), shards = config.scrape.shards, "scraping on shard leases");
+    let mut cycle = ScrapeCycle::new(config.clone(), store.clone(), queue, feeds, home_book)
+        .with_leases(keeper);
 
     let service = AlertService::new(store.clone(), "system");
     let housekeeping = super::jobs::spawn_housekeeping(
@@ -164,9 +194,11 @@ pub async fn start(
     let interval = Duration::from_secs(config.scrape.interval_secs);
     let schedule = tokio::spawn(async move {
         let cycles = run_schedule(&mut cycle, interval, status_tx, command_rx, stop_rx).await;
-        // Dropping the cycle drops its queue sender: the writer drains and ends.
+        // Dropping the cycle drops its queue sender: the writer drains and ends; the leases
+        // are released after that.
+        let keeper = cycle.take_leases();
         drop(cycle);
-        cycles
+        (cycles, keeper)
     });
     Ok(RunningPipeline {
         status,
@@ -177,5 +209,22 @@ pub async fn start(
         writer,
         writer_stop,
         housekeeping,
+        store,
+        scrape_lock,
     })
+}
+
+/// The file of an SQLite store (`None` for PostgreSQL and in-memory databases).
+fn sqlite_file(store: &Store) -> Option<std::path::PathBuf> {
+    match store {
+        Store::Sqlite(pool) => {
+            let options = pool.connect_options();
+            let file = options.get_filename();
+            let name = file.to_string_lossy();
+            // An in-memory database is one process's own: nothing to lock.
+            let in_memory = name.starts_with(":memory:") || name.starts_with("file:sqlx-in-memory");
+            (!name.is_empty() && !in_memory).then(|| file.to_path_buf())
+        }
+        Store::Postgres(_) => None,
+    }
 }

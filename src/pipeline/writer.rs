@@ -102,6 +102,14 @@ pub enum WriteOutcome {
         /// The last error.
         error: String,
     },
+    /// Refused by its fence: another daemon took some of its shards over and detects their
+    /// events itself. Never retried nor replayed; kept aside in `path` when that worked.
+    Fenced {
+        /// The shards another daemon holds now.
+        shards: Vec<u16>,
+        /// Where it was kept aside (`dead-letters/fenced/`).
+        path: Option<PathBuf>,
+    },
     /// Could not be stored nor kept: the data is lost, loudly.
     Lost {
         /// Why.
@@ -234,6 +242,8 @@ pub struct WriterTotals {
     pub runs_dead_lettered: u64,
     /// Dead letters still waiting when the writer stopped (replayed on the next start).
     pub letters_waiting: u64,
+    /// Batches (and replayed dead letters) refused by their fence: kept aside, not stored.
+    pub fenced: u64,
 }
 
 /// Dead-letter counts since the last run record.
@@ -386,8 +396,13 @@ impl Writer {
             })
             .await
         };
-        self.down_at_stop = result.is_err() && *self.hurry.borrow();
+        self.down_at_stop = matches!(&result, Err(e) if !is_fenced(e)) && *self.hurry.borrow();
         match result {
+            Err(StoreError::Fenced { owner, shards }) => {
+                self.totals.fenced += 1;
+                let path = super::fenced::set_aside(&self.dir, batch, &owner, &shards);
+                WriteOutcome::Fenced { shards, path }
+            }
             Ok((written, attempts)) => {
                 if let Some(publisher) = &self.publisher {
                     publisher.committed(written.changes.clone());
@@ -482,6 +497,7 @@ impl Writer {
     async fn replay(&mut self) {
         let replay = replay_dead_letters(&self.store, &self.dir).await;
         self.totals.replayed += replay.replayed;
+        self.totals.fenced += replay.fenced;
         self.since_run.replayed += i64::try_from(replay.replayed).unwrap_or(i64::MAX);
         self.letters_waiting = replay.retryable() > 0;
         if replay.replayed + replay.runs_replayed > 0 {
@@ -501,6 +517,11 @@ fn down_at_stop() -> StoreError {
         context: "storing while stopping (the database did not answer)",
         source: sqlx::Error::PoolTimedOut,
     }
+}
+
+/// Whether the database refused a batch for its fence (never retried).
+fn is_fenced(error: &StoreError) -> bool {
+    matches!(error, StoreError::Fenced { .. })
 }
 
 /// Waits until the process is stopping.
@@ -540,8 +561,9 @@ where
         Err(e) => e,
     };
     loop {
-        // A batch that is wrong in itself will not get better by waiting.
-        if matches!(last, StoreError::Corrupt { .. }) {
+        // A batch that is wrong in itself will not get better by waiting, nor one whose
+        // shards another daemon took.
+        if matches!(last, StoreError::Corrupt { .. }) || is_fenced(&last) {
             return Err(last);
         }
         let now = Instant::now();

@@ -26,11 +26,12 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use super::leases::LeaseKeeper;
 use super::scheduler::{CycleReport, CycleRunner};
 use super::writer::WriteQueue;
 use crate::config::Config;
-use crate::detect::{Detector, RaisedBand, Rules};
-use crate::domain::{EventOdds, Line, MarketOdds};
+use crate::detect::{Detector, Rules};
+use crate::domain::EventOdds;
 use crate::health::{BookHealth, PipelineStatus};
 use crate::service::now_millis;
 use crate::sources::{Feed, FeedError, StatsSnapshot};
@@ -43,6 +44,7 @@ mod health;
 mod limits;
 mod live;
 mod merge;
+mod shards;
 mod steps;
 mod totals;
 mod writes;
@@ -84,6 +86,8 @@ pub struct ScrapeCycle {
     pub batch_events: usize,
     /// Totals of the last cycle.
     pub last_totals: CycleTotals,
+    /// The daemon's shard leases; `None` runs every event unfenced (tests, the benchmark).
+    leases: Option<LeaseKeeper>,
 }
 
 impl ScrapeCycle {
@@ -108,6 +112,7 @@ impl ScrapeCycle {
             live_status: None,
             batch_events: BATCH_EVENTS,
             last_totals: CycleTotals::default(),
+            leases: None,
         }
     }
 
@@ -119,59 +124,7 @@ impl ScrapeCycle {
     /// Warms the last-seen state from the stored current odds, so a restart raises no alert
     /// twice and misses none. Returns how many market rows were loaded.
     pub async fn warm(&mut self) -> Result<usize, crate::store::StoreError> {
-        let now = now_millis();
-        let rows = self.store.load_current_odds(now).await?;
-        let count = rows.len();
-        for row in rows {
-            let line = if row.line.is_empty() {
-                None
-            } else {
-                row.line.parse::<Line>().ok()
-            };
-            let name = crate::sources::mapping::by_betpawa_id(&row.market_id)
-                .map_or(row.market_id.as_str(), |m| m.name);
-            let market = MarketOdds {
-                market_id: row.market_id.clone(),
-                market_name: name.to_string(),
-                line,
-                outcomes: row.outcomes,
-            };
-            self.detector.warm(
-                &row.event_key,
-                &row.bookmaker,
-                &market,
-                now,
-                row.available,
-                row.unavailable_since,
-            );
-            self.detector.warm_kickoff(&row.event_key, row.kickoff);
-        }
-        // The §9 bands raised before the restart (the latest stored alert per key) are
-        // remembered where the stored prices still give at least warning, so a restart raises
-        // no off-market price or margin breach a second time and misses none never raised.
-        let raised: Vec<RaisedBand> = self
-            .store
-            .load_raised_bands(&self.home_book, now)
-            .await?
-            .into_iter()
-            .map(|b| RaisedBand {
-                event_key: b.event_key,
-                alert_type: b.alert_type,
-                market_id: b.market_id,
-                line: b.line,
-                outcome_name: b.outcome_name,
-                severity: b.severity,
-            })
-            .collect();
-        let rules = self.rules().await;
-        self.detector.warm_bands(
-            &self.home_book,
-            &rules,
-            self.enabled_competitors(),
-            &raised,
-            now,
-        );
-        Ok(count)
+        self.warm_where(|_| true).await
     }
 
     /// Competitor books enabled in the configuration, for §9's `consensus_min_books` (a failed
@@ -241,6 +194,8 @@ impl ScrapeCycle {
         let now = now_millis();
         // Budgets are charged while the cycle waits for a book (see `limits::Budget`).
         let budgets = self.budgets();
+        // The lease round first: the detector's state follows the shards held.
+        let leases = self.lease_round().await;
         let run_id = self.start_run(now).await;
         let (rules, noise) = self.settings().await;
         let mut run = CycleRun {
@@ -253,12 +208,14 @@ impl ScrapeCycle {
         };
         // 1.–2. Discovery on every feed in parallel, merged: pre-match only, most urgent first.
         let events = self.discover_and_merge(&mut run, stop).await;
+        let events = self.of_held_shards(events, &mut run.totals);
         // 3. Fetch, detect and queue batch by batch.
         let write_before = self.queue.write_time();
         self.fetch_detect_queue(events, &mut run, stop).await;
         // 4. Wait for the writer, then the past transition.
         self.wait_for_writer(&mut run.totals, write_before).await;
         run.totals.total_ms = elapsed_ms(started);
+        self.record_daemon_cycle(leases.as_deref(), &run).await;
         // 5. Health and the run record.
         self.record_run(run_id, &run).await;
         run.log_done();

@@ -64,7 +64,17 @@ impl ScrapeCycle {
     /// Records the cycle's start; `None` when the database does not answer (the run is then
     /// inserted whole at the end).
     pub(super) async fn start_run(&self, now: DateTime<Utc>) -> Option<i64> {
-        match self.store.start_run(now).await {
+        // A daemon's runs name it on PostgreSQL, so another daemon's start-up recovery leaves
+        // them alone while it lives. SQLite has one daemon (the file lock): a run left running
+        // there is always a dead process's, and a run of no daemon is recovered at once (a
+        // named one would wait out the dead daemon's lease).
+        let started = match self.leases() {
+            Some(keeper) if matches!(self.store, crate::store::Store::Postgres(_)) => {
+                self.store.start_run_by(now, keeper.id()).await
+            }
+            _ => self.store.start_run(now).await,
+        };
+        match started {
             Ok(id) => Some(id),
             Err(e) => {
                 tracing::error!(error = %e, "cannot record the start of a scrape run");
@@ -123,6 +133,7 @@ impl ScrapeCycle {
             );
             let mut batch = self.detect_batch(&input, &run.rules, run.now, &mut run.totals);
             batch.noise = run.noise;
+            batch.fence = self.fence_of(&batch);
             run.totals.detect_ms += elapsed_ms(t);
             if self.queue.send(batch).await.is_err() {
                 tracing::error!("the write queue is closed; stopping the cycle");
