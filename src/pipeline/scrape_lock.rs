@@ -69,9 +69,6 @@ pub fn take(db_file: &Path) -> Result<ScrapeLock, LockError> {
         .truncate(false)
         .open(&path)
         .map_err(io)?;
-    // `File::try_lock` is stable since Rust 1.89, above the crate's declared MSRV (1.88); the
-    // toolchain this is built with is newer (Cargo.toml's rust-version should follow).
-    #[allow(clippy::incompatible_msrv)]
     let locked = file.try_lock();
     match locked {
         Ok(()) => {}

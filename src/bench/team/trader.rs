@@ -90,6 +90,7 @@ pub fn action_error(action: &Action) -> Option<&str> {
         Action::ViewsLoaded(result) => err_text(result),
         Action::ViewSaved(result) => err_text(result),
         Action::ViewDeleted { result, .. } => err_text(result),
+        Action::TeamLoaded(result) => err_text(result),
         Action::Start
         | Action::Key(_)
         | Action::Mouse(_)
@@ -111,7 +112,10 @@ fn key(name: &str) -> Action {
 
 /// Effects the UI loads beside the rows, never waited for by a frame.
 fn in_background(effect: &Effect) -> bool {
-    matches!(effect, Effect::LoadStats | Effect::LoadCounts { .. })
+    matches!(
+        effect,
+        Effect::LoadStats | Effect::LoadCounts { .. } | Effect::LoadTeam
+    )
 }
 
 /// One attached UI.
