@@ -259,7 +259,41 @@ impl SimState {
     }
 
     fn apply(&self, script: Script) -> Result<Option<u64>, ScriptError> {
+        if let Script::SetFaultRate { rate } = script {
+            self.set_fault_rate(rate);
+            return Ok(None);
+        }
+        change(&mut self.write(), script)
+    }
+
+    /// Applies `scripts` under one lock: no request sees some of them without the rest.
+    fn apply_all(&self, scripts: Vec<Script>) -> Result<(), ScriptError> {
         let mut model = self.write();
+        let mut rates = Vec::new();
+        for script in scripts {
+            match script {
+                Script::SetFaultRate { rate } => rates.push(rate),
+                script => {
+                    change(&mut model, script)?;
+                }
+            }
+        }
+        drop(model);
+        for rate in rates {
+            self.set_fault_rate(rate);
+        }
+        Ok(())
+    }
+
+    fn set_fault_rate(&self, rate: f64) {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner()).rate = rate.clamp(0.0, 1.0);
+    }
+}
+
+/// One scripted change to the model; the fault rate is not the model's (see
+/// [`SimState::apply`]) and is left alone here.
+fn change(model: &mut Model, script: Script) -> Result<Option<u64>, ScriptError> {
+    {
         match script {
             Script::Tick => return Ok(Some(model.tick())),
             Script::SetPrice {
@@ -300,10 +334,7 @@ impl SimState {
                 line,
             } => model.set_availability(book, &event, &market, line, Availability::Open)?,
             Script::KickOff { event } => model.set_kickoff(&event, Utc::now())?,
-            Script::SetFaultRate { rate } => {
-                drop(model);
-                self.faults.lock().unwrap_or_else(|e| e.into_inner()).rate = rate.clamp(0.0, 1.0);
-            }
+            Script::SetFaultRate { .. } => {}
         }
         Ok(None)
     }
@@ -421,6 +452,12 @@ impl SimHandle {
     /// Applies a scripted change (as `POST /sim/script` does).
     pub fn apply(&self, script: Script) -> Result<(), ScriptError> {
         self.state.apply(script).map(|_| ())
+    }
+
+    /// Applies several scripted changes at once: no feed request sees some without the rest
+    /// (a test's step is one market state, never half of one).
+    pub fn apply_all(&self, scripts: Vec<Script>) -> Result<(), ScriptError> {
+        self.state.apply_all(scripts)
     }
 
     /// Sets one outcome's price on one book.
