@@ -4,6 +4,7 @@
 
 mod bindings;
 mod layers;
+mod notify;
 mod overrides;
 mod secret;
 mod ui;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bindings::{BindingError, Bindings, Command, Key, KeyName, Palette, Theme};
 pub use layers::{ConfigError, ConfigSources, DEFAULT_CONFIG_TOML};
+pub use notify::{NotifyConfig, NotifyFormat, NotifyTarget, redact_webhook_url};
 pub use overrides::{OVERRIDABLE_KEYS, apply_overrides, current_value};
 pub use secret::{Secret, redact_url};
 pub use ui::UiConfig;
@@ -40,6 +42,9 @@ pub struct Config {
     pub noise: NoiseConfig,
     /// The HTTP API.
     pub api: ApiConfig,
+    /// Webhook notifications (DESIGN §12).
+    #[serde(default)]
+    pub notify: NotifyConfig,
     /// The simulated bookmakers.
     pub sim: SimConfig,
     /// Feeds, by book slug.
@@ -356,6 +361,15 @@ impl Config {
         let mut value = toml::Value::try_from(self).expect("the config serialises to TOML");
         if let Some(url) = value.get_mut("database").and_then(|d| d.get_mut("url")) {
             *url = toml::Value::String(redact_url(self.database.url.expose()));
+        }
+        let targets = value
+            .get_mut("notify")
+            .and_then(|n| n.get_mut("targets"))
+            .and_then(toml::Value::as_array_mut);
+        for (shown, target) in targets.into_iter().flatten().zip(&self.notify.targets) {
+            if let Some(url) = shown.get_mut("url") {
+                *url = toml::Value::String(redact_webhook_url(target.url.expose()));
+            }
         }
         toml::to_string_pretty(&value).expect("a TOML value prints")
     }

@@ -107,6 +107,8 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
             ),
         ));
     }
+    let books: Vec<&str> = c.books.keys().map(String::as_str).collect();
+    c.notify.validate(&books)?;
     in_range("scrape.interval_secs", c.scrape.interval_secs, 1, 86_400)?;
     in_range("scrape.shards", c.scrape.shards, 1, 1024)?;
     if c.scrape.lease_secs != 0 && c.scrape.lease_secs <= c.scrape.interval_secs {

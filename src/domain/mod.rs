@@ -11,6 +11,7 @@ mod board;
 mod duration;
 mod filter;
 mod noise;
+mod notify;
 mod odds;
 mod read;
 mod shard;
@@ -31,6 +32,10 @@ pub use filter::{AlertFilter, AlertSort, MAX_PAGE_LIMIT, Page, PageCursor, Silen
 pub use noise::{
     AlertIdentity, Fold, NewSilence, NoisePolicy, Occurrence, OpenAlert, Silence, SilenceEdit,
     SilenceEnd, SilenceMatchers, SilenceTarget, fold,
+};
+pub use notify::{
+    DEFAULT_PAUSE_AFTER, Delivery, GIVE_UP_AFTER, IDEMPOTENCY_HEADER, Notice, NoticeKind, NotifyRule,
+    SIGNATURE_HEADER, SignatureError, pauses, retry_delay, route, signature, verify,
 };
 pub use odds::{Line, ParseOddsError, Percent, Price};
 pub use read::{

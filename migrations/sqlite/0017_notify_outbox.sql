@@ -1,0 +1,30 @@
+-- Notifications (issue 18, DESIGN §12). A delivery is queued in `notify_outbox` in the same
+-- transaction as the alert (or its escalation or re-opening), so a crash loses nothing; a
+-- sender delivers it, retries with backoff, and marks it delivered (or expired after a day).
+-- `notify_targets` holds each target's delivery state: failures in a row, the next attempt,
+-- a pause, and which sender holds it. Additive: two new tables only.
+CREATE TABLE notify_outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    target          TEXT NOT NULL,                -- a [[notify.targets]] name
+    alert_id        INTEGER NOT NULL,                -- no foreign key: a purged alert expires its deliveries
+    kind            TEXT NOT NULL,                -- new | escalated | reopened
+    severity        TEXT NOT NULL,                -- the alert's severity when queued
+    queued_at       TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending', -- pending | delivered | expired
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TEXT,
+    last_error      TEXT,
+    delivered_at    TEXT
+);
+CREATE INDEX notify_outbox_pending ON notify_outbox (target, id) WHERE state = 'pending';
+
+CREATE TABLE notify_targets (
+    name                 TEXT PRIMARY KEY,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at      TEXT,                     -- NULL: at once
+    paused_at            TEXT,                     -- set after notify.pause_after failures in a row
+    last_error           TEXT,
+    last_success_at      TEXT,
+    claimed_by           TEXT,                   -- the sender delivering for it now
+    claimed_until        TEXT
+);
