@@ -69,6 +69,10 @@ pub struct CycleBatch {
     /// daemon (tests, the benchmark, letters written before leases), which are never fenced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fence: Option<super::leases::Fence>,
+    /// The notification rules in force when the batch was detected (DESIGN §12): deliveries
+    /// of its alerts are queued in its transaction. Empty (and not written) when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<crate::domain::NotifyRule>,
 }
 
 fn is_default_policy(policy: &NoisePolicy) -> bool {
@@ -89,6 +93,8 @@ pub struct BatchWritten {
     /// The change-log rows announcing them, in log order: what the writer publishes in its
     /// own process at once (see [`crate::live`]).
     pub changes: Vec<ChangeRow>,
+    /// Notification deliveries queued in the batch's transaction (DESIGN §12).
+    pub deliveries_queued: u64,
 }
 
 /// What a batch's detections did (DESIGN §10): every detection is one occurrence and exactly
@@ -289,6 +295,13 @@ impl Store {
                 }
             }
             written.changes.sort_unstable_by_key(|r| r.seq);
+            if !batch.notify.is_empty() {
+                let deliveries = crate::domain::route(&batch.notify, &plan.notices(&alerts, &written.alert_ids));
+                for q in super::outbox::outbox_inserts(self, &deliveries, batch.at) {
+                    sqlx::query(q.sql()).bind_params(q.params()).execute(&mut *tx).await.context("queueing notifications")?;
+                }
+                written.deliveries_queued = deliveries.len() as u64;
+            }
             tx.commit().await.context("committing a cycle batch")?;
             Ok::<_, StoreError>(())
         })?;

@@ -47,11 +47,9 @@ pub struct DaemonRegistration {
 }
 
 impl DaemonRegistration {
-    /// This process's registration: host name, pid, version, and a random nonce in the id.
-    pub fn this_process(shards: u16, lease: Duration) -> Self {
-        // Two registrations in one process (tests) must differ even within one clock tick.
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+    /// This machine's host name (`unknown` when it cannot be read).
+    pub fn host_name() -> String {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
             .ok()
             .map(|h| h.trim().to_string())
             .filter(|h| !h.is_empty())
@@ -61,7 +59,14 @@ impl DaemonRegistration {
                     .map(|h| h.trim().to_string())
                     .filter(|h| !h.is_empty())
             })
-            .unwrap_or_else(|| "unknown".to_string());
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+
+    /// This process's registration: host name, pid, version, and a random nonce in the id.
+    pub fn this_process(shards: u16, lease: Duration) -> Self {
+        // Two registrations in one process (tests) must differ even within one clock tick.
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let host = Self::host_name();
         let pid = std::process::id();
         let started_at = Utc::now();
         let nanos = started_at.timestamp_nanos_opt().unwrap_or_default() as u64;

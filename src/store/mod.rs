@@ -18,6 +18,7 @@ mod insert;
 mod leases;
 mod migrate;
 mod noise;
+mod outbox;
 mod rows;
 mod runs;
 mod settings;
@@ -41,6 +42,7 @@ pub use follow::{ChangeKind, ChangeRow};
 pub use history::line_key;
 pub use leases::{DaemonCycle, DaemonRegistration, Fence, HeldLease, LeaseRound};
 pub use migrate::NewerDatabase;
+pub use outbox::{CLAIM_FOR, Failure, PendingDelivery, TargetState};
 pub use runs::{BookRun, RunRecord, RunStatus, RunSummary, StoredBand, StoredOdds};
 pub use silences::SilenceAuditEntry;
 // The read models the store fills live in `domain`; re-exported so store callers need one path.

@@ -278,6 +278,47 @@ pub(super) fn plan<'a>(
     Ok(plan)
 }
 
+impl FoldPlan<'_> {
+    /// The alerts of the batch that ask for attention, as notifications see them (DESIGN §12):
+    /// each new alert (with its worst severity), and each stored alert a detection escalated or
+    /// re-opened. `inserted` are the ids of [`FoldPlan::inserts`], in order.
+    pub(super) fn notices(
+        &self,
+        alerts: &[(i64, &DetectedAlert)],
+        inserted: &[i64],
+    ) -> Vec<crate::domain::Notice> {
+        use crate::domain::{Notice, NoticeKind};
+        let new = self.inserts.iter().zip(inserted).map(|(row, id)| Notice {
+            alert_id: *id,
+            kind: NoticeKind::New,
+            severity: row.alert.severity,
+            alert_type: row.alert.alert_type(),
+            bookmaker: row.alert.bookmaker.clone(),
+            silenced: row.silenced_by.is_some(),
+        });
+        let folded = self
+            .touched
+            .iter()
+            .filter(|t| t.added > 0 && (t.escalated || t.reopened))
+            .map(|t| {
+                let latest = alerts[t.latest].1;
+                Notice {
+                    alert_id: t.id,
+                    kind: if t.reopened {
+                        NoticeKind::Reopened
+                    } else {
+                        NoticeKind::Escalated
+                    },
+                    severity: t.severity,
+                    alert_type: latest.alert_type(),
+                    bookmaker: latest.bookmaker.clone(),
+                    silenced: t.silenced_by.is_some(),
+                }
+            });
+        new.chain(folded).collect()
+    }
+}
+
 /// A batch's folds with the ids of the alerts it inserted: the statements that finish it.
 #[derive(Debug)]
 pub(super) struct FoldWrites {

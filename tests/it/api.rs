@@ -358,6 +358,7 @@ async fn stats_are_zero_filled_and_health_reports_the_backend() {
 fn pipeline_batch(kickoff: chrono::DateTime<Utc>) -> CycleBatch {
     CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: Utc::now(),
         events: vec![BatchEvent {
             record: EventRecord {

@@ -60,6 +60,7 @@ fn cycle(at: DateTime<Utc>, kickoff: DateTime<Utc>, alerts: Vec<DetectedAlert>) 
     };
     CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at,
         events: vec![event(EVENT_A, "Premier League"), event(EVENT_B, "Serie A")],
         odds: Vec::new(),

@@ -430,6 +430,7 @@ async fn list_filters_the_market_types_and_labels_their_change_column() {
     let base = || AlertBuilder::new().event_key("8001").kickoff(kickoff);
     let batch = CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: Utc::now(),
         events: vec![BatchEvent {
             record: EventRecord {

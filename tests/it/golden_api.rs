@@ -113,6 +113,7 @@ fn alerts() -> Vec<DetectedAlert> {
 fn batch() -> CycleBatch {
     CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: at(12, 0),
         events: vec![
             event("61300947", "Arsenal", "Chelsea", Some("Premier League")),
@@ -345,6 +346,7 @@ fn market_batch() -> CycleBatch {
     };
     CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: at(12, 0),
         events: vec![event(
             "61302000",

@@ -32,6 +32,7 @@ fn batch(key: &str, alerts: usize) -> CycleBatch {
         .build();
     CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: t0(),
         events: vec![BatchEvent {
             record: EventRecord {

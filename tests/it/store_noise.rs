@@ -81,6 +81,7 @@ pub fn batch(
 ) -> CycleBatch {
     CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: at(minutes),
         events: srs
             .iter()

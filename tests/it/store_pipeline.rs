@@ -77,6 +77,7 @@ async fn a_cycle_batch_stores_events_odds_history_and_alerts_together() {
         let s = &db.store;
         let first = CycleBatch {
             fence: None,
+            notify: Vec::new(),
             at: t0(),
             events: vec![event("61300947"), event("61300947")],
             odds: vec![
@@ -295,6 +296,7 @@ async fn a_batch_that_fails_writes_nothing() {
         let s = &db.store;
         let batch = CycleBatch {
             fence: None,
+            notify: Vec::new(),
             at: t0(),
             events: vec![event("1")],
             odds: vec![odds("1", "betpawa", &[("Over", 2000, true)], true)],
@@ -397,6 +399,7 @@ async fn history_older_than_the_cutoff_is_purged() {
         for minutes in [0, 10] {
             let batch = CycleBatch {
                 fence: None,
+                notify: Vec::new(),
                 at: t0() + Duration::minutes(minutes),
                 events: vec![event("9")],
                 odds: vec![odds(

@@ -71,6 +71,7 @@ pub fn write_batch(at: DateTime<Utc>, input: &CycleInput, output: CycleOutput) -
         alerts: output.alerts,
         noise: crate::domain::NoisePolicy::default(),
         fence: None,
+        notify: Vec::new(),
     }
 }
 

@@ -133,6 +133,9 @@ impl ScrapeCycle {
             );
             let mut batch = self.detect_batch(&input, &run.rules, run.now, &mut run.totals);
             batch.noise = run.noise;
+            if !batch.alerts.is_empty() {
+                batch.notify = self.config.notify.rules.clone();
+            }
             batch.fence = self.fence_of(&batch);
             run.totals.detect_ms += elapsed_ms(t);
             if self.queue.send(batch).await.is_err() {

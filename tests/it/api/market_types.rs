@@ -24,6 +24,7 @@ async fn the_market_types_are_served_filtered_and_documented() {
         };
         let batch = CycleBatch {
             fence: None,
+            notify: Vec::new(),
             at: Utc::now(),
             events: vec![BatchEvent {
                 record: EventRecord {

@@ -196,6 +196,7 @@ async fn each_market_type_survives_the_bulk_load_and_the_cycle_batch(db: &TestDb
     // The pipeline's batch, through its dead-letter JSON first (a letter replays as written).
     let batch = CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: now(),
         events: vec![BatchEvent {
             record: event_record("5002"),

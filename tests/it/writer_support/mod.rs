@@ -17,6 +17,7 @@ pub fn batch(n: u32) -> CycleBatch {
     let key = format!("7{n:07}");
     CycleBatch {
         fence: None,
+        notify: Vec::new(),
         at: Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
             + chrono::Duration::seconds(i64::from(n)),
         events: vec![BatchEvent {
