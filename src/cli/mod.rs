@@ -5,6 +5,7 @@ mod alerts;
 mod bench;
 mod export;
 pub mod fetch;
+mod notify;
 mod show;
 mod silence;
 pub mod sim;
@@ -80,6 +81,9 @@ pub enum Command {
     Tui(TuiArgs),
     /// The scraper team: daemons, their shards and leases, last cycles and book health.
     Status(status::StatusArgs),
+    /// Webhook notifications: the targets' state, a test message, resuming a paused target.
+    #[command(subcommand)]
+    Notify(notify::NotifyCommand),
 }
 
 /// `oddswatch serve`
@@ -221,6 +225,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
         Some(Command::Serve(args)) => serve(&config, args).await,
         Some(Command::Scrape) => scrape(&config).await,
         Some(Command::Status(args)) => status::run(&config, args).await,
+        Some(Command::Notify(cmd)) => notify::run(&config, cmd).await,
         Some(Command::Bench(args)) => bench::run(args).await,
         Some(Command::Fetch(args)) => fetch::run(&config, args).await,
         Some(Command::Sim(args)) => sim::run(&config, args).await,

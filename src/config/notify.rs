@@ -271,7 +271,10 @@ books = []
         let e = load(&DESK.replace("types = []", "types = [\"price_chnage\"]")).unwrap_err();
         assert!(e.contains("price_change"), "{e}");
         let e = load(&DESK.replace("books = []", "books = [\"nobook\"]")).unwrap_err();
-        assert!(e.contains("notify.rules[0].books") && e.contains("betpawa"), "{e}");
+        assert!(
+            e.contains("notify.rules[0].books") && e.contains("betpawa"),
+            "{e}"
+        );
         let typed = load(&DESK.replace("types = []", "types = [\"off_market\"]")).unwrap();
         assert_eq!(typed.notify.rules[0].types, vec![AlertType::OffMarket]);
     }
@@ -288,7 +291,10 @@ books = []
 
     #[test]
     fn duplicate_target_names_are_refused() {
-        let twice = format!("{DESK}\n{}", &DESK[..DESK.find("[[notify.rules]]").unwrap()]);
+        let twice = format!(
+            "{DESK}\n{}",
+            &DESK[..DESK.find("[[notify.rules]]").unwrap()]
+        );
         let e = load(&twice).unwrap_err();
         assert!(e.contains("must be unique"), "{e}");
     }

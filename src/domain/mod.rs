@@ -34,8 +34,8 @@ pub use noise::{
     SilenceEnd, SilenceMatchers, SilenceTarget, fold,
 };
 pub use notify::{
-    DEFAULT_PAUSE_AFTER, Delivery, GIVE_UP_AFTER, IDEMPOTENCY_HEADER, Notice, NoticeKind, NotifyRule,
-    SIGNATURE_HEADER, SignatureError, pauses, retry_delay, route, signature, verify,
+    DEFAULT_PAUSE_AFTER, Delivery, GIVE_UP_AFTER, IDEMPOTENCY_HEADER, Notice, NoticeKind,
+    NotifyRule, SIGNATURE_HEADER, SignatureError, pauses, retry_delay, route, signature, verify,
 };
 pub use odds::{Line, ParseOddsError, Percent, Price};
 pub use read::{

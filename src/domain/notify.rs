@@ -138,7 +138,10 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 /// The signature header's value: `t=UNIX,v1=hex(HMAC-SHA256(secret, "t.body"))`.
 pub fn signature(secret: &[u8], unix_secs: i64, body: &[u8]) -> String {
-    format!("t={unix_secs},v1={}", hex::encode(mac(secret, unix_secs, body)))
+    format!(
+        "t={unix_secs},v1={}",
+        hex::encode(mac(secret, unix_secs, body))
+    )
 }
 
 fn mac(secret: &[u8], unix_secs: i64, body: &[u8]) -> Vec<u8> {
@@ -188,7 +191,8 @@ pub fn verify(
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    mac.verify_slice(&v1).map_err(|_| SignatureError::Mismatch)?;
+    mac.verify_slice(&v1)
+        .map_err(|_| SignatureError::Mismatch)?;
     if (now_unix - t).abs() > tolerance_secs {
         return Err(SignatureError::Stale(now_unix - t));
     }

@@ -268,7 +268,9 @@ impl Sender {
                 }
                 match self.pass(Utc::now()).await {
                     Ok(report) => total += report,
-                    Err(e) => tracing::warn!(error = %e, "notification pass failed; retrying in a second"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "notification pass failed; retrying in a second")
+                    }
                 }
             }
             total

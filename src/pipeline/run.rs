@@ -61,6 +61,8 @@ pub struct RunningPipeline {
     writer: JoinHandle<WriterTotals>,
     writer_stop: WriterStop,
     housekeeping: JoinHandle<()>,
+    /// The notification sender (DESIGN §12), when targets are configured.
+    sender: Option<(watch::Sender<bool>, JoinHandle<crate::notify::PassReport>)>,
     store: Store,
     /// The SQLite file's scrape lock, released when the pipeline stops.
     scrape_lock: Option<ScrapeLock>,
@@ -88,6 +90,19 @@ impl RunningPipeline {
         let (cycles, keeper) = self.schedule.await.unwrap_or((0, None));
         self.housekeeping.abort();
         let writes = self.writer.await.unwrap_or_default();
+        // After the writer: the deliveries of the last batches are in the outbox; what the
+        // sender has not sent yet waits there for the next start (or another daemon).
+        if let Some((stop, sender)) = self.sender {
+            let _ = stop.send(true);
+            if let Ok(report) = sender.await {
+                tracing::info!(
+                    delivered = report.delivered,
+                    failed = report.failed,
+                    given_up = report.given_up,
+                    "notification sender stopped"
+                );
+            }
+        }
         if let Some(mut keeper) = keeper {
             keeper.release(&self.store).await;
         }
@@ -188,6 +203,12 @@ pub async fn start(
         config.retention.past_alert_days,
         config.retention.history_days,
     );
+    let sender = (!config.notify.targets.is_empty()).then(|| {
+        let (stop, stop_rx) = watch::channel(false);
+        let sender = crate::notify::Sender::new(store.clone(), config.notify.clone());
+        tracing::info!(targets = %config.notify.target_names(), rules = config.notify.rules.len(), "notifications on");
+        (stop, sender.spawn(stop_rx))
+    });
     let (status_tx, status) = watch::channel(PipelineStatus::default());
     let (commands, command_rx) = mpsc::channel(16);
     let (stop, stop_rx) = watch::channel(false);
@@ -209,6 +230,7 @@ pub async fn start(
         writer,
         writer_stop,
         housekeeping,
+        sender,
         store,
         scrape_lock,
     })

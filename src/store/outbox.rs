@@ -382,9 +382,8 @@ impl Store {
 
     /// Deletes deliveries made or given up before `before` (housekeeping); returns how many.
     pub async fn purge_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut q = self.query(
-            "DELETE FROM notify_outbox WHERE state <> 'pending' AND queued_at < ",
-        );
+        let mut q =
+            self.query("DELETE FROM notify_outbox WHERE state <> 'pending' AND queued_at < ");
         q.bind(before);
         self.exec(&q, "purging old deliveries").await
     }
@@ -395,9 +394,8 @@ impl Store {
         &self,
         target: &str,
     ) -> Result<Vec<(i64, i64, String, String, i64)>, StoreError> {
-        let mut q = self.query(
-            "SELECT id, alert_id, kind, state, attempts FROM notify_outbox WHERE target = ",
-        );
+        let mut q = self
+            .query("SELECT id, alert_id, kind, state, attempts FROM notify_outbox WHERE target = ");
         q.bind(target).push(" ORDER BY id");
         let rows: Vec<(i64, i64, String, String, i32)> = with_pool!(self, pool => {
             sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await

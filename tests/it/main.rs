@@ -32,6 +32,7 @@ mod leases;
 mod market_risk_e2e;
 mod migrate_versions;
 mod noise_e2e;
+mod notify;
 mod pipeline_e2e;
 mod pipeline_outage;
 mod pipeline_slow_books;

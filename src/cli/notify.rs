@@ -1,0 +1,233 @@
+//! `oddswatch notify …`: the notification targets' state, a test message, resuming a paused
+//! target (DESIGN §12). URLs are shown as `scheme://host/…` and keys never.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use color_eyre::eyre::Result;
+use serde::Serialize;
+
+use crate::config::{Config, NotifyTarget, redact_webhook_url};
+use crate::store::{Store, TargetState};
+
+/// `oddswatch notify …`
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Targets, whether they are healthy, paused or retrying, and their deliveries
+    /// (exit 0 healthy, 1 when a target is paused or failing).
+    Status {
+        /// One JSON object per target (an array).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a test message to TARGET now, signed as deliveries are (not through the outbox).
+    Test {
+        /// A [[notify.targets]] name.
+        target: String,
+    },
+    /// Clear TARGET's pause and backoff: its waiting deliveries go out on the next pass.
+    Resume {
+        /// A [[notify.targets]] name.
+        target: String,
+    },
+}
+
+/// One target as `notify status --json` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TargetJson {
+    name: String,
+    /// generic | slack | telegram; null for a target with deliveries but no configuration.
+    format: Option<String>,
+    /// `scheme://host/…`.
+    url: Option<String>,
+    configured: bool,
+    signed: bool,
+    /// ok | retrying | paused | not configured
+    state: &'static str,
+    #[serde(flatten)]
+    stored: TargetState,
+}
+
+fn state_of(configured: bool, s: &TargetState) -> &'static str {
+    if !configured {
+        "not configured"
+    } else if s.paused_at.is_some() {
+        "paused"
+    } else if s.consecutive_failures > 0 {
+        "retrying"
+    } else {
+        "ok"
+    }
+}
+
+fn unknown_target(config: &Config, name: &str) -> ExitCode {
+    eprintln!(
+        "error: no notify target {name:?}; configured targets: {}",
+        config.notify.target_names()
+    );
+    ExitCode::from(2)
+}
+
+/// Runs a `notify` command.
+pub async fn run(config: &Config, command: NotifyCommand) -> Result<ExitCode> {
+    match command {
+        NotifyCommand::Status { json } => {
+            let store = super::open_store(config).await?;
+            let code = status(config, &store, json).await;
+            store.close().await;
+            code
+        }
+        NotifyCommand::Test { target } => {
+            let Some(target) = config.notify.target(&target) else {
+                return Ok(unknown_target(config, &target));
+            };
+            Ok(send_test(config, target).await)
+        }
+        NotifyCommand::Resume { target } => {
+            let Some(target) = config.notify.target(&target) else {
+                return Ok(unknown_target(config, &target));
+            };
+            let store = super::open_store(config).await?;
+            let pending = store
+                .notify_states()
+                .await?
+                .into_iter()
+                .find(|s| s.name == target.name)
+                .map_or(0, |s| s.pending);
+            if store.resume_target(&target.name).await? {
+                println!(
+                    "resumed {}: {pending} waiting deliveries go out on the next pass of a running sender",
+                    target.name
+                );
+            } else {
+                println!("{} has had no delivery yet: nothing to resume", target.name);
+            }
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn status(config: &Config, store: &Store, json: bool) -> Result<ExitCode> {
+    let mut stored = store.notify_states().await?;
+    let mut rows: Vec<TargetJson> = config
+        .notify
+        .targets
+        .iter()
+        .map(|t| {
+            let state = match stored.iter().position(|s| s.name == t.name) {
+                Some(i) => stored.remove(i),
+                None => TargetState {
+                    name: t.name.clone(),
+                    ..TargetState::default()
+                },
+            };
+            TargetJson {
+                name: t.name.clone(),
+                format: Some(t.format.to_string()),
+                url: Some(redact_webhook_url(t.url.expose())),
+                configured: true,
+                signed: !t.secret.expose().is_empty(),
+                state: state_of(true, &state),
+                stored: state,
+            }
+        })
+        .collect();
+    rows.extend(stored.into_iter().map(|s| TargetJson {
+        name: s.name.clone(),
+        format: None,
+        url: None,
+        configured: false,
+        signed: false,
+        state: state_of(false, &s),
+        stored: s,
+    }));
+    let unhealthy = rows.iter().any(|r| r.configured && r.stored.is_unhealthy());
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else if rows.is_empty() {
+        println!(
+            "no notify targets: add [[notify.targets]] and [[notify.rules]] sections to the config"
+        );
+    } else {
+        println!(
+            "{:<16} {:<9} {:<28} {:<15} {:>7} {:>9} {:>7}  LAST",
+            "TARGET", "FORMAT", "URL", "STATE", "PENDING", "DELIVERED", "EXPIRED"
+        );
+        for r in &rows {
+            let last = match (&r.stored.last_error, r.stored.last_success_at) {
+                (Some(error), _) if r.stored.is_unhealthy() => format!(
+                    "{} failures in a row: {error}{}",
+                    r.stored.consecutive_failures,
+                    match (r.stored.paused_at, r.stored.next_attempt_at) {
+                        (Some(_), _) => format!("; `oddswatch notify resume {}`", r.name),
+                        (None, Some(next)) =>
+                            format!("; next attempt {}", next.format("%H:%M:%S UTC")),
+                        (None, None) => String::new(),
+                    }
+                ),
+                (_, Some(at)) => format!("delivered {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+                _ => "-".into(),
+            };
+            println!(
+                "{:<16} {:<9} {:<28} {:<15} {:>7} {:>9} {:>7}  {last}",
+                r.name,
+                r.format.as_deref().unwrap_or("-"),
+                r.url.as_deref().unwrap_or("-"),
+                r.state,
+                r.stored.pending,
+                r.stored.delivered,
+                r.stored.expired,
+            );
+        }
+    }
+    Ok(if unhealthy {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn send_test(config: &Config, target: &NotifyTarget) -> ExitCode {
+    let now = chrono::Utc::now();
+    let from = crate::store::DaemonRegistration::host_name();
+    let body = crate::notify::format::test_body(target, &from, now);
+    let started = Instant::now();
+    let shown = redact_webhook_url(target.url.expose());
+    let timeout = Duration::from_secs(config.notify.timeout_secs);
+    let key = format!("oddswatch-test-{}", now.timestamp_millis());
+    match crate::notify::post(
+        &crate::notify::client(),
+        target,
+        body,
+        Some(&key),
+        now,
+        timeout,
+    )
+    .await
+    {
+        Ok(status) => {
+            println!(
+                "sent a test message to {} ({shown}, {}): HTTP {status} in {} ms{}",
+                target.name,
+                target.format,
+                started.elapsed().as_millis(),
+                if target.secret.expose().is_empty() {
+                    ", unsigned (no secret)"
+                } else {
+                    ", signed"
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            eprintln!(
+                "error: {} ({shown}) did not take the test message: {reason}",
+                target.name
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
