@@ -33,6 +33,7 @@ mod market_risk_e2e;
 mod migrate_versions;
 mod noise_e2e;
 mod notify;
+mod notify_process;
 mod pipeline_e2e;
 mod pipeline_outage;
 mod pipeline_slow_books;

@@ -7,7 +7,7 @@
 //! The sender's passes take their clock from the test, so hours of retry schedule run in
 //! moments; the HTTP is real.
 
-mod receiver;
+pub mod receiver;
 
 use chrono::{DateTime, Duration, Utc};
 use oddswatch::config::{NotifyConfig, NotifyFormat, NotifyTarget, Secret};

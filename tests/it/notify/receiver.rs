@@ -3,7 +3,7 @@
 //! sets; it can be stopped (connections refused) and started again on the same port.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -33,6 +33,7 @@ impl Received {
 struct Shared {
     got: Arc<Mutex<Vec<Received>>>,
     status: Arc<AtomicU16>,
+    delay_ms: Arc<AtomicU64>,
 }
 
 /// The receiver.
@@ -63,6 +64,10 @@ async fn record(
         key: header("idempotency-key"),
         body: body.to_vec(),
     });
+    let delay = shared.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     // Close every connection after its answer: a stopped receiver must refuse the next
     // request, not serve it on a kept-alive connection.
     (
@@ -79,6 +84,7 @@ impl Receiver {
         let shared = Shared {
             got: Arc::default(),
             status: Arc::new(AtomicU16::new(200)),
+            delay_ms: Arc::default(),
         };
         let mut receiver = Receiver {
             addr,
@@ -106,6 +112,11 @@ impl Receiver {
     /// Answers every request with `status` from now on.
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Takes `ms` to answer each request from now on (it is recorded on arrival).
+    pub fn slow(&self, ms: u64) {
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Stops listening: connections are refused until [`Receiver::restart`].
