@@ -15,10 +15,12 @@
 //!   command wiring builds the service from a store and hands the same store to the pipeline.
 
 mod board;
+mod notify;
 mod reads;
 mod silences;
 mod views;
 
+pub use notify::NotifyTargetStatus;
 pub use reads::{AlertWindow, MAX_FOLLOW_BATCH, MAX_GROUPS, MAX_HISTORY_ROWS};
 pub use silences::{MAX_REASON_CHARS, MAX_SILENCE_DAYS};
 pub use views::{RESERVED_VIEW_NAMES, check_view, check_view_name, check_view_name_form};

@@ -6,10 +6,9 @@ use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use color_eyre::eyre::Result;
-use serde::Serialize;
 
 use crate::config::{Config, NotifyTarget, redact_webhook_url};
-use crate::store::{Store, TargetState};
+use crate::service::{AlertService, NotifyTargetStatus};
 
 /// `oddswatch notify …`
 #[derive(Debug, Subcommand)]
@@ -33,35 +32,6 @@ pub enum NotifyCommand {
     },
 }
 
-/// One target as `notify status --json` shows it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TargetJson {
-    name: String,
-    /// generic | slack | telegram; null for a target with deliveries but no configuration.
-    format: Option<String>,
-    /// `scheme://host/…`.
-    url: Option<String>,
-    configured: bool,
-    signed: bool,
-    /// ok | retrying | paused | not configured
-    state: &'static str,
-    #[serde(flatten)]
-    stored: TargetState,
-}
-
-fn state_of(configured: bool, s: &TargetState) -> &'static str {
-    if !configured {
-        "not configured"
-    } else if s.paused_at.is_some() {
-        "paused"
-    } else if s.consecutive_failures > 0 {
-        "retrying"
-    } else {
-        "ok"
-    }
-}
-
 fn unknown_target(config: &Config, name: &str) -> ExitCode {
     eprintln!(
         "error: no notify target {name:?}; configured targets: {}",
@@ -74,9 +44,9 @@ fn unknown_target(config: &Config, name: &str) -> ExitCode {
 pub async fn run(config: &Config, command: NotifyCommand) -> Result<ExitCode> {
     match command {
         NotifyCommand::Status { json } => {
-            let store = super::open_store(config).await?;
-            let code = status(config, &store, json).await;
-            store.close().await;
+            let service = super::open_service(config).await?;
+            let code = status(&service, json).await;
+            service.close().await;
             code
         }
         NotifyCommand::Test { target } => {
@@ -86,65 +56,35 @@ pub async fn run(config: &Config, command: NotifyCommand) -> Result<ExitCode> {
             Ok(send_test(config, target).await)
         }
         NotifyCommand::Resume { target } => {
-            let Some(target) = config.notify.target(&target) else {
-                return Ok(unknown_target(config, &target));
-            };
-            let store = super::open_store(config).await?;
-            let pending = store
-                .notify_states()
-                .await?
-                .into_iter()
-                .find(|s| s.name == target.name)
-                .map_or(0, |s| s.pending);
-            if store.resume_target(&target.name).await? {
-                println!(
-                    "resumed {}: {pending} waiting deliveries go out on the next pass of a running sender",
-                    target.name
-                );
-            } else {
-                println!("{} has had no delivery yet: nothing to resume", target.name);
+            let service = super::open_service(config).await?;
+            let resumed = service.resume_notify_target(&target).await;
+            let pending = service
+                .notify_status()
+                .await
+                .ok()
+                .and_then(|rows| rows.into_iter().find(|r| r.name == target))
+                .map_or(0, |r| r.stored.pending);
+            service.close().await;
+            match resumed? {
+                None => Ok(unknown_target(config, &target)),
+                Some(true) => {
+                    println!(
+                        "resumed {target}: {pending} waiting deliveries go out on the next pass of a running sender"
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(false) => {
+                    println!("{target} has had no delivery yet: nothing to resume");
+                    Ok(ExitCode::SUCCESS)
+                }
             }
-            store.close().await;
-            Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-async fn status(config: &Config, store: &Store, json: bool) -> Result<ExitCode> {
-    let mut stored = store.notify_states().await?;
-    let mut rows: Vec<TargetJson> = config
-        .notify
-        .targets
-        .iter()
-        .map(|t| {
-            let state = match stored.iter().position(|s| s.name == t.name) {
-                Some(i) => stored.remove(i),
-                None => TargetState {
-                    name: t.name.clone(),
-                    ..TargetState::default()
-                },
-            };
-            TargetJson {
-                name: t.name.clone(),
-                format: Some(t.format.to_string()),
-                url: Some(redact_webhook_url(t.url.expose())),
-                configured: true,
-                signed: !t.secret.expose().is_empty(),
-                state: state_of(true, &state),
-                stored: state,
-            }
-        })
-        .collect();
-    rows.extend(stored.into_iter().map(|s| TargetJson {
-        name: s.name.clone(),
-        format: None,
-        url: None,
-        configured: false,
-        signed: false,
-        state: state_of(false, &s),
-        stored: s,
-    }));
-    let unhealthy = rows.iter().any(|r| r.configured && r.stored.is_unhealthy());
+async fn status(service: &AlertService, json: bool) -> Result<ExitCode> {
+    let rows = service.notify_status().await?;
+    let unhealthy = rows.iter().any(NotifyTargetStatus::is_unhealthy);
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else if rows.is_empty() {

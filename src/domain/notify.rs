@@ -67,7 +67,7 @@ impl NotifyRule {
         !notice.silenced
             && notice.severity >= self.min_severity
             && (self.types.is_empty() || self.types.contains(&notice.alert_type))
-            && (self.books.is_empty() || self.books.iter().any(|b| *b == notice.bookmaker))
+            && (self.books.is_empty() || self.books.contains(&notice.bookmaker))
     }
 }
 

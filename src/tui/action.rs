@@ -94,6 +94,8 @@ pub enum Action {
     StatsLoaded(Result<StatsData, String>),
     /// The scraper team's summary arrived (the header's team line), or the error text.
     TeamLoaded(Result<crate::domain::TeamSummary, String>),
+    /// The notification targets' health arrived (the book-health screen), or the error text.
+    NotifyLoaded(Result<Vec<crate::service::NotifyTargetStatus>, String>),
     /// The detail of an alert arrived.
     DetailLoaded {
         /// The alert.
@@ -197,6 +199,8 @@ pub enum Effect {
     /// Read the scraper team for the header (at most one at a time, every
     /// [`crate::tui::state::TEAM_EVERY_SECS`]).
     LoadTeam,
+    /// Read the notification targets' health for the book-health screen.
+    LoadNotify,
     /// Load the detail of an alert.
     LoadDetail(Box<Alert>),
     /// Acknowledge (`acknowledge = true`) or unacknowledge alerts.

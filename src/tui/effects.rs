@@ -80,6 +80,13 @@ impl EffectRunner {
                 Some(Action::GroupAlertsLoaded { event_id, result })
             }
             Effect::LoadStats => Some(Action::StatsLoaded(self.stats().await)),
+            Effect::LoadNotify => {
+                let result = service.notify_status().await;
+                if let Err(e) = &result {
+                    tracing::warn!(error = %e, "cannot read the notification targets");
+                }
+                Some(Action::NotifyLoaded(result.map_err(|e| text(&e))))
+            }
             Effect::LoadTeam => {
                 let result = service.team_status().await.map(|team| team.summary());
                 if let Err(e) = &result {

@@ -293,6 +293,9 @@ pub struct State {
     pub stats_in_flight: bool,
     /// The header's team line: the scraper team's summary and its refresh.
     pub team: TeamLine,
+    /// The notification targets' health, read when the book-health screen opens (`None`
+    /// until the first read answers).
+    pub notify: Option<Result<Vec<crate::service::NotifyTargetStatus>, String>>,
     /// The detail pane, when open.
     pub detail: Option<Detail>,
     /// The market screen, when open (over the table or the detail pane).
@@ -390,6 +393,7 @@ impl State {
             stats_stale: false,
             stats_in_flight: false,
             team: TeamLine::default(),
+            notify: None,
             detail: None,
             market: None,
             views: Vec::new(),

@@ -105,6 +105,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             team::team_loaded(state, result);
             Vec::new()
         }
+        Action::NotifyLoaded(result) => {
+            state.notify = Some(result);
+            Vec::new()
+        }
         Action::StatsLoaded(result) => {
             state.stats_in_flight = false;
             match result {
@@ -452,7 +456,7 @@ pub fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         }
         Command::BookHealth => {
             state.overlay = Some(Overlay::BookHealth);
-            Vec::new()
+            vec![Effect::LoadNotify]
         }
         Command::Help => {
             state.overlay = Some(Overlay::Help);

@@ -44,7 +44,13 @@ min_severity = "{min_severity}"
 
 fn spawn(dir: &Path, config: &Path, url: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_oddswatch"))
-        .args(["--config", config.to_str().unwrap(), "--database-url", url, "scrape"])
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "--database-url",
+            url,
+            "scrape",
+        ])
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
@@ -94,7 +100,9 @@ fn stop(mut child: Child) {
 fn key_counts(got: &[Received]) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for r in got {
-        *counts.entry(r.key.clone().expect("every delivery has a key")).or_default() += 1;
+        *counts
+            .entry(r.key.clone().expect("every delivery has a key"))
+            .or_default() += 1;
     }
     counts
 }
@@ -112,10 +120,19 @@ async fn a_critical_alert_from_the_simulator_reaches_a_slack_receiver_within_a_c
     })
     .await;
     let first = ids(&url, "SELECT MIN(id) FROM notify_outbox").await[0];
-    let runs = scalar(&url, "SELECT COUNT(*) FROM scrape_runs WHERE finished_at IS NOT NULL").await;
+    let runs = scalar(
+        &url,
+        "SELECT COUNT(*) FROM scrape_runs WHERE finished_at IS NOT NULL",
+    )
+    .await;
     // Within a cycle: delivered by the time the next cycle has finished.
     wait_for("the next cycle", 60, async || {
-        scalar(&url, "SELECT COUNT(*) FROM scrape_runs WHERE finished_at IS NOT NULL").await > runs
+        scalar(
+            &url,
+            "SELECT COUNT(*) FROM scrape_runs WHERE finished_at IS NOT NULL",
+        )
+        .await
+            > runs
     })
     .await;
     let key = oddswatch::notify::idempotency_key(first);
@@ -153,8 +170,17 @@ async fn kill_9_with_deliveries_pending_delivers_them_after_the_restart_once() {
     let child = spawn(dir.path(), &config, &url);
 
     wait_for("deliveries made and more pending", 120, async || {
-        scalar(&url, "SELECT COUNT(*) FROM notify_outbox WHERE state = 'delivered'").await >= 3
-            && scalar(&url, "SELECT COUNT(*) FROM notify_outbox WHERE state = 'pending'").await
+        scalar(
+            &url,
+            "SELECT COUNT(*) FROM notify_outbox WHERE state = 'delivered'",
+        )
+        .await
+            >= 3
+            && scalar(
+                &url,
+                "SELECT COUNT(*) FROM notify_outbox WHERE state = 'pending'",
+            )
+            .await
                 >= 5
     })
     .await;
@@ -172,14 +198,20 @@ async fn kill_9_with_deliveries_pending_delivers_them_after_the_restart_once() {
     receiver.slow(0);
     let child = spawn(dir.path(), &config, &url);
     let last = *pending_at_kill.last().unwrap();
-    wait_for("the pending deliveries made after the restart", 120, async || {
-        scalar(
-            &url,
-            &format!("SELECT COUNT(*) FROM notify_outbox WHERE state = 'pending' AND id <= {last}"),
-        )
-        .await
-            == 0
-    })
+    wait_for(
+        "the pending deliveries made after the restart",
+        120,
+        async || {
+            scalar(
+                &url,
+                &format!(
+                    "SELECT COUNT(*) FROM notify_outbox WHERE state = 'pending' AND id <= {last}"
+                ),
+            )
+            .await
+                == 0
+        },
+    )
     .await;
     stop(child);
 
@@ -188,10 +220,21 @@ async fn kill_9_with_deliveries_pending_delivers_them_after_the_restart_once() {
     let counts = key_counts(&got);
     for id in &pending_at_kill {
         let key = oddswatch::notify::idempotency_key(*id);
-        assert!(counts.contains_key(&key), "{key} pending at the kill was never delivered");
+        assert!(
+            counts.contains_key(&key),
+            "{key} pending at the kill was never delivered"
+        );
     }
-    let delivered = ids(&url, "SELECT id FROM notify_outbox WHERE state = 'delivered'").await;
-    assert_eq!(counts.len(), delivered.len(), "every request is a delivery the outbox made");
+    let delivered = ids(
+        &url,
+        "SELECT id FROM notify_outbox WHERE state = 'delivered'",
+    )
+    .await;
+    assert_eq!(
+        counts.len(),
+        delivered.len(),
+        "every request is a delivery the outbox made"
+    );
     let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     eprintln!(
         "kill -9: {} pending at the kill, {} requests before the restart, {} after; {} deliveries, keys sent twice: {twice:?}",
@@ -201,5 +244,8 @@ async fn kill_9_with_deliveries_pending_delivers_them_after_the_restart_once() {
         delivered.len()
     );
     // The one request in flight when the daemon died may arrive again, with the same key.
-    assert!(twice.len() <= 1 && twice.iter().all(|(_, n)| **n == 2), "{twice:?}");
+    assert!(
+        twice.len() <= 1 && twice.iter().all(|(_, n)| **n == 2),
+        "{twice:?}"
+    );
 }

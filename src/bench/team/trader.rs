@@ -91,6 +91,7 @@ pub fn action_error(action: &Action) -> Option<&str> {
         Action::ViewSaved(result) => err_text(result),
         Action::ViewDeleted { result, .. } => err_text(result),
         Action::TeamLoaded(result) => err_text(result),
+        Action::NotifyLoaded(result) => err_text(result),
         Action::Start
         | Action::Key(_)
         | Action::Mouse(_)

@@ -191,6 +191,8 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             }
         }
     }
+    lines.push(Line::raw(""));
+    lines.extend(notify_lines(state, theme));
     let rect = centred(area, 90, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
@@ -199,6 +201,60 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             .block(frame_block(" Book health — any key closes ".into(), theme)),
         rect,
     );
+}
+
+/// The notification targets under the books (DESIGN §12): a paused target is shown in the
+/// error colour with the command that resumes it.
+fn notify_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled("Notifications", theme.accent))];
+    match &state.notify {
+        None => lines.push(Line::from(Span::styled("  reading…", theme.muted))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(
+            format!("  cannot read the targets: {e}"),
+            theme.error,
+        ))),
+        Some(Ok(targets)) if targets.is_empty() => lines.push(Line::from(Span::styled(
+            "  none configured ([[notify.targets]] in the config)",
+            theme.muted,
+        ))),
+        Some(Ok(targets)) => {
+            for t in targets {
+                let s = &t.stored;
+                let style = match t.state {
+                    "paused" => theme.error,
+                    "retrying" => theme.health(crate::health::HealthLevel::Degraded),
+                    "ok" => theme.health(crate::health::HealthLevel::Ok),
+                    _ => theme.muted,
+                };
+                let detail = match (t.state, &s.last_error) {
+                    ("paused", Some(e)) => format!(
+                        "{} failures in a row: {e} · `oddswatch notify resume {}`",
+                        s.consecutive_failures, t.name
+                    ),
+                    ("retrying", Some(e)) => format!(
+                        "{} failures in a row: {e}{}",
+                        s.consecutive_failures,
+                        s.next_attempt_at
+                            .map(|n| format!(" · next try at {}", n.format("%H:%M:%S UTC")))
+                            .unwrap_or_default()
+                    ),
+                    _ => s.last_success_at.map_or_else(
+                        || "nothing delivered yet".to_string(),
+                        |at| format!("delivered {}", format::ago(state.now, at)),
+                    ),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<12}", format::fit(&t.name, 12)), theme.accent),
+                    Span::styled(format!("{:<9}", t.state), style),
+                    Span::raw(format!(
+                        "{} waiting · {} sent · {} given up · {detail}",
+                        s.pending, s.delivered, s.expired
+                    )),
+                ]));
+            }
+        }
+    }
+    lines
 }
 
 fn settings_screen(frame: &mut Frame, area: Rect, form: &SettingsForm, theme: &Theme) {
