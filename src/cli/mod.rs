@@ -3,8 +3,10 @@
 
 mod alerts;
 mod bench;
+mod completions;
 mod export;
 pub mod fetch;
+mod man;
 mod show;
 mod silence;
 pub mod sim;
@@ -80,6 +82,10 @@ pub enum Command {
     Tui(TuiArgs),
     /// The scraper team: daemons, their shards and leases, last cycles and book health.
     Status(status::StatusArgs),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write every command's page into a folder.
+    Man(man::ManArgs),
 }
 
 /// `oddswatch serve`
@@ -141,6 +147,17 @@ impl Cli {
                 .push(("database.url".into(), toml::Value::String(url.clone())));
         }
         sources
+    }
+}
+
+/// Runs the commands generated from the CLI alone (`completions`, `man`), before any
+/// configuration is loaded: a broken config file must not stop a package build or a shell's
+/// start-up. `None` for every other command.
+pub fn run_without_config(cli: &Cli) -> Option<Result<ExitCode>> {
+    match &cli.command {
+        Some(Command::Completions(args)) => Some(completions::run(args)),
+        Some(Command::Man(args)) => Some(man::run(args)),
+        _ => None,
     }
 }
 
@@ -221,6 +238,8 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
         Some(Command::Serve(args)) => serve(&config, args).await,
         Some(Command::Scrape) => scrape(&config).await,
         Some(Command::Status(args)) => status::run(&config, args).await,
+        Some(Command::Completions(args)) => completions::run(&args),
+        Some(Command::Man(args)) => man::run(&args),
         Some(Command::Bench(args)) => bench::run(args).await,
         Some(Command::Fetch(args)) => fetch::run(&config, args).await,
         Some(Command::Sim(args)) => sim::run(&config, args).await,
