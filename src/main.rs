@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use color_eyre::eyre::Result;
 use oddswatch::cli::{self, Cli};
-use oddswatch::config::Config;
+use oddswatch::config::{Config, LogFormat};
 
 #[tokio::main]
 async fn main() -> Result<ExitCode> {
@@ -22,6 +22,9 @@ async fn main() -> Result<ExitCode> {
         .display_env_section(false)
         .install()?;
     let cli = Cli::parse();
+    if let Some(done) = cli::run_without_config(&cli) {
+        return done;
+    }
     let config = match Config::load(&cli.config_sources()) {
         Ok(config) => config,
         Err(e) => {
@@ -29,7 +32,37 @@ async fn main() -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let _log =
-        oddswatch::telemetry::init(&config.log.level, &config.log_dir(), cli.logs_to_stderr());
-    cli::run(cli, config).await
+    let json_stderr = config.log.format == LogFormat::Json && cli.logs_to_stderr();
+    let _log = oddswatch::telemetry::init(
+        &config.log.level,
+        &config.log_dir(),
+        cli.logs_to_stderr(),
+        config.log.format,
+    );
+    match cli::run(cli, config).await {
+        // With JSON logs a log shipper reads stderr line by line: the error that ends the
+        // command is one more JSON line (the same exit code as a returned error), not a
+        // multi-line report.
+        Err(report) if json_stderr => {
+            tracing::error!(error = %one_line(&report), "command failed");
+            Ok(ExitCode::FAILURE)
+        }
+        done => done,
+    }
+}
+
+/// The report's causes on one line, `outer: inner`, skipping a cause the message before it
+/// already ends with (many messages here quote their source).
+fn one_line(report: &color_eyre::eyre::Report) -> String {
+    let mut text = String::new();
+    for cause in report.chain().map(ToString::to_string) {
+        if text.ends_with(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }

@@ -4,9 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+use crate::config::LogFormat;
 
 /// Name prefix of the log files (`oddswatch.log.2026-11-27`).
 pub const LOG_FILE_PREFIX: &str = "oddswatch.log";
@@ -30,9 +33,10 @@ pub fn stderr_colour() -> bool {
 const STDERR_QUIET: &[&str] = &["sqlx::query=error", "sqlx::postgres::notice=error"];
 
 /// Installs the global subscriber. `level` is the configured filter; `RUST_LOG` wins when set.
+/// `format` shapes the lines on stderr and in the file alike (`log.format`).
 /// If the log folder cannot be created, logging goes to stderr only (when allowed) and a warning
 /// says so, rather than failing the command.
-pub fn init(level: &str, dir: &Path, to_stderr: bool) -> LogGuard {
+pub fn init(level: &str, dir: &Path, to_stderr: bool, format: LogFormat) -> LogGuard {
     let filter = || {
         std::env::var("RUST_LOG")
             .ok()
@@ -43,11 +47,14 @@ pub fn init(level: &str, dir: &Path, to_stderr: bool) -> LogGuard {
         Ok(()) => {
             let appender = tracing_appender::rolling::daily(dir, LOG_FILE_PREFIX);
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            let layer = tracing_subscriber::fmt::layer()
-                .with_writer(writer)
-                .with_ansi(false)
-                .with_filter(filter());
-            (Some(layer), Some(guard), true)
+            let layer = match format {
+                LogFormat::Text => tracing_subscriber::fmt::layer()
+                    .with_writer(writer)
+                    .with_ansi(false)
+                    .boxed(),
+                LogFormat::Json => json_layer(writer),
+            };
+            (Some(layer.with_filter(filter()).boxed()), Some(guard), true)
         }
         Err(_) => (None, None, false),
     };
@@ -60,17 +67,21 @@ pub fn init(level: &str, dir: &Path, to_stderr: bool) -> LogGuard {
         })
     };
     let stderr_layer = to_stderr.then(|| {
-        tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .with_target(false)
-            .with_ansi(stderr_colour())
-            .with_filter(stderr_filter())
+        let layer = match format {
+            LogFormat::Text => tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_ansi(stderr_colour())
+                .boxed(),
+            LogFormat::Json => json_layer(std::io::stderr),
+        };
+        layer.with_filter(stderr_filter()).boxed()
     });
     // A second init (tests calling run twice) is harmless: keep the first subscriber.
-    let _ = tracing_subscriber::registry()
-        .with(file_layer)
-        .with(stderr_layer)
-        .try_init();
+    // Boxed layers in a Vec: each one's type depends on the format, and a Vec of layers is
+    // one layer over the registry.
+    let layers: Vec<_> = file_layer.into_iter().chain(stderr_layer).collect();
+    let _ = tracing_subscriber::registry().with(layers).try_init();
     if !dir_ok {
         tracing::warn!(dir = %dir.display(), "cannot create the log folder; logging to stderr only");
     }
@@ -78,4 +89,21 @@ pub fn init(level: &str, dir: &Path, to_stderr: bool) -> LogGuard {
         _file: guard,
         dir: dir_ok.then(|| dir.to_path_buf()),
     }
+}
+
+/// A layer writing one JSON object per line: `timestamp`, `level`, `target`, the message and
+/// the event's fields at the top level (log shippers index them without unnesting), and the
+/// span the event happened in. No colour codes: the text is data.
+fn json_layer<W>(writer: W) -> Box<dyn Layer<Registry> + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt::layer()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_ansi(false)
+        .with_writer(writer)
+        .boxed()
 }

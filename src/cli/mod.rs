@@ -3,8 +3,10 @@
 
 mod alerts;
 mod bench;
+mod completions;
 mod export;
 pub mod fetch;
+mod man;
 mod notify;
 mod show;
 mod silence;
@@ -84,6 +86,10 @@ pub enum Command {
     /// Webhook notifications: the targets' state, a test message, resuming a paused target.
     #[command(subcommand)]
     Notify(notify::NotifyCommand),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) on stdout, or write every command's page into a folder.
+    Man(man::ManArgs),
 }
 
 /// `oddswatch serve`
@@ -145,6 +151,17 @@ impl Cli {
                 .push(("database.url".into(), toml::Value::String(url.clone())));
         }
         sources
+    }
+}
+
+/// Runs the commands generated from the CLI alone (`completions`, `man`), before any
+/// configuration is loaded: a broken config file must not stop a package build or a shell's
+/// start-up. `None` for every other command.
+pub fn run_without_config(cli: &Cli) -> Option<Result<ExitCode>> {
+    match &cli.command {
+        Some(Command::Completions(args)) => Some(completions::run(args)),
+        Some(Command::Man(args)) => Some(man::run(args)),
+        _ => None,
     }
 }
 
@@ -226,6 +243,8 @@ pub async fn run(cli: Cli, config: Config) -> Result<ExitCode> {
         Some(Command::Scrape) => scrape(&config).await,
         Some(Command::Status(args)) => status::run(&config, args).await,
         Some(Command::Notify(cmd)) => notify::run(&config, cmd).await,
+        Some(Command::Completions(args)) => completions::run(&args),
+        Some(Command::Man(args)) => man::run(&args),
         Some(Command::Bench(args)) => bench::run(args).await,
         Some(Command::Fetch(args)) => fetch::run(&config, args).await,
         Some(Command::Sim(args)) => sim::run(&config, args).await,

@@ -4,6 +4,7 @@
 
 mod bindings;
 mod layers;
+mod log_format;
 mod notify;
 mod overrides;
 mod secret;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use bindings::{BindingError, Bindings, Command, Key, KeyName, Palette, Theme};
 pub use layers::{ConfigError, ConfigSources, DEFAULT_CONFIG_TOML};
+pub use log_format::LogFormat;
 pub use notify::{NotifyConfig, NotifyFormat, NotifyTarget, redact_webhook_url};
 pub use overrides::{OVERRIDABLE_KEYS, apply_overrides, current_value};
 pub use secret::{Secret, redact_url};
@@ -100,6 +102,9 @@ pub struct LogConfig {
     pub level: String,
     /// Folder of the log file; empty means `<data dir>/logs`.
     pub dir: String,
+    /// `text` or `json` (one object per line); config files older than the key get text.
+    #[serde(default)]
+    pub format: LogFormat,
 }
 
 /// `[scrape]`
