@@ -30,6 +30,7 @@ mod headless;
 mod keyset_plan;
 mod leases;
 mod market_risk_e2e;
+mod metrics;
 mod migrate_versions;
 mod noise_e2e;
 mod pipeline_e2e;
