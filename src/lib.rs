@@ -13,6 +13,7 @@ pub mod detect;
 pub mod domain;
 pub mod health;
 pub mod live;
+pub mod metrics;
 pub mod notify;
 pub mod pipeline;
 pub mod service;

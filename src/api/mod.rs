@@ -37,6 +37,7 @@ use utoipa::OpenApi;
 pub use doc::ApiDoc;
 pub use error::{ApiError, ErrorBody};
 pub use routes::USER_HEADER;
+pub(crate) use server::serve_connections as serve_router;
 pub use server::{ConnectionLimits, HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 pub use silences::SilenceJson;
 
@@ -62,6 +63,8 @@ pub struct ApiState {
 
 /// The API's routes over `state`.
 pub fn router(state: ApiState) -> Router {
+    // What is recorded from now on shows on `/metrics`.
+    crate::metrics::install();
     Router::new()
         .route("/api/alerts", get(routes::list_alerts))
         .route("/api/alerts/stats", get(routes::stats))
@@ -88,6 +91,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/events/{id}/alerts", get(routes::event_alerts))
         .route("/api/health", get(routes::health))
         .route("/api/openapi.json", get(openapi))
+        .route("/metrics", get(crate::metrics::server::metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -146,27 +150,31 @@ fn bearer_token(value: &HeaderValue) -> Option<&[u8]> {
 }
 
 async fn require_token(State(state): State<ApiState>, request: Request, next: Next) -> Response {
-    let Some(token) = &state.token else {
-        return next.run(request).await;
-    };
-    let given = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(bearer_token);
-    match given {
-        Some(given) if same_secret(given, token.as_bytes()) => next.run(request).await,
-        _ => {
-            let mut response = ApiError {
-                status: StatusCode::UNAUTHORIZED,
-                message: "missing or wrong bearer token".into(),
-            }
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            response
-        }
+    match &state.token {
+        Some(token) if !authorized(request.headers(), token) => unauthorized(),
+        _ => next.run(request).await,
     }
+}
+
+/// Whether `headers` carry `Authorization: Bearer TOKEN` with exactly `token`.
+pub(crate) fn authorized(headers: &axum::http::HeaderMap, token: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(bearer_token)
+        .is_some_and(|given| same_secret(given, token.as_bytes()))
+}
+
+/// The answer to a request without the right bearer token: 401 with `WWW-Authenticate`.
+pub(crate) fn unauthorized() -> Response {
+    let mut response = ApiError {
+        status: StatusCode::UNAUTHORIZED,
+        message: "missing or wrong bearer token".into(),
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
 }
 
 /// Why the API could not start.

@@ -550,6 +550,14 @@ async fn scrape(config: &Config) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
+    // `/metrics` on scrape.metrics_bind, held (and served) until this returns.
+    let _metrics = match crate::metrics::server::start(config).await {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let store = open_role_store(config, DbRole::Scrape).await?;
     // The API beside a scraper (`api.enabled`) has its own pool (`pool.api`, named
     // `oddswatch-api`, + 1 for its LISTEN): its readers never take the writer's connections,

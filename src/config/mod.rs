@@ -123,10 +123,18 @@ pub struct ScrapeConfig {
     /// its leases every cycle; when it dies, the others take its shards once they expire.
     #[serde(default)]
     pub lease_secs: u64,
+    /// Where `oddswatch scrape` serves `/metrics` (Prometheus text); empty serves none. A
+    /// non-loopback address requires `api.token`.
+    #[serde(default = "default_metrics_bind")]
+    pub metrics_bind: String,
 }
 
 fn default_shards() -> u16 {
     crate::domain::DEFAULT_SHARDS
+}
+
+fn default_metrics_bind() -> String {
+    "127.0.0.1:9464".into()
 }
 
 impl ScrapeConfig {

@@ -212,6 +212,7 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         }
         Ok(_) => {}
     }
+    validate_metrics_bind(c)?;
     in_range(
         "retention.past_alert_days",
         c.retention.past_alert_days,
@@ -288,4 +289,28 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
+}
+
+/// `scrape.metrics_bind`: empty (off) or an address with a port; non-loopback only with
+/// `api.token`, as `api.bind`.
+fn validate_metrics_bind(c: &Config) -> Result<(), ConfigError> {
+    let bind = c.scrape.metrics_bind.trim();
+    if bind.is_empty() {
+        return Ok(());
+    }
+    match bind.parse::<std::net::SocketAddr>() {
+        Err(_) => Err(invalid(
+            "scrape.metrics_bind",
+            &c.scrape.metrics_bind,
+            "must be an address with a port, e.g. 127.0.0.1:9464, or \"\" to serve no metrics",
+        )),
+        Ok(addr) if !addr.ip().is_loopback() && c.api.token.expose().trim().is_empty() => {
+            Err(invalid(
+                "scrape.metrics_bind",
+                &c.scrape.metrics_bind,
+                "binding a non-loopback address requires api.token (clients then send Authorization: Bearer TOKEN)",
+            ))
+        }
+        Ok(_) => Ok(()),
+    }
 }

@@ -157,6 +157,7 @@ pub async fn start(
     data_dir: &Path,
 ) -> Result<RunningPipeline, StartError> {
     let (feeds, home_book) = build_feeds(config, None)?;
+    crate::metrics::install();
     // SQLite: one daemon per file, held for the pipeline's life.
     let scrape_lock = match sqlite_file(&store) {
         Some(file) => Some(super::scrape_lock::take(&file)?),

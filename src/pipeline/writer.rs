@@ -333,6 +333,7 @@ fn start_writer(
                 }
             };
             let Some(job) = job else { break };
+            crate::metrics::record_write_queue_depth(rx.len());
             match job {
                 Job::Flush(done) => {
                     let _ = done.send(());
@@ -344,6 +345,7 @@ fn start_writer(
                     busy.fetch_add(took, Ordering::Relaxed);
                     let stored = matches!(outcome, WriteOutcome::Stored { .. });
                     if let WriteOutcome::Stored { written, .. } = &outcome {
+                        crate::metrics::record_stored(&written.noise);
                         *noise_sum
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner) += written.noise;
@@ -358,6 +360,7 @@ fn start_writer(
                 }
                 Job::Run(run, done) => {
                     writer.record_run(*run).await;
+                    crate::metrics::record_dead_letters_waiting(waiting(&writer.dir).len());
                     let _ = done.send(());
                 }
             }
@@ -416,6 +419,7 @@ impl Writer {
             Err(error) => match keep(&self.dir, &Letter::Batch(batch)) {
                 Ok(path) => {
                     self.totals.dead_lettered += 1;
+                    crate::metrics::record_dead_letters_written(1);
                     self.since_run.dead_lettered += 1;
                     self.letters_waiting = true;
                     tracing::error!(path = %path.display(), %error, "batch could not be stored; kept as a dead letter");
@@ -497,6 +501,7 @@ impl Writer {
     async fn replay(&mut self) {
         let replay = replay_dead_letters(&self.store, &self.dir).await;
         self.totals.replayed += replay.replayed;
+        crate::metrics::record_dead_letters_replayed(replay.replayed);
         self.totals.fenced += replay.fenced;
         self.since_run.replayed += i64::try_from(replay.replayed).unwrap_or(i64::MAX);
         self.letters_waiting = replay.retryable() > 0;

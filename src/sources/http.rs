@@ -344,7 +344,9 @@ impl BookClient {
                 return Err(AttemptError::Fatal(e));
             }
         };
-        self.stats.record_response(started.elapsed(), body.len());
+        let took = started.elapsed();
+        self.stats.record_response(took, body.len());
+        crate::metrics::record_book_latency(&self.book, took);
         Ok(Fetched {
             what: what.to_string(),
             headers,

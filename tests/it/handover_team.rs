@@ -131,6 +131,7 @@ impl Daemon {
             .env("ODDSWATCH_SCRAPE_LEASE_SECS", "3")
             .env("ODDSWATCH_SCRAPE_SHARDS", SHARDS.to_string())
             .env("ODDSWATCH_API_ENABLED", "false")
+            .env("ODDSWATCH_SCRAPE_METRICS_BIND", "")
             .env("ODDSWATCH_BOOKS_BETPAWA_BASE_URL", sim_url)
             .env("ODDSWATCH_BOOKS_SPORTYBET_BASE_URL", sim_url)
             .env("ODDSWATCH_BOOKS_BET9JA_BASE_URL", sim_url)

@@ -32,6 +32,7 @@ mod keyset_plan;
 mod leases;
 mod log_format;
 mod market_risk_e2e;
+mod metrics;
 mod migrate_versions;
 mod noise_e2e;
 mod notify;

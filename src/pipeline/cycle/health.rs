@@ -24,6 +24,7 @@ impl ScrapeCycle {
         for (index, feed) in self.feeds.iter().enumerate() {
             let after = feed.feed.stats().snapshot();
             let before = std::mem::replace(&mut self.stats_before[index], after.clone());
+            crate::metrics::record_book_cycle(&feed.slug, &before, &after);
             // The Odds API reports several bookmakers; a run is kept per book slug seen.
             let mut slugs: Vec<&str> = books
                 .slugs()

@@ -219,6 +219,7 @@ impl ScrapeCycle {
         // 5. Health and the run record.
         self.record_run(run_id, &run).await;
         run.log_done();
+        crate::metrics::record_cycle(&run.totals);
         self.last_totals = run.totals.clone();
         run.totals
     }

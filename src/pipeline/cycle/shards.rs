@@ -37,6 +37,7 @@ impl ScrapeCycle {
         let keeper = self.leases.as_mut()?;
         let changes = keeper.round(&self.store).await;
         let held: Box<[HeldLease]> = keeper.held().into();
+        crate::metrics::record_shards(held.len(), keeper.shards());
         self.apply_shard_changes(&changes).await;
         Some(held)
     }

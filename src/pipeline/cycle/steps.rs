@@ -165,6 +165,12 @@ impl ScrapeCycle {
             );
         }
         totals.add_detection(input, &output);
+        crate::metrics::record_detections(
+            output
+                .alerts
+                .iter()
+                .map(|a| (a.alert_type().as_str(), a.severity.as_str())),
+        );
         let batch = write_batch(now, input, output);
         totals.add_batch(&batch);
         batch

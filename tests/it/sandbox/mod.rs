@@ -33,7 +33,9 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.home.path().join("config"))
             .env("XDG_DATA_HOME", self.home.path().join("data"))
             .env("USER", "tester")
-            .env("RUST_LOG", "warn");
+            .env("RUST_LOG", "warn")
+            // Parallel tests must not race for the default metrics port.
+            .env("ODDSWATCH_SCRAPE_METRICS_BIND", "");
         cmd
     }
 
