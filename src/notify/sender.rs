@@ -162,6 +162,10 @@ impl Sender {
             self.store.release_target(&target.name, &self.id).await?;
             sent?;
         }
+        for (target, pending, paused) in self.store.outbox_gauges().await? {
+            crate::metrics::record_outbox_depth(&target, u64::try_from(pending).unwrap_or(0));
+            crate::metrics::record_target_paused(&target, paused);
+        }
         Ok(report)
     }
 
@@ -198,7 +202,13 @@ impl Sender {
                 let body = format::body(target, alert, delivery.kind);
                 let key = idempotency_key(delivery.id);
                 let started = Instant::now();
-                match post(&self.client, target, body, Some(&key), now, timeout).await {
+                let sent_result = post(&self.client, target, body, Some(&key), now, timeout).await;
+                crate::metrics::record_delivery(
+                    &target.name,
+                    sent_result.is_ok(),
+                    started.elapsed().as_secs_f64(),
+                );
+                match sent_result {
                     Ok(_) => {
                         self.store
                             .delivery_made(&target.name, delivery.id, now)

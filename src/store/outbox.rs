@@ -380,6 +380,22 @@ impl Store {
         Ok(states)
     }
 
+    /// `(target, pending deliveries, paused)` of every target with a state: the sender's gauges.
+    pub async fn outbox_gauges(&self) -> Result<Vec<(String, i64, bool)>, StoreError> {
+        let q = self.query(
+            "SELECT t.name, (SELECT COUNT(*) FROM notify_outbox o WHERE o.state = 'pending' AND o.target = t.name), \
+             CASE WHEN t.paused_at IS NULL THEN 0 ELSE 1 END FROM notify_targets t",
+        );
+        let rows: Vec<(String, i64, i32)> = with_pool!(self, pool => {
+            sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await
+        })
+        .context("reading the outbox depth")?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, pending, paused)| (name, pending, paused != 0))
+            .collect())
+    }
+
     /// Deletes deliveries made or given up before `before` (housekeeping); returns how many.
     pub async fn purge_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut q =

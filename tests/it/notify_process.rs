@@ -54,6 +54,8 @@ fn spawn(dir: &Path, config: &Path, url: &str) -> Child {
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
+        // Tests run scrapes in parallel: no /metrics listener to compete for.
+        .env("ODDSWATCH_SCRAPE_METRICS_BIND", "")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
