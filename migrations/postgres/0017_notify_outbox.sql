@@ -28,3 +28,15 @@ CREATE TABLE notify_targets (
     claimed_by           TEXT,                   -- the sender delivering for it now
     claimed_until        TIMESTAMPTZ
 );
+
+-- Rules added at run time (`oddswatch notify rules add`, `POST /api/notify/rules`), applied with
+-- the configured ones from the next cycle on. Targets (which hold secrets) stay in the config.
+CREATE TABLE notify_rules (
+    id           BIGSERIAL PRIMARY KEY,
+    target       TEXT NOT NULL,
+    min_severity TEXT NOT NULL,
+    types        TEXT NOT NULL,                  -- JSON array of alert types; [] = all
+    books        TEXT NOT NULL,                  -- JSON array of book slugs; [] = all
+    created_by   TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL
+);

@@ -12,7 +12,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr, Response,
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::error::ErrorBody;
-use super::{MAX_BODY_BYTES, routes, silences, stream};
+use super::{MAX_BODY_BYTES, notify, routes, silences, stream};
 use crate::domain::{AlertSort, AlertType, Pattern, Severity, SilencedFilter, Status};
 
 /// Query parameters of `GET /api/alerts`. Text parameters refuse control characters
@@ -164,6 +164,11 @@ When the server has a token (`api.token`), every request needs `Authorization: B
         silences::get_silence,
         silences::patch_silence,
         silences::delete_silence,
+        notify::targets,
+        notify::resume,
+        notify::rules,
+        notify::add_rule,
+        notify::delete_rule,
     ),
     components(schemas(
         crate::domain::AlertJson,

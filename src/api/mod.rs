@@ -17,6 +17,7 @@
 
 mod doc;
 mod error;
+mod notify;
 mod params;
 mod routes;
 mod server;
@@ -30,7 +31,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tokio::sync::watch;
 use utoipa::OpenApi;
 
@@ -89,6 +90,13 @@ pub fn router(state: ApiState) -> Router {
                 .delete(silences::delete_silence),
         )
         .route("/api/events/{id}/alerts", get(routes::event_alerts))
+        .route("/api/notify/targets", get(notify::targets))
+        .route("/api/notify/targets/{name}/resume", post(notify::resume))
+        .route(
+            "/api/notify/rules",
+            get(notify::rules).post(notify::add_rule),
+        )
+        .route("/api/notify/rules/{id}", delete(notify::delete_rule))
         .route("/api/health", get(routes::health))
         .route("/api/openapi.json", get(openapi))
         .route("/metrics", get(crate::metrics::server::metrics))

@@ -30,6 +30,131 @@ pub enum NotifyCommand {
         /// A [[notify.targets]] name.
         target: String,
     },
+    /// The rules in force (configured and stored), and adding or removing stored ones.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `oddswatch notify rules …`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every rule: the configured ones (no id) and the stored ones.
+    List {
+        /// JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store a rule (every daemon applies it from its next cycle).
+    Add {
+        /// A [[notify.targets]] name.
+        #[arg(long)]
+        target: String,
+        /// The least severity sent.
+        #[arg(long, default_value = "warning")]
+        min_severity: crate::domain::Severity,
+        /// Only these alert types (repeat, or separate by commas); none: all.
+        #[arg(long = "type", value_delimiter = ',')]
+        types: Vec<crate::domain::AlertType>,
+        /// Only these books (repeat, or separate by commas); none: all.
+        #[arg(long = "book", value_delimiter = ',')]
+        books: Vec<String>,
+        /// Print the stored rule as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete stored rule ID (configured rules are edited in the config).
+    Remove {
+        /// The rule's id (`notify rules list`).
+        id: i64,
+    },
+}
+
+async fn rules(config: &Config, command: RulesCommand) -> Result<ExitCode> {
+    let service = super::open_service(config).await?;
+    let code = match command {
+        RulesCommand::List { json } => {
+            let rows = service.notify_rules().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("no notification rules");
+            } else {
+                println!(
+                    "{:>4} {:<9} {:<16} {:<9} {:<30} BOOKS",
+                    "ID", "SOURCE", "TARGET", "SEVERITY", "TYPES"
+                );
+                let all = |v: Vec<String>| {
+                    if v.is_empty() {
+                        "all".to_string()
+                    } else {
+                        v.join(",")
+                    }
+                };
+                for r in rows {
+                    println!(
+                        "{:>4} {:<9} {:<16} {:<9} {:<30} {}",
+                        r.id.map_or_else(|| "-".to_string(), |id| id.to_string()),
+                        r.source,
+                        r.target,
+                        format!("{}+", r.min_severity),
+                        all(r.types.iter().map(ToString::to_string).collect()),
+                        all(r.books.clone()),
+                    );
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        RulesCommand::Add {
+            target,
+            min_severity,
+            types,
+            books,
+            json,
+        } => {
+            let rule = crate::domain::NotifyRule {
+                target,
+                min_severity,
+                types,
+                books,
+            };
+            match service.add_notify_rule(rule).await {
+                Ok(row) if json => {
+                    println!("{}", serde_json::to_string_pretty(&row)?);
+                    ExitCode::SUCCESS
+                }
+                Ok(row) => {
+                    println!(
+                        "added rule {} → {}: applied from the next cycle of every daemon",
+                        row.id.unwrap_or_default(),
+                        row.target
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(crate::service::ServiceError::InvalidArgument {
+                    name,
+                    value,
+                    allowed,
+                }) => {
+                    eprintln!("error: --{name} {value}: allowed: {allowed}");
+                    ExitCode::from(2)
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        RulesCommand::Remove { id } => {
+            if service.delete_notify_rule(id).await? {
+                println!("removed rule {id}");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "error: no stored rule {id}; `oddswatch notify rules list` shows the ids (configured rules are edited in the config)"
+                );
+                ExitCode::FAILURE
+            }
+        }
+    };
+    service.close().await;
+    Ok(code)
 }
 
 fn unknown_target(config: &Config, name: &str) -> ExitCode {
@@ -55,6 +180,7 @@ pub async fn run(config: &Config, command: NotifyCommand) -> Result<ExitCode> {
             };
             Ok(send_test(config, target).await)
         }
+        NotifyCommand::Rules(command) => rules(config, command).await,
         NotifyCommand::Resume { target } => {
             let service = super::open_service(config).await?;
             let resumed = service.resume_notify_target(&target).await;

@@ -41,13 +41,13 @@ pub struct Notice {
 
 /// A rule: send alerts of at least `min_severity`, of these types and books (empty: all), to
 /// `target`. Carries no secret, so it may travel in a batch (and its dead letter).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyRule {
     /// A target's name.
     pub target: String,
     /// The least severity sent.
-    #[serde(default = "least_severity")]
+    #[serde(default = "least_severity", alias = "minSeverity")]
     pub min_severity: Severity,
     /// Alert types sent; empty: all.
     #[serde(default)]

@@ -18,6 +18,8 @@ pub struct Housekeeping {
     pub purged_history: u64,
     /// Silences whose end passed, marked expired.
     pub expired_silences: u64,
+    /// Notification deliveries made or given up before the past alerts' retention, deleted.
+    pub purged_deliveries: u64,
 }
 
 /// Runs the past transition, both purges and the expiry of ended silences once.
@@ -30,11 +32,13 @@ pub async fn housekeeping(
     let purged_alerts = service.purge(past_alert_days).await?;
     let purged_history = service.purge_history(history_days).await?;
     let expired_silences = service.expire_ended_silences().await?;
+    let purged_deliveries = service.purge_deliveries(past_alert_days).await?;
     Ok(Housekeeping {
         made_past,
         purged_alerts,
         purged_history,
         expired_silences,
+        purged_deliveries,
     })
 }
 

@@ -62,7 +62,7 @@ pub struct PendingDelivery {
 }
 
 /// One target's delivery state and outbox counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetState {
     /// The target's name.

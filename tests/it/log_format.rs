@@ -42,6 +42,7 @@ fn scrape_until_a_cycle(s: &Sandbox, url: &str) -> (String, String) {
         .env("XDG_CONFIG_HOME", s.home.path().join("config"))
         .env("XDG_DATA_HOME", s.home.path().join("data"))
         .env("ODDSWATCH_LOG_FORMAT", "json")
+        .env("ODDSWATCH_SCRAPE_METRICS_BIND", "")
         .env("ODDSWATCH_LOG_DIR", &log_dir)
         .env("ODDSWATCH_API_TOKEN", TOKEN)
         .env("ODDSWATCH_SIM_EVENTS", "20")

@@ -7,6 +7,8 @@
 //! The sender's passes take their clock from the test, so hours of retry schedule run in
 //! moments; the HTTP is real.
 
+mod api;
+use api::the_api_shows_targets_resumes_and_edits_rules;
 pub mod receiver;
 
 use chrono::{DateTime, Duration, Utc};
@@ -52,6 +54,7 @@ cases!(
     five_failures_in_a_row_pause_the_target_until_it_is_resumed,
     a_delivery_not_made_within_a_day_is_given_up,
     two_senders_on_one_database_send_each_delivery_once,
+    the_api_shows_targets_resumes_and_edits_rules,
 );
 
 fn target(name: &str, format: NotifyFormat, url: String) -> NotifyTarget {
@@ -459,6 +462,25 @@ async fn a_delivery_not_made_within_a_day_is_given_up(db: &TestDb) {
     let state = &store.notify_states().await.unwrap()[0];
     assert_eq!((state.pending, state.expired), (0, 1));
     assert!(state.paused_at.is_none());
+
+    // Housekeeping deletes finished deliveries past the retention, never a pending one.
+    write(
+        store,
+        &routed(
+            60 * 30,
+            &["7002"],
+            vec![detection("7002", 60 * 30, 2.0, 2.4, Severity::Critical)],
+            &rules,
+        ),
+    )
+    .await;
+    assert_eq!(
+        store.purge_deliveries(secs(t0, 40 * 3600)).await.unwrap(),
+        1
+    );
+    let left = store.deliveries_of("desk").await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].3, "pending");
 }
 
 async fn two_senders_on_one_database_send_each_delivery_once(db: &TestDb) {

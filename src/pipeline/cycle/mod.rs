@@ -167,6 +167,28 @@ impl ScrapeCycle {
         }
     }
 
+    /// The notification rules of this cycle: the configured ones and those stored at run time
+    /// (DESIGN §12). Without targets there is nothing to route; if the stored rules cannot be
+    /// read, the configured ones still apply (and the failure is logged).
+    async fn notify_rules(&self) -> Vec<crate::domain::NotifyRule> {
+        let mut rules = self.config.notify.rules.clone();
+        if self.config.notify.targets.is_empty() {
+            return rules;
+        }
+        match self.store.notify_rules().await {
+            Ok(stored) => rules.extend(
+                stored
+                    .into_iter()
+                    .map(|s| s.rule)
+                    .filter(|r| self.config.notify.target(&r.target).is_some()),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read stored notification rules; using the configured ones")
+            }
+        }
+        rules
+    }
+
     /// Runs one cycle; `stop` makes it drop the fetches in flight and return early. While it
     /// runs, health is published on the status channel the scheduler attached, if any.
     pub async fn run_cycle(&mut self, stop: &watch::Receiver<bool>) -> CycleTotals {
@@ -198,11 +220,13 @@ impl ScrapeCycle {
         let leases = self.lease_round().await;
         let run_id = self.start_run(now).await;
         let (rules, noise) = self.settings().await;
+        let notify = self.notify_rules().await;
         let mut run = CycleRun {
             now,
             budgets,
             rules,
             noise,
+            notify,
             totals: CycleTotals::default(),
             books: CycleBooks::default(),
         };

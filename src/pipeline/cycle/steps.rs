@@ -28,6 +28,8 @@ pub(super) struct CycleRun {
     pub(super) rules: Rules,
     /// How this cycle's detections fold into stored alerts (`[noise]`, overrides applied).
     pub(super) noise: crate::domain::NoisePolicy,
+    /// Notification rules of this cycle: the configured ones and the stored ones.
+    pub(super) notify: Vec<crate::domain::NotifyRule>,
     /// What the cycle did.
     pub(super) totals: CycleTotals,
     /// What each book did.
@@ -134,7 +136,7 @@ impl ScrapeCycle {
             let mut batch = self.detect_batch(&input, &run.rules, run.now, &mut run.totals);
             batch.noise = run.noise;
             if !batch.alerts.is_empty() {
-                batch.notify = self.config.notify.rules.clone();
+                batch.notify = run.notify.clone();
             }
             batch.fence = self.fence_of(&batch);
             run.totals.detect_ms += elapsed_ms(t);

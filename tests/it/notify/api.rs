@@ -1,0 +1,173 @@
+//! `/api/notify/…` on a real server, answers checked against the OpenAPI document: targets'
+//! health (URLs without their path), resume, and rules listed, added (refused with what is
+//! allowed), removed; stored rules then route alerts as configured ones do.
+
+use std::sync::Arc;
+
+use oddswatch::config::{Config, NotifyFormat};
+use oddswatch::domain::{NotifyRule, Severity};
+use oddswatch::service::AlertService;
+use serde_json::{Value, json};
+
+use super::{routed, rule, target, write};
+use crate::api_server::{Options, TestServer, start};
+use crate::common::TestDb;
+use crate::store_noise::detection;
+
+async fn call(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = server
+        .client
+        .request(method.clone(), format!("{}{path}", server.base));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = response.bytes().await.unwrap();
+    if let Err(e) = server.contract.check(
+        method.as_str(),
+        path,
+        status,
+        content_type.as_deref(),
+        &bytes,
+    ) {
+        panic!("contract: {e}");
+    }
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+pub(super) async fn the_api_shows_targets_resumes_and_edits_rules(db: &TestDb) {
+    let store = &db.store;
+    let mut config = Config::defaults();
+    config.notify.targets = vec![target(
+        "desk",
+        NotifyFormat::Slack,
+        "http://127.0.0.1:9/services/T0KEN".into(),
+    )];
+    config.notify.rules = vec![rule("desk", Severity::Critical)];
+    let service = AlertService::new(store.clone(), "desk").with_config(Arc::new(config.clone()));
+    let server = start(
+        store,
+        Options {
+            service: Some(service),
+            ..Options::default()
+        },
+    )
+    .await;
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+    let delete = reqwest::Method::DELETE;
+
+    let (status, targets) = call(&server, get.clone(), "/api/notify/targets", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(targets[0]["name"], "desk");
+    assert_eq!(targets[0]["state"], "ok");
+    assert_eq!(targets[0]["url"], "http://127.0.0.1:9/…");
+    assert!(!targets.to_string().contains("T0KEN") && !targets.to_string().contains("key-of-desk"));
+
+    let (status, body) = call(
+        &server,
+        post.clone(),
+        "/api/notify/targets/nope/resume",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("configured targets: desk"),
+        "{body}"
+    );
+    let (status, body) = call(
+        &server,
+        post.clone(),
+        "/api/notify/targets/desk/resume",
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["resumed"]), (200, &json!(false)));
+
+    let (status, body) = call(
+        &server,
+        post.clone(),
+        "/api/notify/rules",
+        Some(json!({"target": "pager", "min_severity": "critical"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("desk"), "{body}");
+    let (status, body) = call(
+        &server,
+        post.clone(),
+        "/api/notify/rules",
+        Some(json!({"target": "desk", "minSeverity": "urgent"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, added) = call(
+        &server,
+        post.clone(),
+        "/api/notify/rules",
+        Some(json!({"target": "desk", "min_severity": "warning", "types": ["price_change"], "books": ["betpawa"]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["source"], "database");
+    assert_eq!(added["createdBy"], "desk");
+    let id = added["id"].as_i64().unwrap();
+
+    let (status, rules) = call(&server, get.clone(), "/api/notify/rules", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(rules.as_array().unwrap().len(), 2);
+    assert_eq!(rules[0]["source"], "config");
+    assert_eq!(rules[1]["id"], id);
+
+    // The stored rule routes a warning the configured one (critical) would not.
+    let stored: Vec<NotifyRule> = store
+        .notify_rules()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.rule)
+        .chain(config.notify.rules.clone())
+        .collect();
+    let written = write(
+        store,
+        &routed(
+            0,
+            &["7001"],
+            vec![detection("7001", 0, 2.0, 2.15, Severity::Warning)],
+            &stored,
+        ),
+    )
+    .await;
+    assert_eq!(written.deliveries_queued, 1);
+
+    let (status, _) = call(
+        &server,
+        delete.clone(),
+        &format!("/api/notify/rules/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(&server, delete, &format!("/api/notify/rules/{id}"), None).await;
+    assert_eq!(status, 404);
+    let (_, rules) = call(&server, get, "/api/notify/rules", None).await;
+    assert_eq!(rules.as_array().unwrap().len(), 1);
+}
