@@ -36,6 +36,7 @@ mod metrics;
 mod migrate_versions;
 mod noise_e2e;
 mod notify;
+mod notify_cli;
 mod notify_process;
 mod pipeline_e2e;
 mod pipeline_outage;
