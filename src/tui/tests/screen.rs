@@ -217,6 +217,53 @@ fn book_health_says_just_now_not_now_ago() {
     assert!(!text.contains("now ago"), "{text}");
 }
 
+#[test]
+fn book_health_asks_for_the_notify_targets_and_shows_a_paused_one_with_its_fix() {
+    use crate::service::NotifyTargetStatus;
+    use crate::store::TargetState;
+    let mut s = main_state();
+    let effects = press(&mut s, 'H');
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::LoadNotify)),
+        "{effects:?}"
+    );
+    let text = rows(&s, &Theme::color(), 120, 40).join("\n");
+    assert!(
+        text.contains("Notifications") && text.contains("reading…"),
+        "{text}"
+    );
+    let paused = NotifyTargetStatus {
+        name: "desk".into(),
+        format: Some("slack".into()),
+        url: Some("https://hooks.example.net/…".into()),
+        configured: true,
+        signed: true,
+        state: "paused",
+        stored: TargetState {
+            name: "desk".into(),
+            consecutive_failures: 5,
+            paused_at: Some(now() - Duration::minutes(3)),
+            next_attempt_at: Some(now() + Duration::minutes(57)),
+            last_error: Some("could not connect: Connection refused (os error 111)".into()),
+            pending: 12,
+            delivered: 40,
+            ..TargetState::default()
+        },
+    };
+    update(&mut s, Action::NotifyLoaded(Ok(vec![paused])));
+    // At 80 columns the error wraps and the popup grows with it: nothing is cut off.
+    let text = rows(&s, &Theme::color(), 80, 30).join("\n");
+    assert!(
+        text.contains("desk") && text.contains("paused") && text.contains("12 waiting"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 failures in a row: could not connect"),
+        "{text}"
+    );
+    assert!(text.contains("notify resume desk"), "{text}");
+}
+
 fn stats_took(ms: u64) -> StatsData {
     StatsData {
         took_ms: ms,

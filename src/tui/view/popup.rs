@@ -193,7 +193,14 @@ fn book_health(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.extend(notify_lines(state, theme));
-    let rect = centred(area, 90, lines.len() as u16 + 2);
+    // Long lines (errors) wrap: the popup is as tall as the wrapped text.
+    let inner = usize::from(area.width.min(90).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let rect = centred(
+        area,
+        90,
+        u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2),
+    );
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -226,31 +233,33 @@ fn notify_lines(state: &State, theme: &Theme) -> Vec<Line<'static>> {
                     "ok" => theme.health(crate::health::HealthLevel::Ok),
                     _ => theme.muted,
                 };
-                let detail = match (t.state, &s.last_error) {
-                    ("paused", Some(e)) => format!(
-                        "{} failures in a row: {e} · `oddswatch notify resume {}`",
-                        s.consecutive_failures, t.name
-                    ),
-                    ("retrying", Some(e)) => format!(
-                        "{} failures in a row: {e}{}",
-                        s.consecutive_failures,
-                        s.next_attempt_at
-                            .map(|n| format!(" · next try at {}", n.format("%H:%M:%S UTC")))
-                            .unwrap_or_default()
-                    ),
-                    _ => s.last_success_at.map_or_else(
-                        || "nothing delivered yet".to_string(),
-                        |at| format!("delivered {}", format::ago(state.now, at)),
-                    ),
-                };
+                let delivered = s.last_success_at.map_or_else(
+                    || "nothing delivered yet".to_string(),
+                    |at| format!("delivered {}", format::ago(state.now, at)),
+                );
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {:<12}", format::fit(&t.name, 12)), theme.accent),
                     Span::styled(format!("{:<9}", t.state), style),
                     Span::raw(format!(
-                        "{} waiting · {} sent · {} given up · {detail}",
+                        "{} waiting · {} sent · {} given up · {delivered}",
                         s.pending, s.delivered, s.expired
                     )),
                 ]));
+                // Why it is not healthy, and what happens next, on a line of its own.
+                let next = match (s.paused_at, s.next_attempt_at) {
+                    (Some(_), _) => Some(format!("paused: `oddswatch notify resume {}`", t.name)),
+                    (None, Some(n)) if t.stored.consecutive_failures > 0 => {
+                        Some(format!("next try at {}", n.format("%H:%M:%S UTC")))
+                    }
+                    _ => None,
+                };
+                if let (true, Some(e)) = (t.stored.is_unhealthy(), &s.last_error) {
+                    let mut text = format!("    {} failures in a row: {e}", s.consecutive_failures);
+                    if let Some(next) = next {
+                        text.push_str(&format!(" · {next}"));
+                    }
+                    lines.push(Line::from(Span::styled(text, style)));
+                }
             }
         }
     }
