@@ -42,24 +42,38 @@ min_severity = "{min_severity}"
     path
 }
 
-fn spawn(dir: &Path, config: &Path, url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_oddswatch"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "--database-url",
-            url,
-            "scrape",
-        ])
-        .env("HOME", dir)
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        // Tests run scrapes in parallel: no /metrics listener to compete for.
-        .env("ODDSWATCH_SCRAPE_METRICS_BIND", "")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+/// A daemon killed when dropped, so a failing test leaves no process behind.
+struct Daemon(Option<Child>);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn spawn(dir: &Path, config: &Path, url: &str) -> Daemon {
+    Daemon(Some(
+        Command::new(env!("CARGO_BIN_EXE_oddswatch"))
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--database-url",
+                url,
+                "scrape",
+            ])
+            .env("HOME", dir)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            // Tests run scrapes in parallel: no /metrics listener to compete for.
+            .env("ODDSWATCH_SCRAPE_METRICS_BIND", "")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    ))
 }
 
 async fn scalar(url: &str, sql: &str) -> i64 {
@@ -92,11 +106,13 @@ async fn wait_for(what: &str, secs: u64, mut check: impl AsyncFnMut() -> bool) {
     }
 }
 
-fn stop(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+fn stop(mut daemon: Daemon) {
+    if let Some(mut child) = daemon.0.take() {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
 }
 
 fn key_counts(got: &[Received]) -> HashMap<String, usize> {
@@ -169,7 +185,7 @@ async fn kill_9_with_deliveries_pending_delivers_them_after_the_restart_once() {
     receiver.slow(150);
     let config = write_config(dir.path(), &receiver, "warning");
     let url = format!("sqlite://{}", dir.path().join("o.db").display());
-    let child = spawn(dir.path(), &config, &url);
+    let mut child = spawn(dir.path(), &config, &url);
 
     wait_for("deliveries made and more pending", 120, async || {
         scalar(
@@ -186,7 +202,7 @@ async fn kill_9_with_deliveries_pending_delivers_them_after_the_restart_once() {
                 >= 5
     })
     .await;
-    let mut child = child;
+    let mut child = child.0.take().unwrap();
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let pending_at_kill = ids(
