@@ -20,7 +20,7 @@ mod reads;
 mod silences;
 mod views;
 
-pub use notify::{NotifyRuleRow, NotifyTargetStatus};
+pub use notify::{NotifyRuleRow, NotifyTargetStatus, target_statuses};
 pub use reads::{AlertWindow, MAX_FOLLOW_BATCH, MAX_GROUPS, MAX_HISTORY_ROWS};
 pub use silences::{MAX_REASON_CHARS, MAX_SILENCE_DAYS};
 pub use views::{RESERVED_VIEW_NAMES, check_view, check_view_name, check_view_name_form};

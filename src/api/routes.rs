@@ -321,6 +321,10 @@ pub struct Health {
     pub database_reachable: bool,
     /// The pipeline in this process, or state `attached` when there is none.
     pub pipeline: PipelineStatus,
+    /// The notification targets (DESIGN §12): `state` `ok`, `retrying` or `paused`, with their
+    /// waiting deliveries and last error. Absent when none is configured or has deliveries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<crate::service::NotifyTargetStatus>,
 }
 
 /// Database reachability, pipeline state and per-book health.
@@ -334,11 +338,17 @@ pub async fn health(State(state): State<ApiState>) -> Response {
             ..PipelineStatus::default()
         },
     };
+    let notify = if reachable {
+        state.service.notify_status().await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let body = Health {
         status: if reachable { "ok" } else { "unavailable" },
         backend: state.service.backend_name(),
         database_reachable: reachable,
         pipeline,
+        notify,
     };
     let code = if reachable {
         StatusCode::OK

@@ -43,10 +43,13 @@ pub async fn run(config: &Config, args: StatusArgs) -> Result<ExitCode> {
         let store = Store::open_as(&url, 1, DbRole::General).await?;
         let team = store.team_status().await;
         let books = store.recent_book_runs(BOOK_RUNS).await;
+        // The notification targets are part of the desk's health (DESIGN §12).
+        let notify = store.notify_states().await;
         store.close().await;
-        Ok::<_, crate::store::StoreError>((team?, books?))
+        let notify = crate::service::target_statuses(&config.notify, notify?);
+        Ok::<_, crate::store::StoreError>((team?, books?, notify))
     };
-    let (team, runs) = match read.await {
+    let (team, runs, notify) = match read.await {
         Ok(read) => read,
         Err(e) => {
             eprintln!("error: cannot read the scraper team from {shown}: {e}");
@@ -54,12 +57,19 @@ pub async fn run(config: &Config, args: StatusArgs) -> Result<ExitCode> {
         }
     };
     let books = book_health_from_runs(&runs);
-    let healthy = team.summary().is_healthy();
+    let healthy = team.summary().is_healthy()
+        && !notify
+            .iter()
+            .any(crate::service::NotifyTargetStatus::is_unhealthy);
     let stdout = std::io::stdout();
     let terminal = stdout.is_terminal();
     let mut out = stdout.lock();
     if args.json {
-        let text = serde_json::to_string_pretty(&json_document(&team, &books, &shown))?;
+        let mut document = json_document(&team, &books, &shown);
+        if !notify.is_empty() {
+            document["notify"] = serde_json::to_value(&notify)?;
+        }
+        let text = serde_json::to_string_pretty(&document)?;
         if terminal {
             writeln!(TerminalSafe::new(&mut out), "{text}")?;
         } else {
@@ -68,6 +78,7 @@ pub async fn run(config: &Config, args: StatusArgs) -> Result<ExitCode> {
     } else {
         let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         write!(out, "{}", table(&team, &books, &shown, colour))?;
+        write!(out, "{}", notify_table(&notify, colour))?;
     }
     out.flush().wrap_err("writing the status")?;
     Ok(if healthy {
@@ -194,6 +205,38 @@ fn relative(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 
 /// The table `oddswatch status` prints. `colour`: ANSI red and green around the health words
 /// (the words say it all without colour: `UNHEALTHY`, `UNOWNED`).
+/// The notification targets under the team (nothing when none is configured): a paused or
+/// failing one in red with its last error.
+pub fn notify_table(targets: &[crate::service::NotifyTargetStatus], colour: bool) -> String {
+    if targets.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nnotifications:\n");
+    for t in targets {
+        let state = if colour && t.is_unhealthy() {
+            format!("\x1b[31m{:<9}\x1b[0m", t.state)
+        } else {
+            format!("{:<9}", t.state)
+        };
+        let s = &t.stored;
+        out.push_str(&format!(
+            "  {:<16} {state} {} waiting · {} delivered · {} given up",
+            t.name, s.pending, s.delivered, s.expired
+        ));
+        if let (true, Some(e)) = (t.is_unhealthy(), &s.last_error) {
+            out.push_str(&format!(
+                " · {} failures in a row: {e}",
+                s.consecutive_failures
+            ));
+            if s.paused_at.is_some() {
+                out.push_str(&format!(" · `oddswatch notify resume {}`", t.name));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 pub fn table(team: &TeamStatus, books: &[BookHealth], database: &str, colour: bool) -> String {
     let red = |s: &str| {
         if colour {

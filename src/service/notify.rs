@@ -48,46 +48,54 @@ fn state_of(configured: bool, s: &TargetState) -> &'static str {
     }
 }
 
+/// The configured targets of `config` with their `stored` state, in config order, then the
+/// stored targets no longer configured.
+pub fn target_statuses(
+    config: &crate::config::NotifyConfig,
+    mut stored: Vec<TargetState>,
+) -> Vec<NotifyTargetStatus> {
+    let mut rows: Vec<NotifyTargetStatus> = config
+        .targets
+        .iter()
+        .map(|t| {
+            let state = match stored.iter().position(|s| s.name == t.name) {
+                Some(i) => stored.remove(i),
+                None => TargetState {
+                    name: t.name.clone(),
+                    ..TargetState::default()
+                },
+            };
+            NotifyTargetStatus {
+                name: t.name.clone(),
+                format: Some(t.format.to_string()),
+                url: Some(redact_webhook_url(t.url.expose())),
+                configured: true,
+                signed: !t.secret.expose().is_empty(),
+                state: state_of(true, &state),
+                stored: state,
+            }
+        })
+        .collect();
+    rows.extend(stored.into_iter().map(|s| NotifyTargetStatus {
+        name: s.name.clone(),
+        format: None,
+        url: None,
+        configured: false,
+        signed: false,
+        state: state_of(false, &s),
+        stored: s,
+    }));
+    rows
+}
+
 impl AlertService {
     /// Every target: the configured ones in their order, then unconfigured ones with deliveries.
     pub async fn notify_status(&self) -> Result<Vec<NotifyTargetStatus>, ServiceError> {
-        let mut stored = self.store.notify_states().await?;
-        let targets = self
-            .config
-            .as_ref()
-            .map(|c| c.notify.targets.clone())
-            .unwrap_or_default();
-        let mut rows: Vec<NotifyTargetStatus> = targets
-            .iter()
-            .map(|t| {
-                let state = match stored.iter().position(|s| s.name == t.name) {
-                    Some(i) => stored.remove(i),
-                    None => TargetState {
-                        name: t.name.clone(),
-                        ..TargetState::default()
-                    },
-                };
-                NotifyTargetStatus {
-                    name: t.name.clone(),
-                    format: Some(t.format.to_string()),
-                    url: Some(redact_webhook_url(t.url.expose())),
-                    configured: true,
-                    signed: !t.secret.expose().is_empty(),
-                    state: state_of(true, &state),
-                    stored: state,
-                }
-            })
-            .collect();
-        rows.extend(stored.into_iter().map(|s| NotifyTargetStatus {
-            name: s.name.clone(),
-            format: None,
-            url: None,
-            configured: false,
-            signed: false,
-            state: state_of(false, &s),
-            stored: s,
-        }));
-        Ok(rows)
+        let stored = self.store.notify_states().await?;
+        Ok(match &self.config {
+            Some(config) => target_statuses(&config.notify, stored),
+            None => target_statuses(&crate::config::NotifyConfig::default(), stored),
+        })
     }
 
     /// Deletes deliveries made or given up more than `days` ago (housekeeping, with the past

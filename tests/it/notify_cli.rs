@@ -173,3 +173,66 @@ fn notify_status_and_rules_on_a_fresh_database() {
     assert_eq!(code, 0);
     assert!(out.contains("nothing to resume"), "{out}");
 }
+
+#[test]
+fn a_paused_target_makes_oddswatch_status_unhealthy_and_says_how_to_resume() {
+    use oddswatch::config::Config;
+    use oddswatch::notify::Sender;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let receiver = rt.block_on(Receiver::start());
+    receiver.answer(503);
+    let s = setup(&receiver);
+    // Five failed attempts by the schedule pause the target.
+    let config = Config::load(&oddswatch::config::ConfigSources {
+        file: Some(s.config.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    rt.block_on(async {
+        let store = oddswatch::store::Store::open(&s.url, 1).await.unwrap();
+        let rules = config.notify.rules.clone();
+        let mut batch = crate::store_noise::batch(
+            0,
+            &["7001"],
+            vec![crate::store_noise::detection(
+                "7001",
+                0,
+                2.0,
+                2.4,
+                oddswatch::domain::Severity::Critical,
+            )],
+            oddswatch::domain::NoisePolicy::default(),
+        );
+        batch.notify = rules;
+        store.write_cycle_batch(&batch).await.unwrap();
+        let sender = Sender::new(store.clone(), config.notify.clone());
+        let t0 = crate::store_noise::at(0);
+        for secs in [0, 1, 31, 331, 3931] {
+            sender
+                .pass(t0 + chrono::Duration::seconds(secs))
+                .await
+                .unwrap();
+        }
+        store.close().await;
+    });
+    let (code, out, err) = run(&s, &["status"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("notifications:"), "{out}");
+    assert!(out.contains("desk") && out.contains("paused"), "{out}");
+    assert!(
+        out.contains("5 failures in a row: answered HTTP 503"),
+        "{out}"
+    );
+    assert!(out.contains("`oddswatch notify resume desk`"), "{out}");
+    let (code, out, _) = run(&s, &["status", "--json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["notify"][0]["state"], "paused");
+    assert!(!out.contains("T0KEN"));
+    let (code, out, _) = run(&s, &["notify", "resume", "desk"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("resumed desk: 1 waiting"), "{out}");
+    let (_, out, _) = run(&s, &["notify", "status", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["state"], "ok");
+}

@@ -78,6 +78,11 @@ pub(super) async fn the_api_shows_targets_resumes_and_edits_rules(db: &TestDb) {
     assert_eq!(targets[0]["url"], "http://127.0.0.1:9/…");
     assert!(!targets.to_string().contains("T0KEN") && !targets.to_string().contains("key-of-desk"));
 
+    let (status, health) = call(&server, get.clone(), "/api/health", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(health["notify"][0]["name"], "desk", "{health}");
+    assert_eq!(health["notify"][0]["state"], "ok");
+
     let (status, body) = call(
         &server,
         post.clone(),
