@@ -9,6 +9,7 @@ use oddswatch::api::{ApiState, ConnectionLimits, bind, serve_with};
 use oddswatch::live::{ChangeFeed, spawn_poller};
 use oddswatch::service::AlertService;
 use oddswatch::store::Store;
+use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::contract::Contract;
@@ -38,6 +39,49 @@ pub struct TestServer {
     /// The change poller feeding the stream.
     pub poller: tokio::task::JoinHandle<()>,
     _stop: oneshot::Sender<()>,
+}
+
+impl TestServer {
+    /// Sends a request (as `user`, with a JSON body when given) and returns the status and
+    /// the JSON body, after checking the answer against the OpenAPI document.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        user: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(user) = user {
+            request = request.header("X-Oddswatch-User", user);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = response.bytes().await.unwrap();
+        if let Err(e) = self.contract.check(
+            method.as_str(),
+            path,
+            status,
+            content_type.as_deref(),
+            &bytes,
+        ) {
+            panic!("contract: {e}");
+        }
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
 }
 
 impl Drop for TestServer {

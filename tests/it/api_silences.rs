@@ -140,47 +140,6 @@ fn time(v: &Value) -> DateTime<Utc> {
 }
 
 impl Server {
-    /// Sends a request (as `user`, with a JSON body when given) and returns the status and
-    /// the JSON body, after checking the answer against the OpenAPI document.
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-        user: Option<&str>,
-    ) -> (u16, Value) {
-        let mut request = self
-            .client
-            .request(method.clone(), format!("{}{path}", self.base));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        if let Some(user) = user {
-            request = request.header("X-Oddswatch-User", user);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let bytes = response.bytes().await.unwrap();
-        if let Err(e) = self.contract.check(
-            method.as_str(),
-            path,
-            status,
-            content_type.as_deref(),
-            &bytes,
-        ) {
-            panic!("contract: {e}");
-        }
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
-
     async fn read(&self, path: &str) -> (u16, Value) {
         self.call(reqwest::Method::GET, path, None, None).await
     }

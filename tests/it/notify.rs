@@ -100,6 +100,20 @@ async fn write(store: &Store, b: &CycleBatch) -> BatchWritten {
     store.write_cycle_batch(b).await.unwrap()
 }
 
+/// Writes one detection on event `sr` (its 1X2 home price `prices.0` → `prices.1`) at
+/// `minute`, routed by `rules`.
+async fn detect_one(
+    store: &Store,
+    minute: i64,
+    sr: &str,
+    prices: (f64, f64),
+    severity: Severity,
+    rules: &[NotifyRule],
+) -> BatchWritten {
+    let alert = detection(sr, minute, prices.0, prices.1, severity);
+    write(store, &routed(minute, &[sr], vec![alert], rules)).await
+}
+
 /// `(alert id, kind)` of every delivery of `target`, by outbox id.
 async fn queued(store: &Store, target: &str) -> Vec<(i64, String)> {
     store
@@ -143,29 +157,11 @@ async fn deliveries_are_queued_with_their_alerts_and_never_for_a_silenced_one(db
     assert_eq!(queued(store, "pager").await, vec![(a7001, "new".into())]);
 
     // A repeat of the same severity is folded in without asking for attention: nothing sent.
-    let repeat = write(
-        store,
-        &routed(
-            1,
-            &["7001"],
-            vec![detection("7001", 1, 2.4, 2.9, Severity::Critical)],
-            &rules,
-        ),
-    )
-    .await;
+    let repeat = detect_one(store, 1, "7001", (2.4, 2.9), Severity::Critical, &rules).await;
     assert_eq!(repeat.deliveries_queued, 0);
 
     // An escalation is sent as such, to each target whose rule its new severity passes.
-    let escalated = write(
-        store,
-        &routed(
-            2,
-            &["7002"],
-            vec![detection("7002", 2, 2.15, 2.5, Severity::Critical)],
-            &rules,
-        ),
-    )
-    .await;
+    let escalated = detect_one(store, 2, "7002", (2.15, 2.5), Severity::Critical, &rules).await;
     assert_eq!(escalated.deliveries_queued, 2);
     assert_eq!(
         queued(store, "pager").await,
@@ -173,16 +169,7 @@ async fn deliveries_are_queued_with_their_alerts_and_never_for_a_silenced_one(db
     );
 
     // A silenced event's alerts are stored but never sent.
-    let third = write(
-        store,
-        &routed(
-            3,
-            &["7003"],
-            vec![detection("7003", 3, 2.0, 2.15, Severity::Warning)],
-            &rules,
-        ),
-    )
-    .await;
+    let third = detect_one(store, 3, "7003", (2.0, 2.15), Severity::Warning, &rules).await;
     assert_eq!(third.deliveries_queued, 1);
     let event_7003 = store
         .get_alert(third.alert_ids[0])
@@ -201,16 +188,7 @@ async fn deliveries_are_queued_with_their_alerts_and_never_for_a_silenced_one(db
         })
         .await
         .unwrap();
-    let silenced = write(
-        store,
-        &routed(
-            5,
-            &["7003"],
-            vec![detection("7003", 5, 2.15, 2.6, Severity::Critical)],
-            &rules,
-        ),
-    )
-    .await;
+    let silenced = detect_one(store, 5, "7003", (2.15, 2.6), Severity::Critical, &rules).await;
     assert_eq!(silenced.noise.silenced, 1);
     assert_eq!(
         silenced.deliveries_queued, 0,
@@ -218,16 +196,7 @@ async fn deliveries_are_queued_with_their_alerts_and_never_for_a_silenced_one(db
     );
 
     // Without rules a batch queues nothing.
-    let unrouted = write(
-        store,
-        &routed(
-            6,
-            &["7004"],
-            vec![detection("7004", 6, 2.0, 3.0, Severity::Critical)],
-            &[],
-        ),
-    )
-    .await;
+    let unrouted = detect_one(store, 6, "7004", (2.0, 3.0), Severity::Critical, &[]).await;
     assert_eq!(unrouted.deliveries_queued, 0);
     assert_eq!(crate::common::count(store, "notify_outbox").await, 6);
 }
@@ -244,16 +213,7 @@ async fn all_three_formats_arrive_signed_with_their_idempotency_key(db: &TestDb)
         .iter()
         .map(|t| rule(t, Severity::Critical))
         .collect();
-    let written = write(
-        store,
-        &routed(
-            0,
-            &["7001"],
-            vec![detection("7001", 0, 2.0, 2.4, Severity::Critical)],
-            &rules,
-        ),
-    )
-    .await;
+    let written = detect_one(store, 0, "7001", (2.0, 2.4), Severity::Critical, &rules).await;
     let alert_id = written.alert_ids[0];
     let sender = Sender::new(store.clone(), config(targets.clone(), rules));
     let now = at(0);
@@ -331,16 +291,7 @@ async fn a_ten_minute_outage_loses_nothing_and_doubles_nothing(db: &TestDb) {
         if s % 120 == 0 {
             let minute = s / 60;
             let sr = format!("71{minute:02}");
-            write(
-                store,
-                &routed(
-                    minute,
-                    &[&sr],
-                    vec![detection(&sr, minute, 2.0, 2.4, Severity::Critical)],
-                    &rules,
-                ),
-            )
-            .await;
+            detect_one(store, minute, &sr, (2.0, 2.4), Severity::Critical, &rules).await;
             alerts += 1;
         }
         let report = sender.pass(secs(t0, s)).await.unwrap();
@@ -393,16 +344,7 @@ async fn five_failures_in_a_row_pause_the_target_until_it_is_resumed(db: &TestDb
             rules.clone(),
         ),
     );
-    write(
-        store,
-        &routed(
-            0,
-            &["7001"],
-            vec![detection("7001", 0, 2.0, 2.4, Severity::Critical)],
-            &rules,
-        ),
-    )
-    .await;
+    detect_one(store, 0, "7001", (2.0, 2.4), Severity::Critical, &rules).await;
     let t0 = at(0);
     // Attempts by the schedule: 0 s, at once, +30 s, +5 min, +1 h: the fifth pauses.
     let mut paused = Vec::new();
@@ -438,16 +380,7 @@ async fn a_delivery_not_made_within_a_day_is_given_up(db: &TestDb) {
     );
     notify.pause_after = 0;
     let sender = Sender::new(store.clone(), notify);
-    write(
-        store,
-        &routed(
-            0,
-            &["7001"],
-            vec![detection("7001", 0, 2.0, 2.4, Severity::Critical)],
-            &rules,
-        ),
-    )
-    .await;
+    detect_one(store, 0, "7001", (2.0, 2.4), Severity::Critical, &rules).await;
     let t0 = at(0);
     let mut failed = 0;
     for hour in 0..24 {
@@ -464,14 +397,13 @@ async fn a_delivery_not_made_within_a_day_is_given_up(db: &TestDb) {
     assert!(state.paused_at.is_none());
 
     // Housekeeping deletes finished deliveries past the retention, never a pending one.
-    write(
+    detect_one(
         store,
-        &routed(
-            60 * 30,
-            &["7002"],
-            vec![detection("7002", 60 * 30, 2.0, 2.4, Severity::Critical)],
-            &rules,
-        ),
+        60 * 30,
+        "7002",
+        (2.0, 2.4),
+        Severity::Critical,
+        &rules,
     )
     .await;
     assert_eq!(

@@ -8,8 +8,9 @@ use oddswatch::domain::verify;
 
 use crate::notify::receiver::Receiver;
 
+#[derive(Clone)]
 struct Setup {
-    dir: tempfile::TempDir,
+    dir: std::sync::Arc<tempfile::TempDir>,
     config: std::path::PathBuf,
     url: String,
 }
@@ -36,7 +37,11 @@ min_severity = "critical"
     )
     .unwrap();
     let url = format!("sqlite://{}", dir.path().join("o.db").display());
-    Setup { dir, config, url }
+    Setup {
+        dir: std::sync::Arc::new(dir),
+        config,
+        url,
+    }
 }
 
 fn run(s: &Setup, args: &[&str]) -> (i32, String, String) {
@@ -60,20 +65,19 @@ fn run(s: &Setup, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// [`run`] off the test's runtime, which serves the receiver meanwhile.
+async fn run_off(s: &Setup, args: &'static [&'static str]) -> (i32, String, String) {
+    let s = s.clone();
+    tokio::task::spawn_blocking(move || run(&s, args))
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn notify_test_sends_a_signed_message_and_never_prints_the_token() {
     let mut receiver = Receiver::start().await;
     let s = setup(&receiver);
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let s = Setup {
-            dir: tempfile::tempdir().unwrap(),
-            config: s.config.clone(),
-            url: s.url.clone(),
-        };
-        move || run(&s, &["notify", "test", "desk"])
-    })
-    .await
-    .unwrap();
+    let (code, out, err) = run_off(&s, &["notify", "test", "desk"]).await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("HTTP 200") && out.contains("signed"), "{out}");
     assert!(
@@ -97,16 +101,7 @@ async fn notify_test_sends_a_signed_message_and_never_prints_the_token() {
     );
 
     receiver.stop().await;
-    let (code, out, err) = tokio::task::spawn_blocking({
-        let s = Setup {
-            dir: tempfile::tempdir().unwrap(),
-            config: s.config.clone(),
-            url: s.url.clone(),
-        };
-        move || run(&s, &["notify", "test", "desk"])
-    })
-    .await
-    .unwrap();
+    let (code, out, err) = run_off(&s, &["notify", "test", "desk"]).await;
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         err.contains("did not take the test message: could not connect"),

@@ -7,47 +7,12 @@ use std::sync::Arc;
 use oddswatch::config::{Config, NotifyFormat};
 use oddswatch::domain::{NotifyRule, Severity};
 use oddswatch::service::AlertService;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{routed, rule, target, write};
-use crate::api_server::{Options, TestServer, start};
+use crate::api_server::{Options, start};
 use crate::common::TestDb;
 use crate::store_noise::detection;
-
-async fn call(
-    server: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = server
-        .client
-        .request(method.clone(), format!("{}{path}", server.base));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let bytes = response.bytes().await.unwrap();
-    if let Err(e) = server.contract.check(
-        method.as_str(),
-        path,
-        status,
-        content_type.as_deref(),
-        &bytes,
-    ) {
-        panic!("contract: {e}");
-    }
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 pub(super) async fn the_api_shows_targets_resumes_and_edits_rules(db: &TestDb) {
     let store = &db.store;
@@ -71,25 +36,23 @@ pub(super) async fn the_api_shows_targets_resumes_and_edits_rules(db: &TestDb) {
     let post = reqwest::Method::POST;
     let delete = reqwest::Method::DELETE;
 
-    let (status, targets) = call(&server, get.clone(), "/api/notify/targets", None).await;
+    let (status, targets) = server
+        .call(get.clone(), "/api/notify/targets", None, None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(targets[0]["name"], "desk");
     assert_eq!(targets[0]["state"], "ok");
     assert_eq!(targets[0]["url"], "http://127.0.0.1:9/…");
     assert!(!targets.to_string().contains("T0KEN") && !targets.to_string().contains("key-of-desk"));
 
-    let (status, health) = call(&server, get.clone(), "/api/health", None).await;
+    let (status, health) = server.call(get.clone(), "/api/health", None, None).await;
     assert_eq!(status, 200);
     assert_eq!(health["notify"][0]["name"], "desk", "{health}");
     assert_eq!(health["notify"][0]["state"], "ok");
 
-    let (status, body) = call(
-        &server,
-        post.clone(),
-        "/api/notify/targets/nope/resume",
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .call(post.clone(), "/api/notify/targets/nope/resume", None, None)
+        .await;
     assert_eq!(status, 404);
     assert!(
         body["error"]
@@ -98,45 +61,41 @@ pub(super) async fn the_api_shows_targets_resumes_and_edits_rules(db: &TestDb) {
             .contains("configured targets: desk"),
         "{body}"
     );
-    let (status, body) = call(
-        &server,
-        post.clone(),
-        "/api/notify/targets/desk/resume",
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .call(post.clone(), "/api/notify/targets/desk/resume", None, None)
+        .await;
     assert_eq!((status, &body["resumed"]), (200, &json!(false)));
 
-    let (status, body) = call(
-        &server,
-        post.clone(),
-        "/api/notify/rules",
-        Some(json!({"target": "pager", "min_severity": "critical"})),
-    )
-    .await;
+    let (status, body) = server
+        .call(
+            post.clone(),
+            "/api/notify/rules",
+            Some(json!({"target": "pager", "min_severity": "critical"})),
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("desk"), "{body}");
-    let (status, body) = call(
-        &server,
-        post.clone(),
-        "/api/notify/rules",
-        Some(json!({"target": "desk", "minSeverity": "urgent"})),
-    )
-    .await;
+    let (status, body) = server
+        .call(
+            post.clone(),
+            "/api/notify/rules",
+            Some(json!({"target": "desk", "minSeverity": "urgent"})),
+            None,
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
-    let (status, added) = call(
-        &server,
-        post.clone(),
+    let (status, added) = server.call(post.clone(),
         "/api/notify/rules",
-        Some(json!({"target": "desk", "min_severity": "warning", "types": ["price_change"], "books": ["betpawa"]})),
-    )
-    .await;
+        Some(json!({"target": "desk", "min_severity": "warning", "types": ["price_change"], "books": ["betpawa"]})), None).await;
     assert_eq!(status, 201, "{added}");
     assert_eq!(added["source"], "database");
     assert_eq!(added["createdBy"], "desk");
     let id = added["id"].as_i64().unwrap();
 
-    let (status, rules) = call(&server, get.clone(), "/api/notify/rules", None).await;
+    let (status, rules) = server
+        .call(get.clone(), "/api/notify/rules", None, None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(rules.as_array().unwrap().len(), 2);
     assert_eq!(rules[0]["source"], "config");
@@ -163,16 +122,19 @@ pub(super) async fn the_api_shows_targets_resumes_and_edits_rules(db: &TestDb) {
     .await;
     assert_eq!(written.deliveries_queued, 1);
 
-    let (status, _) = call(
-        &server,
-        delete.clone(),
-        &format!("/api/notify/rules/{id}"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            delete.clone(),
+            &format!("/api/notify/rules/{id}"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = call(&server, delete, &format!("/api/notify/rules/{id}"), None).await;
+    let (status, _) = server
+        .call(delete, &format!("/api/notify/rules/{id}"), None, None)
+        .await;
     assert_eq!(status, 404);
-    let (_, rules) = call(&server, get, "/api/notify/rules", None).await;
+    let (_, rules) = server.call(get, "/api/notify/rules", None, None).await;
     assert_eq!(rules.as_array().unwrap().len(), 1);
 }

@@ -20,6 +20,8 @@ pub struct Received {
     pub signature: Option<String>,
     pub key: Option<String>,
     pub body: Vec<u8>,
+    /// When it arrived.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Received {
@@ -63,6 +65,7 @@ async fn record(
         signature: header("x-oddswatch-signature"),
         key: header("idempotency-key"),
         body: body.to_vec(),
+        at: chrono::Utc::now(),
     });
     let delay = shared.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
