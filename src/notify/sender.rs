@@ -154,7 +154,11 @@ impl Sender {
                 "notifications not delivered within 24 h were given up"
             );
         }
+        let waiting = self.store.targets_with_pending().await?;
         for target in &self.config.targets {
+            if !waiting.iter().any(|(name, _)| *name == target.name) {
+                continue;
+            }
             if !self.store.claim_target(&target.name, &self.id, now).await? {
                 continue;
             }

@@ -380,6 +380,19 @@ impl Store {
         Ok(states)
     }
 
+    /// The targets with pending deliveries and how many: a sender claims only these, so an
+    /// idle outbox costs one read a pass and no write.
+    pub async fn targets_with_pending(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let q = self.query(
+            "SELECT target, COUNT(*) FROM notify_outbox WHERE state = 'pending' GROUP BY target",
+        );
+        let rows: Vec<(String, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(q.sql()).bind_params(q.params()).fetch_all(pool).await
+        })
+        .context("reading the targets with pending deliveries")?;
+        Ok(rows)
+    }
+
     /// `(target, pending deliveries, paused)` of every target with a state: the sender's gauges.
     pub async fn outbox_gauges(&self) -> Result<Vec<(String, i64, bool)>, StoreError> {
         let q = self.query(

@@ -54,6 +54,7 @@ cases!(
     five_failures_in_a_row_pause_the_target_until_it_is_resumed,
     a_delivery_not_made_within_a_day_is_given_up,
     two_senders_on_one_database_send_each_delivery_once,
+    an_idle_sender_reads_and_writes_nothing_else,
     the_api_shows_targets_resumes_and_edits_rules,
 );
 
@@ -450,4 +451,26 @@ async fn two_senders_on_one_database_send_each_delivery_once(db: &TestDb) {
     keys.sort();
     keys.dedup();
     assert_eq!((got.len(), keys.len()), (20, 20));
+}
+
+async fn an_idle_sender_reads_and_writes_nothing_else(db: &TestDb) {
+    let store = &db.store;
+    let receiver = Receiver::start().await;
+    let sender = Sender::new(
+        store.clone(),
+        config(
+            vec![target("desk", NotifyFormat::Generic, receiver.url("hook"))],
+            vec![rule("desk", Severity::Warning)],
+        ),
+    );
+    // Nothing waiting: no claim, so no target row is even created (a team of daemons passing
+    // every second must not churn the table).
+    for s in 0..3 {
+        assert_eq!(
+            sender.pass(secs(at(0), s)).await.unwrap(),
+            Default::default()
+        );
+    }
+    assert!(store.notify_states().await.unwrap().is_empty());
+    assert!(receiver.got().is_empty());
 }
