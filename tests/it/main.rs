@@ -5,6 +5,7 @@
 //! OpenAPI document as a checker).
 
 mod api_server;
+#[macro_use]
 mod common;
 mod contract;
 mod sandbox;

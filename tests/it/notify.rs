@@ -21,33 +21,7 @@ use crate::common::TestDb;
 use crate::store_noise::{at, batch, detection, service};
 use receiver::Receiver;
 
-/// Runs each case on a fresh SQLite file and a fresh PostgreSQL database.
-macro_rules! cases {
-    ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = crate::common::sqlite_db().await;
-                    super::$case(&db).await;
-                    db.finish().await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let Some(db) = crate::common::pg_db().await else { return };
-                    super::$case(&db).await;
-                    db.finish().await;
-                }
-            )+
-        }
-    };
-}
-
-cases!(
+contract_cases!(
     deliveries_are_queued_with_their_alerts_and_never_for_a_silenced_one,
     all_three_formats_arrive_signed_with_their_idempotency_key,
     a_ten_minute_outage_loses_nothing_and_doubles_nothing,

@@ -1102,36 +1102,6 @@ async fn alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically(db
     db.store.create_indexes(&definitions).await.unwrap();
 }
 
-/// The contract cases that run on one database each, in a table: every case becomes one test per
-/// backend (`store_contract::sqlite::CASE`, `store_contract::postgres::CASE`), so a failure names
-/// both the case and the backend, and the cases run in parallel. (The cases above that compare
-/// the backends' answers with each other run both in one test.)
-macro_rules! contract_cases {
-    ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = crate::common::sqlite_db().await;
-                    super::$case(&db).await;
-                    db.finish().await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    // Skipped with a notice without PostgreSQL, except under CI=true.
-                    let Some(db) = crate::common::pg_db().await else { return };
-                    super::$case(&db).await;
-                    db.finish().await;
-                }
-            )+
-        }
-    };
-}
-
 contract_cases!(
     paging_edges_and_limits,
     counts_per_status_ignore_the_status_filter_but_not_the_others,
@@ -1148,5 +1118,5 @@ contract_cases!(
     alert_indexes_can_be_dropped_for_a_bulk_load_and_rebuilt_identically,
 );
 
-/// The market-wide alert types of issue 14 (declared after [`contract_cases!`], which it uses).
+/// The market-wide alert types of issue 14.
 mod market_types;

@@ -3,33 +3,6 @@
 //! escalation and re-opening are audited, the cooldown after an acknowledgement, dedup off,
 //! silences hiding alerts and letting later detections through once they end.
 
-/// Runs each case on a fresh SQLite file and a fresh PostgreSQL database.
-macro_rules! contract_cases {
-    ($($case:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    let db = crate::common::sqlite_db().await;
-                    super::$case(&db).await;
-                    db.finish().await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $case() {
-                    // Skipped with a notice without PostgreSQL, except under CI=true.
-                    let Some(db) = crate::common::pg_db().await else { return };
-                    super::$case(&db).await;
-                    db.finish().await;
-                }
-            )+
-        }
-    };
-}
-
 mod migration;
 mod pipeline;
 mod silenced_folds;

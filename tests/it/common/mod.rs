@@ -140,3 +140,33 @@ pub async fn count(store: &Store, table: &str) -> i64 {
     };
     n
 }
+
+/// Cases that run on one database each, in a table: every case `async fn CASE(db: &TestDb)` of
+/// the calling module becomes one test per backend (`MODULE::sqlite::CASE`,
+/// `MODULE::postgres::CASE`), on a fresh SQLite file and a fresh PostgreSQL database, so a
+/// failure names both the case and the backend, and the cases run in parallel.
+macro_rules! contract_cases {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = crate::common::sqlite_db().await;
+                    super::$case(&db).await;
+                    db.finish().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    // Skipped with a notice without PostgreSQL, except under CI=true.
+                    let Some(db) = crate::common::pg_db().await else { return };
+                    super::$case(&db).await;
+                    db.finish().await;
+                }
+            )+
+        }
+    };
+}
