@@ -49,18 +49,8 @@ impl<'de> Deserialize<'de> for LogFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, ConfigSources};
-
-    fn load_file(text: &str) -> Result<Config, String> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(&path, text).unwrap();
-        let sources = ConfigSources {
-            file: Some(path),
-            ..ConfigSources::default()
-        };
-        Config::load(&sources).map_err(|e| e.to_string())
-    }
+    use crate::config::Config;
+    use crate::config::tests::{env, load_file};
 
     #[test]
     fn a_config_file_without_the_key_keeps_text_logs() {
@@ -78,10 +68,7 @@ mod tests {
 
     #[test]
     fn the_environment_sets_it_like_any_key() {
-        let sources = ConfigSources {
-            env: vec![("ODDSWATCH_LOG_FORMAT".into(), "json".into())],
-            ..ConfigSources::default()
-        };
+        let sources = env(&[("ODDSWATCH_LOG_FORMAT", "json")]);
         assert_eq!(Config::load(&sources).unwrap().log.format, LogFormat::Json);
     }
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use bindings::{BindingError, Bindings, Command, Key, KeyName, Palette, Theme};
 pub use layers::{ConfigError, ConfigSources, DEFAULT_CONFIG_TOML};
 pub use log_format::LogFormat;
-pub use notify::{NotifyConfig, NotifyFormat, NotifyTarget, redact_webhook_url};
+pub use notify::{NotifyConfig, NotifyFormat, NotifyTarget, RuleProblem, redact_webhook_url};
 pub use overrides::{OVERRIDABLE_KEYS, apply_overrides, current_value};
 pub use secret::{Secret, redact_url};
 pub use ui::UiConfig;
@@ -402,4 +402,4 @@ pub fn default_config_file() -> Option<PathBuf> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

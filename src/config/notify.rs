@@ -88,7 +88,29 @@ fn invalid(key: String, value: impl ToString, allowed: &str) -> ConfigError {
     }
 }
 
+/// What makes a rule unusable: the first thing [`NotifyConfig::check_rule`] finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleProblem {
+    /// The rule names no configured target.
+    UnknownTarget(String),
+    /// The rule lists a book that is not among `books`.
+    UnknownBook(String),
+}
+
 impl NotifyConfig {
+    /// Whether `rule` can route: its target is configured and its books are among `books`.
+    /// The config's rules are checked with it at load, and rules added at run time when added;
+    /// each caller words the refusal for its own interface.
+    pub fn check_rule(&self, rule: &NotifyRule, books: &[&str]) -> Result<(), RuleProblem> {
+        if self.target(&rule.target).is_none() {
+            return Err(RuleProblem::UnknownTarget(rule.target.clone()));
+        }
+        match rule.books.iter().find(|b| !books.contains(&b.as_str())) {
+            Some(book) => Err(RuleProblem::UnknownBook(book.clone())),
+            None => Ok(()),
+        }
+    }
+
     /// The target named `name`.
     pub fn target(&self, name: &str) -> Option<&NotifyTarget> {
         self.targets.iter().find(|t| t.name == name)
@@ -164,19 +186,22 @@ impl NotifyConfig {
         }
         for (i, rule) in self.rules.iter().enumerate() {
             let key = |field: &str| format!("notify.rules[{i}].{field}");
-            if self.target(&rule.target).is_none() {
-                return Err(invalid(
-                    key("target"),
-                    format!("{:?}", rule.target),
-                    &format!("must name a notify target: {}", self.target_names()),
-                ));
-            }
-            if let Some(book) = rule.books.iter().find(|b| !books.contains(&b.as_str())) {
-                return Err(invalid(
-                    key("books"),
-                    format!("{book:?}"),
-                    &format!("must list configured books: {}", books.join(", ")),
-                ));
+            match self.check_rule(rule, books) {
+                Ok(()) => {}
+                Err(RuleProblem::UnknownTarget(target)) => {
+                    return Err(invalid(
+                        key("target"),
+                        format!("{target:?}"),
+                        &format!("must name a notify target: {}", self.target_names()),
+                    ));
+                }
+                Err(RuleProblem::UnknownBook(book)) => {
+                    return Err(invalid(
+                        key("books"),
+                        format!("{book:?}"),
+                        &format!("must list configured books: {}", books.join(", ")),
+                    ));
+                }
             }
         }
         Ok(())
@@ -203,9 +228,7 @@ mod tests {
 
 #[cfg(test)]
 mod config_tests {
-    use std::io::Write;
-
-    use crate::config::{Config, ConfigSources};
+    use crate::config::tests::load_file as load;
     use crate::domain::{AlertType, Severity};
 
     const DESK: &str = r#"
@@ -220,16 +243,6 @@ min_severity = "critical"
 types = []
 books = []
 "#;
-
-    fn load(contents: &str) -> Result<Config, String> {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        file.write_all(contents.as_bytes()).unwrap();
-        let sources = ConfigSources {
-            file: Some(file.path().to_path_buf()),
-            ..ConfigSources::default()
-        };
-        Config::load(&sources).map_err(|e| e.to_string())
-    }
 
     #[test]
     fn the_issue_s_config_shape_loads() {

@@ -2,7 +2,8 @@ use std::io::Write;
 
 use super::*;
 
-fn env(pairs: &[(&str, &str)]) -> ConfigSources {
+/// Sources of the environment `pairs` only.
+pub(crate) fn env(pairs: &[(&str, &str)]) -> ConfigSources {
     ConfigSources {
         env: pairs
             .iter()
@@ -10,6 +11,12 @@ fn env(pairs: &[(&str, &str)]) -> ConfigSources {
             .collect(),
         ..ConfigSources::default()
     }
+}
+
+/// Loads `contents` as the config file over the defaults: the config, or the error's text.
+pub(crate) fn load_file(contents: &str) -> Result<Config, String> {
+    let (_file, sources) = with_file(contents);
+    Config::load(&sources).map_err(|e| e.to_string())
 }
 
 fn with_file(contents: &str) -> (tempfile::NamedTempFile, ConfigSources) {

@@ -48,19 +48,8 @@ pub(super) fn bindings(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
-    use crate::config::{Command, Config, ConfigSources, Palette, Theme};
-
-    fn load_file(contents: &str) -> Result<Config, String> {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        file.write_all(contents.as_bytes()).unwrap();
-        let sources = ConfigSources {
-            file: Some(file.path().to_path_buf()),
-            ..ConfigSources::default()
-        };
-        Config::load(&sources).map_err(|e| e.to_string())
-    }
+    use crate::config::tests::load_file;
+    use crate::config::{Command, Config, Palette, Theme};
 
     #[test]
     fn ui_defaults_ring_the_bell_leave_the_mouse_alone_and_follow_no_color() {

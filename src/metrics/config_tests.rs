@@ -1,19 +1,8 @@
 //! `scrape.metrics_bind` in the configuration: its default, an old file without it, and the
 //! validation messages (which name the key).
 
-use std::io::Write;
-
-use crate::config::{Config, ConfigSources};
-
-fn env(pairs: &[(&str, &str)]) -> ConfigSources {
-    ConfigSources {
-        env: pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        ..ConfigSources::default()
-    }
-}
+use crate::config::Config;
+use crate::config::tests::{env, load_file};
 
 #[test]
 fn metrics_bind_defaults_to_loopback_9464() {
@@ -22,14 +11,7 @@ fn metrics_bind_defaults_to_loopback_9464() {
 
 #[test]
 fn a_config_file_without_metrics_bind_still_loads_with_the_default() {
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    file.write_all(b"[scrape]\ninterval_secs = 30\nsimulator = true\n")
-        .unwrap();
-    let sources = ConfigSources {
-        file: Some(file.path().to_path_buf()),
-        ..ConfigSources::default()
-    };
-    let config = Config::load(&sources).unwrap();
+    let config = load_file("[scrape]\ninterval_secs = 30\nsimulator = true\n").unwrap();
     assert_eq!(config.scrape.interval_secs, 30);
     assert_eq!(config.scrape.metrics_bind, "127.0.0.1:9464");
     // A `[scrape]` table deserialised without the key (as an old run summary or a test

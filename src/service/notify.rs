@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{AlertService, ServiceError};
-use crate::config::redact_webhook_url;
+use crate::config::{RuleProblem, redact_webhook_url};
 use crate::store::TargetState;
 
 /// One target's health.
@@ -203,25 +203,26 @@ impl AlertService {
             .config
             .clone()
             .unwrap_or_else(|| std::sync::Arc::new(crate::config::Config::defaults()));
-        if config.notify.target(&rule.target).is_none() {
-            return Err(ServiceError::InvalidArgument {
-                name: "target",
-                value: format!("{:?}", rule.target),
-                allowed: format!(
-                    "a configured notify target: {}",
-                    config.notify.target_names()
-                ),
-            });
-        }
-        if let Some(book) = rule.books.iter().find(|b| !config.books.contains_key(*b)) {
-            return Err(ServiceError::InvalidArgument {
-                name: "books",
-                value: format!("{book:?}"),
-                allowed: format!(
-                    "configured books: {}",
-                    config.books.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-            });
+        let books: Vec<&str> = config.books.keys().map(String::as_str).collect();
+        match config.notify.check_rule(&rule, &books) {
+            Ok(()) => {}
+            Err(RuleProblem::UnknownTarget(target)) => {
+                return Err(ServiceError::InvalidArgument {
+                    name: "target",
+                    value: format!("{target:?}"),
+                    allowed: format!(
+                        "a configured notify target: {}",
+                        config.notify.target_names()
+                    ),
+                });
+            }
+            Err(RuleProblem::UnknownBook(book)) => {
+                return Err(ServiceError::InvalidArgument {
+                    name: "books",
+                    value: format!("{book:?}"),
+                    allowed: format!("configured books: {}", books.join(", ")),
+                });
+            }
         }
         let at = self.now();
         let id = self.store.add_notify_rule(&rule, &self.user, at).await?;
