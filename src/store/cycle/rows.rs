@@ -194,32 +194,14 @@ impl BatchRows for PgConnection {
              SELECT s, h, a, t, c, k, x, $8::timestamptz, $8::timestamptz FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
              $6::timestamptz[], $7::text[]) AS r(s, h, a, t, c, k, x) {EVENT_CONFLICT} RETURNING id, sr_id, (xmax = 0)"
         );
-        let column = |f: fn(&EventRecord) -> Option<String>| -> Vec<Option<String>> {
-            records.iter().map(f).collect()
-        };
         let rows: Vec<(i64, String, bool)> = sqlx::query_as(&sql)
-            .bind(records.iter().map(|e| e.sr_id.as_str()).collect::<Vec<_>>())
-            .bind(
-                records
-                    .iter()
-                    .map(|e| e.home_team.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                records
-                    .iter()
-                    .map(|e| e.away_team.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(column(|e| e.tournament.clone()))
-            .bind(column(|e| e.country.clone()))
-            .bind(records.iter().map(|e| e.kickoff).collect::<Vec<_>>())
-            .bind(
-                records
-                    .iter()
-                    .map(EventRecord::search_text)
-                    .collect::<Vec<_>>(),
-            )
+            .bind(column(records, |e| e.sr_id.as_str()))
+            .bind(column(records, |e| e.home_team.as_str()))
+            .bind(column(records, |e| e.away_team.as_str()))
+            .bind(column(records, |e| e.tournament.as_deref()))
+            .bind(column(records, |e| e.country.as_deref()))
+            .bind(column(records, |e| e.kickoff))
+            .bind(column(records, EventRecord::search_text))
             .bind(at)
             .fetch_all(&mut *self)
             .await
@@ -248,9 +230,9 @@ impl BatchRows for PgConnection {
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) \
              ON CONFLICT (event_id, bookmaker) DO UPDATE SET external_id = excluded.external_id",
         )
-        .bind(links.iter().map(|l| l.0).collect::<Vec<_>>())
-        .bind(links.iter().map(|l| l.1).collect::<Vec<_>>())
-        .bind(links.iter().map(|l| l.2).collect::<Vec<_>>())
+        .bind(column(links, |l| l.0))
+        .bind(column(links, |l| l.1))
+        .bind(column(links, |l| l.2))
         .execute(&mut *self)
         .await
         .context("linking events to books")?;
@@ -278,38 +260,13 @@ impl BatchRows for PgConnection {
                 super::ODDS_CONFLICT
             );
             sqlx::query(&sql)
-                .bind(known.iter().map(|r| r.event_id).collect::<Vec<_>>())
-                .bind(
-                    known
-                        .iter()
-                        .map(|r| r.odds.bookmaker.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    known
-                        .iter()
-                        .map(|r| r.odds.market_id.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    known
-                        .iter()
-                        .map(|r| r.odds.line.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    known
-                        .iter()
-                        .map(|r| r.outcomes.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(known.iter().map(|r| r.odds.available).collect::<Vec<_>>())
-                .bind(
-                    known
-                        .iter()
-                        .map(|r| r.odds.unavailable_since)
-                        .collect::<Vec<_>>(),
-                )
+                .bind(column(&known, |r| r.event_id))
+                .bind(column(&known, |r| r.odds.bookmaker.as_str()))
+                .bind(column(&known, |r| r.odds.market_id.as_str()))
+                .bind(column(&known, |r| r.odds.line.as_str()))
+                .bind(column(&known, |r| r.outcomes.as_str()))
+                .bind(column(&known, |r| r.odds.available))
+                .bind(column(&known, |r| r.odds.unavailable_since))
                 .bind(at)
                 .execute(&mut *self)
                 .await
@@ -343,6 +300,11 @@ impl BatchRows for PgConnection {
         }
         Ok(())
     }
+}
+
+/// One column of `rows` as an array parameter of an `unnest(…)` insert.
+fn column<'a, T, U>(rows: &'a [T], value: impl Fn(&'a T) -> U) -> Vec<U> {
+    rows.iter().map(value).collect()
 }
 
 /// One `COPY … FROM STDIN` of `data` on the transaction's connection. A failure leaves the
