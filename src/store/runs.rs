@@ -351,34 +351,41 @@ impl Store {
             .collect()
     }
 
-    /// The latest `off_market` alert per (event, market, line, outcome) and the latest `margin`
-    /// alert per (event, market, line) raised on `bookmaker` (the home book), among alerts whose
-    /// status is not `past`, of events that have not kicked off by `now` (or whose kickoff is
-    /// unknown), as [`Store::load_current_odds`] reads them: the §9 band memory after a restart.
-    /// "Latest" is by detection time, then by id (a replayed dead letter is stored after newer
-    /// alerts).
+    /// The band last raised per `off_market` key (event, market, line, outcome) and per `margin`
+    /// key (event, market, line) on `bookmaker` (the home book), among alerts whose status is
+    /// not `past`, of events that have not kicked off by `now` (or whose kickoff is unknown), as
+    /// [`Store::load_current_odds`] reads them: the §9 band memory after a restart.
+    ///
+    /// The band is the severity of the key's latest detection (its occurrence), not the alert's:
+    /// an alert keeps the worst severity of the detections folded into it (DESIGN §10), while
+    /// the detector remembers the band it raised last (a band reset below warning and raised
+    /// again lower folds into the same open alert). "Latest" is by detection time, then by id
+    /// (a replayed dead letter is stored after newer alerts).
     pub async fn load_raised_bands(
         &self,
         bookmaker: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<StoredBand>, StoreError> {
         let mut q = self.query(
-            "SELECT e.sr_id, a.alert_type, a.market_id, a.line, a.outcome_name, a.severity FROM (\
-             SELECT event_id, alert_type, market_id, line, outcome_name, severity, ROW_NUMBER() OVER (\
-             PARTITION BY event_id, alert_type, market_id, line, outcome_name \
-             ORDER BY detected_at DESC, id DESC) AS recency \
-             FROM alerts WHERE alert_type IN (",
+            "SELECT e.sr_id, b.alert_type, b.market_id, b.line, b.outcome_name, b.severity FROM (\
+             SELECT a.event_id, a.alert_type, a.market_id, a.line, a.outcome_name, \
+             COALESCE(o.severity, a.severity) AS severity, ROW_NUMBER() OVER (\
+             PARTITION BY a.event_id, a.alert_type, a.market_id, a.line, a.outcome_name \
+             ORDER BY COALESCE(o.detected_at, a.detected_at) DESC, a.id DESC, COALESCE(o.id, 0) DESC\
+             ) AS recency \
+             FROM alerts a LEFT JOIN alert_occurrences o ON o.alert_id = a.id \
+             WHERE a.alert_type IN (",
         );
         q.bind(AlertType::OffMarket.as_str())
             .push(", ")
             .bind(AlertType::Margin.as_str())
-            .push(") AND status <> ")
+            .push(") AND a.status <> ")
             .bind(Status::Past.as_str())
-            .push(" AND bookmaker = ")
+            .push(" AND a.bookmaker = ")
             .bind(bookmaker.to_string())
             .push(
-                ") a JOIN events e ON e.id = a.event_id \
-                 WHERE a.recency = 1 AND (e.kickoff IS NULL OR e.kickoff > ",
+                ") b JOIN events e ON e.id = b.event_id \
+                 WHERE b.recency = 1 AND (e.kickoff IS NULL OR e.kickoff > ",
             )
             .bind(now)
             .push(")");

@@ -208,7 +208,7 @@ fn band(outcome: Option<&str>, line: f64, severity: Severity, minute: i64) -> De
 }
 
 #[tokio::test]
-async fn the_latest_band_alert_per_key_is_read_back_past_ones_excluded() {
+async fn the_latest_band_raised_per_key_is_read_back_past_ones_excluded() {
     for db in common::all_dbs().await {
         let s = &db.store;
         let batch = |alerts: Vec<DetectedAlert>| CycleBatch {
@@ -236,6 +236,21 @@ async fn the_latest_band_alert_per_key_is_read_back_past_ones_excluded() {
         .await
         .unwrap();
         s.write_cycle_batch(&batch(vec![band(None, 2.5, Severity::Warning, 1)]))
+            .await
+            .unwrap();
+        // Regression: a band raised critical, reset below warning, then raised again at
+        // warning while the alert is still new folds into that alert, which keeps its worst
+        // severity (critical). The detector last raised warning, so warning is remembered: a
+        // later rise to critical raises again, as it does without a restart.
+        s.write_cycle_batch(&batch(vec![band(
+            Some("Under"),
+            3.5,
+            Severity::Critical,
+            0,
+        )]))
+        .await
+        .unwrap();
+        s.write_cycle_batch(&batch(vec![band(Some("Under"), 3.5, Severity::Warning, 4)]))
             .await
             .unwrap();
         assert_eq!(s.mark_past(t0() + Duration::hours(1)).await.unwrap(), 1);
@@ -273,6 +288,12 @@ async fn the_latest_band_alert_per_key_is_read_back_past_ones_excluded() {
                     AlertType::OffMarket,
                     Some(3500),
                     Some("Over".to_string()),
+                    Severity::Warning
+                ),
+                (
+                    AlertType::OffMarket,
+                    Some(3500),
+                    Some("Under".to_string()),
                     Severity::Warning
                 ),
             ],
