@@ -36,6 +36,10 @@ impl ShardChanges {
     }
 }
 
+/// The epoch a fence gives a shard its daemon does not hold: epochs start at 0 and only grow,
+/// so no lease matches it and the batch is refused.
+pub const NOT_HELD_EPOCH: i64 = -1;
+
 /// One daemon's leases: who it is and what it holds now.
 #[derive(Debug, Clone)]
 pub struct LeaseKeeper {
@@ -87,7 +91,9 @@ impl LeaseKeeper {
         self.held.iter().any(|l| l.shard == shard)
     }
 
-    /// The fence of a batch of `event_keys`: this daemon and the held leases of their shards.
+    /// The fence of a batch of `event_keys`: this daemon and the held leases of their shards. A
+    /// shard of the batch this daemon does not hold is fenced at [`NOT_HELD_EPOCH`], which no
+    /// lease row ever has, so the batch is refused naming it rather than written unfenced.
     pub fn fence_for<'a>(&self, event_keys: impl IntoIterator<Item = &'a str>) -> Fence {
         let shards: BTreeSet<u16> = event_keys
             .into_iter()
@@ -95,11 +101,18 @@ impl LeaseKeeper {
             .collect();
         Fence {
             owner: self.me.id.clone(),
-            leases: self
-                .held
-                .iter()
-                .filter(|l| shards.contains(&l.shard))
-                .copied()
+            leases: shards
+                .into_iter()
+                .map(|shard| {
+                    self.held
+                        .iter()
+                        .find(|l| l.shard == shard)
+                        .copied()
+                        .unwrap_or(HeldLease {
+                            shard,
+                            epoch: NOT_HELD_EPOCH,
+                        })
+                })
                 .collect(),
         }
     }
@@ -318,6 +331,12 @@ mod tests {
             .find(|e| ![sa, sb].contains(&shard_of(e, 16)))
             .unwrap();
         assert!(!k.holds_event(&other));
+        // Regression: an event of a shard not held was left out of the fence, so its rows
+        // would have been written unfenced; it is fenced at an epoch no lease has.
+        let fence = k.fence_for([a, other.as_str()]);
+        let mut expected = vec![lease(sa, 4), lease(shard_of(&other, 16), NOT_HELD_EPOCH)];
+        expected.sort_by_key(|l| l.shard);
+        assert_eq!(fence.leases, expected);
     }
 
     #[test]
