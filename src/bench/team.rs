@@ -18,7 +18,7 @@ mod api;
 mod connections;
 mod report;
 mod scrapers;
-mod tally;
+pub(crate) mod tally;
 mod trader;
 
 use std::collections::BTreeMap;

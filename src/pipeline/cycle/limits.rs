@@ -197,11 +197,19 @@ pub(super) async fn until_stopped<T>(
     }
 }
 
+/// The message of [`stopped_error`].
+const STOPPED: &str = "interrupted: shutting down";
+
 /// What a book's discovery reports when shutdown interrupted it.
 pub(super) fn stopped_error(book: &str) -> FeedError {
     FeedError::Network {
         book: book.to_string(),
         what: "discovery".into(),
-        message: "interrupted: shutting down".into(),
+        message: STOPPED.into(),
     }
+}
+
+/// Whether `error` is [`stopped_error`]'s: the process stopping, not the book failing.
+pub(super) fn is_stopped_error(error: &FeedError) -> bool {
+    matches!(error, FeedError::Network { what, message, .. } if what == "discovery" && message == STOPPED)
 }

@@ -75,7 +75,10 @@ pub(super) fn merge_discoveries(
                 }
             }
             Err(e) => {
-                tracing::warn!(book = %slug, error = %e, "discovery failed; no availability changes from this book this cycle");
+                // A discovery the stop dropped is no book's failure: the stop is logged once.
+                if !super::limits::is_stopped_error(&e) {
+                    tracing::warn!(book = %slug, error = %e, "discovery failed; no availability changes from this book this cycle");
+                }
                 books.discovery_failed(slug, &e);
             }
         }
@@ -255,6 +258,39 @@ mod tests {
             ["bet9ja"]
         );
         assert_eq!(books.get("betpawa").calls_failed, 1, "the failed list");
+    }
+
+    /// Regression: a clean stop during discovery logged one warning per book ("discovery
+    /// failed … interrupted: shutting down"), so every stop looked like three failing books.
+    #[test]
+    fn a_discovery_dropped_by_the_stop_warns_of_no_book() {
+        use crate::bench::team::tally::Tally;
+        let (tally, logged) = Tally::new(tracing::Dispatch::none());
+        let dispatch = tracing::Dispatch::new(tally);
+        tracing::dispatcher::with_default(&dispatch, || {
+            let mut books = CycleBooks::default();
+            let timeout = FeedError::Timeout {
+                book: "bet9ja".into(),
+                what: "discovery".into(),
+                after: Duration::from_secs(20),
+            };
+            merge_discoveries(
+                &slugs(&["betpawa", "bet9ja"]),
+                "betpawa",
+                vec![
+                    Err(super::super::limits::stopped_error("betpawa")),
+                    Err(timeout),
+                ],
+                &mut books,
+            );
+        });
+        let logged = logged.lock().unwrap().clone();
+        assert_eq!(logged.count(tracing::Level::WARN, None), 1, "{logged:?}");
+        assert_eq!(
+            logged.count(tracing::Level::WARN, Some("shutting down")),
+            0,
+            "{logged:?}"
+        );
     }
 
     #[test]
