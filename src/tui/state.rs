@@ -227,6 +227,10 @@ pub struct PendingAck {
 /// Seconds between two reads of the scraper team for the header.
 pub const TEAM_EVERY_SECS: i64 = 5;
 
+/// Seconds between two reads of the scraper team while the last answer was a problem (a failed
+/// read, a shard without a live owner, no scraper): the line clears soon once it heals.
+pub const TEAM_RETRY_SECS: i64 = 2;
+
 /// The header's team line ("3 scrapers · 16/16 shards"), refreshed every [`TEAM_EVERY_SECS`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TeamLine {

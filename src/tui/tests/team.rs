@@ -146,8 +146,7 @@ fn the_team_is_read_at_start_then_every_5_s_never_two_at_once() {
     assert!(!s.team.in_flight);
     // Answered: the next tick past 5 s since the request asks again, earlier ones do not.
     assert_eq!(team_loads(&update(&mut s, Action::Tick(t))), 1);
-    update(&mut s, Action::TeamLoaded(Err("timeout".into())));
-    assert!(s.team.failed);
+    update(&mut s, Action::TeamLoaded(Ok(healthy())));
     for secs in 7..11 {
         let tick = now() + Duration::seconds(secs);
         assert_eq!(
@@ -158,4 +157,48 @@ fn the_team_is_read_at_start_then_every_5_s_never_two_at_once() {
     }
     let tick = now() + Duration::seconds(11);
     assert_eq!(team_loads(&update(&mut s, Action::Tick(tick))), 1);
+}
+
+#[test]
+fn a_problem_is_read_again_after_2_s_until_it_heals() {
+    let mut s = state();
+    update(&mut s, Action::Start);
+    update(&mut s, Action::TeamLoaded(Err("timeout".into())));
+    assert!(s.team.failed);
+    let at = |secs| Action::Tick(now() + Duration::seconds(secs));
+    assert_eq!(team_loads(&update(&mut s, at(1))), 0);
+    assert_eq!(team_loads(&update(&mut s, at(2))), 1, "a failed read");
+    update(&mut s, Action::TeamLoaded(Ok(unhealthy())));
+    assert_eq!(team_loads(&update(&mut s, at(3))), 0);
+    assert_eq!(
+        team_loads(&update(&mut s, at(4))),
+        1,
+        "a shard without owner"
+    );
+    update(&mut s, Action::TeamLoaded(Ok(healthy())));
+    // Healthy again: back to every 5 s.
+    assert_eq!(team_loads(&update(&mut s, at(8))), 0);
+    assert_eq!(team_loads(&update(&mut s, at(9))), 1);
+}
+
+/// Regression: the zero set-up `oddswatch` read the team at start, before its own pipeline's
+/// first lease round had registered it, and showed "⚠ no scraper running" about itself.
+#[test]
+fn with_a_pipeline_in_the_process_the_first_read_waits_for_its_first_cycle() {
+    let mut s = state();
+    s.pipeline = Some(crate::health::PipelineStatus {
+        state: crate::health::PipelineState::Running,
+        ..Default::default()
+    });
+    assert_eq!(team_loads(&update(&mut s, Action::Start)), 0);
+    let at = |secs| Action::Tick(now() + Duration::seconds(secs));
+    assert_eq!(
+        team_loads(&update(&mut s, at(6))),
+        0,
+        "first cycle still running"
+    );
+    let mut done = s.pipeline.clone().unwrap();
+    done.cycles = 1;
+    update(&mut s, Action::Pipeline(done));
+    assert_eq!(team_loads(&update(&mut s, at(7))), 1);
 }
