@@ -233,6 +233,93 @@ pub async fn wait_scraped_after(
     }
 }
 
+/// Waits until none of the daemons `pids` is in the middle of a cycle: none has a run still
+/// `running`. A step applied while a cycle fetches could be seen half by it (one book's answer
+/// from before, another's from after) and raise what the step does not; a single daemon that just
+/// finished the cycle the harness waited for is never mid-cycle, so without this wait the team
+/// run would be judged on a different scenario. A cycle that starts right after the check has
+/// still to record its run, read its settings and discover before it fetches, so it sees the
+/// whole step. A run `running` for more than ten seconds is a killed or cut-off daemon's.
+pub async fn wait_between_cycles(store: &Store, pids: &[u32], within: Duration) {
+    let Store::Postgres(pool) = store else {
+        unreachable!("handover runs on PostgreSQL")
+    };
+    let deadline = Instant::now() + within;
+    loop {
+        let running: Vec<(String,)> = sqlx::query_as(
+            "SELECT daemon_id FROM scrape_runs WHERE status = 'running' \
+             AND daemon_id IS NOT NULL AND started_at > now() - interval '10 seconds'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let busy = running
+            .iter()
+            .any(|(id,)| pids.iter().any(|pid| id.contains(&format!(":{pid}:"))));
+        if !busy {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a daemon stayed mid-cycle for {within:?}: {running:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The events whose first step (home and SportyBet "1" of the 1X2 set to 3.00 at once) was
+/// observed split: the two books' price history shows the move in different cycles. The
+/// harness's premise is that none is ([`wait_between_cycles`]); a split would raise alerts the
+/// scenario does not make.
+pub async fn first_step_split(store: &Store) -> Vec<String> {
+    let Store::Postgres(pool) = store else {
+        unreachable!("handover runs on PostgreSQL")
+    };
+    let rows: Vec<(String, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT e.sr_id, h.bookmaker, h.outcomes, h.recorded_at FROM price_history h \
+         JOIN events e ON e.id = h.event_id \
+         WHERE h.market_id = '3743' AND h.bookmaker IN ('betpawa', 'sportybet') \
+         ORDER BY e.sr_id, h.bookmaker, h.recorded_at, h.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let three = Price::from_milli(3000);
+    let one_at = |outcomes: &str| -> Option<Price> {
+        let outcomes: Vec<serde_json::Value> = serde_json::from_str(outcomes).ok()?;
+        let one = outcomes.iter().find(|o| o["name"] == "1")?;
+        one["price"].as_f64().and_then(Price::from_f64)
+    };
+    // (event, book) → when "1" first moved to 3.00 from another price.
+    let mut moved: BTreeMap<(String, String), DateTime<Utc>> = BTreeMap::new();
+    let mut last: Option<((String, String), Option<Price>)> = None;
+    for (event, book, outcomes, at) in rows {
+        let key = (event, book);
+        let price = one_at(&outcomes);
+        let before = match &last {
+            Some((k, p)) if *k == key => Some(*p),
+            _ => None,
+        };
+        if let Some(before) = before
+            && before != Some(three)
+            && price == Some(three)
+        {
+            moved.entry(key.clone()).or_insert(at);
+        }
+        last = Some((key, price));
+    }
+    let mut split = Vec::new();
+    for ((event, book), at) in &moved {
+        if book == "betpawa"
+            && let Some(other) = moved.get(&(event.clone(), "sportybet".to_string()))
+            && other != at
+        {
+            split.push(format!("{event}: betpawa at {at}, sportybet at {other}"));
+        }
+    }
+    split
+}
+
 /// An alert as the comparison sees it: identity and values, without times or ids.
 pub type AlertKey = (
     String,
