@@ -60,7 +60,7 @@ const OVERRAN: &str = "cycle overran its interval";
 pub async fn run(options: &TeamOptions, progress: impl Fn(&str)) -> Result<TeamReport> {
     let options = options.clone();
     let (report, logged) = tally::run_counted(
-        move |say| async move {
+        move |say, so_far| async move {
             let say = move |line: String| {
                 let _ = say.send(line);
             };
@@ -68,7 +68,7 @@ pub async fn run(options: &TeamOptions, progress: impl Fn(&str)) -> Result<TeamR
                 Scratch::new(crate::store::Backend::Postgres, &options.postgres_admin_url).await?;
             // The scratch pool only migrated: closed, so it is not among the connections counted.
             scratch.store.close().await;
-            let result = run_on(&options, &scratch, &say).await;
+            let result = run_on(&options, &scratch, &say, &so_far).await;
             say("dropping the scratch database".into());
             scratch.finish().await;
             result
@@ -76,11 +76,16 @@ pub async fn run(options: &TeamOptions, progress: impl Fn(&str)) -> Result<TeamR
         progress,
     )
     .await;
-    let (mut report, seen) = report?;
-    report.errors.logged_errors = logged.count(Level::ERROR, None);
-    report.errors.cycle_overruns = logged.count(Level::WARN, Some(OVERRAN));
-    report.errors.logged_warnings = logged.count(Level::WARN, None) - report.errors.cycle_overruns;
-    let logged_texts = logged
+    let (mut report, seen, window) = report?;
+    // What the measured window logged counts; the teardown's (stops cutting work short) is
+    // reported apart.
+    report.errors.logged_errors = window.count(Level::ERROR, None);
+    report.errors.cycle_overruns = window.count(Level::WARN, Some(OVERRAN));
+    report.errors.logged_warnings = window.count(Level::WARN, None) - report.errors.cycle_overruns;
+    report.errors.logged_after_window = (logged.count(Level::ERROR, None)
+        + logged.count(Level::WARN, None))
+    .saturating_sub(window.count(Level::ERROR, None) + window.count(Level::WARN, None));
+    let logged_texts = window
         .by_message
         .iter()
         .filter(|((_, text), _)| !text.contains(OVERRAN))
@@ -101,7 +106,8 @@ async fn run_on(
     options: &TeamOptions,
     scratch: &Scratch,
     say: &impl Fn(String),
-) -> Result<(TeamReport, BTreeMap<String, u64>)> {
+    so_far: &tally::SoFar,
+) -> Result<(TeamReport, BTreeMap<String, u64>, tally::Logged)> {
     let database = scratch
         .pg
         .as_ref()
@@ -179,6 +185,10 @@ async fn run_on(
         .collect();
     tokio::time::sleep(phase).await;
     let _ = stop.send(true);
+    let window = so_far.now();
+    // Connections are the window's too: the bench's own reads after it are not the desk's.
+    report.connections = sampler.finish();
+    report.errors.failed_samples = report.connections.failed_samples;
 
     say("collecting the figures".into());
     let mut texts: BTreeMap<String, u64> = BTreeMap::new();
@@ -219,8 +229,6 @@ async fn run_on(
         Ok(shards) => report.shards_at_end = Some(shards),
         Err(why) => report.shards_note = Some(why),
     }
-    report.connections = sampler.finish();
-    report.errors.failed_samples = report.connections.failed_samples;
     served.stop().await;
     say("stopping the scrapers".into());
     for daemon in daemons {
@@ -238,7 +246,7 @@ async fn run_on(
     report.cycle_ratio_p50 = report.cycle_team.p50_ms / report.cycle_alone.p50_ms.max(1.0);
     report.cycle_ratio_p95 = report.cycle_team.p95_ms / report.cycle_alone.p95_ms.max(1.0);
     report.alerts_stored = alerts_stored(&scratch.url).await?;
-    Ok((report, texts))
+    Ok((report, texts, window))
 }
 
 /// The cycles of the baseline (the first daemon's, started before `team_from`) and of the team

@@ -75,6 +75,9 @@ pub struct ErrorCounts {
     pub logged_warnings: u64,
     /// Cycles that overran their interval (logged as warnings; a load figure, not an error).
     pub cycle_overruns: u64,
+    /// Warnings and errors logged after the measured window, while the bench tore the desk
+    /// down (work cut short by the stop); not counted as errors.
+    pub logged_after_window: u64,
     /// Connection-sampling queries that failed.
     pub failed_samples: u64,
     /// The texts seen, most frequent first: `12× WARN target: message (error: …)`.
@@ -283,6 +286,11 @@ pub fn markdown(r: &TeamReport) -> String {
     row(
         "cycles that overran the interval",
         e.cycle_overruns.to_string(),
+        String::new(),
+    );
+    row(
+        "warnings and errors logged after the window (teardown, not counted)",
+        e.logged_after_window.to_string(),
         String::new(),
     );
     match &r.shards_at_end {

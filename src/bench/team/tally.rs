@@ -145,17 +145,31 @@ impl Visit for MessageText {
     }
 }
 
+/// What has been counted so far, readable while the work runs: a bench takes it at the end of
+/// its measured window, so what its teardown logs is told apart.
+#[derive(Clone)]
+pub struct SoFar(Arc<Mutex<Logged>>);
+
+impl SoFar {
+    /// The warnings and errors logged until now.
+    pub fn now(&self) -> Logged {
+        self.0.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
 /// Runs `work` on a runtime of its own whose threads log through a [`Tally`] over the calling
 /// thread's subscriber; returns what it returned and the warnings and errors logged meanwhile.
-/// Progress lines `work` sends on its channel are handed to `progress` as they come.
+/// Progress lines `work` sends on its channel are handed to `progress` as they come; `work`
+/// may read the counts so far through its [`SoFar`].
 pub async fn run_counted<T, W, F>(work: W, progress: impl Fn(&str)) -> (T, Logged)
 where
     T: Send + 'static,
-    W: FnOnce(tokio::sync::mpsc::UnboundedSender<String>) -> F + Send + 'static,
+    W: FnOnce(tokio::sync::mpsc::UnboundedSender<String>, SoFar) -> F + Send + 'static,
     F: std::future::Future<Output = T>,
 {
     let outer = tracing::dispatcher::get_default(Dispatch::clone);
     let (tally, logged) = Tally::new(outer);
+    let so_far = SoFar(logged.clone());
     let dispatch = Dispatch::new(tally);
     let (say, mut said) = tokio::sync::mpsc::unbounded_channel::<String>();
     let (done_tx, mut done) = tokio::sync::oneshot::channel();
@@ -173,7 +187,7 @@ where
                 .build()
                 .expect("a tokio runtime for the team bench");
             let _guard = tracing::dispatcher::set_default(&dispatch);
-            let out = runtime.block_on(work(say));
+            let out = runtime.block_on(work(say, so_far));
             // Tasks still sleeping (pollers, simulator timers) are dropped, not awaited.
             runtime.shutdown_timeout(std::time::Duration::from_secs(5));
             let _ = done_tx.send(out);
@@ -217,18 +231,26 @@ mod tests {
 
     #[tokio::test]
     async fn work_on_the_counted_runtime_is_counted_also_in_spawned_tasks() {
-        let (out, logged) = run_counted(
-            |say| async move {
+        let (window, logged) = run_counted(
+            |say, so_far| async move {
                 let _ = say.send("step".into());
                 tokio::spawn(async { tracing::error!("from a task") })
                     .await
                     .unwrap();
-                7
+                let window = so_far.now();
+                tracing::warn!("in the teardown");
+                window
             },
             |_| {},
         )
         .await;
-        assert_eq!(out, 7);
         assert_eq!(logged.count(Level::ERROR, Some("from a task")), 1);
+        assert_eq!(logged.count(Level::WARN, None), 1);
+        assert_eq!(window.count(Level::ERROR, None), 1, "read while it ran");
+        assert_eq!(
+            window.count(Level::WARN, None),
+            0,
+            "the teardown came after"
+        );
     }
 }
